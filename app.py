@@ -1,0 +1,84 @@
+"""The gallery: every demo in a tab at `/`, and each demo alone at `/demos/<slug>/`.
+
+    python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override)
+
+`/?tab=<slug>` opens a tab directly; `/demos/<slug>/` works in an <iframe>, in the <gradio-app>
+web component and with `gradio_client.Client`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import fastapi
+import gradio as gr
+import uvicorn
+from fastapi.responses import RedirectResponse
+
+from demos import DEMOS, SERVER_SETTINGS
+TITLE = "Deep learning, live: a gallery of demos"
+
+
+def open_tab_from_url(request: gr.Request) -> gr.Tabs:
+    """`/?tab=<slug>` selects that tab; anything else leaves the first one open."""
+    slug = request.query_params.get("tab", "")
+    return gr.Tabs(selected=slug) if slug in {demo.slug for demo in DEMOS} else gr.Tabs()
+
+
+def remember_tab_js(slug: str) -> str:
+    # Keep the address bar in step with the open tab, so it can be copied and shared.
+    return f"() => {{ const u = new URL(window.location); u.searchParams.set('tab', '{slug}'); history.replaceState(null, '', u); }}"
+
+
+def build_gallery() -> gr.Blocks:
+    pages = [(demo, demo.load().build()) for demo in DEMOS]  # built outside, rendered inside
+    with gr.Blocks(title=TITLE) as gallery:
+        gr.Markdown(f"# {TITLE}\nEach tab is a small, live experiment. Every demo also runs alone at `/demos/<name>/`.")
+        with gr.Tabs() as tabs:
+            for demo, page in pages:
+                with gr.Tab(demo.title, id=demo.slug) as tab:
+                    page.render()
+                tab.select(fn=None, js=remember_tab_js(demo.slug))
+        gallery.load(open_tab_from_url, inputs=None, outputs=tabs, api_visibility="private")
+    return gallery
+
+
+def warm_up() -> None:
+    """Load every demo's models once, after the server is up, so the first click is fast."""
+    for demo in DEMOS:
+        warm = getattr(demo.load(), "warm_up", None)
+        if warm is not None:
+            warm()
+
+
+def create_app() -> fastapi.FastAPI:
+    app = fastapi.FastAPI(lifespan=_warm_up_after_start)
+    for demo in DEMOS:
+        app.add_api_route(f"/demos/{demo.slug}", _redirect_to(f"/demos/{demo.slug}/"), include_in_schema=False)
+        gr.mount_gradio_app(app, demo.load().build(), path=f"/demos/{demo.slug}", **SERVER_SETTINGS)
+    return gr.mount_gradio_app(app, build_gallery(), path="/", **SERVER_SETTINGS)  # last: it matches all
+
+
+def _redirect_to(target: str):
+    async def redirect() -> RedirectResponse:
+        return RedirectResponse(target)
+
+    return redirect
+
+
+async def _warm_up_after_start(app):
+    if os.environ.get("GALLERY_WARM_UP", "1") != "0":
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    yield
+
+
+def main() -> None:
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    print(f"* Running on http://{host}:{port}", flush=True)
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

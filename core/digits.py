@@ -1,0 +1,59 @@
+"""The shipped digit models: cached loaders, predictions and saliency on prepared digits."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.checkpoints import load_card, load_weights
+from core.device import default_device
+from core.models import DigitCNN, DigitMLP
+from core.preprocess import normalize
+
+CHECKPOINTS = {"cnn": "digit_cnn", "mlp": "digit_mlp"}
+ARCHITECTURES = {"cnn": DigitCNN, "mlp": DigitMLP}
+SALIENCY_METHOD = "integrated gradients (32 steps from a blank canvas)"
+
+
+def train_command(kind: str) -> str:
+    return f"python -m core.digits_train --model {kind} --data-dir ../shared/data"
+
+
+@functools.cache
+def load_digit_model(kind: str) -> nn.Module:
+    """The trained `kind` ("cnn" or "mlp") in eval mode on the default device, loaded once."""
+    model = load_weights(ARCHITECTURES[kind](), CHECKPOINTS[kind], train_command(kind))
+    return model.to(default_device())
+
+
+@functools.cache
+def digit_card(kind: str) -> dict:
+    return load_card(CHECKPOINTS[kind])
+
+
+@torch.inference_mode()
+def class_probabilities(model: nn.Module, inputs: torch.Tensor) -> np.ndarray:
+    """(B, 1, 28, 28) normalised inputs -> (B, 10) softmax probabilities."""
+    device = next(model.parameters()).device
+    return torch.softmax(model(inputs.to(device)), dim=1).float().cpu().numpy()
+
+
+def integrated_gradients(model: nn.Module, inputs: torch.Tensor, target: int, steps: int = 32) -> np.ndarray:
+    """Integrated gradients of `target`'s logit for one (1, 1, 28, 28) input: (28, 28) attributions.
+
+    The path runs from a blank canvas (no ink) to the input; positive values pushed towards
+    `target`, negative values away from it. All steps go through the network as one batch.
+    """
+    device = next(model.parameters()).device
+    inputs = inputs.to(device)
+    baseline = normalize(torch.zeros_like(inputs))
+    alphas = torch.linspace(1.0 / steps, 1.0, steps, device=device).view(-1, 1, 1, 1)
+    path = (baseline + alphas * (inputs - baseline)).requires_grad_(True)  # (steps, 1, 28, 28)
+    with torch.enable_grad():
+        logits = model(path)
+        grads = torch.autograd.grad(logits[:, target].sum(), path)[0]
+    attributions = (inputs - baseline) * grads.mean(dim=0, keepdim=True)
+    return attributions[0, 0].detach().float().cpu().numpy()

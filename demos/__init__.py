@@ -1,0 +1,36 @@
+"""The gallery's demos, in tab order. Each module exposes `build() -> gr.Blocks` and may expose
+`warm_up()`, which loads its models in the background after the server starts.
+
+Add a line here when a demo is built; there are no placeholders.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class Demo:
+    slug: str  # URL name: /demos/<slug>/ and /?tab=<slug>
+    title: str  # tab label
+    module: str  # import path of the module with build()
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+
+DEMOS = [
+    Demo("sketcher", "Digit sketcher", "demos.sketcher"),
+]
+
+
+# Every page, standalone or in the gallery, is served with these: an upload cap, no monitoring
+# dashboard, errors shown to the user. Never share=True.
+SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error=True)
+
+
+def launch(page) -> None:
+    """`python -m demos.<name>`: serve one demo alone, on GRADIO_SERVER_NAME/PORT like app.py."""
+    page.queue(default_concurrency_limit=4).launch(**SERVER_SETTINGS)

@@ -1,0 +1,65 @@
+"""The app as served by `python app.py`: the gallery, each demo alone, redirects, API clients."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+from gradio_client import Client
+
+from demos import DEMOS
+
+SLUGS = [demo.slug for demo in DEMOS]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def fetch(url: str, follow: bool = True):
+    opener = urllib.request.build_opener() if follow else urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.headers, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, ""
+
+
+def test_every_demo_exists_once_and_has_a_build():
+    assert len(SLUGS) == len(set(SLUGS)) >= 1
+    assert set(SLUGS) <= {"sketcher", "augment", "filters", "overfit", "sentiment", "gan"}
+    for demo in DEMOS:
+        assert callable(demo.load().build)
+
+
+def test_gallery_page_lists_every_tab(app_url):
+    status, _, _ = fetch(app_url + "/")
+    assert status == 200
+    config = Client(app_url + "/", verbose=False).config
+    tabs = {c["props"].get("id") for c in config["components"] if c.get("type") == "tabitem"}
+    assert set(SLUGS) <= tabs
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_bare_demo_path_redirects_to_the_slash(app_url, slug):
+    status, headers, _ = fetch(f"{app_url}/demos/{slug}", follow=False)
+    assert status in (301, 302, 307, 308)
+    assert headers["location"].endswith(f"/demos/{slug}/")
+    assert fetch(f"{app_url}/demos/{slug}")[0] == 200
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_demo_alone_serves_a_page_and_an_api(app_url, slug):
+    status, _, html = fetch(f"{app_url}/demos/{slug}/")
+    assert status == 200
+    client = Client(f"{app_url}/demos/{slug}/", verbose=False)
+    assert client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+
+
+def test_unknown_paths_are_404(app_url):
+    assert fetch(app_url + "/demos/nope/")[0] == 404
+
+
+def test_monitoring_dashboard_is_closed(app_url):
+    assert fetch(app_url + "/monitoring")[0] in (403, 404)

@@ -1,0 +1,78 @@
+"""Browser tests: Playwright for Python driving Debian's chromium (never `playwright install`).
+
+They walk the gallery's tabs, open each demo alone, embed one in an <iframe> and in the
+<gradio-app> web component, draw a digit with the mouse, fail on any console error, and save the
+README's screenshot to docs/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from demos import DEMOS
+from tests.conftest import CDN, ROOT, open_gradio
+
+def test_gallery_walks_every_tab_and_keeps_the_url(page, app_url):
+    open_gradio(page, app_url + "/")
+    for demo in DEMOS:
+        page.get_by_role("tab", name=demo.title).click()
+        page.wait_for_function(f"window.location.search.includes('tab={demo.slug}')", timeout=10_000)
+        assert page.get_by_role("tab", name=demo.title).get_attribute("aria-selected") == "true"
+
+
+@pytest.mark.parametrize("demo", DEMOS[::-1][:1], ids=lambda d: d.slug)
+def test_tab_opens_from_the_url(page, app_url, demo):
+    open_gradio(page, f"{app_url}/?tab={demo.slug}")
+    tab = page.get_by_role("tab", name=demo.title)
+    page.wait_for_function("el => el.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), timeout=10_000)
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.slug)
+def test_each_demo_opens_alone(page, app_url, demo):
+    open_gradio(page, f"{app_url}/demos/{demo.slug}/")
+    assert page.locator(".gradio-container").count() == 1
+
+
+def test_a_demo_embeds_in_an_iframe_and_a_web_component(page, app_url):
+    slug = DEMOS[0].slug
+    html = (
+        f'<script type="module" src="{CDN}gradio.js"></script>'
+        f'<iframe id="frame" src="{app_url}/demos/{slug}/" width="900" height="700"></iframe>'
+        f'<gradio-app src="{app_url}/demos/{slug}/"></gradio-app>'
+    )
+    # A blog post on the same origin: the page is served by the test, the demo by the app.
+    page.route(app_url + "/blog-post.html", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(app_url + "/blog-post.html")
+    frame = page.frame_locator("#frame")
+    frame.locator(".gradio-container").wait_for(timeout=30_000)
+    page.locator("gradio-app .gradio-container").wait_for(timeout=30_000)
+
+
+def draw(page, canvas, strokes) -> None:
+    """Draw polylines given in fractions of the canvas box."""
+    box = canvas.bounding_box()
+    for stroke in strokes:
+        points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=12)
+        page.mouse.up()
+
+
+SEVEN = [[(0.25, 0.22), (0.75, 0.22), (0.45, 0.82)]]
+
+
+def test_drawing_a_digit_gets_it_read(page, app_url):
+    open_gradio(page, f"{app_url}/?tab=sketcher")
+    page.get_by_role("button", name="Brush", exact=True).first.click()
+    canvas = page.locator("#sketcher-canvas canvas").last
+    draw(page, canvas, SEVEN)
+    label = page.locator("#cnn-label")
+    page.wait_for_function(
+        "el => /\\b7\\b/.test(el.innerText)", arg=label.element_handle(), timeout=20_000
+    )
+    assert "7" in page.locator("#verdict").inner_text()
+    page.wait_for_timeout(500)  # let the attribution images paint
+    (ROOT / "docs").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=False)

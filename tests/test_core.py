@@ -1,0 +1,168 @@
+"""Unit tests of the shared core: device choice, checkpoints, data directory, the training loop."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import urllib.error
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from core import checkpoints, data, device, training
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------- device ----------
+
+
+def test_device_override_and_fallback(monkeypatch):
+    monkeypatch.setenv(device.DEVICE_ENV, "cpu")
+    assert device.pick_device() == torch.device("cpu")
+    monkeypatch.delenv(device.DEVICE_ENV)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert device.pick_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert device.pick_device() == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert device.pick_device() == torch.device("cuda")  # CUDA first
+
+
+def test_device_override_to_missing_cuda_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        device.pick_device("cuda")
+
+
+def test_gpu_decorator_is_a_no_op_without_spaces():
+    def f(x):
+        return x + 1
+
+    assert device._no_op_gpu(f) is f
+    assert device._no_op_gpu(duration=30)(f) is f
+
+
+# ---------- checkpoints ----------
+
+
+def test_checkpoint_round_trip(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    model(torch.randn(8, 4))  # move the batch-norm running stats off their defaults
+    card = {"command": "python make.py", "seed": 0, "test_accuracy": 0.5}
+    path = checkpoints.save_checkpoint(model, "tiny", card, directory=tmp_path)
+    assert path.exists() and checkpoints.card_path("tiny", tmp_path).exists()
+
+    fresh = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    checkpoints.load_weights(fresh, "tiny", "python make.py", directory=tmp_path)
+    assert not fresh.training
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(fresh(x), model.eval()(x))
+    assert checkpoints.load_card("tiny", tmp_path) == card
+
+
+def test_missing_checkpoint_names_the_file_and_the_command(tmp_path):
+    with pytest.raises(checkpoints.MissingCheckpointError) as error:
+        checkpoints.load_weights(nn.Linear(2, 2), "absent", "python -m core.make_absent", directory=tmp_path)
+    assert "absent.safetensors" in str(error.value) and "python -m core.make_absent" in str(error.value)
+
+
+def test_shipped_checkpoints_have_cards():
+    for weights in checkpoints.CHECKPOINT_DIR.glob("*.safetensors"):
+        card = checkpoints.load_card(weights.stem)
+        assert {"command", "seed", "data"} <= card.keys(), weights.name
+
+
+# ---------- data ----------
+
+
+def test_data_dir_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.DATA_ENV, raising=False)
+    assert data.data_dir() == Path("data")
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "env"))
+    assert data.data_dir() == tmp_path / "env"
+    assert data.data_dir(tmp_path / "flag") == tmp_path / "flag"
+
+
+def test_offline_without_data_says_what_to_do(monkeypatch, tmp_path):
+    import torchvision.datasets.mnist as tv_mnist
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(tv_mnist, "download_and_extract_archive", offline)
+    with pytest.raises(data.DataUnavailableError) as error:
+        data.mnist(train=False, root=tmp_path)
+    message = str(error.value)
+    assert str(tmp_path) in message and "MNIST/raw" in message and data.DATA_ENV in message
+    with pytest.raises(data.DataUnavailableError):
+        data.mnist(train=False, root=tmp_path, download=False)
+
+
+def test_mnist_reads_the_real_files(mnist_dir):
+    images, labels = data.mnist_tensors(train=False, root=mnist_dir)
+    assert images.shape == (10000, 28, 28) and images.dtype == torch.uint8
+    assert torch.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+# ---------- training loop ----------
+
+
+def _blobs(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 2, (n,), generator=g)
+    x = torch.randn(n, 2, generator=g) + (y[:, None] * 2 - 1) * 2.0
+    return list(zip(x.split(32), y.split(32)))
+
+
+def test_training_loop_lowers_the_loss():
+    torch.manual_seed(0)
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    batches = _blobs()
+    before = training.evaluate_classifier(model, batches)
+    records = list(
+        training.fit(
+            training.supervised_step(model, optimizer), batches, epochs=5, log_every=4,
+            evaluate=lambda: training.evaluate_classifier(model, batches),
+        )
+    )
+    epochs = [r for r in records if r.phase == "epoch"]
+    assert [r.epoch for r in epochs] == [1, 2, 3, 4, 5]
+    assert records[-1].step == records[-1].total_steps == 40
+    assert any(r.phase == "step" for r in records)
+    assert epochs[-1].metrics["loss"] < before["loss"] / 4
+    assert epochs[-1].metrics["accuracy"] > 0.95
+
+
+def test_training_loop_stops_on_time_and_when_closed():
+    model = nn.Linear(2, 2)
+    step = training.supervised_step(model, torch.optim.SGD(model.parameters(), lr=0.1))
+    records = list(training.fit(step, _blobs(), epochs=1000, max_seconds=0.0))
+    assert records[-1].epoch == 1 and records[-1].step == 1  # stopped after the first step
+
+    calls = []
+    loop = training.fit(lambda batch: calls.append(1) or {"loss": 0.0}, _blobs(), epochs=1000, log_every=1)
+    next(loop)
+    loop.close()  # what a Stop button does
+    assert len(calls) == 1
+
+
+# ---------- boundaries ----------
+
+
+def test_core_never_imports_gradio():
+    for path in (ROOT / "core").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(n == "gradio" or n.startswith("gradio.") for n in names), path
+    modules = [f"core.{p.stem}" for p in (ROOT / "core").glob("*.py") if p.stem != "__init__"]
+    code = f"import sys, {', '.join(modules)}; sys.exit('gradio' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

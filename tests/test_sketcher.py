@@ -1,0 +1,103 @@
+"""The digit sketcher: its pure functions, its handlers on real drawings, and its API endpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from demos import sketcher
+
+EXAMPLE_DIGITS = {"digit_3.png": "3", "digit_7_white_on_black.png": "7", "digit_4_thin.png": "4", "digit_9_photo.jpg": "9"}
+
+
+def test_label_values_are_what_gr_label_shows():
+    probabilities = np.array([0.05, 0.7, 0.25] + [0.0] * 7)
+    assert sketcher.label_value(probabilities)["1"] == pytest.approx(0.7)
+    payload = sketcher.label_payload(probabilities)
+    assert payload["label"] == "1"
+    assert [c["label"] for c in payload["confidences"][:3]] == ["1", "2", "0"]
+    assert sum(c["confidence"] for c in payload["confidences"]) == pytest.approx(1.0)
+
+
+def test_seen_image_is_white_ink_on_black_and_enlarged():
+    field = np.zeros((28, 28), np.float32)
+    field[10, 12] = 1.0
+    seen = sketcher.seen_image(field, zoom=8)
+    assert seen.shape == (224, 224) and seen.dtype == np.uint8
+    assert seen[80:88, 96:104].min() == 255 and seen[0, 0] == 0
+
+
+def test_attribution_overlay_colours_for_and_against():
+    ink = np.ones((4, 4), np.float32)
+    attributions = np.array([[1.0, -1.0, 0.0, 0.0]] * 4, np.float32)
+    overlay = sketcher.attribution_overlay(ink, attributions)
+    assert overlay.shape == (4, 4, 3)
+    red, blue, plain = overlay[0, 0], overlay[0, 1], overlay[0, 2]
+    assert red[0] > 200 and red[2] < 60  # pushed towards the answer: red
+    assert blue[2] > 200 and blue[0] < 60  # pushed against: blue
+    assert plain[0] == plain[1] == plain[2]  # no push: grey ink
+
+
+def test_empty_canvas_asks_for_a_digit_instead_of_failing():
+    blank = {"background": None, "layers": [], "composite": np.full((280, 280, 4), 255, np.uint8)}
+    outputs = sketcher.predict_drawing(blank)
+    assert outputs[:5] == (None,) * 5 and "Draw a digit" in outputs[5]
+    assert sketcher.predict_drawing(None)[5] == sketcher.DRAW_PROMPT
+
+
+@pytest.mark.parametrize("name,digit", EXAMPLE_DIGITS.items())
+def test_examples_are_read_correctly_by_both_models(name, digit):
+    cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_upload(str(sketcher.ASSETS / name))
+    assert max(cnn, key=cnn.get) == digit
+    assert max(mlp, key=mlp.get) == digit
+    assert seen.shape == (224, 224)
+    assert cnn_map.ndim == 3 and cnn_map.shape[2] == 3
+    assert f"**{digit}**" in verdict
+
+
+def test_integrated_gradients_complete_to_the_logit_difference():
+    """IG's completeness axiom: attributions add up to f(input) - f(baseline)."""
+    import torch
+
+    from core.digits import integrated_gradients, load_digit_model
+    from core.preprocess import normalize, prepare_digit, to_model_input
+
+    model = load_digit_model("cnn")
+    inputs = to_model_input(prepare_digit(np.asarray(Image.open(sketcher.ASSETS / "digit_3.png"))))
+    attributions = integrated_gradients(model, inputs, target=3, steps=256)
+    with torch.no_grad():
+        gap = model(inputs)[0, 3] - model(normalize(torch.zeros_like(inputs)))[0, 3]
+    assert attributions.sum() == pytest.approx(float(gap), rel=0.1)
+
+
+def test_a_corrupt_upload_is_a_clear_error(tmp_path):
+    import gradio as gr
+
+    bad = tmp_path / "digit.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
+    with pytest.raises(gr.Error, match="Could not read that image"):
+        sketcher.predict_upload(str(bad))
+
+
+# ---------- end to end through gradio_client ----------
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(f"{app_url}/demos/sketcher/", verbose=False)
+
+
+def test_classify_digit_endpoint_returns_the_label_value(client):
+    result = client.predict(handle_file(str(sketcher.ASSETS / "digit_3.png")), api_name="/classify_digit")
+    assert result["label"] == "3"
+    assert len(result["confidences"]) == 10
+    assert result["confidences"][0]["confidence"] > 0.5
+
+
+def test_classify_digit_on_a_blank_image_says_draw_a_digit(client, tmp_path):
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (64, 64), "white").save(blank)
+    with pytest.raises(Exception, match="draw a digit"):
+        client.predict(handle_file(str(blank)), api_name="/classify_digit")
