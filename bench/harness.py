@@ -1,0 +1,160 @@
+"""Shared benchmark harness: serve one demo plus a no-op endpoint in a subprocess, and time raw
+HTTP round trips of any endpoint against that no-op, in the same server and the same run.
+
+    with serve_demo("demos.sketcher") as url:
+        path = upload(url, "digit.png")
+        rows = [measure(url, "noop", []), measure(url, "classify_digit", [file_data(path)])]
+    print_table(rows)
+
+The no-op is Gradio's own floor: queueing, JSON, the event stream. A ratio of 1.5 means the
+endpoint costs half as much again as doing nothing through Gradio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def noop() -> str:
+    """Does nothing: the floor every endpoint is compared with."""
+    return "ok"
+
+
+def _serve(module_name: str, port: int) -> None:
+    """Subprocess body: the demo's own page, plus /noop, on 127.0.0.1:port."""
+    import gradio as gr
+
+    from demos import SERVER_SETTINGS
+
+    page = importlib.import_module(module_name).build()
+    with page:
+        gr.api(noop, api_name="noop", concurrency_limit=None)
+    warm = getattr(importlib.import_module(module_name), "warm_up", None)
+    if warm is not None:
+        warm()
+    page.queue(default_concurrency_limit=None).launch(server_port=port, prevent_thread_lock=False, **SERVER_SETTINGS)
+
+
+@contextlib.contextmanager
+def serve_demo(module_name: str):
+    """Run the demo with a no-op endpoint in a subprocess; yield its base URL."""
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import free_port, wait_for_http
+
+    port = free_port()
+    code = f"from bench.harness import _serve; _serve({module_name!r}, {port})"
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/", process, timeout=180)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def upload(url: str, path: str | Path) -> str:
+    """Upload a file the way gradio_client does; return the server-side path."""
+    import httpx
+
+    with open(path, "rb") as f:
+        response = httpx.post(f"{url}/gradio_api/upload", files={"files": (Path(path).name, f)}, timeout=30)
+    response.raise_for_status()
+    return response.json()[0]
+
+
+def file_data(server_path: str) -> dict:
+    return {"path": server_path, "meta": {"_type": "gradio.FileData"}}
+
+
+def call(url: str, api_name: str, data: list, timeout: float = 120) -> object:
+    """One raw HTTP round trip: POST the call, then read its event stream to the end."""
+    request = urllib.request.Request(
+        f"{url}/gradio_api/call/{api_name}", data=json.dumps({"data": data}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        event_id = json.loads(response.read())["event_id"]
+    event, result = None, None
+    with urllib.request.urlopen(f"{url}/gradio_api/call/{api_name}/{event_id}", timeout=timeout) as stream:
+        for raw in stream:
+            line = raw.decode().strip()
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                result = json.loads(line[5:].strip())
+                if event == "error":
+                    raise RuntimeError(f"{api_name} failed: {result}")
+                if event == "complete":
+                    return result
+    return result
+
+
+@dataclass
+class Timing:
+    name: str
+    seconds: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def measure(url: str, api_name: str, data: list, runs: int = 50, warmup: int = 5, label: str | None = None) -> Timing:
+    for _ in range(warmup):
+        call(url, api_name, data)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call(url, api_name, data)
+        seconds.append(time.perf_counter() - start)
+    return Timing(label or api_name, seconds)
+
+
+def measure_interleaved(url: str, calls: dict[str, tuple[str, list]], runs: int = 50, warmup: int = 5) -> dict[str, Timing]:
+    """Time several endpoints in turn, call by call, so that machine noise hits them alike."""
+    for _ in range(warmup):
+        for api_name, data in calls.values():
+            call(url, api_name, data)
+    timings = {name: Timing(name, []) for name in calls}
+    for _ in range(runs):
+        for name, (api_name, data) in calls.items():
+            start = time.perf_counter()
+            call(url, api_name, data)
+            timings[name].seconds.append(time.perf_counter() - start)
+    return timings
+
+
+def machine() -> str:
+    import torch
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}"
+
+
+def print_table(timings: list[Timing], baseline: str = "noop", goal: float | None = 1.5) -> None:
+    base = next(t for t in timings if t.name == baseline).p50
+    print(f"machine: {machine()}")
+    print(f"{'endpoint':<34}{'p50 ms':>9}{'p95 ms':>9}{'x noop p50':>12}")
+    for t in timings:
+        ratio = t.p50 / base
+        flag = "" if goal is None or t.name == baseline else ("  ok" if ratio <= goal else f"  over goal {goal}")
+        print(f"{t.name:<34}{t.p50 * 1000:>9.1f}{t.p95 * 1000:>9.1f}{ratio:>12.2f}{flag}")
