@@ -48,20 +48,52 @@ def _serve(module_name: str, port: int) -> None:
     page.queue(default_concurrency_limit=None).launch(server_port=port, prevent_thread_lock=False, **SERVER_SETTINGS)
 
 
+def _serve_app(port: int) -> None:
+    """Subprocess body: the whole app (python app.py), plus a no-op page at /bench-noop/."""
+    import gradio as gr
+    import uvicorn
+
+    import app
+    from demos import SERVER_SETTINGS
+
+    server = app.create_app()
+    with gr.Blocks() as floor:
+        gr.api(noop, api_name="noop", concurrency_limit=None)
+    gr.mount_gradio_app(server, floor, path="/bench-noop", **SERVER_SETTINGS)
+    server.router.routes.insert(0, server.router.routes.pop())  # before the gallery's catch-all "/"
+    uvicorn.run(server, host="127.0.0.1", port=port, log_level="warning")
+
+
 @contextlib.contextmanager
 def serve_demo(module_name: str):
     """Run the demo with a no-op endpoint in a subprocess; yield its base URL."""
+    with _subprocess(f"from bench.harness import _serve; _serve({module_name!r}, {{port}})") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_app():
+    """Run the whole app plus /bench-noop/ in a subprocess; yield (base URL, pid).
+
+    Endpoints live under f"{url}/demos/<slug>", the floor under f"{url}/bench-noop".
+    """
+    with _subprocess("from bench.harness import _serve_app; _serve_app({port})", with_pid=True) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _subprocess(code_template: str, with_pid: bool = False):
     sys.path.insert(0, str(ROOT))
     from tests.conftest import free_port, wait_for_http
 
     port = free_port()
-    code = f"from bench.harness import _serve; _serve({module_name!r}, {port})"
+    code = code_template.format(port=port)
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/", process, timeout=180)
-        yield url
+        yield (url, process.pid) if with_pid else url
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -130,16 +162,21 @@ def measure(url: str, api_name: str, data: list, runs: int = 50, warmup: int = 5
     return Timing(label or api_name, seconds)
 
 
-def measure_interleaved(url: str, calls: dict[str, tuple[str, list]], runs: int = 50, warmup: int = 5) -> dict[str, Timing]:
-    """Time several endpoints in turn, call by call, so that machine noise hits them alike."""
+def measure_interleaved(url: str, calls: dict[str, tuple], runs: int = 50, warmup: int = 5) -> dict[str, Timing]:
+    """Time several endpoints in turn, call by call, so that machine noise hits them alike.
+
+    `calls` maps a label to (api_name, data), or to (page_path, api_name, data) for an endpoint
+    under another path of the same server (e.g. "/demos/sketcher").
+    """
+    targets = {name: (url + c[0], c[1], c[2]) if len(c) == 3 else (url, c[0], c[1]) for name, c in calls.items()}
     for _ in range(warmup):
-        for api_name, data in calls.values():
-            call(url, api_name, data)
-    timings = {name: Timing(name, []) for name in calls}
+        for target in targets.values():
+            call(*target)
+    timings = {name: Timing(name, []) for name in targets}
     for _ in range(runs):
-        for name, (api_name, data) in calls.items():
+        for name, target in targets.items():
             start = time.perf_counter()
-            call(url, api_name, data)
+            call(*target)
             timings[name].seconds.append(time.perf_counter() - start)
     return timings
 

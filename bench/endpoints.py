@@ -1,0 +1,120 @@
+"""The whole app against Gradio's own floor, in one run: every named endpoint's round trip, a load
+test, and memory growth. One command, one table per part.
+
+    python -m bench.endpoints [--runs 30] [--load-seconds 15] [--clients 32] [--requests 1000]
+
+- Per endpoint: p50/p95 over raw HTTP for a typical request, against a no-op endpoint served by the
+  same process, interleaved call by call. Goal: <= 1.5x for inference endpoints.
+- Load: 32 concurrent clients calling `classify_digit` for a bounded time, then the no-op under the
+  same load: throughput, p50/p95, errors. Goal: zero errors, throughput >= 0.8x the no-op's.
+- Memory: the server's RSS before and after 1,000 mixed requests. Goal: growth < 50 MB.
+- Device: where the models ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from pathlib import Path
+
+from bench.harness import call, file_data, machine, measure_interleaved, print_table, serve_app, upload
+
+ASSETS = Path(__file__).resolve().parent.parent / "demos" / "assets"
+
+
+def typical_requests(url: str) -> dict[str, tuple[str, str, list]]:
+    """name -> (page path, api_name, data) for one typical request to each named endpoint."""
+    digit = file_data(upload(f"{url}/demos/sketcher", ASSETS / "digit_3.png"))
+    return {
+        "noop": ("/bench-noop", "noop", []),
+        "sketcher/classify_digit": ("/demos/sketcher", "classify_digit", [digit]),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def load(url: str, page: str, api_name: str, data: list, clients: int, seconds: float) -> dict:
+    """`clients` threads call one endpoint back to back for `seconds`; latencies and errors."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            try:
+                call(url + page, api_name, data, timeout=60)
+                with lock:
+                    latencies.append(time.perf_counter() - start)
+            except Exception as error:  # counted, reported: the goal is zero
+                with lock:
+                    errors.append(repr(error)[:120])
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return {
+        "calls": len(latencies),
+        "per_second": len(latencies) / elapsed,
+        "p50": statistics.median(ordered) if ordered else float("nan"),
+        "p95": ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan"),
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--load-seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    from core.device import default_device
+
+    print(f"device the models run on: {default_device()}")
+
+    with serve_app() as (url, pid):
+        requests = typical_requests(url)
+
+        print("\n== round trip per endpoint (raw HTTP, interleaved) ==")
+        print_table(list(measure_interleaved(url, requests, runs=args.runs, warmup=3).values()))
+
+        print(f"\n== load: {args.clients} concurrent clients, {args.load_seconds:.0f}s each ==")
+        print(f"{'endpoint':<26}{'calls/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+        results = {}
+        for name in ("sketcher/classify_digit", "noop"):
+            page, api_name, data = requests[name]
+            results[name] = load(url, page, api_name, data, args.clients, args.load_seconds)
+            r = results[name]
+            print(f"{name:<26}{r['per_second']:>9.1f}{r['p50'] * 1000:>9.1f}{r['p95'] * 1000:>9.1f}{len(r['errors']):>8}")
+            for error in sorted(set(r["errors"]))[:3]:
+                print(f"    error: {error}")
+        ratio = results["sketcher/classify_digit"]["per_second"] / results["noop"]["per_second"]
+        print(f"throughput classify_digit / noop under load: {ratio:.2f} (goal >= 0.8)")
+
+        print(f"\n== memory: {args.requests} mixed requests ==")
+        before = rss_mb(pid)
+        names = [n for n in requests if n != "noop"]
+        for i in range(args.requests):
+            page, api_name, data = requests[names[i % len(names)]]
+            call(url + page, api_name, data)
+        after = rss_mb(pid)
+        print(f"server RSS before {before:.0f} MB, after {after:.0f} MB, growth {after - before:+.1f} MB (goal < 50)")
+
+
+if __name__ == "__main__":
+    main()
