@@ -1,0 +1,124 @@
+"""Feature maps, kernels and heat maps as pictures: numpy arrays in, RGB uint8 images out.
+
+One colour scale runs through the visualiser: blue for negative, white for zero, red for positive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Diverging colour scale: blue (negative) -> white (zero) -> red (positive), as in RdBu.
+NEGATIVE = np.array([33, 102, 172], np.float32)
+POSITIVE = np.array([178, 24, 43], np.float32)
+WHITE = np.array([255, 255, 255], np.float32)
+
+
+def diverging(values: np.ndarray, scale: float | None = None) -> np.ndarray:
+    """Any-shape array -> RGB uint8 (..., 3): blue < 0 < red, white at 0, full colour at +-scale."""
+    scale = float(np.abs(values).max()) if scale is None else float(scale)
+    t = np.clip(values / (scale or 1.0), -1.0, 1.0)[..., None]
+    colour = np.where(t >= 0, POSITIVE, NEGATIVE)
+    return (WHITE + (colour - WHITE) * np.abs(t)).astype(np.uint8)
+
+
+def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
+    """Nearest-neighbour upscale by a whole factor until the shorter side is at least `min_side`."""
+    zoom = max(1, -(-min_side // min(image.shape[:2])))
+    return image.repeat(zoom, axis=0).repeat(zoom, axis=1)
+
+
+def side_by_side(images: list[np.ndarray], side: int = 224, gap: int = 6) -> np.ndarray:
+    """uint8 images, grey (H, W) or RGB -> one RGB row, each enlarged to at least `side` tall, white between."""
+    rgb = [enlarge(i if i.ndim == 3 else np.repeat(i[..., None], 3, axis=2), side) for i in images]
+    height = max(i.shape[0] for i in rgb)
+    padded = [np.pad(i, ((0, height - i.shape[0]), (0, gap), (0, 0)), constant_values=255) for i in rgb]
+    return np.concatenate(padded, axis=1)[:, :-gap]
+
+
+def tile(images: list[np.ndarray], columns: int, gap: int = 1, fill: int = 128) -> np.ndarray:
+    """Same-size (h, w, 3) images -> one grid image, row by row, `gap` grey pixels between them."""
+    h, w = images[0].shape[:2]
+    rows = -(-len(images) // columns)
+    grid = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, 3), fill, np.uint8)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        grid[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image
+    return grid
+
+
+MAX_MAPS = 512  # feature-map grids show at most this many channels
+
+
+@dataclass(frozen=True, eq=False)
+class MapGrid:
+    """Every channel's feature map tiled into one image, row by row, and where each tile sits."""
+
+    image: np.ndarray  # (H, W, 3) uint8
+    tile: int  # side of one map in the grid, pixels
+    columns: int
+    count: int  # channels shown
+    gap: int = 1
+
+    def channel_at(self, x: int, y: int) -> int | None:
+        """The channel under pixel (x, y) of the grid image, or None on a gap or past the last tile."""
+        step = self.tile + self.gap
+        col, row = int(x) // step, int(y) // step
+        if col >= self.columns or int(x) % step >= self.tile or int(y) % step >= self.tile:
+            return None
+        channel = row * self.columns + col
+        return channel if 0 <= channel < self.count else None
+
+
+def map_grid(maps: np.ndarray, min_side: int = 28) -> MapGrid:
+    """(channels, h, w) -> a MapGrid: each map on its own symmetric diverging scale (blue < 0 < red)."""
+    maps = maps[:MAX_MAPS]
+    peaks = np.abs(maps).reshape(len(maps), -1).max(axis=1, keepdims=True)[..., None]
+    coloured = diverging(maps / np.where(peaks > 0, peaks, 1.0), 1.0)  # (C, h, w, 3)
+    zoom = max(1, -(-min_side // min(maps.shape[1:])))
+    tiles = list(coloured.repeat(zoom, axis=1).repeat(zoom, axis=2))
+    columns = 8 if len(maps) <= 32 else 16 if len(maps) <= 256 else 32
+    return MapGrid(tile(tiles, columns), tiles[0].shape[0], columns, len(maps))
+
+
+MAX_KERNEL_ROWS, MAX_KERNEL_COLUMNS = 64, 64  # the kernel grid shows at most this many filters x inputs
+
+
+def kernel_grid(weight: np.ndarray, zoom: int = 6) -> tuple[np.ndarray, float, str]:
+    """Conv weights (out, in, k, k) -> (grid image, colour scale, how to read it).
+
+    Three input channels (an RGB first layer): each filter as a colour picture, rescaled to [0, 1]
+    together. Otherwise: one row per filter, one column per input channel, every kernel on one
+    shared diverging scale, so colours compare across the whole layer.
+    """
+    w = np.asarray(weight, np.float32)
+    out_channels, in_channels, kh, kw = w.shape
+    if in_channels == 3:
+        low, high = float(w.min()), float(w.max())
+        pictures = ((w - low) / ((high - low) or 1.0)).transpose(0, 2, 3, 1)  # (out, k, k, 3)
+        tiles = [enlarge((p * 255).astype(np.uint8), kh * zoom) for p in pictures[:MAX_KERNEL_ROWS]]
+        how = (f"{len(tiles)} filters of {kh}×{kw}×3 drawn as colour pictures: weights from {low:.2f} (black) "
+               f"to {high:.2f} (bright), grey is 0-ish. Each shows the colour pattern its filter looks for.")
+        return tile(tiles, columns=min(16, len(tiles))), max(abs(low), abs(high)), how
+    shown = w[:MAX_KERNEL_ROWS, :MAX_KERNEL_COLUMNS]
+    scale = float(np.abs(shown).max())
+    zoom = 2 * zoom if shown.shape[1] == 1 else zoom if shown.shape[1] <= 32 else max(2, zoom * 2 // 3)  # fit the page
+    tiles = [enlarge(diverging(shown[o, i], scale), kh * zoom) for o in range(shown.shape[0]) for i in range(shown.shape[1])]
+    columns = shown.shape[1] if shown.shape[1] > 1 else 8  # a first layer on grey input: 8 kernels a row
+    how = (f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel "
+           f"({shown.shape[1]} of {in_channels}); each square is a {kh}×{kw} kernel. Colour scale, shared by "
+           f"all: red = positive weight up to +{scale:.2f}, blue = negative down to −{scale:.2f}, white = 0.")
+    if shown.shape[1] == 1:
+        how = how.replace(f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel "
+                          f"({shown.shape[1]} of {in_channels})", f"{shown.shape[0]} filters, one square each, row by row")
+    return tile(tiles, columns=columns, gap=2), scale, how
+
+
+def heat_overlay(pixels: np.ndarray, heat: np.ndarray, strength: float = 0.6) -> np.ndarray:
+    """Pixels (H, W) or (H, W, 3) in [0, 1] and a same-size heat map in [0, 1] -> RGB uint8 overlay."""
+    base = pixels if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=2)
+    base = 0.3 + 0.7 * base if pixels.ndim == 2 else base  # grey digits, so the warm colours stand out
+    h = np.clip(heat, 0, 1)[..., None]
+    warm = np.stack([np.clip(3 * h[..., 0], 0, 1), np.clip(3 * h[..., 0] - 1, 0, 1), np.clip(3 * h[..., 0] - 2, 0, 1)], -1)
+    return (255 * np.clip(base * (1 - strength * h) + warm * strength * h, 0, 1)).astype(np.uint8)

@@ -1,0 +1,294 @@
+"""Looking inside a convnet: kernels, feature maps, what excites a filter, and Grad-CAM.
+
+Everything works on a `VisionModel`: a classifier plus what is needed to feed it and to name its
+convolution layers. The shipped digit CNN is one (`digit_vision_model`); a torchvision ImageNet
+model is another (`core.imagenet.imagenet_vision_model`). Activations are read with forward hooks
+that stop the forward pass at the layer asked for, so a shallow layer costs a shallow pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.filter_pictures import diverging, enlarge, heat_overlay, map_grid, side_by_side
+
+@dataclass(frozen=True)
+class ExciteConfig:
+    """Gradient ascent on the input to make one filter respond strongly."""
+
+    steps: int = 96  # enough for the digit CNN's filters to settle; each step is one small forward/backward
+    lr: float = 0.05  # Adam step in pixel units ([0, 1])
+    jitter: int = 1  # random shift in pixels each step, so the image cannot rely on one exact position
+    blur_every: int = 4  # a light Gaussian blur every few steps keeps high-frequency noise out
+    l2: float = 0.05  # pull towards the mean pixel: prefer the simplest image that does the job
+    max_seconds: float = 20.0  # wall-time cap, whatever the steps
+
+
+EXCITE = ExciteConfig()
+MAX_EXCITE_STEPS = 256  # an API caller asking for more gets this many
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: cached loaders hand out one object per model
+class VisionModel:
+    """A convnet classifier with what the visualiser needs to know about it."""
+
+    key: str  # short id: "digits", "resnet18"
+    title: str  # shown in the UI
+    model: nn.Module  # eval mode, returns logits
+    layers: dict[str, nn.Conv2d]  # convolution layers by display name, in forward order
+    cam_layer: nn.Module  # Grad-CAM reads this module's output (the last convolutional stage)
+    classes: tuple[str, ...]
+    mean: tuple[float, ...]  # per input channel: model input = (pixels - mean) / std
+    std: tuple[float, ...]
+    size: int  # side of the square input the model gets
+    prepare: Callable  # image (PIL or array) -> ((1, C, size, size) model input, (size, size[, 3]) pixels in [0, 1])
+
+    @property
+    def channels(self) -> int:
+        return len(self.mean)
+
+    def normalize(self, pixels: torch.Tensor) -> torch.Tensor:
+        mean = torch.tensor(self.mean).view(1, -1, 1, 1)
+        std = torch.tensor(self.std).view(1, -1, 1, 1)
+        return (pixels - mean) / std
+
+    def layer(self, name: str) -> nn.Conv2d:
+        if name not in self.layers:
+            raise KeyError(f"unknown layer {name!r}; choose one of {', '.join(self.layers)}")
+        return self.layers[name]
+
+
+def conv_layers(model: nn.Module, short_names: bool = False) -> dict[str, nn.Conv2d]:
+    """Every nn.Conv2d in forward-definition order, named conv1, conv2, ... or by module path."""
+    convs = [(path, m) for path, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    if short_names:
+        return {f"conv{i}": m for i, (_, m) in enumerate(convs, start=1)}
+    return dict(convs)
+
+
+def _prepare_digit_input(image) -> tuple[torch.Tensor, np.ndarray]:
+    from core.preprocess import prepare_digit, to_model_input
+
+    prepared = prepare_digit(image)  # raises NoInkError on a blank image
+    return to_model_input(prepared), prepared.image
+
+
+@functools.cache
+def digit_vision_model() -> VisionModel:
+    """The shipped digit CNN (conv1..conv5), fed exactly as the sketcher feeds it."""
+    from core.checkpoints import load_weights
+    from core.digits import CHECKPOINTS, train_command
+    from core.models import DigitCNN
+    from core.preprocess import MNIST_MEAN, MNIST_STD
+
+    # A private CPU copy of the sketcher's weights: one-image requests answer fastest on the CPU,
+    # and hooks on this copy never touch the model the other demos use.
+    model = load_weights(DigitCNN(), CHECKPOINTS["cnn"], train_command("cnn"))
+    return VisionModel(
+        key="digits", title="Digit CNN (MNIST)", model=model, layers=conv_layers(model, short_names=True),
+        cam_layer=model.features, classes=tuple(str(d) for d in range(10)),
+        mean=(MNIST_MEAN,), std=(MNIST_STD,), size=28, prepare=_prepare_digit_input,
+    )
+
+
+# ---------- activations through forward hooks ----------
+
+
+class _Reached(Exception):
+    """Raised by a hook to end the forward pass once the layer asked for has run."""
+
+
+def capture(model: nn.Module, inputs: torch.Tensor, module: nn.Module, stop: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run `model(inputs)` and return `module`'s (input, output) as a forward hook saw them.
+
+    With `stop`, the pass ends right after `module`. The hook only acts in the calling thread, so
+    concurrent requests on one shared model never see each other's tensors.
+    """
+    seen: dict[str, torch.Tensor] = {}
+    owner = threading.get_ident()
+
+    def hook(_module, args, output):
+        if threading.get_ident() != owner or "output" in seen:
+            return
+        seen["input"], seen["output"] = args[0], output
+        if stop:
+            raise _Reached
+
+    handle = module.register_forward_hook(hook)
+    try:
+        model(inputs)
+    except _Reached:
+        pass
+    finally:
+        handle.remove()
+    if "output" not in seen:
+        raise RuntimeError("the layer was not reached in the forward pass")
+    return seen["input"], seen["output"]
+
+
+@torch.inference_mode()
+def feature_maps(vision: VisionModel, inputs: torch.Tensor, layer: str) -> np.ndarray:
+    """(1, C, H, W) model input -> (channels, h, w) output of convolution `layer` (before BN and ReLU)."""
+    _, output = capture(vision.model, inputs, vision.layer(layer))
+    return output[0].float().numpy()
+
+
+# ---------- Grad-CAM ----------
+
+
+def grad_cam(vision: VisionModel, inputs: torch.Tensor, target: int | None = None) -> tuple[np.ndarray, int, np.ndarray]:
+    """Grad-CAM (Selvaraju et al., 2017) on `vision.cam_layer`.
+
+    The class score's gradient, averaged over each channel of the layer's output, weights that
+    channel; the weighted sum, through ReLU, says where the evidence for the class lies. Returns
+    (cam upsampled to the input size in [0, 1], target class, (classes,) probabilities).
+    """
+    inputs = inputs.detach().clone().requires_grad_(True)  # so the layer's output carries a gradient
+    with torch.enable_grad():
+        activations: dict[str, torch.Tensor] = {}
+        owner = threading.get_ident()
+
+        def hook(_module, _args, output):
+            if threading.get_ident() == owner:
+                activations["a"] = output
+
+        handle = vision.cam_layer.register_forward_hook(hook)
+        try:
+            logits = vision.model(inputs)
+        finally:
+            handle.remove()
+        probabilities = torch.softmax(logits[0].detach(), dim=0).numpy()
+        target = int(probabilities.argmax()) if target is None else int(target)
+        a = activations["a"]  # (1, K, h, w)
+        grads = torch.autograd.grad(logits[0, target], a)[0]
+    weights = grads.mean(dim=(2, 3), keepdim=True)  # (1, K, 1, 1)
+    cam = F.relu((weights * a.detach()).sum(dim=1, keepdim=True))  # (1, 1, h, w)
+    cam = F.interpolate(cam, size=tuple(inputs.shape[-2:]), mode="bilinear", align_corners=False)[0, 0]
+    cam = cam / cam.max() if float(cam.max()) > 0 else cam
+    return cam.numpy(), target, probabilities
+
+
+# ---------- activation maximisation ----------
+
+
+def _blur(x: torch.Tensor) -> torch.Tensor:
+    kernel = torch.tensor([1.0, 2.0, 1.0])
+    kernel = (kernel[:, None] * kernel[None, :] / 16).expand(x.shape[1], 1, 3, 3)
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=x.shape[1])
+
+
+def channel_activation(vision: VisionModel, pixels: torch.Tensor, layer: str, channel: int) -> torch.Tensor:
+    """Mean response of one filter of `layer` to (B, C, H, W) pixels in [0, 1]: the quantity excited."""
+    _, output = capture(vision.model, vision.normalize(pixels), vision.layer(layer))
+    return output[:, channel].mean(dim=(1, 2))
+
+
+@dataclass(frozen=True)
+class Excitation:
+    pixels: np.ndarray  # (H, W) or (H, W, 3) in [0, 1]: the image that excites the filter
+    start: float  # the filter's mean response to the starting image
+    final: float  # ... and to the result
+    steps: int  # steps actually taken (the wall-time cap may stop early)
+
+
+@functools.lru_cache(maxsize=256)
+def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.steps, seed: int = 0) -> Excitation:
+    """The input that makes filter `channel` of `layer` respond most: gradient ascent on the pixels,
+    with jitter, blur and an L2 pull towards the mean pixel. Cached by (model, layer, channel, steps, seed)."""
+    from core.training import fit
+
+    out_channels = vision.layer(layer).out_channels
+    if not 0 <= channel < out_channels:
+        raise ValueError(f"{layer} has channels 0 to {out_channels - 1}")
+    steps = int(np.clip(steps, 1, MAX_EXCITE_STEPS))
+    generator = torch.Generator().manual_seed(seed)
+    mean = torch.tensor(vision.mean).view(1, -1, 1, 1)
+    shape = (1, vision.channels, vision.size, vision.size)
+    pixels = (mean + 0.1 * torch.rand(shape, generator=generator)).clamp(0, 1).requires_grad_(True)
+    start = pixels.detach().clone()
+    optimizer = torch.optim.Adam([pixels], lr=EXCITE.lr)
+
+    def step(index: int) -> dict:
+        dy, dx = (torch.randint(-EXCITE.jitter, EXCITE.jitter + 1, (2,), generator=generator)).tolist()
+        shifted = torch.roll(pixels, shifts=(dy, dx), dims=(2, 3))
+        activation = channel_activation(vision, shifted, layer, channel)[0]
+        loss = -activation + EXCITE.l2 * ((pixels - mean) ** 2).sum() / pixels[0, 0].numel()
+        # Gradient for the pixels only: the shared model's own .grad stays untouched.
+        pixels.grad = torch.autograd.grad(loss, pixels)[0]
+        optimizer.step()
+        with torch.no_grad():
+            if EXCITE.blur_every and (index + 1) % EXCITE.blur_every == 0:
+                pixels.copy_(_blur(pixels))
+            pixels.clamp_(0, 1)
+        return {"activation": activation.detach()}
+
+    with torch.enable_grad():
+        records = list(fit(step, range(steps), epochs=1, log_every=steps, max_seconds=EXCITE.max_seconds))
+    with torch.inference_mode():
+        before = float(channel_activation(vision, start, layer, channel)[0])
+        after = float(channel_activation(vision, pixels.detach(), layer, channel)[0])
+    image = pixels.detach()[0].numpy()
+    image = image[0] if vision.channels == 1 else image.transpose(1, 2, 0)
+    return Excitation(image, before, after, records[-1].step)
+
+
+# ---------- one image through one model: what the visualiser shows ----------
+
+
+def vision_model(key: str) -> VisionModel:
+    """"digits" or an ImageNet model's key -> its VisionModel; WeightsMissingError when weights are absent."""
+    if key == "digits":
+        return digit_vision_model()
+    from core.imagenet import IMAGENET_MODELS, imagenet_vision_model
+
+    if key not in IMAGENET_MODELS:
+        raise KeyError(f"unknown model {key!r}")
+    return imagenet_vision_model(IMAGENET_MODELS[key])
+
+
+def layer_choices(vision: VisionModel) -> list[tuple[str, str]]:
+    """[(label, name)]: each convolution with its channels and kernel size."""
+    return [(f"{name} · {c.in_channels}→{c.out_channels}, {c.kernel_size[0]}×{c.kernel_size[1]}", name) for name, c in vision.layers.items()]
+
+
+def model_input(vision: VisionModel, image) -> tuple[torch.Tensor, np.ndarray] | None:
+    """Any image -> (model input, pixels in [0, 1]); None when the digit model finds no ink."""
+    from core.preprocess import NoInkError
+
+    try:
+        return vision.prepare(image)
+    except NoInkError:
+        return None
+
+
+def layer_grid(vision: VisionModel, image, layer: str):
+    """Image, layer -> the MapGrid of that layer's feature maps (None: no ink)."""
+    prepared = model_input(vision, image)
+    return None if prepared is None else map_grid(feature_maps(vision, prepared[0], layer))
+
+
+def channel_view(vision: VisionModel, image, layer: str, channel: int) -> np.ndarray | None:
+    """The input beside one channel's feature map, both enlarged (None: no ink)."""
+    prepared = model_input(vision, image)
+    if prepared is None:
+        return None
+    maps = feature_maps(vision, prepared[0], layer)
+    return side_by_side([(255 * prepared[1]).astype(np.uint8), diverging(maps[int(np.clip(channel, 0, len(maps) - 1))])])
+
+
+def explain(vision: VisionModel, image, top: int = 5) -> tuple[np.ndarray, dict[str, float]] | None:
+    """Grad-CAM overlay on the input and the top classes' probabilities (None: no ink)."""
+    prepared = model_input(vision, image)
+    if prepared is None:
+        return None
+    cam, _, probabilities = grad_cam(vision, prepared[0])
+    order = np.argsort(-probabilities)[:top]
+    return enlarge(heat_overlay(prepared[1], cam), 224), {vision.classes[i]: float(probabilities[i]) for i in order}

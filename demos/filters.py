@@ -1,0 +1,297 @@
+"""CNN filter visualiser: what the filters of a convnet have learned, and what they see in your image.
+
+**The lesson.** A convolution layer slides small kernels (3x3 weights here) over its input. Each
+kernel is a *filter*: at every position it takes the weighted sum of the patch under it, so the
+output, its *feature map*, is bright wherever that pattern appears. The same weights are used at
+every position, which is why convolution suits images: a stroke detector learned in one corner
+works everywhere, and a 3x3 filter has 9 weights however large the image is.
+
+Stacked, the layers build up: **early layers see edges** (light-to-dark steps in one direction, the
+red/blue halves of conv1's kernels), **later layers see parts** (curves, loops, corners), because each
+of their filters combines the maps below it over a wider patch of the image.
+
+**Try this.** Pick conv1 and draw a vertical stroke, then a horizontal one: which maps light up?
+Click a map to see it large. Step to conv5: the maps are 7x7 and no longer look like the digit.
+Ask what excites a filter: early ones want stripes, later ones blobs and strokes. Grad-CAM shows
+where the evidence for the predicted digit lies. In the sandbox, set stride 2 and watch the
+output shrink exactly as the formula says.
+
+The inputs are a drawn digit, an upload or an example; a GAN digit will be one more source of
+the same (28, 28) image once the GAN demo exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from demos import launch
+
+ASSETS = Path(__file__).parent / "assets"
+EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*")) + [str(ASSETS / "filters" / "grace_hopper.jpg")]
+MODELS = [("Digit CNN (MNIST)", "digits"), ("ResNet-18 (ImageNet, pretrained)", "resnet18")]
+DIGIT_LAYERS = ["conv1", "conv2", "conv3", "conv4", "conv5"]  # DigitCNN's convolutions (a test checks)
+PROMPT = "✏️ Draw a digit or pick an example, then choose a layer."
+MAPS_LEGEND = (
+    "Each square is one channel's feature map, the convolution's output before batch norm and ReLU, "
+    "on its own scale: **red = positive** response, **blue = negative**, white = 0 (ReLU keeps the red). "
+    "Click a map to see it large."
+)
+CAM_LEGEND = (
+    "**Grad-CAM** (Selvaraju et al., 2017) on the last convolutional stage: the predicted class's gradient "
+    "weights each channel; warm colours mark where the evidence for that class lies."
+)
+
+
+# ---------- handlers: convert Gradio values only ----------
+
+
+def _open_upload(path: str) -> np.ndarray:
+    from core.images import BadImageError, open_image
+
+    try:
+        return np.asarray(open_image(path))
+    except BadImageError as error:
+        raise gr.Error(f"Could not read that image: {error}.") from error
+
+
+def _vision_or_message(key: str):
+    from core.filters import vision_model
+    from core.imagenet import WeightsMissingError
+
+    try:
+        return vision_model(key), None
+    except WeightsMissingError as missing:
+        return None, f"⚠️ {missing}"
+
+
+def use_drawing(sketch: dict | None):
+    return None if sketch is None else sketch.get("composite")
+
+
+def use_upload(path: str | None):
+    return None if path is None else _open_upload(path)
+
+
+def choose_model(key: str):
+    """Model choice -> layer dropdown, status, whether the download button shows."""
+    vision, message = _vision_or_message(key)
+    if vision is None:
+        return gr.Dropdown(choices=[], value=None), message, gr.Button(visible=True)
+    from core.filters import layer_choices
+
+    choices = layer_choices(vision)
+    return gr.Dropdown(choices=choices, value=choices[0][1]), f"**{vision.title}**: {len(choices)} convolution layers.", gr.Button(visible=False)
+
+
+def download_weights(key: str):
+    from core.imagenet import IMAGENET_MODELS, WeightsMissingError, download_weights
+
+    try:
+        gr.Info("Downloading the weights: this can take a minute.")
+        download_weights(IMAGENET_MODELS[key])
+    except WeightsMissingError as error:
+        raise gr.Error(str(error)) from error
+    return choose_model(key)
+
+
+def inspect_layer(key: str, layer: str | None, image):
+    """Everything that depends on model, layer and input: maps, kernels, Grad-CAM, status."""
+    vision, message = _vision_or_message(key)
+    if vision is None or not layer or layer not in vision.layers:
+        return None, None, "", None, None, None, message or "Choose a layer."
+    from core.filter_pictures import kernel_grid
+    from core.filters import explain, layer_grid
+
+    kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().numpy())
+    grid = None if image is None else layer_grid(vision, image, layer)
+    if grid is None:
+        return None, kernels, how, None, None, None, PROMPT
+    overlay, label = explain(vision, image)
+    return grid, kernels, how, grid.image, overlay, label, f"**{vision.title}**, {layer}: {grid.count} feature maps. {MAPS_LEGEND}"
+
+
+def pick_channel(grid, evt: gr.SelectData):
+    """A click on the grid of maps -> that map's channel number."""
+    channel = None if grid is None else grid.channel_at(*evt.index)
+    return gr.Number() if channel is None else gr.Number(value=channel)
+
+
+def show_channel(key: str, layer: str | None, channel: float | None, image):
+    vision, _ = _vision_or_message(key)
+    if vision is None or image is None or not layer or layer not in vision.layers:
+        return None
+    from core.filters import channel_view
+
+    return channel_view(vision, image, layer, int(channel or 0))
+
+
+def excite_filter(key: str, layer: str | None, channel: float | None):
+    """The input that excites the chosen filter most (cached per model, layer and channel)."""
+    from core.filter_pictures import enlarge
+    from core.filters import excite
+
+    vision, message = _vision_or_message(key)
+    if vision is None:
+        raise gr.Error(message)
+    if not layer or layer not in vision.layers:
+        raise gr.Error("Choose a layer first.")
+    count = vision.layer(layer).out_channels
+    channel = int(channel or 0)
+    if not 0 <= channel < count:
+        raise gr.Error(f"{layer} has channels 0 to {count - 1}.")
+    found = excite(vision, layer, channel)
+    caption = (
+        f"{layer}, channel {channel}: mean response {found.start:.3g} on the starting noise → "
+        f"**{found.final:.3g}** after {found.steps} steps of gradient ascent (jitter, blur, L2)."
+    )
+    return enlarge((255 * found.pixels).astype(np.uint8), 224), caption
+
+
+def feature_maps(image: str, layer: str):
+    """The digit CNN's feature maps for one image file: one picture tiling every channel's map.
+
+    Maps are laid out row by row (8 per row up to 32 channels, then 16), each on its own colour
+    scale: red positive, blue negative, white zero. `layer` is conv1 to conv5.
+    """
+    from core.filters import digit_vision_model, layer_grid
+
+    if layer not in DIGIT_LAYERS:
+        raise gr.Error(f"Unknown layer {layer!r}: choose one of {', '.join(DIGIT_LAYERS)}.")
+    if image is None:
+        raise gr.Error("Send an image of a digit.")
+    grid = layer_grid(digit_vision_model(), _open_upload(image), layer)
+    if grid is None:
+        raise gr.Error("No digit found in that image: draw a digit (dark on light, or light on dark).")
+    return grid.image
+
+
+def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float):
+    """Sandbox numbers -> (input | output picture, output numbers, size formula, one value worked out)."""
+    from core import convolution as conv
+    from core.filter_pictures import diverging, side_by_side
+
+    try:
+        image = conv.parse_matrix(input_text, "input", conv.MAX_INPUT_SIDE)
+        kernel = conv.parse_matrix(kernel_text, "kernel", conv.MAX_KERNEL_SIDE)
+        stride, padding = int(stride), int(padding)
+        output = conv.convolve(image, kernel, stride, padding)
+        worked = conv.work_through(image, kernel, stride, padding, int(row or 0), int(col or 0))
+    except conv.SandboxError as error:
+        raise gr.Error(f"Sandbox: {error}.") from error
+    picture = side_by_side([diverging(np.pad(image, padding)), diverging(output)], side=160)
+    numbers = f"Output ({output.shape[0]}×{output.shape[1]}):\n```\n{conv.format_matrix(output)}\n```"
+    return picture, numbers, conv.explain_size(image, kernel, stride, padding), conv.explain_value(worked, kernel, stride, padding)
+
+
+def kernel_preset(name: str) -> str:
+    from core.convolution import KERNELS, format_matrix
+
+    return format_matrix(np.array(KERNELS[name]))
+
+
+def input_preset(name: str) -> str:
+    from core.convolution import INPUTS, format_matrix
+
+    return format_matrix(INPUTS[name])
+
+
+def warm_up() -> None:
+    """Load the digit CNN and run an example through every layer, the API's own path."""
+    for layer in DIGIT_LAYERS:
+        feature_maps(str(ASSETS / "digit_3.png"), layer)
+
+
+# ---------- layout and wiring ----------
+
+
+def build() -> gr.Blocks:
+    from core.convolution import INPUTS, KERNELS  # numpy only: light enough for start-up
+
+    with gr.Blocks(title="CNN filter visualiser") as page:
+        gr.Markdown("## 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
+        image = gr.State(None)  # this user's current input image (array)
+        grid = gr.State(None)  # where each channel sits in the grid of maps, for clicks
+        with gr.Row():
+            model = gr.Radio(MODELS, value="digits", label="Model")
+            layer = gr.Dropdown(DIGIT_LAYERS, value="conv1", label="Layer")
+            channel = gr.Number(0, label="Channel", minimum=0, maximum=511, precision=0)
+        status = gr.Markdown(PROMPT, elem_id="filters-status")
+        download = gr.Button("Download weights", visible=False)
+        with gr.Row():
+            with gr.Column(scale=1):
+                with gr.Tab("Draw"):
+                    canvas = gr.Sketchpad(
+                        label="Canvas", canvas_size=(280, 280), fixed_canvas=True, type="numpy", image_mode="RGBA",
+                        brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"), elem_id="filters-canvas",
+                    )
+                with gr.Tab("Upload"):
+                    photo = gr.Image(label="Image", type="filepath", sources=["upload", "clipboard"])
+                    gr.Examples(EXAMPLES, inputs=photo, label="Examples")
+            with gr.Column(scale=2):
+                with gr.Tab("Feature maps"):
+                    maps = gr.Image(label="Feature maps of the layer (click one)", interactive=False, elem_id="filters-maps")
+                    large = gr.Image(label="Input | the chosen channel's map", interactive=False)
+                with gr.Tab("Kernels"):
+                    kernels = gr.Image(label="Learned kernels of the layer", interactive=False)
+                    kernel_legend = gr.Markdown()
+                with gr.Tab("What excites a filter"):
+                    excite_button = gr.Button("Find the input that excites this channel most")
+                    excited = gr.Image(label="Activation maximisation", interactive=False, height=260)
+                    excite_caption = gr.Markdown()
+                with gr.Tab("Grad-CAM"):
+                    with gr.Row():
+                        cam = gr.Image(label="Where the evidence is", interactive=False, height=260)
+                        prediction = gr.Label(label="Prediction", num_top_classes=5)
+                    gr.Markdown(CAM_LEGEND)
+        with gr.Accordion("Convolution sandbox: the arithmetic, one number at a time", open=False):
+            with gr.Row():
+                with gr.Column():
+                    input_choice = gr.Dropdown(list(INPUTS), value="vertical edge", label="Input preset")
+                    input_text = gr.Textbox(input_preset("vertical edge"), label="Input (rows of numbers)", lines=8)
+                with gr.Column():
+                    kernel_choice = gr.Dropdown(list(KERNELS), value="edge (vertical, Sobel)", label="Kernel preset")
+                    kernel_text = gr.Textbox(kernel_preset("edge (vertical, Sobel)"), label="Kernel (your own numbers welcome)", lines=4)
+                    stride = gr.Slider(1, 3, 1, step=1, label="Stride")
+                    padding = gr.Slider(0, 3, 0, step=1, label="Padding")
+                    with gr.Row():
+                        out_row = gr.Number(0, label="Work out output row", precision=0, minimum=0)
+                        out_col = gr.Number(0, label="... column", precision=0, minimum=0)
+            sandbox_picture = gr.Image(label="Padded input | output (red > 0, blue < 0)", interactive=False, height=200)
+            with gr.Row():
+                sandbox_numbers = gr.Markdown()
+                sandbox_size = gr.Markdown()
+            sandbox_worked = gr.Markdown(elem_id="filters-worked")
+        with gr.Accordion("The lesson: filters, feature maps, and why convolution suits images", open=False):
+            gr.Markdown(__doc__.split("\n", 2)[2])
+
+        shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="filters_models", api_visibility="private")
+        refresh = dict(fn=inspect_layer, inputs=[model, layer, image], outputs=[grid, kernels, kernel_legend, maps, cam, prediction, status], **shared)
+        channel_args = dict(fn=show_channel, inputs=[model, layer, channel, image], outputs=large, **shared)
+        canvas.change(use_drawing, canvas, image, trigger_mode="always_last", api_visibility="private").then(**refresh).then(**channel_args)
+        photo.change(use_upload, photo, image, api_visibility="private").then(**refresh).then(**channel_args)
+        model.change(choose_model, model, [layer, status, download], api_visibility="private")
+        layer.change(**refresh).then(**channel_args)
+        channel.change(**channel_args)
+        maps.select(pick_channel, grid, channel, api_visibility="private")
+        download.click(download_weights, model, [layer, status, download], api_visibility="private", concurrency_limit=1)
+        excite_button.click(excite_filter, [model, layer, channel], [excited, excite_caption], **shared)
+        sandbox = [input_text, kernel_text, stride, padding, out_row, out_col]
+        sandbox_outputs = [sandbox_picture, sandbox_numbers, sandbox_size, sandbox_worked]
+        input_choice.change(input_preset, input_choice, input_text, api_visibility="private")
+        kernel_choice.change(kernel_preset, kernel_choice, kernel_text, api_visibility="private")
+        gr.on([c.change for c in sandbox], run_sandbox, sandbox, sandbox_outputs, api_name="convolve", show_progress="hidden")
+        page.load(run_sandbox, sandbox, sandbox_outputs, api_visibility="private")
+        with gr.Row(visible=False):  # the API's own inputs and output: a file and a layer name in, one image out
+            api_image = gr.Image(type="filepath")
+            api_layer = gr.Dropdown(DIGIT_LAYERS, value="conv1")
+            api_maps = gr.Image(format="png")
+            api_button = gr.Button()
+        api_button.click(feature_maps, [api_image, api_layer], api_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models")
+    return page
+
+
+if __name__ == "__main__":
+    launch(build())
