@@ -1,0 +1,150 @@
+"""What the augmentation previewer shows: photos and digits in, sample grids with captions out,
+and for digits, which samples the digit CNN reads as a different class, transform by transform."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from core.augment import POLICIES, Sample, apply_step, sample_grid
+from core.images import open_image
+
+
+def load_photo(path: str | os.PathLike, max_side: int) -> tuple[Image.Image, float]:
+    """An image file -> (RGB image with longest side <= max_side, the scale that was applied).
+
+    Raises core.images.BadImageError for anything that is not a readable image.
+    """
+    image = open_image(path, max_side=max_side).convert("RGB")
+    with Image.open(path) as original:  # header only: the size boxes were given in
+        scale = image.width / original.width if original.width else 1.0
+    return image, scale
+
+
+def to_pixels(image: Image.Image) -> np.ndarray:
+    """A sample (RGB or L) -> (H, W, 3) uint8 array for display."""
+    return np.asarray(image.convert("RGB"))
+
+
+def draw_boxes(pixels: np.ndarray, boxes: torch.Tensor | None, zoom: int = 1, colour=(40, 230, 70)) -> np.ndarray:
+    """Draw XYXY boxes (in the image's pixels) onto an RGB array, enlarged `zoom` times first."""
+    image = Image.fromarray(pixels)
+    if zoom > 1:
+        image = image.resize((image.width * zoom, image.height * zoom), Image.NEAREST)
+    if boxes is not None:
+        pen = ImageDraw.Draw(image)
+        for x1, y1, x2, y2 in (boxes.float() * zoom).tolist():
+            if x2 - x1 >= 1 and y2 - y1 >= 1:  # boxes pushed off the image collapse to nothing
+                pen.rectangle([x1, y1, x2, y2], outline=colour, width=max(2, min(image.size) // 100))
+    return np.asarray(image)
+
+
+def frame(pixels: np.ndarray, colour: tuple[int, int, int], width: int = 4) -> np.ndarray:
+    """A coloured border inside the image's edge (red marks a sample whose class changed)."""
+    out = pixels.copy()
+    out[:width], out[-width:], out[:, :width], out[:, -width:] = colour, colour, colour, colour
+    return out
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def describe(record: dict) -> str:
+    """A short caption for one applied record ("" when the step did not fire)."""
+    k, r = record["transform"], record
+    if not r.get("applied", True):
+        return ""
+    if k in ("hflip", "vflip"):
+        return "flipped " + ("left-right" if k == "hflip" else "upside down")
+    if k == "rotation":
+        return f"rotate {r['angle']:+.1f}°"
+    if k == "resized_crop":
+        return f"crop {r['width']}×{r['height']} at ({r['left']},{r['top']})"
+    if k == "affine":
+        return f"affine {r['angle']:+.0f}° shift {r['translate']} ×{r['scale']:.2f} shear {r['shear'][0]:+.0f}/{r['shear'][1]:+.0f}°"
+    if k == "perspective":
+        return f"perspective {r['endpoints']}"
+    if k == "color_jitter":
+        return "jitter " + " ".join(f"{n[0]}{_number(r[n + '_factor'])}" for n in r["order"])
+    if k == "blur":
+        return f"blur σ{r['sigma'][0]:.2f}"
+    if k == "grayscale":
+        return "grey"
+    if k == "erasing":
+        return f"erase {r['w']}×{r['h']} at ({r['j']},{r['i']})"
+    if k == "elastic":
+        return f"elastic α{_number(r['alpha'])} σ{_number(r['sigma'])}"
+    if k == "augmix":
+        ops = " | ".join(", ".join(f"{op} {_number(m)}" for op, m in chain) for chain in r["chains"])
+        return f"augmix [{ops}]"
+    if k in POLICIES:
+        return f"{k.replace('_', ' ')}: " + (", ".join(f"{op} {_number(m)}" for op, m in r["ops"]) or "nothing")
+    return k
+
+
+def caption(sample: Sample, index: int) -> str:
+    return f"#{index + 1}: " + (" · ".join(filter(None, map(describe, sample.records))) or "unchanged")
+
+
+def shown_records(sample: Sample) -> list[dict]:
+    """Records as JSON: the elastic field (a tensor per pixel) is summarised, not listed."""
+    def plain(record: dict) -> dict:
+        if "displacement" in record:
+            shape = list(record["displacement"].shape)
+            record = {**record, "displacement": f"random field {shape}, drawn from the seed's stream"}
+        return record
+
+    return json.loads(json.dumps([plain(r) for r in sample.records]))
+
+
+# ---------- digits: does the label survive? ----------
+
+
+def digit_image(digit: np.ndarray) -> Image.Image:
+    """A prepared (28, 28) digit in [0, 1] (white ink on black) -> a 28x28 greyscale image."""
+    return Image.fromarray(np.round(np.clip(digit, 0, 1) * 255).astype(np.uint8), mode="L")
+
+
+def read_digits(images: list[Image.Image]) -> np.ndarray:
+    """28x28 greyscale digits -> the digit CNN's classes (N,), in one batch."""
+    from torchvision.transforms.v2.functional import pil_to_tensor
+
+    from core.digits import class_probabilities, load_digit_model
+    from core.preprocess import normalize
+
+    batch = normalize(torch.stack([pil_to_tensor(image) for image in images]).float() / 255.0)  # (N, 1, 28, 28)
+    return class_probabilities(load_digit_model("cnn"), batch).argmax(axis=1)
+
+
+@dataclass(frozen=True)
+class DigitGrid:
+    samples: list[Sample]
+    original_class: int
+    classes: np.ndarray  # (N,) the CNN's reading of each sample
+    per_step: list[dict]  # per pipeline step: how often it fired, how many samples it alone flipped
+
+
+def augment_digit(digit: np.ndarray, steps: list[dict], seed: int, count: int) -> DigitGrid:
+    """The seam for any digit source (the canvas, an MNIST image, a GAN's output): a (28, 28) image in
+    [0, 1] -> seeded samples, the CNN's class for each, and a per-transform count of class changes.
+
+    A step's count replays only that step's sampled parameters on the original digit, so each
+    transform is blamed for what it does alone.
+    """
+    image = digit_image(digit)
+    samples = sample_grid(image, steps, seed, count)
+    classes = read_digits([image] + [s.image for s in samples])
+    original, classes = int(classes[0]), classes[1:]
+    per_step = []
+    for k, step in enumerate(steps):
+        alone = [apply_step(image, s.records[k]) for s in samples]
+        fired = sum(1 for s in samples if describe(s.records[k]) not in ("", f"{step['transform'].replace('_', ' ')}: nothing"))
+        changed = int((read_digits(alone) != original).sum()) if alone else 0
+        per_step.append({"transform": step["transform"], "fired": fired, "changed_alone": changed})
+    return DigitGrid(samples, original, classes, per_step)

@@ -1,0 +1,313 @@
+"""Augmentation previewer: chain torchvision v2 transforms, draw many seeded samples, and see
+whether the label survives.
+
+**The lesson.** A network only learns the invariances its data shows it. *Augmentation* shows it
+more: every epoch each image arrives slightly rotated, cropped, recoloured or blurred, so the model
+must learn "cat" rather than "this exact grid of pixels". It costs nothing to label and works like
+far more data, as long as every augmented image still deserves its label. That is the whole
+question: **which transforms are label-safe for which task?** A mirrored cat is a cat; a mirrored
+"b" is a "d", and a 6 rotated by 180° is a 9. Colour jitter is harmless for shapes and fatal when
+colour is the label. A crop that zooms in can cut the object out. For detection the boxes must
+move with the pixels (green boxes here), or the targets are wrong.
+
+Every sample below is reproducible: its random parameters come from `torch.Generator(seed)`, are
+shown under it, and the Python code shown reproduces the whole grid exactly.
+
+**Try this.** Draw a 6 (or pick the example), add *Vertical flip* and *Rotation* at 180°: the red
+frames are samples the digit CNN now reads as another class, and the table blames each transform.
+Then try *TrivialAugmentWide* on the digit. On the cheetah, add *Random resized crop* at a small
+minimum area and watch the box leave the frame.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from demos import launch
+
+ASSETS = Path(__file__).parent / "assets" / "augment"
+DIGITS = sorted(str(p) for p in ASSETS.glob("digit_*.png"))
+BOXES = json.loads((ASSETS / "boxes.json").read_text())
+
+
+@dataclass(frozen=True)
+class Settings:
+    photo_side: int = 512  # samples are made at this longest side: every effect shows, 64 samples stay quick
+    digit_zoom: int = 4  # 28x28 digits are shown 112x112 so the strokes can be seen
+    changed: tuple[int, int, int] = (230, 40, 40)  # frame colour of a sample whose class changed
+    max_seconds: float = 20.0  # a grid stops early rather than keep a worker busy longer
+
+
+DEFAULTS = Settings()
+DEFAULT_PIPELINE = ["hflip", "rotation", "color_jitter"]
+
+
+def photo_examples() -> list[list[str]]:
+    from gradio.media import get_image
+
+    rows = [[get_image(name), "\n".join(", ".join(map(str, b)) for b in boxes)] for name, boxes in BOXES.items()]
+    return rows + [[get_image("tower.jpg"), ""]]
+
+
+# ---------- pure functions: plain values in, plain values out ----------
+
+
+def steps_from_widgets(chosen: list[str], values: list) -> list[dict]:
+    """The dropdown's transforms, in the order picked, with their widgets' values."""
+    from core.augment import CATALOGUE
+
+    given, at = {}, 0
+    for key, spec in CATALOGUE.items():
+        given[key] = {p.name: v for p, v in zip(spec.params, values[at : at + len(spec.params)])}
+        at += len(spec.params)
+    return [{"transform": key, **given[key]} for key in chosen or []]
+
+
+def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
+    """A photo file -> gallery items, records per sample, and the code that reproduces them."""
+    import torch
+
+    from core.augment import pipeline_code, sample_grid
+    from core.augment_grid import caption, draw_boxes, load_photo, shown_records, to_pixels
+
+    image, scale = load_photo(path, settings.photo_side)
+    box_tensor = torch.tensor(boxes, dtype=torch.float32) * scale if boxes else None
+    samples = sample_grid(image, steps, seed, count, box_tensor, settings.max_seconds)
+    gallery = [(draw_boxes(to_pixels(s.image), s.boxes), caption(s, i)) for i, s in enumerate(samples)]
+    note = "" if box_tensor is None or samples[0].boxes is not None else (
+        "\n\n*Boxes are not drawn: torchvision's policies (AutoAugment, RandAugment, ...) are image-only.*")
+    return {
+        "gallery": gallery,
+        "records": [shown_records(s) for s in samples],
+        "code": pipeline_code(steps, (image.height, image.width), seed, len(samples)),
+        "summary": f"{len(samples)} samples of a {image.width}×{image.height} image, seed {seed}.{note}",
+    }
+
+
+def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
+    """A (28, 28) digit in [0, 1] -> gallery items framed red where the CNN's class changed, and the tally."""
+    from core.augment import pipeline_code
+    from core.augment_grid import augment_digit, caption, draw_boxes, frame, shown_records, to_pixels
+
+    grid = augment_digit(digit, steps, seed, count)
+    gallery = []
+    for i, (sample, cls) in enumerate(zip(grid.samples, grid.classes)):
+        pixels = draw_boxes(to_pixels(sample.image), None, zoom=settings.digit_zoom)
+        moved = int(cls) != grid.original_class
+        verdict = f"reads {cls} ✗ " if moved else f"reads {cls} · "
+        gallery.append((frame(pixels, settings.changed) if moved else pixels, verdict + caption(sample, i)))
+    changed = [i for i, cls in enumerate(grid.classes) if int(cls) != grid.original_class]
+    listed = ", ".join(f"#{i + 1} → {grid.classes[i]}" for i in changed[:12]) + (" …" if len(changed) > 12 else "")
+    summary = (
+        f"The CNN reads the original as a **{grid.original_class}**. **{len(changed)} of {len(grid.samples)}** "
+        f"samples changed class (red frames){': ' + listed if changed else ''}."
+    )
+    table = [[s["transform"], s["fired"], s["changed_alone"]] for s in grid.per_step]
+    table.append(["whole pipeline", len(grid.samples), len(changed)])
+    return {
+        "gallery": gallery,
+        "records": [shown_records(s) for s in grid.samples],
+        "code": pipeline_code(steps, (28, 28), seed, len(grid.samples)),
+        "summary": summary,
+        "table": table,
+        "original_class": grid.original_class,
+        "classes": [int(c) for c in grid.classes],
+    }
+
+
+# ---------- handlers: convert Gradio values only ----------
+
+
+def _checked(fn, *args):
+    from core.augment import PipelineError
+    from core.images import BadImageError
+    from core.preprocess import NoInkError
+
+    try:
+        return fn(*args)
+    except BadImageError as error:
+        raise gr.Error(f"Could not read that image: {error}.") from error
+    except NoInkError as error:
+        raise gr.Error("No digit found: draw one on the canvas (or pick an example).") from error
+    except PipelineError as error:
+        raise gr.Error(f"Pipeline settings: {error}.") from error
+
+
+def _count(count) -> int:
+    from core.augment import MAX_COUNT
+
+    if count is None or not 1 <= float(count) <= MAX_COUNT:
+        raise gr.Error(f"count must be between 1 and {MAX_COUNT}.")
+    return int(count)
+
+
+def _seed(seed) -> int:
+    if seed is None or not 0 <= float(seed) < 2**63:
+        raise gr.Error("seed must be a whole number from 0 to 2**63 - 1.")
+    return int(seed)
+
+
+def _digit(image):
+    from core.preprocess import prepare_digit
+
+    return prepare_digit(image).image
+
+
+def _steps(chosen, values) -> list[dict]:
+    from core.augment import parse_pipeline
+
+    return parse_pipeline(steps_from_widgets(chosen, values))
+
+
+def sample_ui(source, photo, boxes_text, sketch, chosen, seed, count, *values):
+    """The Sample button: whichever input tab is open -> gallery, summary, table, code, records."""
+    steps, seed, count = _checked(_steps, chosen, values), _seed(seed), _count(count)
+    if not steps:
+        raise gr.Error("Pick at least one transform for the pipeline.")
+    if source == "digit":
+        composite = None if sketch is None else sketch.get("composite")
+        if composite is None:
+            raise gr.Error("No digit found: draw one on the canvas (or pick an example).")
+        out = _checked(digit_grid, _checked(_digit, composite), steps, seed, count)
+    else:
+        if photo is None:
+            raise gr.Error("Upload a photo or pick an example first.")
+        from core.augment_catalogue import parse_boxes
+
+        out = _checked(photo_grid, photo, steps, _checked(parse_boxes, boxes_text), seed, count)
+    table = gr.Dataframe(value=out.get("table"), visible="table" in out)
+    return out["gallery"], out["summary"], table, out["code"], out["records"], None
+
+
+def augment_image(image, pipeline: str, seed, count):
+    """Augment an image file: pipeline = JSON list of steps like [{"transform": "rotation", "degrees": 30}]
+    (or {"steps": [...], "boxes": [[x1, y1, x2, y2]]}), seed, count (1-64) -> gallery of (image, caption)
+    and every sample's sampled parameters."""
+    if image is None:
+        raise gr.Error("Send an image file.")
+    from core.augment import parse_settings
+
+    steps, boxes = _checked(parse_settings, pipeline)
+    out = _checked(photo_grid, image, steps, boxes, _seed(seed), _count(count))
+    return out["gallery"], {"samples": out["records"], "code": out["code"]}
+
+
+def augment_digit_image(image, pipeline: str, seed, count):
+    """Augment an image of a handwritten digit and classify every sample with the digit CNN ->
+    gallery, and {"original_class", "classes", "per_transform": [[transform, fired, changed alone]], ...}."""
+    if image is None:
+        raise gr.Error("Send an image file.")
+    from core.images import open_image
+
+    from core.augment import parse_settings
+
+    steps, _ = _checked(parse_settings, pipeline)
+    digit = _checked(_digit, _checked(open_image, image))
+    out = _checked(digit_grid, digit, steps, _seed(seed), _count(count))
+    details = {k: out[k] for k in ("original_class", "classes", "code")}
+    return out["gallery"], {**details, "per_transform": out["table"], "samples": out["records"]}
+
+
+def show_sample(records, event: gr.SelectData):
+    return records[event.index] if records and event.index < len(records) else None
+
+
+def choose_photo() -> str:
+    return "photo"
+
+
+def choose_digit() -> str:
+    return "digit"
+
+
+def next_seed(seed) -> int:
+    return (int(seed or 0) + 1) % 2**31
+
+
+def warm_up() -> None:
+    """Import torchvision and load the digit CNN once, so the first grid is quick."""
+    import numpy as np
+
+    digit = np.zeros((28, 28), np.float32)
+    digit[6:22, 12:16] = 1.0
+    digit_grid(digit, [{"transform": "rotation", "degrees": 15.0}], seed=0, count=2)
+
+
+# ---------- layout and wiring ----------
+
+
+def build() -> gr.Blocks:
+    from core.augment import CATALOGUE, MAX_COUNT
+
+    with gr.Blocks(title="Augmentation previewer") as page:
+        gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
+        source = gr.State("photo")
+        records = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=1):
+                with gr.Tabs():
+                    with gr.Tab("Photo") as photo_tab:
+                        photo = gr.Image(label="Photo", type="filepath", sources=["upload", "clipboard"], height=240)
+                        boxes_text = gr.Textbox(label="Bounding boxes: x1, y1, x2, y2 per line (photo pixels)", lines=2)
+                        gr.Examples(photo_examples(), inputs=[photo, boxes_text], label="Gradio's sample photos")
+                    with gr.Tab("Digit") as digit_tab:
+                        canvas = gr.Sketchpad(
+                            label="Draw a digit", canvas_size=(280, 280), fixed_canvas=True, type="numpy", image_mode="RGBA",
+                            brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"), elem_id="augment-canvas",
+                        )
+                        gr.Examples([[p] for p in DIGITS], inputs=canvas, label="Example digits")
+                chosen = gr.Dropdown(
+                    [(spec.title, key) for key, spec in CATALOGUE.items()], value=DEFAULT_PIPELINE, multiselect=True,
+                    label="Pipeline, applied in the order picked", elem_id="augment-pipeline",
+                )
+                with gr.Row():
+                    seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1)
+                    count = gr.Slider(1, MAX_COUNT, 16, step=1, label="Samples")
+                with gr.Row():
+                    run = gr.Button("Sample", variant="primary", elem_id="augment-run")
+                    reseed = gr.Button("Next seed")
+                widgets = []
+                with gr.Accordion("Transform settings, and when each is label-safe", open=False):
+                    for spec in CATALOGUE.values():
+                        with gr.Accordion(spec.title, open=False):
+                            gr.Markdown(spec.note)
+                            for p in spec.params:
+                                widgets.append(
+                                    gr.Dropdown(list(p.choices), value=p.default, label=p.label) if p.choices
+                                    else gr.Slider(p.low, p.high, p.default, step=p.step, label=p.label)
+                                )
+            with gr.Column(scale=2):
+                summary = gr.Markdown("Pick an input and press **Sample**.", elem_id="augment-summary")
+                gallery = gr.Gallery(label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-gallery")
+                table = gr.Dataframe(headers=["transform", "fired in", "changed class alone"], visible=False, label="Label survival, per transform")
+                details = gr.JSON(label="Parameters of the selected sample (exact)")
+                code = gr.Code(label="Reproduce this grid", language="python", interactive=False)
+        with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=False):
+            gr.Markdown(__doc__.split("\n", 2)[2])
+
+        photo_tab.select(choose_photo, None, source, api_visibility="private")
+        digit_tab.select(choose_digit, None, source, api_visibility="private")
+        reseed.click(next_seed, seed, seed, api_visibility="private")
+        run.click(
+            sample_ui, [source, photo, boxes_text, canvas, chosen, seed, count, *widgets],
+            [gallery, summary, table, code, records, details], api_visibility="private",
+            concurrency_limit=2, concurrency_id="augment",
+        )
+        gallery.select(show_sample, records, details, api_visibility="private")
+        with gr.Row(visible=False):  # API-only inputs and outputs
+            api_image, api_pipeline = gr.Image(type="filepath"), gr.Textbox()
+            api_seed, api_count = gr.Number(precision=0), gr.Number(precision=0)
+            api_gallery, api_details = gr.Gallery(format="jpeg"), gr.JSON()
+            api_button = gr.Button()
+        api = dict(inputs=[api_image, api_pipeline, api_seed, api_count], outputs=[api_gallery, api_details], concurrency_limit=2, concurrency_id="augment")
+        api_button.click(augment_image, api_name="augment_image", **api)
+        api_button.click(augment_digit_image, api_name="augment_digit", **api)
+    return page
+
+
+if __name__ == "__main__":
+    launch(build())
