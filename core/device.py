@@ -1,17 +1,21 @@
-"""Which device to compute on, and the ZeroGPU decorator for Hugging Face Spaces."""
+"""Which device to compute on, and the ZeroGPU decorator for Hugging Face Spaces.
+
+torch is imported inside the functions so that demos can apply `gpu` at import time without
+paying for torch before the server is up.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 
-import torch
-
 DEVICE_ENV = "GALLERY_DEVICE"
 
 
-def pick_device(override: str | None = None) -> torch.device:
+def pick_device(override: str | None = None):
     """CUDA, then Apple MPS, then CPU; `override` or $GALLERY_DEVICE forces one ("cpu", "cuda:1", ...)."""
+    import torch
+
     choice = override or os.environ.get(DEVICE_ENV, "").strip()
     if choice:
         device = torch.device(choice)
@@ -28,7 +32,7 @@ def pick_device(override: str | None = None) -> torch.device:
 
 
 @functools.cache
-def default_device() -> torch.device:
+def default_device():
     """The device every cached model lives on, chosen once per process."""
     return pick_device()
 

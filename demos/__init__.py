@@ -28,8 +28,9 @@ DEMOS = [
 
 
 # Every page, standalone or in the gallery, is served with these: an upload cap, no monitoring
-# dashboard, errors shown to the user. Never share=True.
-SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error=True)
+# dashboard, only gr.Error messages shown to users (an uncaught exception is a bug, not a message).
+# Never share=True.
+SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error=False)
 
 
 def launch(page) -> None:

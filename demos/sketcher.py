@@ -23,6 +23,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from core.device import gpu
 from demos import launch
 
 ASSETS = Path(__file__).parent / "assets"
@@ -74,10 +75,12 @@ def verdict(cnn: np.ndarray, mlp: np.ndarray) -> str:
     return f"They disagree: the CNN reads a **{c}** ({cnn[c]:.0%}), the MLP a **{m}** ({mlp[m]:.0%})."
 
 
-def read_digit(image):
-    """Image -> (CNN probabilities, MLP probabilities, prepared digit, per-model attributions).
+@gpu  # on ZeroGPU Spaces this call gets a GPU; elsewhere the function is unchanged
+def read_digit(image, explain: bool = True):
+    """Image -> (CNN probabilities, MLP probabilities, prepared digit, CNN map, MLP map).
 
-    Returns None when there is no ink. Heavy modules are imported on first use, not at start-up.
+    Returns None when there is no ink. With explain=False only the CNN runs and the rest is None.
+    Heavy modules are imported on first use, not at start-up.
     """
     from core.digits import class_probabilities, integrated_gradients, load_digit_model
     from core.preprocess import NoInkError, prepare_digit, to_model_input, to_source_map
@@ -87,6 +90,8 @@ def read_digit(image):
     except NoInkError:
         return None
     inputs = to_model_input(prepared)
+    if not explain:
+        return class_probabilities(load_digit_model("cnn"), inputs)[0], None, prepared, None, None
     results = []
     for kind in ("cnn", "mlp"):
         model = load_digit_model(kind)
@@ -147,7 +152,7 @@ def classify_digit(image: gr.FileData) -> dict:
     An image with no ink is an error ("draw a digit").
     """
     path = image["path"] if isinstance(image, dict) else image
-    found = read_digit(_open_upload(path))
+    found = read_digit(_open_upload(path), explain=False)
     if found is None:
         raise gr.Error("No digit found in that image: draw a digit (dark on light, or light on dark).")
     return label_payload(found[0])

@@ -63,3 +63,18 @@ def test_unknown_paths_are_404(app_url):
 
 def test_monitoring_dashboard_is_closed(app_url):
     assert fetch(app_url + "/monitoring")[0] in (403, 404)
+
+
+def test_starting_the_app_loads_no_heavy_library():
+    """app.py builds every page without torch, transformers or matplotlib: they load on first use."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys, app; app.build_gallery(); heavy = [m for m in ('torch', 'torchvision', 'transformers', "
+        "'matplotlib') if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
