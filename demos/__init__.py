@@ -23,6 +23,7 @@ class Demo:
 
 DEMOS = [
     Demo("sketcher", "Digit sketcher", "demos.sketcher"),
+    Demo("augment", "Augmentation previewer", "demos.augment"),
     Demo("filters", "CNN filter visualiser", "demos.filters"),
 ]
 
