@@ -299,9 +299,9 @@ def build() -> gr.Blocks:
         )
         gallery.select(show_sample, records, details, api_visibility="private")
         with gr.Row(visible=False):  # API-only inputs and outputs
-            api_image, api_pipeline = gr.Image(type="filepath"), gr.Textbox()
-            api_seed, api_count = gr.Number(precision=0), gr.Number(precision=0)
-            api_gallery, api_details = gr.Gallery(format="jpeg"), gr.JSON()
+            api_image, api_pipeline = gr.File(label="image", type="filepath"), gr.Textbox(label="pipeline")  # File: we judge the bytes
+            api_seed, api_count = gr.Number(label="seed", precision=0), gr.Number(label="count", precision=0)
+            api_gallery, api_details = gr.Gallery(label="samples", format="jpeg"), gr.JSON(label="details")
             api_button = gr.Button()
         api = dict(inputs=[api_image, api_pipeline, api_seed, api_count], outputs=[api_gallery, api_details], concurrency_limit=2, concurrency_id="augment")
         api_button.click(augment_image, api_name="augment_image", **api)

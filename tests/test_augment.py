@@ -1,0 +1,303 @@
+"""The augmentation previewer: settings checks, exact reference checks against torchvision, seeds,
+boxes, caps and bad files, the digit label check, the API endpoints and the page in a browser."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from gradio_client import Client, handle_file
+from PIL import Image
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+from torchvision.transforms.v2 import functional as F
+
+from core.augment import CATALOGUE, MAX_COUNT, PipelineError, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
+from core.augment_catalogue import parse_boxes
+from core.augment_grid import caption, shown_records
+from demos import augment
+from tests.conftest import ROOT, need, open_gradio
+
+SIZE = (48, 64)  # (H, W) of the test picture: small, not square, so width and height cannot be mixed up
+
+
+def picture(mode: str = "RGB") -> Image.Image:
+    """A smooth, asymmetric test picture (a gradient and a bright square), not noise."""
+    y, x = np.mgrid[0 : SIZE[0], 0 : SIZE[1]]
+    rgb = np.stack([x * 4, y * 5, (x + y) * 2], axis=2).astype(np.uint8)
+    rgb[8:20, 10:30] = 250
+    return Image.fromarray(rgb).convert(mode)
+
+
+def same(a: Image.Image, b: Image.Image) -> bool:
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.fixture(scope="module")
+def cheetah() -> str:
+    from gradio.media import get_image
+
+    return get_image("cheetah.jpg")
+
+
+# ---------- unit: settings ----------
+
+
+def test_a_step_gets_its_defaults_and_ranges_are_checked():
+    step = parse_pipeline([{"transform": "rotation"}])[0]
+    assert step == {"transform": "rotation", "degrees": 15.0}
+    assert parse_pipeline([{"transform": "blur", "kernel_size": 8}])[0]["kernel_size"] == 9  # kernels are odd
+    crop = parse_pipeline([{"transform": "resized_crop", "scale_min": 0.9, "scale_max": 0.2}])[0]
+    assert (crop["scale_min"], crop["scale_max"]) == (0.2, 0.9)
+    for bad, message in [
+        ({"transform": "teleport"}, "one of"),
+        ({"transform": "rotation", "degrees": 1e9}, "between 0 and 180"),
+        ({"transform": "rotation", "degrees": "lots"}, "must be a number"),
+        ({"transform": "rotation", "degrees": math.nan}, "must be a number"),
+        ({"transform": "rotation", "angle": 3}, "no parameter angle"),
+        ({"transform": "auto_augment", "policy": "mnist"}, "imagenet"),
+    ]:
+        with pytest.raises(PipelineError, match=message):
+            parse_pipeline([bad])
+    with pytest.raises(PipelineError, match="at most"):
+        parse_pipeline([{"transform": "hflip"}] * 50)
+
+
+def test_api_settings_are_json_steps_optionally_with_boxes():
+    steps, boxes = parse_settings('{"steps": [{"transform": "hflip", "p": 1}], "boxes": [[1, 2, 30, 40]]}')
+    assert steps == [{"transform": "hflip", "p": 1.0}] and boxes == [[1, 2, 30, 40]]
+    assert parse_settings('[{"transform": "grayscale"}]') == ([{"transform": "grayscale", "p": 0.2}], [])
+    with pytest.raises(PipelineError, match="not valid JSON"):
+        parse_settings("[{")
+    with pytest.raises(PipelineError, match="20,000"):
+        parse_settings("x" * 200_000)
+    assert parse_boxes("82, 116, 378, 236\n1,2,3,4") == [[82, 116, 378, 236], [1, 2, 3, 4]]
+    with pytest.raises(PipelineError, match="x1 < x2"):
+        parse_boxes("10, 10, 5, 50")
+
+
+def test_widgets_become_steps_in_the_order_picked():
+    values = [p.default for spec in CATALOGUE.values() for p in spec.params]
+    values[[p for s in CATALOGUE.values() for p in s.params].index(CATALOGUE["rotation"].params[0])] = 90.0
+    steps = augment.steps_from_widgets(["rotation", "hflip"], values)
+    assert steps == [{"transform": "rotation", "degrees": 90.0}, {"transform": "hflip", "p": 0.5}]
+
+
+# ---------- reference: torchvision itself ----------
+
+
+def replay(image, record: dict):
+    """The shown parameters fed straight to v2.functional: the reference each sample must equal."""
+    r, k, bl = record, record["transform"], v2.InterpolationMode.BILINEAR
+    if not r.get("applied", True):
+        return image
+    policy_op = v2.AutoAugment()._apply_image_or_video_transform  # torchvision's own op table
+    calls = {
+        "hflip": lambda: F.horizontal_flip(image),
+        "vflip": lambda: F.vertical_flip(image),
+        "rotation": lambda: F.rotate(image, r["angle"], interpolation=bl, fill=0),
+        "resized_crop": lambda: F.resized_crop(image, r["top"], r["left"], r["height"], r["width"], r["size"], interpolation=bl),
+        "affine": lambda: F.affine(image, r["angle"], r["translate"], r["scale"], r["shear"], interpolation=bl, fill=0),
+        "perspective": lambda: F.perspective(image, r["startpoints"], r["endpoints"], interpolation=bl, fill=0),
+        "blur": lambda: F.gaussian_blur(image, r["kernel_size"], r["sigma"]),
+        "grayscale": lambda: F.rgb_to_grayscale(image, r["num_output_channels"]),
+        "erasing": lambda: F.erase(image, r["i"], r["j"], r["h"], r["w"], torch.tensor([[[r["value"]]]])),
+        "elastic": lambda: F.elastic(image, r["displacement"], interpolation=bl, fill=0),
+    }
+    if k in calls:
+        return calls[k]()
+    if k == "color_jitter":
+        for name in r["order"]:
+            image = getattr(F, f"adjust_{name}")(image, r[f"{name}_factor"])
+        return image
+    if k == "augmix":
+        batch = F.pil_to_tensor(image)[None].float()
+        mix = r["original_weight"] * batch
+        for weight, chain in zip(r["chain_weights"], r["chains"]):
+            out = F.pil_to_tensor(image)[None]
+            for op, magnitude in chain:
+                out = policy_op(out, op, magnitude, interpolation=bl, fill={})
+            mix = mix + torch.tensor(weight) * out
+        return F.to_pil_image(mix[0].to(torch.uint8))
+    for op, magnitude in r["ops"]:
+        image = policy_op(image, op, magnitude, interpolation=v2.InterpolationMode.NEAREST, fill={})
+    return image
+
+
+@pytest.mark.parametrize("key", list(CATALOGUE))
+def test_each_sample_equals_v2_functional_with_the_shown_parameters(key):
+    image = picture()
+    samples = sample_grid(image, parse_pipeline([{"transform": key}]), seed=11, count=6)
+    for sample in samples:
+        (record,) = sample.records
+        if key != "elastic":  # the elastic field is a tensor; everything else round-trips through JSON
+            record = shown_records(sample)[0]
+        assert np.abs(np.asarray(replay(image, record), np.int16) - np.asarray(sample.image, np.int16)).max() <= (1 if key == "augmix" else 0)
+    assert any(not same(s.image, image) for s in samples)  # the transform did something
+
+
+@pytest.mark.parametrize("key", list(CATALOGUE))
+def test_our_generator_draws_exactly_what_torchvision_draws_from_the_same_seed(key):
+    """torch.manual_seed(s) + the v2 transform == our samples from torch.Generator().manual_seed(s)."""
+    for mode in ("RGB", "L"):
+        image = picture(mode)
+        steps = parse_pipeline([{"transform": key}])
+        samples = sample_grid(image, steps, seed=5, count=5)
+        transform = to_v2(steps[0], SIZE)
+        torch.manual_seed(5)
+        assert all(same(s.image, transform(image)) for s in samples)
+
+
+def test_the_shown_code_reproduces_the_grid():
+    image = picture()
+    steps = parse_pipeline([{"transform": k} for k in ("hflip", "resized_crop", "color_jitter", "erasing", "rand_augment", "elastic")])
+    samples = sample_grid(image, steps, seed=42, count=8)
+    scope = {"image": image}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(pipeline_code(steps, SIZE, 42, 8), scope)  # the text the page shows, run as is
+    assert len(scope["samples"]) == 8
+    assert all(same(ours, theirs) for ours, theirs in zip((s.image for s in samples), scope["samples"]))
+
+
+def test_same_seed_same_samples_other_seed_other_samples():
+    image, steps = picture(), parse_pipeline([{"transform": "rotation", "degrees": 40}, {"transform": "color_jitter"}])
+    first, again, other = (sample_grid(image, steps, seed, 8) for seed in (3, 3, 4))
+    assert all(same(a.image, b.image) and a.records == b.records for a, b in zip(first, again))
+    assert sum(not same(a.image, b.image) for a, b in zip(first, other)) == 8
+    assert len({caption(s, 0) for s in first}) == 8  # every sample shows its own parameters
+
+
+def test_boxes_follow_the_image():
+    image, box = picture(), [[10.0, 8.0, 30.0, 20.0]]
+    (flipped,) = sample_grid(image, parse_pipeline([{"transform": "hflip", "p": 1}]), 0, 1, torch.tensor(box))
+    assert flipped.boxes.tolist() == [[SIZE[1] - 30.0, 8.0, SIZE[1] - 10.0, 20.0]]
+    steps = parse_pipeline([{"transform": "resized_crop"}, {"transform": "affine", "degrees": 20}])
+    for sample in sample_grid(image, steps, 9, 4, torch.tensor(box)):
+        expected = tv_tensors.BoundingBoxes(box, format="XYXY", canvas_size=SIZE)
+        for record in sample.records:
+            expected = replay(expected, record)
+        assert torch.allclose(sample.boxes, expected.as_subclass(torch.Tensor))
+    # torchvision's policies refuse boxes; the grid then carries none rather than wrong ones
+    assert sample_grid(image, parse_pipeline([{"transform": "auto_augment"}]), 0, 1, torch.tensor(box))[0].boxes is None
+
+
+def test_boxes_are_drawn_on_the_cheetah(cheetah):
+    out = augment.photo_grid(cheetah, parse_pipeline([{"transform": "hflip", "p": 1}]), augment.BOXES["cheetah.jpg"], 0, 1)
+    pixels = out["gallery"][0][0]
+    x1 = 502 - 378  # the box's left edge after a left-right flip
+    green = pixels[150:200, x1 : x1 + 2]
+    assert (green[..., 1] > 200).all() and (green[..., 0] < 90).all()
+
+
+def test_costs_are_capped(tmp_path):
+    image = picture()
+    assert len(sample_grid(image, parse_pipeline([{"transform": "hflip"}]), 0, 10_000)) == MAX_COUNT
+    big = tmp_path / "big.png"
+    Image.new("RGB", (3000, 1500), "white").save(big)
+    out = augment.photo_grid(str(big), parse_pipeline([{"transform": "hflip"}]), [[0, 0, 3000, 1500]], 0, 1)
+    assert max(out["gallery"][0][0].shape[:2]) == augment.DEFAULTS.photo_side
+    with pytest.raises(PipelineError, match="at least 28"):
+        sample_grid(Image.new("RGB", (20, 100)), [], 0, 1)
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n not really a png", b"just some text, not an image"])
+def test_a_corrupt_or_non_image_file_is_a_clear_error(tmp_path, content):
+    import gradio as gr
+
+    bad = tmp_path / "photo.png"
+    bad.write_bytes(content)
+    with pytest.raises(gr.Error, match="Could not read that image"):
+        augment.augment_image(str(bad), "[]", 0, 4)
+
+
+# ---------- the digit CNN: does the label survive? ----------
+
+
+def need_digit_cnn():
+    need((ROOT / "checkpoints" / "digit_cnn.safetensors").exists(), "the digit CNN checkpoint is not there yet")
+
+
+def six() -> np.ndarray:
+    from core.preprocess import prepare_digit
+
+    return prepare_digit(Image.open(augment.ASSETS / "digit_6.png")).image
+
+
+def test_a_six_turned_upside_down_reads_as_a_nine():
+    need_digit_cnn()
+    steps = parse_pipeline([{"transform": "hflip", "p": 1}, {"transform": "vflip", "p": 1}])
+    out = augment.digit_grid(six(), steps, seed=0, count=4)
+    assert out["original_class"] == 6
+    assert out["classes"] == [9, 9, 9, 9]
+    assert out["table"][-1] == ["whole pipeline", 4, 4]
+    assert "4 of 4" in out["summary"]
+    assert (out["gallery"][0][0][0, 0] == augment.DEFAULTS.changed).all()  # framed red
+
+
+def test_gentle_augmentation_keeps_the_label():
+    need_digit_cnn()
+    steps = parse_pipeline([{"transform": "rotation", "degrees": 8}, {"transform": "color_jitter"}])
+    out = augment.digit_grid(six(), steps, seed=1, count=16)
+    assert out["original_class"] == 6 and out["classes"].count(6) >= 15
+    assert [row[0] for row in out["table"]] == ["rotation", "color_jitter", "whole pipeline"]
+
+
+# ---------- end to end: the API and the page ----------
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(f"{app_url}/demos/augment/", verbose=False)
+
+
+def test_augment_image_endpoint_is_seeded_and_shows_parameters(client, cheetah):
+    settings = json.dumps({"steps": [{"transform": "rotation", "degrees": 30}, {"transform": "color_jitter"}], "boxes": [[82, 116, 378, 236]]})
+    gallery, details = client.predict(handle_file(cheetah), settings, 7, 16, api_name="/augment_image")
+    again, _ = client.predict(handle_file(cheetah), settings, 7, 16, api_name="/augment_image")
+    other, _ = client.predict(handle_file(cheetah), settings, 8, 16, api_name="/augment_image")
+    assert len(gallery) == 16 and len(details["samples"]) == 16
+    assert gallery[0]["caption"].startswith("#1: rotate") and "v2.RandomRotation(degrees=30.0" in details["code"]
+    pixels = [np.asarray(Image.open(item["image"])) for item in (gallery[0], again[0], other[0])]
+    assert np.array_equal(pixels[0], pixels[1]) and not np.array_equal(pixels[0], pixels[2])
+    assert [c["caption"] for c in gallery] == [c["caption"] for c in again]
+
+
+def test_augment_image_endpoint_refuses_bad_input_clearly(client, cheetah, tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    with pytest.raises(Exception, match="Could not read that image"):
+        client.predict(handle_file(str(text)), "[]", 0, 4, api_name="/augment_image")
+    with pytest.raises(Exception, match="count must be between 1 and 64"):
+        client.predict(handle_file(cheetah), "[]", 0, 10**9, api_name="/augment_image")
+    with pytest.raises(Exception, match="between 0 and 180"):
+        client.predict(handle_file(cheetah), '[{"transform": "rotation", "degrees": 1e9}]', 0, 4, api_name="/augment_image")
+
+
+def test_augment_digit_endpoint_counts_changed_classes(client):
+    need_digit_cnn()
+    settings = json.dumps([{"transform": "vflip", "p": 1}, {"transform": "hflip", "p": 1}])
+    gallery, details = client.predict(handle_file(str(augment.ASSETS / "digit_6.png")), settings, 0, 3, api_name="/augment_digit")
+    assert details["original_class"] == 6 and details["classes"] == [9, 9, 9]
+    assert gallery[0]["caption"].startswith("reads 9 ✗")
+
+
+def test_the_page_samples_a_photo_with_its_box(page, app_url):
+    open_gradio(page, f"{app_url}/demos/augment/")
+    page.locator(".gallery-item, [data-testid='example'] button, table.examples-table td, button.example").first.wait_for(timeout=10_000)
+    page.get_by_text("Gradio's sample photos").first.scroll_into_view_if_needed()
+    page.locator("#augment-run").scroll_into_view_if_needed()
+    examples = page.locator("img[src*='cheetah']")
+    examples.first.click()
+    page.wait_for_function("() => document.querySelector('textarea') && [...document.querySelectorAll('textarea')].some(t => t.value.includes('82, 116'))", timeout=10_000)
+    page.locator("#augment-run").click()
+    gallery = page.locator("#augment-gallery")
+    page.wait_for_function("el => el.querySelectorAll('img').length >= 16", arg=gallery.element_handle(), timeout=60_000)
+    assert "#1:" in gallery.inner_text()
+    assert "16 samples of a 502×343 image" in page.locator("#augment-summary").inner_text()
+    code = page.locator(".cm-content").last.inner_text()
+    assert "v2.RandomRotation(degrees=15.0" in code and "torch.manual_seed(0)" in code
