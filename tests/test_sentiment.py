@@ -1,0 +1,256 @@
+"""The sentiment classifier: tokenizer, data readers, both models (against PyTorch/transformers
+references), the demo's pure functions and handlers, its API endpoints and one browser session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from core.checkpoints import CHECKPOINT_DIR, load_card
+from core.text import Vocabulary, clean, head_and_tail, tokenize, tokenize_with_spans
+from demos import sentiment
+from tests.conftest import ROOT, need, open_gradio
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the base model comes from the installed package, never the Hub
+DATA = Path(os.environ.get("GALLERY_DATA_DIR") or ROOT.parent / "shared" / "data")
+SHIPPED = all((CHECKPOINT_DIR / f"sentiment_{m}.{ext}").exists() for m in ("scratch", "transfer") for ext in ("safetensors", "json"))
+
+
+def shipped():
+    need(SHIPPED, "the sentiment checkpoints are not in checkpoints/ (python -m core.sentiment_train scratch|transfer)")
+
+
+# ---------- unit: tokenizer, vocabulary, data ----------
+
+
+def test_tokens_keep_their_place_in_the_text():
+    text = "Great cast,<br />terrible plot!\x07 I didn't like it 😀"
+    assert len(clean(text)) == len(text)  # spans stay valid
+    words = tokenize_with_spans(text)
+    assert [w for w, _, _ in words] == ["great", "cast", ",", "terrible", "plot", "!", "i", "didn't", "like", "it", "😀"]
+    assert all(text[s:e].lower() == w for w, s, e in words)
+    assert "br" not in tokenize(text)
+
+
+def test_head_and_tail_cut_the_middle_of_long_texts_only():
+    assert head_and_tail(10, 320, 80) == (10, 10)
+    head_end, tail_start = head_and_tail(1000, 320, 80)
+    assert (head_end, tail_start) == (80, 760)
+    assert head_end + (1000 - tail_start) == 320
+
+
+def test_vocabulary_orders_by_frequency_and_round_trips(tmp_path):
+    vocab = Vocabulary.build([["bad", "good", "bad"], ["bad", "good", "rare"]], max_size=10, min_count=2)
+    assert vocab.itos == ("<pad>", "<unk>", "bad", "good")
+    assert vocab.encode(["good", "unseen", "bad"]) == [3, 1, 2]
+    vocab.save(tmp_path / "v.json")
+    assert Vocabulary.load(tmp_path / "v.json") == vocab
+
+
+def test_data_readers_see_the_real_files():
+    from core.text_data import imdb, sst2
+
+    need((DATA / "sst2" / "dev.tsv").exists(), f"SST-2 is not in {DATA}")
+    texts, labels = sst2("dev", DATA)
+    assert len(texts) == 872 and sum(labels) == 444
+    assert texts[0] == "it 's a charming and often affecting journey ."
+    texts, labels = imdb("test", DATA)
+    assert len(texts) == 25_000 and sum(labels) == 12_500
+
+
+def test_missing_data_says_where_to_put_it(tmp_path):
+    from core.data import DataUnavailableError
+    from core.text_data import imdb
+
+    with pytest.raises(DataUnavailableError, match="--data-dir"):
+        imdb("train", tmp_path)
+
+
+# ---------- models against references ----------
+
+
+def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
+    from core.sentiment import GRUClassifier, ScratchConfig
+
+    torch.manual_seed(0)
+    model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6)).eval()
+    short, long = torch.tensor([[5, 6, 7]]), torch.tensor([[9, 8, 7, 6, 5, 4]])
+    batch = torch.tensor([[5, 6, 7, 0, 0, 0], [9, 8, 7, 6, 5, 4]])
+    with torch.no_grad():
+        together = model(batch)
+        assert torch.allclose(together[0], model(short)[0], atol=1e-6)
+        assert torch.allclose(together[1], model(long)[0], atol=1e-6)
+        # and the recurrence is torch's GRU: the last state equals nn.GRU's own
+        states, last = model.gru(model.embedding(long))
+        assert torch.allclose(states[0, -1], last[0, 0])
+
+
+def test_transfer_layers_equal_the_transformers_model():
+    """Our frozen/trained split of MiniLM reproduces transformers' BertModel, padding included."""
+    from core.sentiment import base_transfer_model, transfer_ids
+
+    model = base_transfer_model().eval()
+    ids = transfer_ids("Great cast, terrible plot.")[0]
+    batch = torch.tensor([ids, ids[:4] + [0] * (len(ids) - 4)])
+    mask = (batch != 0).long()
+    with torch.no_grad():
+        reference = model.encoder(input_ids=batch, attention_mask=mask).last_hidden_state  # (2, T, 384)
+        ours = model.lower(batch, mask)
+        for layer in model.encoder.encoder.layer[model.split :]:
+            from core.sentiment import additive_mask
+
+            ours = layer(ours, attention_mask=additive_mask(mask, ours.dtype))
+    assert torch.allclose(ours[0], reference[0], atol=1e-5)
+    assert torch.allclose(ours[1, :4], reference[1, :4], atol=1e-5)
+
+
+def test_integrated_gradients_add_up_to_the_log_odds_change():
+    from core.sentiment import GRUClassifier, ScratchConfig, integrated_gradients
+
+    torch.manual_seed(1)
+    model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6, dropout=0.0)).eval()
+    embedded = model.embedding(torch.tensor([[3, 9, 4, 12, 7]]))[0].detach()
+    mask = torch.ones(400, 5, dtype=torch.bool)
+    scores = integrated_gradients(lambda e: model.forward_embedded(e, mask), embedded, torch.zeros_like(embedded), 400)
+    with torch.no_grad():
+        odds = lambda e: float(model.forward_embedded(e[None], mask[:1]) @ torch.tensor([-1.0, 1.0]))  # noqa: E731
+        gap = odds(embedded) - odds(torch.zeros_like(embedded))
+    assert float(scores.sum()) == pytest.approx(gap, rel=0.05, abs=1e-3)
+
+
+def test_transfer_tokens_of_a_long_review_are_cut_in_the_middle():
+    from core.sentiment import TRANSFER, transfer_ids
+
+    text = " ".join(f"w{i}" for i in range(400))  # "w12" is 2 pieces
+    ids, read_words, head_end, tail_start, spans = transfer_ids(text)
+    assert len(ids) == TRANSFER.max_tokens and len(spans) == 400
+    assert read_words[0] == 0 and read_words[-1] == 399
+    assert 0 < head_end < tail_start < 400
+
+
+# ---------- the demo's pure functions ----------
+
+
+def test_checked_text_answers_every_kind_of_odd_input():
+    with pytest.raises(sentiment.TextError, match="Type or paste"):
+        sentiment.checked("   \n\t ")
+    with pytest.raises(sentiment.TextError, match="control characters"):
+        sentiment.checked("\x00\x07\x1b")
+    assert sentiment.checked("so good 😍")[0] == "so good 😍"
+    text, note = sentiment.checked("a" * 200_000)
+    assert len(text) == 20_000 and "20,000 of 200,000" in note
+
+
+def test_highlighted_marks_the_cut_off_middle_and_scales_scores():
+    from core.sentiment import Reading
+
+    text = "one two three four five"
+    units = [(0, 3), (4, 7), (8, 13), (14, 18), (19, 23)]
+    reading = Reading(text, units, 1, 4, np.array([0.3, 0.7]), np.array([2.0, 0, 0, 0, -4.0]))
+    segments = sentiment.highlighted(reading)
+    assert ("one", 0.5) in segments and ("five", -1.0) in segments
+    assert any("3 words cut off" in s for s, _ in segments)
+    assert not any(s in ("two", "three", "four") for s, _ in segments)
+    assert sentiment.cut_off_text(reading) == "two three four"
+
+
+def test_labels_and_verdict():
+    payload = sentiment.label_payload(np.array([0.2, 0.8]))
+    assert payload["label"] == "positive" and payload["confidences"][0] == {"label": "positive", "confidence": 0.8}
+    assert "agree: positive" in sentiment.verdict(np.array([0.1, 0.9]), np.array([0.3, 0.7]))
+    assert "disagree" in sentiment.verdict(np.array([0.9, 0.1]), np.array([0.3, 0.7]))
+
+
+def test_learning_curve_figure_draws_both_models():
+    curve = {"test_set": "SST-2 dev", "points": [
+        {"model": m, "labels": n, "accuracy": a} for m, n, a in [("scratch", 100, 0.5), ("scratch", 1000, 0.6), ("transfer", 100, 0.8), ("transfer", 1000, 0.85)]
+    ]}
+    axes = sentiment.curve_figure(curve).axes[0]
+    assert [line.get_label() for line in axes.get_lines()[:2]] == ["From scratch (GRU)", "Transfer (MiniLM)"]
+    assert list(axes.get_lines()[1].get_ydata()) == [0.8, 0.85]
+
+
+# ---------- the shipped models ----------
+
+
+@pytest.mark.parametrize("model", ["scratch", "transfer"])
+def test_shipped_models_read_clear_reviews_right(model):
+    shipped()
+    from core.sentiment import probabilities
+
+    p = probabilities(["A wonderful, moving film. I loved every minute.", "Boring, badly acted and far too long. Avoid it."], model)
+    assert p[0, 1] > 0.8 and p[1, 1] < 0.2
+
+
+def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
+    shipped()
+    from core.sentiment_train import accuracy
+
+    need((DATA / "sst2" / "dev.tsv").exists(), f"SST-2 is not in {DATA}")
+    for model in ("scratch", "transfer"):
+        card = load_card(f"sentiment_{model}")
+        assert accuracy(model, "sst2", "dev", DATA)["accuracy"] == card["test"]["sst2_dev"]["accuracy"]
+        assert {"command", "seed", "training_seconds"} <= set(card)
+    assert (CHECKPOINT_DIR / "sentiment_transfer.safetensors").stat().st_size <= 15_000_000
+
+
+def test_explain_gives_labels_attributions_and_the_cut_off_part():
+    shipped()
+    scratch, transfer, verdict, scratch_words, transfer_words, scratch_cut, transfer_cut = sentiment.explain(sentiment.LONG_REVIEW)
+    assert set(scratch) == set(transfer) == {"negative", "positive"}
+    assert "agree" in verdict
+    assert any("cut off" in s for s, _ in scratch_words) and any("cut off" in s for s, _ in transfer_words)
+    assert "dinner party" in scratch_cut and "dinner party" in transfer_cut
+    scores = [v for _, v in scratch_words if v is not None]
+    assert max(abs(v) for v in scores) == 1.0
+
+
+# ---------- end to end: the app's API and a browser ----------
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(f"{app_url}/demos/sentiment/", verbose=False)
+
+
+def test_classify_sentiment_endpoint_for_both_models(client):
+    shipped()
+    for model in ("scratch", "transfer"):
+        result = client.predict("An absolute delight from start to finish.", model, api_name="/classify_sentiment")
+        assert result["label"] == "positive"
+        assert {c["label"] for c in result["confidences"]} == {"positive", "negative"}
+    huge = client.predict("dreadful. " * 20_000, "transfer", api_name="/classify_sentiment")  # 200,000 characters
+    assert huge["label"] == "negative"
+
+
+def test_classify_sentiment_rejects_bad_input_with_a_message(client):
+    with pytest.raises(Exception, match="Type or paste"):
+        client.predict("   ", "scratch", api_name="/classify_sentiment")
+    with pytest.raises(Exception, match="must be"):
+        client.predict("fine", "gpt-5", api_name="/classify_sentiment")
+
+
+def test_classify_lines_returns_a_table(client):
+    shipped()
+    table, note = client.predict("I loved it\n\nI hated it\n" + "ok\n" * 300, api_name="/classify_lines")
+    assert "first 200 were classified" in note
+    rows = table["data"]
+    assert len(rows) == 200 and rows[0][1] == "positive" and rows[1][1] == "negative"
+
+
+def test_browser_classifies_an_example_and_shows_attributions(page, app_url):
+    shipped()
+    open_gradio(page, f"{app_url}/demos/sentiment/")
+    page.locator("#sentiment-text textarea").fill("great cast, terrible plot")
+    page.get_by_role("button", name="Classify", exact=True).click()
+    verdict = page.locator("#sentiment-verdict")
+    verdict.get_by_text("agree").first.wait_for(timeout=60_000)
+    assert "%" in verdict.inner_text()
+    assert "terrible" in page.locator("#scratch-words").inner_text()
+    assert "positive" in page.locator("#transfer-label").inner_text()
