@@ -71,15 +71,21 @@ class MapGrid:
         return channel if 0 <= channel < self.count else None
 
 
+def grid_shape(count: int, height: int, width: int, min_side: int = 28) -> tuple[int, int, int]:
+    """How `count` maps of height x width are laid out: (zoom, tile side, columns)."""
+    zoom = max(1, -(-min_side // min(height, width)))
+    columns = 8 if count <= 32 else 16 if count <= 256 else 32
+    return zoom, height * zoom, columns
+
+
 def map_grid(maps: np.ndarray, min_side: int = 28) -> MapGrid:
     """(channels, h, w) -> a MapGrid: each map on its own symmetric diverging scale (blue < 0 < red)."""
     maps = maps[:MAX_MAPS]
     peaks = np.abs(maps).reshape(len(maps), -1).max(axis=1, keepdims=True)[..., None]
     coloured = diverging(maps / np.where(peaks > 0, peaks, 1.0), 1.0)  # (C, h, w, 3)
-    zoom = max(1, -(-min_side // min(maps.shape[1:])))
+    zoom, side, columns = grid_shape(*maps.shape, min_side)
     tiles = list(coloured.repeat(zoom, axis=1).repeat(zoom, axis=2))
-    columns = 8 if len(maps) <= 32 else 16 if len(maps) <= 256 else 32
-    return MapGrid(tile(tiles, columns), tiles[0].shape[0], columns, len(maps))
+    return MapGrid(tile(tiles, columns), side, columns, len(maps))
 
 
 MAX_KERNEL_ROWS, MAX_KERNEL_COLUMNS = 64, 64  # the kernel grid shows at most this many filters x inputs

@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.filter_pictures import diverging, enlarge, heat_overlay, map_grid, side_by_side
+from core.filter_pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
+
 
 @dataclass(frozen=True)
 class ExciteConfig:
@@ -269,10 +270,18 @@ def model_input(vision: VisionModel, image) -> tuple[torch.Tensor, np.ndarray] |
         return None
 
 
-def layer_grid(vision: VisionModel, image, layer: str):
-    """Image, layer -> the MapGrid of that layer's feature maps (None: no ink)."""
+def layer_grid(vision: VisionModel, image, layer: str, min_side: int = 28):
+    """Image, layer -> the MapGrid of that layer's feature maps, tiles >= min_side px (None: no ink)."""
     prepared = model_input(vision, image)
-    return None if prepared is None else map_grid(feature_maps(vision, prepared[0], layer))
+    return None if prepared is None else map_grid(feature_maps(vision, prepared[0], layer), min_side)
+
+
+def grid_layout(vision: VisionModel, layer: str, min_side: int = 28) -> MapGrid:
+    """Where each channel sits in `layer`'s grid of maps (found from a blank input), for clicks."""
+    blank = vision.normalize(torch.zeros(1, vision.channels, vision.size, vision.size))
+    count, height, width = feature_maps(vision, blank, layer).shape
+    _, side, columns = grid_shape(min(count, MAX_MAPS), height, width, min_side)
+    return MapGrid(np.zeros((0, 0, 3), np.uint8), side, columns, min(count, MAX_MAPS))
 
 
 def channel_view(vision: VisionModel, image, layer: str, channel: int) -> np.ndarray | None:

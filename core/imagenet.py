@@ -133,12 +133,16 @@ def to_imagenet_input(image, size: int, mean=IMAGENET_MEAN, std=IMAGENET_STD) ->
     return tensor, pixels
 
 
-@functools.lru_cache(maxsize=4)
-def imagenet_vision_model(spec: ImageNetSpec, hub_dir: str | None = None) -> VisionModel:
+def imagenet_vision_model(spec: ImageNetSpec, hub_dir: str | os.PathLike | None = None) -> VisionModel:
     """The model with its pretrained weights from the torch cache; WeightsMissingError if absent."""
     path = weights_file(spec, hub_dir)
     if not path.exists():
         raise WeightsMissingError(how_to_get(spec, hub_dir))
+    return _load(spec, str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(spec: ImageNetSpec, path: str) -> VisionModel:
     model = spec.build()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     model.eval()

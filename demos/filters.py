@@ -16,8 +16,8 @@ Ask what excites a filter: early ones want stripes, later ones blobs and strokes
 where the evidence for the predicted digit lies. In the sandbox, set stride 2 and watch the
 output shrink exactly as the formula says.
 
-The inputs are a drawn digit, an upload or an example; a GAN digit will be one more source of
-the same (28, 28) image once the GAN demo exists.
+The inputs are a drawn digit, an upload or an example. A GAN digit will be one more value of the
+"Inspect" choice and one more branch in `current_image`, once the GAN demo can hand one over.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from demos import launch
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*")) + [str(ASSETS / "filters" / "grace_hopper.jpg")]
 MODELS = [("Digit CNN (MNIST)", "digits"), ("ResNet-18 (ImageNet, pretrained)", "resnet18")]
+UI_MAP_SIDE = 56  # feature maps on the page: big enough to see and to click; the API sends 28 px tiles
 DIGIT_LAYERS = ["conv1", "conv2", "conv3", "conv4", "conv5"]  # DigitCNN's convolutions (a test checks)
 PROMPT = "✏️ Draw a digit or pick an example, then choose a layer."
 MAPS_LEGEND = (
@@ -58,21 +59,22 @@ def _open_upload(path: str) -> np.ndarray:
 
 
 def _vision_or_message(key: str):
+    """(model, None), or (None, a message saying how to get its weights): never an exception."""
+    from core.checkpoints import MissingCheckpointError
     from core.filters import vision_model
     from core.imagenet import WeightsMissingError
 
     try:
         return vision_model(key), None
-    except WeightsMissingError as missing:
+    except (WeightsMissingError, MissingCheckpointError) as missing:
         return None, f"⚠️ {missing}"
 
 
-def use_drawing(sketch: dict | None):
+def current_image(source: str, sketch: dict | None, path: str | None):
+    """The image being inspected: the drawing's composite or the opened upload (None: nothing yet)."""
+    if source == "upload":
+        return None if path is None else _open_upload(path)
     return None if sketch is None else sketch.get("composite")
-
-
-def use_upload(path: str | None):
-    return None if path is None else _open_upload(path)
 
 
 def choose_model(key: str):
@@ -97,30 +99,37 @@ def download_weights(key: str):
     return choose_model(key)
 
 
-def inspect_layer(key: str, layer: str | None, image):
+def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None, path: str | None):
     """Everything that depends on model, layer and input: maps, kernels, Grad-CAM, status."""
     vision, message = _vision_or_message(key)
     if vision is None or not layer or layer not in vision.layers:
-        return None, None, "", None, None, None, message or "Choose a layer."
+        return None, "", None, None, None, message or "Choose a layer."
     from core.filter_pictures import kernel_grid
     from core.filters import explain, layer_grid
 
     kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().numpy())
-    grid = None if image is None else layer_grid(vision, image, layer)
+    image = current_image(source, sketch, path)
+    grid = None if image is None else layer_grid(vision, image, layer, UI_MAP_SIDE)
     if grid is None:
-        return None, kernels, how, None, None, None, PROMPT
+        return kernels, how, None, None, None, PROMPT
     overlay, label = explain(vision, image)
-    return grid, kernels, how, grid.image, overlay, label, f"**{vision.title}**, {layer}: {grid.count} feature maps. {MAPS_LEGEND}"
+    return kernels, how, grid.image, overlay, label, f"**{vision.title}**, {layer}: {grid.count} feature maps. {MAPS_LEGEND}"
 
 
-def pick_channel(grid, evt: gr.SelectData):
+def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
     """A click on the grid of maps -> that map's channel number."""
-    channel = None if grid is None else grid.channel_at(*evt.index)
+    from core.filters import grid_layout
+
+    vision, _ = _vision_or_message(key)
+    if vision is None or layer not in vision.layers:
+        return gr.Number()
+    channel = grid_layout(vision, layer, UI_MAP_SIDE).channel_at(*evt.index)
     return gr.Number() if channel is None else gr.Number(value=channel)
 
 
-def show_channel(key: str, layer: str | None, channel: float | None, image):
+def show_channel(key: str, layer: str | None, channel: float | None, source: str, sketch: dict | None, path: str | None):
     vision, _ = _vision_or_message(key)
+    image = current_image(source, sketch, path)
     if vision is None or image is None or not layer or layer not in vision.layers:
         return None
     from core.filters import channel_view
@@ -156,13 +165,16 @@ def feature_maps(image: str, layer: str):
     Maps are laid out row by row (8 per row up to 32 channels, then 16), each on its own colour
     scale: red positive, blue negative, white zero. `layer` is conv1 to conv5.
     """
-    from core.filters import digit_vision_model, layer_grid
+    from core.filters import layer_grid
 
     if layer not in DIGIT_LAYERS:
-        raise gr.Error(f"Unknown layer {layer!r}: choose one of {', '.join(DIGIT_LAYERS)}.")
+        raise gr.Error(f"Unknown layer {str(layer)[:40]!r}: choose one of {', '.join(DIGIT_LAYERS)}.")
     if image is None:
         raise gr.Error("Send an image of a digit.")
-    grid = layer_grid(digit_vision_model(), _open_upload(image), layer)
+    vision, message = _vision_or_message("digits")
+    if vision is None:
+        raise gr.Error(message)
+    grid = layer_grid(vision, _open_upload(image), layer)
     if grid is None:
         raise gr.Error("No digit found in that image: draw a digit (dark on light, or light on dark).")
     return grid.image
@@ -212,12 +224,11 @@ def build() -> gr.Blocks:
 
     with gr.Blocks(title="CNN filter visualiser") as page:
         gr.Markdown("## 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
-        image = gr.State(None)  # this user's current input image (array)
-        grid = gr.State(None)  # where each channel sits in the grid of maps, for clicks
         with gr.Row():
             model = gr.Radio(MODELS, value="digits", label="Model")
             layer = gr.Dropdown(DIGIT_LAYERS, value="conv1", label="Layer")
             channel = gr.Number(0, label="Channel", minimum=0, maximum=511, precision=0)
+        source = gr.Radio([("the drawing", "drawing"), ("the upload", "upload")], value="drawing", label="Inspect")
         status = gr.Markdown(PROMPT, elem_id="filters-status")
         download = gr.Button("Download weights", visible=False)
         with gr.Row():
@@ -267,17 +278,19 @@ def build() -> gr.Blocks:
         with gr.Accordion("The lesson: filters, feature maps, and why convolution suits images", open=False):
             gr.Markdown(__doc__.split("\n", 2)[2])
 
+        inputs = [source, canvas, photo]  # the image itself is re-read: no per-user copy kept on the server
         shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="filters_models", api_visibility="private")
-        refresh = dict(fn=inspect_layer, inputs=[model, layer, image], outputs=[grid, kernels, kernel_legend, maps, cam, prediction, status], **shared)
-        channel_args = dict(fn=show_channel, inputs=[model, layer, channel, image], outputs=large, **shared)
-        canvas.change(use_drawing, canvas, image, trigger_mode="always_last", api_visibility="private").then(**refresh).then(**channel_args)
-        photo.change(use_upload, photo, image, api_visibility="private").then(**refresh).then(**channel_args)
+        refresh = dict(fn=inspect_layer, inputs=[model, layer, *inputs], outputs=[kernels, kernel_legend, maps, cam, prediction, status], **shared)
+        channel_args = dict(fn=show_channel, inputs=[model, layer, channel, *inputs], outputs=large, **shared)
+        canvas.change(None, None, source, js="() => 'drawing'", trigger_mode="always_last").then(**refresh).then(**channel_args)
+        photo.change(None, None, source, js="() => 'upload'").then(**refresh).then(**channel_args)
+        source.input(**refresh).then(**channel_args)
         model.change(choose_model, model, [layer, status, download], api_visibility="private")
         layer.change(**refresh).then(**channel_args)
         channel.change(**channel_args)
-        maps.select(pick_channel, grid, channel, api_visibility="private")
+        maps.select(pick_channel, [model, layer], channel, **shared)
         download.click(download_weights, model, [layer, status, download], api_visibility="private", concurrency_limit=1)
-        excite_button.click(excite_filter, [model, layer, channel], [excited, excite_caption], **shared)
+        excite_button.click(excite_filter, [model, layer, channel], [excited, excite_caption], **dict(shared, show_progress="full"))
         sandbox = [input_text, kernel_text, stride, padding, out_row, out_col]
         sandbox_outputs = [sandbox_picture, sandbox_numbers, sandbox_size, sandbox_worked]
         input_choice.change(input_preset, input_choice, input_text, api_visibility="private")
@@ -286,7 +299,7 @@ def build() -> gr.Blocks:
         page.load(run_sandbox, sandbox, sandbox_outputs, api_visibility="private")
         with gr.Row(visible=False):  # the API's own inputs and output: a file and a layer name in, one image out
             api_image = gr.Image(type="filepath")
-            api_layer = gr.Dropdown(DIGIT_LAYERS, value="conv1")
+            api_layer = gr.Textbox("conv1")  # checked by feature_maps, with a message that lists the layers
             api_maps = gr.Image(format="png")
             api_button = gr.Button()
         api_button.click(feature_maps, [api_image, api_layer], api_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models")

@@ -1,0 +1,376 @@
+"""The CNN filter visualiser: pictures and arithmetic, reference checks against F.conv2d and forward
+hooks, activation maximisation on the shipped digit CNN, the ImageNet option offline with a tiny
+random torchvision model, and the demo through gradio_client and a browser."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from core import convolution as conv
+from core.filter_pictures import diverging, kernel_grid, map_grid
+from demos import filters as demo
+
+DIGIT_3 = str(demo.ASSETS / "digit_3.png")
+PHOTO = str(demo.ASSETS / "filters" / "grace_hopper.jpg")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    # One-image passes on a shared 2-core machine: a second intra-op thread only adds contention.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from core.filters import digit_vision_model
+
+    return digit_vision_model()
+
+
+@pytest.fixture(scope="module")
+def digit_input(digits):
+    return digits.prepare(np.asarray(Image.open(DIGIT_3)))[0]
+
+
+# ---------- unit: pictures and arithmetic ----------
+
+
+def test_the_demo_names_every_convolution_of_the_digit_cnn():
+    from core.filters import conv_layers
+    from core.models import DigitCNN
+
+    assert list(conv_layers(DigitCNN(), short_names=True)) == demo.DIGIT_LAYERS
+
+
+def test_diverging_colours_are_red_for_positive_blue_for_negative_white_for_zero():
+    red, white, blue = diverging(np.array([2.0, 0.0, -2.0]))
+    assert red[0] > 150 and red[2] < 60
+    assert blue[2] > 150 and blue[0] < 60
+    assert tuple(white) == (255, 255, 255)
+
+
+def test_a_click_on_the_grid_of_maps_finds_its_channel():
+    maps = np.random.default_rng(0).normal(size=(20, 7, 7))
+    grid = map_grid(maps)  # 7x7 maps are enlarged to 28x28 tiles, 8 a row
+    assert (grid.tile, grid.columns, grid.count) == (28, 8, 20)
+    assert grid.image.shape == (3 * 29 - 1, 8 * 29 - 1, 3)
+    assert grid.channel_at(14, 14) == 0
+    assert grid.channel_at(29 * 3 + 5, 29 * 2 + 5) == 19
+    assert grid.channel_at(28, 5) is None  # the gap between tiles
+    assert grid.channel_at(29 * 4 + 5, 29 * 2 + 5) is None  # past the last map
+
+
+def test_kernel_grid_shares_one_scale_and_says_so():
+    weight = np.zeros((4, 2, 3, 3), np.float32)
+    weight[1, 0, 1, 1], weight[2, 1, 0, 0] = 0.5, -0.25
+    image, scale, how = kernel_grid(weight, zoom=2)
+    assert scale == pytest.approx(0.5)
+    assert "+0.50" in how and "−0.50" in how
+    assert image.shape == (4 * 6 + 3 * 2, 2 * 6 + 2, 3)
+    assert tuple(image[8, 0]) == (255, 255, 255)  # filter 1, input 0, corner weight 0: white
+    centre = image[8 + 2, 2]  # filter 1, input 0, centre weight 0.5: full red
+    assert centre[0] > 150 and centre[2] < 60
+
+
+def test_output_size_formula():
+    assert conv.output_size(8, 3, 1, 0) == 6
+    assert conv.output_size(8, 3, 2, 1) == 4
+    assert conv.output_size(5, 3, 3, 1) == 2
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [("", "empty"), ("1 2; 3", "same number"), ("1 x", "not a number"), ("1 inf", "finite"),
+     ("; ".join(["1 " * 17] * 17), "at most 16x16"), ("1 " * 5000, "too long")],
+)
+def test_sandbox_numbers_are_checked(text, message):
+    with pytest.raises(conv.SandboxError, match=message):
+        conv.parse_matrix(text, "input", conv.MAX_INPUT_SIDE)
+
+
+def test_sandbox_refuses_a_kernel_that_does_not_fit_with_a_clear_message():
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="does not fit"):
+        demo.run_sandbox("1 2; 3 4", "1 1 1; 1 1 1; 1 1 1", 1, 0, 0, 0)
+    with pytest.raises(gr.Error, match="stride must be"):
+        demo.run_sandbox("1 2; 3 4", "1", 99, 0, 0, 0)
+
+
+def test_one_output_value_is_worked_through_step_by_step():
+    image = conv.INPUTS["vertical edge"].astype(float)
+    kernel = np.array(conv.KERNELS["edge (vertical, Sobel)"], float)
+    worked = conv.work_through(image, kernel, stride=1, padding=0, row=0, col=2)
+    assert worked.patch.tolist() == [[0, 0, 1]] * 3
+    assert worked.value == -4.0 == conv.convolve(image, kernel)[0, 2]
+    text = conv.explain_value(worked, kernel, 1, 0)
+    assert "0·1 + 0·0 + 1·-1" in text and "**-4**" in text
+
+
+# ---------- reference: F.conv2d and forward hooks ----------
+
+
+@pytest.mark.parametrize("stride", range(1, conv.MAX_STRIDE + 1))
+@pytest.mark.parametrize("padding", range(0, conv.MAX_PADDING + 1))
+def test_sandbox_output_equals_f_conv2d_for_every_stride_and_padding(stride, padding):
+    rng = np.random.default_rng(stride * 10 + padding)
+    kernels = [np.array(k, float) for k in conv.KERNELS.values()] + [rng.normal(size=(2, 3)), rng.normal(size=(5, 5))]
+    inputs = [m.astype(float) for m in conv.INPUTS.values()] + [rng.normal(size=(7, 9))]
+    for image in inputs:
+        for kernel in kernels:
+            ours = conv.convolve(image, kernel, stride, padding)
+            reference = F.conv2d(torch.tensor(image)[None, None], torch.tensor(kernel)[None, None], stride=stride, padding=padding)
+            np.testing.assert_allclose(ours, reference[0, 0].numpy(), atol=1e-9)
+
+
+def test_sandbox_handler_shows_the_size_from_the_formula():
+    picture, numbers, size, worked = demo.run_sandbox(demo.input_preset("a square"), demo.kernel_preset("sharpen"), 2, 1, 1, 1)
+    assert "Output (4×4)" in numbers and "⌊7 / 2⌋ + 1 = **4**" in size
+    assert "**Output[1, 1]**" in worked and picture.dtype == np.uint8
+
+
+def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(digits, digit_input):
+    from core.filters import feature_maps
+
+    for name, layer in digits.layers.items():
+        seen = {}
+        handle = layer.register_forward_hook(lambda m, args, out: seen.update(input=args[0], output=out))
+        with torch.no_grad():
+            digits.model(digit_input)  # the whole network, no early stop
+        handle.remove()
+        shown = feature_maps(digits, digit_input, name)
+        np.testing.assert_allclose(shown, seen["output"][0].numpy(), atol=1e-6)
+        by_hand = F.conv2d(seen["input"], layer.weight, layer.bias, layer.stride, layer.padding)
+        np.testing.assert_allclose(shown, by_hand[0].detach().numpy(), atol=1e-5)
+        assert np.abs(shown).max() > 0.01  # a real response, not an empty map
+
+
+def test_the_api_picture_is_the_layers_maps_each_on_its_own_scale(digits, digit_input):
+    from core.filters import feature_maps
+
+    maps = feature_maps(digits, digit_input, "conv2")
+    grid = map_grid(maps)
+    c = int(np.abs(maps).reshape(32, -1).max(1).argmax())
+    y, x = np.unravel_index(np.abs(maps[c]).argmax(), maps[c].shape)
+    row, col = divmod(c, grid.columns)
+    pixel = grid.image[row * (grid.tile + 1) + y, col * (grid.tile + 1) + x]
+    expected = (178, 24, 43) if maps[c, y, x] > 0 else (33, 102, 172)  # its peak: the full colour
+    assert tuple(pixel) == expected
+
+
+def test_a_shallow_layer_costs_a_shallow_pass(digits, digit_input):
+    from core.filters import feature_maps
+
+    calls = []
+    handle = digits.model.head.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        feature_maps(digits, digit_input, "conv1")
+        assert not calls  # the forward pass stopped at conv1
+        with torch.no_grad():
+            digits.model(digit_input)
+        assert calls  # ... and the hook does see a whole pass
+    finally:
+        handle.remove()
+
+
+def test_concurrent_requests_never_see_each_others_activations(digits, digit_input):
+    from core.filters import feature_maps
+
+    blank = digits.normalize(torch.zeros(1, 1, 28, 28))
+    expected = {0: feature_maps(digits, digit_input, "conv3"), 1: feature_maps(digits, blank, "conv3")}
+    failures = []
+
+    def work(which):
+        for _ in range(15):
+            got = feature_maps(digits, digit_input if which == 0 else blank, "conv3")
+            if not np.allclose(got, expected[which], atol=1e-6):
+                failures.append(which)
+
+    threads = [threading.Thread(target=work, args=(i % 2,)) for i in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not failures
+
+
+def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digit_input):
+    """With global average pooling and one linear layer, Grad-CAM is CAM (Zhou et al., 2016)."""
+    from core.filters import grad_cam
+
+    cam, target, probabilities = grad_cam(digits, digit_input)
+    assert target == 3 == int(probabilities.argmax())
+    with torch.no_grad():
+        features = digits.model.features(digit_input)  # (1, 128, 7, 7)
+        by_hand = F.relu(torch.einsum("k,kij->ij", digits.model.head.weight[target], features[0]))
+        by_hand = F.interpolate(by_hand[None, None], size=(28, 28), mode="bilinear", align_corners=False)[0, 0]
+    np.testing.assert_allclose(cam, (by_hand / by_hand.max()).numpy(), atol=1e-4)
+
+
+# ---------- activation maximisation on the shipped digit CNN ----------
+
+
+@pytest.mark.parametrize("layer,channel", [("conv1", 3), ("conv3", 10), ("conv5", 20)])
+def test_activation_maximisation_raises_the_filters_response(digits, digit_input, layer, channel):
+    from core.filters import channel_activation, excite
+
+    found = excite(digits, layer, channel)
+    assert found.pixels.shape == (28, 28) and 0 <= found.pixels.min() and found.pixels.max() <= 1
+    with torch.no_grad():  # measured again here, independently of excite's own bookkeeping
+        after = float(channel_activation(digits, torch.from_numpy(found.pixels)[None, None], layer, channel)[0])
+        on_a_digit = float(channel_activation(digits, torch.from_numpy(digits.prepare(np.asarray(Image.open(DIGIT_3)))[1])[None, None], layer, channel)[0])
+    assert after == pytest.approx(found.final, rel=1e-4, abs=1e-5)
+    assert after > found.start + 0.5 * abs(found.start) + 0.05
+    assert after > on_a_digit  # it excites the filter more than a real digit does
+    assert excite(digits, layer, channel) is found  # computed once, then cached
+
+
+def test_excite_handler_refuses_a_channel_that_does_not_exist():
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="channels 0 to 31"):
+        demo.excite_filter("digits", "conv1", 32)
+
+
+# ---------- the ImageNet option, offline, with a tiny random torchvision model ----------
+
+
+def _tiny_resnet():
+    from torchvision.models.resnet import BasicBlock, ResNet
+
+    return ResNet(BasicBlock, [1, 1, 1, 1], num_classes=10)
+
+
+def _tiny_categories():
+    return tuple(f"thing {i}" for i in range(10))
+
+
+@pytest.fixture
+def tiny_spec(tmp_path, monkeypatch):
+    """The ImageNet choice, pointed at a tiny random ResNet and an empty torch cache in tmp_path."""
+    from core import imagenet
+
+    spec = imagenet.ImageNetSpec(
+        key="resnet18", title="Tiny ResNet", build=_tiny_resnet, url="http://127.0.0.1:9/tiny-0123abcd.pth",
+        megabytes=1, categories=_tiny_categories, size=64,
+    )
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setitem(imagenet.IMAGENET_MODELS, "resnet18", spec)
+    return spec
+
+
+def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_spec):
+    import gradio as gr
+
+    layers, status, download = demo.choose_model("resnet18")
+    assert "not in the torch cache" in status and "python -m core.imagenet --download" in status
+    assert "tiny-0123abcd.pth" in status and download.visible
+    outputs = demo.inspect_layer("resnet18", "conv1", np.asarray(Image.open(PHOTO)))
+    assert outputs[0] is None and "not in the torch cache" in outputs[-1]
+    with pytest.raises(gr.Error, match="not in the torch cache"):
+        demo.excite_filter("resnet18", "conv1", 0)
+
+
+def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_spec):
+    from core.imagenet import WeightsMissingError, download_weights, weights_file
+
+    with pytest.raises(WeightsMissingError, match="Downloading .* failed"):
+        download_weights(tiny_spec, timeout=5)
+    assert not weights_file(tiny_spec).exists()
+    assert not list(weights_file(tiny_spec).parent.glob("*.partial"))
+
+
+def test_imagenet_option_runs_offline_through_the_demo_with_cached_weights(tiny_spec):
+    from core.filters import channel_activation, excite, feature_maps, vision_model
+    from core.imagenet import weights_file
+
+    path = weights_file(tiny_spec)
+    path.parent.mkdir(parents=True)
+    torch.manual_seed(0)  # a test building its fixture, not a request handler
+    torch.save(_tiny_resnet().state_dict(), path)
+
+    layers, status, download = demo.choose_model("resnet18")
+    assert "Tiny ResNet" in status and not download.visible
+    assert layers.value == "conv1" and ("layer4.0.conv2 · 512→512, 3×3", "layer4.0.conv2") in layers.choices
+    photo = np.asarray(Image.open(PHOTO))
+    grid, kernels, how, maps, cam, label, status = demo.inspect_layer("resnet18", "conv1", photo)
+    assert grid.count == 64 and maps.shape == grid.image.shape
+    assert "64 filters of 7×7×3 drawn as colour pictures" in how
+    assert cam.shape == (256, 256, 3) and len(label) == 5  # 64x64 enlarged 4x and all(k.startswith("thing") for k in label)
+
+    vision = vision_model("resnet18")
+    inputs, pixels = vision.prepare(photo)
+    assert inputs.shape == (1, 3, 64, 64) and pixels.shape == (64, 64, 3)
+    layer = vision.layers["layer2.0.conv1"]  # a strided convolution
+    seen = {}
+    handle = layer.register_forward_hook(lambda m, args, out: seen.update(input=args[0]))
+    with torch.no_grad():
+        vision.model(inputs)
+    handle.remove()
+    by_hand = F.conv2d(seen["input"], layer.weight, layer.bias, layer.stride, layer.padding)
+    np.testing.assert_allclose(feature_maps(vision, inputs, "layer2.0.conv1"), by_hand[0].detach().numpy(), atol=1e-4)
+
+    found = excite(vision, "conv1", 5, steps=24)
+    after = float(channel_activation(vision, torch.from_numpy(found.pixels.transpose(2, 0, 1).copy())[None], "conv1", 5)[0])
+    assert found.pixels.shape == (64, 64, 3) and after > found.start + 0.05
+
+
+# ---------- end to end: gradio_client and a browser ----------
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(f"{app_url}/demos/filters/", verbose=False)
+
+
+@pytest.mark.parametrize("layer,shape", [("conv1", (4 * 29 - 1, 8 * 29 - 1, 3)), ("conv5", (8 * 29 - 1, 16 * 29 - 1, 3))])
+def test_feature_maps_endpoint_returns_every_channels_map(client, digits, layer, shape):
+    from core.filters import layer_grid
+
+    path = client.predict(handle_file(DIGIT_3), layer, api_name="/feature_maps")
+    received = np.asarray(Image.open(path).convert("RGB"))
+    assert received.shape == shape
+    expected = layer_grid(digits, np.asarray(Image.open(DIGIT_3)), layer).image  # PNG: lossless
+    assert np.array_equal(received, expected)
+
+
+def test_feature_maps_endpoint_explains_bad_requests(client, tmp_path):
+    with pytest.raises(Exception, match="Unknown layer"):
+        client.predict(handle_file(DIGIT_3), "conv99", api_name="/feature_maps")
+    blank, broken = tmp_path / "blank.png", tmp_path / "broken.png"
+    Image.new("RGB", (64, 64), "white").save(blank)
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not an image")
+    with pytest.raises(Exception, match="No digit found"):
+        client.predict(handle_file(str(blank)), "conv1", api_name="/feature_maps")
+    with pytest.raises(Exception, match="Could not read that image"):
+        client.predict(handle_file(str(broken)), "conv1", api_name="/feature_maps")
+
+
+def test_convolve_endpoint_works_one_value_through(client):
+    picture, numbers, size, worked = client.predict("1 2 3; 4 5 6; 7 8 9", "1 0; 0 -1", 1, 0, 1, 1, api_name="/convolve")
+    assert "-4 -4\n-4 -4" in numbers and "**2**" in size and "5·1 + 6·0 + 8·0 + 9·-1 = **-4**" in worked
+
+
+def test_browser_example_shows_the_maps_and_a_click_picks_a_channel(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/filters/")
+    page.get_by_role("tab", name="Upload").click()
+    page.locator(".gallery-item, button.gallery-item, [data-testid='examples'] button").first.click()
+    status = page.locator("#filters-status")
+    page.wait_for_function("el => el.innerText.includes('32 feature maps')", arg=status.element_handle(), timeout=30_000)
+    maps = page.locator("#filters-maps img").first
+    maps.wait_for(timeout=10_000)
+    box = maps.bounding_box()
+    # Rows of 8 maps: the centre of the third map in the second row is channel 10.
+    page.mouse.click(box["x"] + box["width"] * 2.5 / 8, box["y"] + box["height"] * 1.5 / 4)
+    channel = page.get_by_label("Channel", exact=True)
+    page.wait_for_function("el => el.value === '10'", arg=channel.element_handle(), timeout=10_000)
