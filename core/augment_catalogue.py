@@ -7,6 +7,7 @@ params take their defaults. The API's settings may also carry boxes: `{"steps": 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -160,8 +161,15 @@ def v2_code(step: dict, size: tuple[int, int]) -> str:
 
 
 def to_v2(step: dict, size: tuple[int, int]) -> v2.Transform:
-    """The torchvision transform object a step stands for (its ranges are the ones we sample)."""
-    return eval(v2_code(step, size), {"v2": v2})  # our own generated text, never user text
+    """The torchvision transform object a step stands for (its ranges are the ones we sample).
+
+    Shared between calls and users: it is only read, never called."""
+    return _build(v2_code(step, size))
+
+
+@functools.lru_cache(maxsize=256)
+def _build(code: str) -> v2.Transform:
+    return eval(code, {"v2": v2})  # our own generated text from validated numbers, never user text
 
 
 def pipeline_code(steps: list[dict], size: tuple[int, int], seed: int, count: int) -> str:

@@ -26,33 +26,28 @@ def load_photo(path: str | os.PathLike, max_side: int) -> tuple[Image.Image, flo
     return image, scale
 
 
-def to_pixels(image: Image.Image) -> np.ndarray:
-    """A sample (RGB or L) -> (H, W, 3) uint8 array for display."""
-    return np.asarray(image.convert("RGB"))
-
-
-def draw_boxes(pixels: np.ndarray, boxes: torch.Tensor | None, zoom: int = 1, colour=(40, 230, 70)) -> np.ndarray:
-    """Draw XYXY boxes (in the image's pixels) onto an RGB array, enlarged `zoom` times first."""
-    image = Image.fromarray(pixels)
-    if zoom > 1:
-        image = image.resize((image.width * zoom, image.height * zoom), Image.NEAREST)
+def render(image: Image.Image, boxes: torch.Tensor | None = None, scale: float = 1.0, colour=(40, 230, 70)) -> Image.Image:
+    """A sample for display: RGB, resized by `scale` (nearest when enlarging a digit), XYXY boxes drawn."""
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    image = image.resize(size, Image.NEAREST if scale > 1 else Image.BILINEAR) if scale != 1 else image.copy()  # never draw on the sample
+    image = image if image.mode == "RGB" else image.convert("RGB")
     if boxes is not None:
         pen = ImageDraw.Draw(image)
-        for x1, y1, x2, y2 in (boxes.float() * zoom).tolist():
+        for x1, y1, x2, y2 in (boxes.float() * scale).tolist():
             if x2 - x1 >= 1 and y2 - y1 >= 1:  # boxes pushed off the image collapse to nothing
                 pen.rectangle([x1, y1, x2, y2], outline=colour, width=max(2, min(image.size) // 100))
-    return np.asarray(image)
+    return image
 
 
-def frame(pixels: np.ndarray, colour: tuple[int, int, int], width: int = 4) -> np.ndarray:
+def frame(image: Image.Image, colour: tuple[int, int, int], width: int = 4) -> Image.Image:
     """A coloured border inside the image's edge (red marks a sample whose class changed)."""
-    out = pixels.copy()
-    out[:width], out[-width:], out[:, :width], out[:, -width:] = colour, colour, colour, colour
-    return out
+    ImageDraw.Draw(image).rectangle([0, 0, image.width - 1, image.height - 1], outline=colour, width=width)
+    return image
 
 
 def _number(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def describe(record: dict) -> str:

@@ -37,6 +37,7 @@ BOXES = json.loads((ASSETS / "boxes.json").read_text())
 @dataclass(frozen=True)
 class Settings:
     photo_side: int = 512  # samples are made at this longest side: every effect shows, 64 samples stay quick
+    display_side: int = 256  # gallery images are shrunk to this side: thumbnails are ~150 px, encoding is cheap
     digit_zoom: int = 4  # 28x28 digits are shown 112x112 so the strokes can be seen
     changed: tuple[int, int, int] = (230, 40, 40)  # frame colour of a sample whose class changed
     max_seconds: float = 20.0  # a grid stops early rather than keep a worker busy longer
@@ -72,12 +73,13 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
     import torch
 
     from core.augment import pipeline_code, sample_grid
-    from core.augment_grid import caption, draw_boxes, load_photo, shown_records, to_pixels
+    from core.augment_grid import caption, load_photo, render, shown_records
 
     image, scale = load_photo(path, settings.photo_side)
     box_tensor = torch.tensor(boxes, dtype=torch.float32) * scale if boxes else None
     samples = sample_grid(image, steps, seed, count, box_tensor, settings.max_seconds)
-    gallery = [(draw_boxes(to_pixels(s.image), s.boxes), caption(s, i)) for i, s in enumerate(samples)]
+    shrink = min(1.0, settings.display_side / max(image.size))
+    gallery = [(render(s.image, s.boxes, shrink), caption(s, i)) for i, s in enumerate(samples)]
     note = "" if box_tensor is None or samples[0].boxes is not None else (
         "\n\n*Boxes are not drawn: torchvision's policies (AutoAugment, RandAugment, ...) are image-only.*")
     return {
@@ -91,12 +93,12 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
 def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
     """A (28, 28) digit in [0, 1] -> gallery items framed red where the CNN's class changed, and the tally."""
     from core.augment import pipeline_code
-    from core.augment_grid import augment_digit, caption, draw_boxes, frame, shown_records, to_pixels
+    from core.augment_grid import augment_digit, caption, frame, render, shown_records
 
     grid = augment_digit(digit, steps, seed, count)
     gallery = []
     for i, (sample, cls) in enumerate(zip(grid.samples, grid.classes)):
-        pixels = draw_boxes(to_pixels(sample.image), None, zoom=settings.digit_zoom)
+        pixels = render(sample.image, scale=settings.digit_zoom)
         moved = int(cls) != grid.original_class
         verdict = f"reads {cls} ✗ " if moved else f"reads {cls} · "
         gallery.append((frame(pixels, settings.changed) if moved else pixels, verdict + caption(sample, i)))
@@ -124,6 +126,7 @@ def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settin
 
 def _checked(fn, *args):
     from core.augment import PipelineError
+    from core.checkpoints import MissingCheckpointError
     from core.images import BadImageError
     from core.preprocess import NoInkError
 
@@ -135,6 +138,8 @@ def _checked(fn, *args):
         raise gr.Error("No digit found: draw one on the canvas (or pick an example).") from error
     except PipelineError as error:
         raise gr.Error(f"Pipeline settings: {error}.") from error
+    except MissingCheckpointError as error:
+        raise gr.Error(f"The digit CNN is not available: {error}.") from error
 
 
 def _count(count) -> int:
@@ -216,14 +221,6 @@ def show_sample(records, event: gr.SelectData):
     return records[event.index] if records and event.index < len(records) else None
 
 
-def choose_photo() -> str:
-    return "photo"
-
-
-def choose_digit() -> str:
-    return "digit"
-
-
 def next_seed(seed) -> int:
     return (int(seed or 0) + 1) % 2**31
 
@@ -232,9 +229,15 @@ def warm_up() -> None:
     """Import torchvision and load the digit CNN once, so the first grid is quick."""
     import numpy as np
 
+    from core.checkpoints import MissingCheckpointError
+
+    photo_grid(DIGITS[0], [{"transform": "rotation", "degrees": 15.0}], [], seed=0, count=2)
     digit = np.zeros((28, 28), np.float32)
     digit[6:22, 12:16] = 1.0
-    digit_grid(digit, [{"transform": "rotation", "degrees": 15.0}], seed=0, count=2)
+    try:
+        digit_grid(digit, [{"transform": "rotation", "degrees": 15.0}], seed=0, count=2)
+    except MissingCheckpointError:
+        pass  # the photo side works without it; digit grids will say what is missing
 
 
 # ---------- layout and wiring ----------
@@ -245,8 +248,8 @@ def build() -> gr.Blocks:
 
     with gr.Blocks(title="Augmentation previewer") as page:
         gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
-        source = gr.State("photo")
-        records = gr.State([])
+        source = gr.Textbox("photo", visible=False)  # set in the browser by the input tabs: no server round trip
+        records = gr.JSON([], visible=False)  # every sample's parameters, kept in the page (a gr.State would hold a heartbeat open)
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Tabs():
@@ -289,8 +292,8 @@ def build() -> gr.Blocks:
         with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=False):
             gr.Markdown(__doc__.split("\n", 2)[2])
 
-        photo_tab.select(choose_photo, None, source, api_visibility="private")
-        digit_tab.select(choose_digit, None, source, api_visibility="private")
+        photo_tab.select(None, None, source, js="() => 'photo'")
+        digit_tab.select(None, None, source, js="() => 'digit'")
         reseed.click(next_seed, seed, seed, api_visibility="private")
         run.click(
             sample_ui, [source, photo, boxes_text, canvas, chosen, seed, count, *widgets],
