@@ -1,0 +1,301 @@
+"""Generative adversarial networks: a conditional DCGAN for 28x28 digits (the 2-D toy is in gan_toy).
+
+A generator G turns noise z (and a class label) into a sample; a discriminator D scores how real a
+sample looks (a logit). They train in turns with one step function, `adversarial_step`, which the
+digit trainer (`core.gan_train`) and the live toy GAN (`core.gan_toy`) both hand to `core.training.fit`.
+
+    sample_digits(digit, seed, count) -> (N, 28, 28) float in [0, 1], white ink on black
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.checkpoints import load_card, load_weights
+
+CHECKPOINT = "gan_digits"  # checkpoints/gan_digits.safetensors: G and D together
+TRAIN_COMMAND = "python -m core.gan_train --data-dir ../shared/data"
+LOSSES = ("non-saturating", "minimax", "least squares")
+MAX_DIGITS = 256  # per request: sample_digits refuses more
+
+
+@dataclass(frozen=True)
+class DigitGanConfig:
+    latent_dim: int = 64  # enough for MNIST's variety; small so that sampling stays cheap
+    width: int = 32  # channels at 14x14 in G and D: ~0.6M parameters in all, 50 ms for 64 digits on CPU
+    classes: int = 10  # one per digit
+
+
+DIGIT_GAN = DigitGanConfig()
+
+
+# ---------- the digit models ----------
+
+
+class DigitGenerator(nn.Module):
+    """(z, label) -> 28x28 image in [-1, 1]. The label picks an embedding added to z's projection."""
+
+    def __init__(self, config: DigitGanConfig = DIGIT_GAN):
+        super().__init__()
+        w = config.width
+        self.width = w
+        self.embed = nn.Embedding(config.classes, config.latent_dim)
+        self.project = nn.Sequential(nn.Linear(2 * config.latent_dim, w * 2 * 7 * 7, bias=False), nn.BatchNorm1d(w * 2 * 49), nn.ReLU())
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False),  # (B, w, 14, 14)
+            nn.BatchNorm2d(w),
+            nn.ReLU(),
+            nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1),  # (B, 1, 28, 28)
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = self.project(torch.cat([z, self.embed(labels)], dim=1))  # (B, 2w * 49)
+        return self.upsample(h.view(-1, 2 * self.width, 7, 7))  # (B, 1, 28, 28)
+
+
+class DigitDiscriminator(nn.Module):
+    """(image, label) -> realness logit, with a projection term: features . embedding(label)."""
+
+    def __init__(self, config: DigitGanConfig = DIGIT_GAN):
+        super().__init__()
+        w = config.width
+        self.features = nn.Sequential(
+            nn.Conv2d(1, w, 4, stride=2, padding=1),  # (B, w, 14, 14)
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1, bias=False),  # (B, 2w, 7, 7)
+            nn.BatchNorm2d(2 * w),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),  # (B, 98w)
+        )
+        self.real = nn.Linear(98 * w, 1)  # (B, 1)
+        self.embed = nn.Embedding(config.classes, 98 * w)  # projection discriminator (Miyato & Koyama 2018)
+        nn.init.normal_(self.embed.weight, std=0.02)  # N(0, 1) would swamp the logit at the start
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = self.features(images)  # (B, 98w)
+        return self.real(h)[:, 0] + (h * self.embed(labels)).sum(dim=1)  # (B,)
+
+
+class DigitGan(nn.Module):
+    """Both networks in one module, so one safetensors file holds the pair."""
+
+    def __init__(self, config: DigitGanConfig = DIGIT_GAN):
+        super().__init__()
+        self.config = config
+        self.generator = DigitGenerator(config)
+        self.discriminator = DigitDiscriminator(config)
+        for module in self.modules():  # the DCGAN paper's N(0, 0.02): D does not win outright at step 0
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+                nn.init.normal_(module.weight, 0.0, 0.02)
+
+
+# ---------- losses and the one adversarial step ----------
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, loss: str) -> torch.Tensor:
+    """D wants real -> 1 and fake -> 0."""
+    if loss == "least squares":
+        return 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits**2).mean()
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()  # -log D(x) - log(1 - D(G(z)))
+
+
+def generator_loss(fake_logits: torch.Tensor, loss: str) -> torch.Tensor:
+    """G wants its fakes scored real. "minimax" is the original saturating log(1 - D(G(z)))."""
+    if loss == "least squares":
+        return 0.5 * ((fake_logits - 1) ** 2).mean()
+    if loss == "minimax":
+        return -F.softplus(fake_logits).mean()  # log(1 - sigmoid(f)): flat when D is sure, G stalls
+    if loss == "non-saturating":
+        return F.softplus(-fake_logits).mean()  # -log D(G(z)): strong gradients when D is sure
+    raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")
+
+
+def realness(logits: torch.Tensor, loss: str) -> torch.Tensor:
+    """D's output as a score in [0, 1] (1 = real): sigmoid, or the clamped least-squares target."""
+    return logits.clamp(0, 1) if loss == "least squares" else torch.sigmoid(logits)
+
+
+def adversarial_step(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    g_optimizer: torch.optim.Optimizer,
+    d_optimizer: torch.optim.Optimizer,
+    *,
+    latent_dim: int,
+    loss: str = "non-saturating",
+    d_steps: int = 1,
+    noise: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+):
+    """A step for `core.training.fit`: `d_steps` discriminator updates, then one generator update.
+
+    A batch is `(real, *conditions)`; `real` is split into `d_steps` chunks, one per D update, and
+    the conditions (class labels, for the digits) go to both networks.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")
+
+    def step(batch) -> dict:
+        real, *conditions = (t.to(device) for t in batch)
+        chunks = list(zip(real.chunk(d_steps), *(c.chunk(d_steps) for c in conditions)))
+        generator.train()
+        discriminator.train()
+        for real_chunk, *cond in chunks:
+            z = torch.randn(len(real_chunk), latent_dim, generator=noise).to(device)
+            with torch.no_grad():
+                fake = generator(z, *cond)
+            d_loss = discriminator_loss(discriminator(real_chunk, *cond), discriminator(fake, *cond), loss)
+            d_optimizer.zero_grad(set_to_none=True)
+            d_loss.backward()
+            d_optimizer.step()
+        real_chunk, *cond = chunks[-1]
+        z = torch.randn(len(real_chunk), latent_dim, generator=noise).to(device)
+        fake_logits = discriminator(generator(z, *cond), *cond)
+        g_loss = generator_loss(fake_logits, loss)
+        g_optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_optimizer.step()
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "d_fake": realness(fake_logits.detach(), loss).mean()}
+
+    return step
+
+
+# ---------- the shipped digit GAN ----------
+
+
+@functools.cache
+def load_digit_gan() -> DigitGan:
+    """The trained conditional DCGAN in eval mode on the CPU, loaded once."""
+    return load_weights(DigitGan(), CHECKPOINT, TRAIN_COMMAND)
+
+
+@functools.cache
+def gan_card() -> dict:
+    return load_card(CHECKPOINT)
+
+
+def check_request(digit: int, seed: int, count: int) -> None:
+    """Raise ValueError with a readable message for a digit, seed or count out of range."""
+    if not -1 <= digit <= 9:
+        raise ValueError(f"digit must be 0-9, or -1 for any digit; got {digit}")
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1; got {seed}")
+    if not 1 <= count <= MAX_DIGITS:
+        raise ValueError(f"count must be between 1 and {MAX_DIGITS}; got {count}")
+
+
+def request_latents(digit: int, seed: int, count: int, latent_dim: int = DIGIT_GAN.latent_dim):
+    """The noise and labels that (digit, seed, count) stand for: same arguments, same tensors.
+
+    Digit -1 cycles through 0-9 so that every class appears; the noise comes from its own
+    `torch.Generator(seed)`, never from the global random state.
+    """
+    check_request(digit, seed, count)
+    generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(count, latent_dim, generator=generator)
+    labels = torch.arange(count) % 10 if digit == -1 else torch.full((count,), digit)
+    return z, labels
+
+
+@torch.inference_mode()
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] (B, 1, 28, 28) -> ink in [0, 1] (B, 28, 28)."""
+    return ((images[:, 0] + 1) / 2).clamp(0, 1)
+
+
+@torch.inference_mode()
+def generate(z: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> torch.Tensor:
+    """(B, latent) noise and (B,) labels -> (B, 28, 28) float ink in [0, 1]."""
+    model = model or load_digit_gan()
+    return to_unit(model.generator(z, labels))
+
+
+def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
+    """`count` generated digits of class `digit` (-1: all classes in turn), (N, 28, 28) float [0, 1].
+
+    Same arguments, same images. Raises ValueError for arguments out of range.
+    """
+    z, labels = request_latents(digit, seed, count)
+    return generate(z, labels).numpy()
+
+
+@torch.inference_mode()
+def discriminator_scores(images: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> np.ndarray:
+    """(B, 28, 28) ink in [0, 1] -> (B,) D's probability that each is a real digit of its label."""
+    model = model or load_digit_gan()
+    logits = model.discriminator(images[:, None] * 2 - 1, labels)
+    return torch.sigmoid(logits).numpy()
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation from a (D,) to b (D,) at fractions t (T,) -> (T, D).
+
+    Gaussian noise lives near a sphere; a straight line through the middle would pass through
+    unusually short vectors, so the path follows the sphere instead.
+    """
+    omega = torch.arccos(torch.clamp(F.cosine_similarity(a, b, dim=0), -1, 1))
+    if float(omega) < 1e-4:
+        return a + t[:, None] * (b - a)
+    sin = torch.sin(omega)
+    return (torch.sin((1 - t) * omega)[:, None] * a + torch.sin(t * omega)[:, None] * b) / sin
+
+
+def interpolate(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray:
+    """(frames, 28, 28) digits along the sphere from seed_a's noise to seed_b's, one class."""
+    if not 2 <= frames <= 64:
+        raise ValueError(f"frames must be between 2 and 64; got {frames}")
+    z_a, _ = request_latents(max(digit, 0), seed_a, 1)
+    z_b, _ = request_latents(max(digit, 0), seed_b, 1)
+    path = slerp(z_a[0], z_b[0], torch.linspace(0, 1, frames))  # (frames, latent)
+    return generate(path, torch.full((frames,), max(digit, 0))).numpy()
+
+
+def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tensor:
+    """The `count` unit directions (count, latent) in which G's image changes most around z.
+
+    The top right-singular vectors of the Jacobian d image / d z: moving along them is the
+    largest visible change per unit of noise; each one's sign is fixed so that it adds ink.
+    """
+    model = load_digit_gan()
+
+    def image_of(v: torch.Tensor) -> torch.Tensor:
+        return model.generator(v[None], torch.tensor([label]))[0].flatten()  # (784,)
+
+    jacobian = torch.autograd.functional.jacobian(image_of, z)  # (784, latent)
+    _, _, vh = torch.linalg.svd(jacobian, full_matrices=False)
+    directions = vh[:count]  # (count, latent)
+    ink = jacobian.sum(dim=0)  # how each latent coordinate changes total ink
+    return directions * torch.sign(directions @ ink + 1e-12)[:, None]
+
+
+def move_in_latent(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
+    """One digit (28, 28) in [0, 1] after moving its noise by amounts[i] along direction i."""
+    if any(not -4 <= a <= 4 for a in amounts):
+        raise ValueError("each move must be between -4 and 4")
+    digit = max(digit, 0)
+    z, _ = request_latents(digit, seed, 1)
+    directions = latent_directions(z[0], digit, len(amounts))
+    moved = z[0] + torch.tensor(amounts, dtype=torch.float32) @ directions
+    return generate(moved[None], torch.tensor([digit])).numpy()[0]
+
+
+def tile(images: np.ndarray, columns: int = 8, pad: int = 2) -> np.ndarray:
+    """(N, H, W) floats in [0, 1] -> one uint8 grid image, `columns` wide, white on black."""
+    n, h, w = images.shape
+    rows = math.ceil(n / columns)
+    columns = min(columns, n)
+    grid = np.zeros((rows * (h + pad) + pad, columns * (w + pad) + pad), np.uint8)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = (
+            np.clip(image, 0, 1) * 255
+        ).astype(np.uint8)
+    return grid

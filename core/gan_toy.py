@@ -1,0 +1,244 @@
+"""A GAN on 2-D points, small enough to train live and to see whole (after GAN Lab).
+
+Real points come from a toy distribution (a ring of Gaussians, two moons, ...); G is a small MLP
+turning 2-D noise into points; D is a small MLP scoring points. `train_toy` runs the shared loop
+(`core.training.fit`) with `core.gan.adversarial_step` and yields `ToyFrame`s: where the real and
+generated points are, D's score over the plane, both losses, how many modes G covers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.gan import LOSSES, adversarial_step, realness
+from core.training import fit
+
+DISTRIBUTIONS = ("ring of 8 Gaussians", "grid of 25 Gaussians", "two moons", "spiral")
+EXTENT = 3.0  # the plane shown: [-3, 3]^2
+MAX_STEPS = 5000  # per request
+MAX_SECONDS = 60.0  # per request, whatever the settings
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    distribution: str = "ring of 8 Gaussians"  # eight separated modes make collapse easy to see
+    g_lr: float = 1e-3  # Adam, beta1 = 0.5, for the generator
+    d_lr: float = 1e-3  # the same for the discriminator: neither gets ahead
+    d_steps: int = 1  # discriminator updates per generator update (GAN Lab's k)
+    loss: str = "non-saturating"  # see core.gan.LOSSES
+    steps: int = 2000  # generator updates; enough for the ring at these rates
+    batch_size: int = 128  # real points per D update: enough to cover eight modes
+    hidden: int = 64  # units per hidden layer of G and D: small enough to train live
+    seed: int = 0  # weights, noise and real samples
+    frame_every: int = 50  # steps between streamed frames
+
+
+PRESETS = {
+    "trains well": ToyConfig(),
+    "collapses to a few modes": ToyConfig(g_lr=5e-3, d_lr=1e-4, d_steps=1, loss="minimax"),
+}
+
+
+class ToyGenerator(nn.Module):
+    """2-D noise -> a 2-D point: a small MLP, as in GAN Lab."""
+
+    def __init__(self, hidden: int = 64, latent_dim: int = 2):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, hidden), nn.ReLU(),  # (B, hidden)
+            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, 2),  # (B, 2)
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class ToyDiscriminator(nn.Module):
+    """A 2-D point -> realness logit."""
+
+    def __init__(self, hidden: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(2, hidden), nn.LeakyReLU(0.2),  # (B, hidden)
+            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
+            nn.Linear(hidden, 1),  # (B, 1)
+        )
+
+    def forward(self, points: torch.Tensor) -> torch.Tensor:
+        return self.net(points)[:, 0]  # (B,)
+
+
+def mode_centres(name: str) -> np.ndarray | None:
+    """The centres (M, 2) of a mixture's modes, or None for the continuous distributions."""
+    if name == "ring of 8 Gaussians":
+        angles = np.arange(8) * 2 * math.pi / 8
+        return 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    if name == "grid of 25 Gaussians":
+        return np.array([(x, y) for x in range(-2, 3) for y in range(-2, 3)], dtype=float)
+    return None
+
+
+def sample_toy(name: str, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n points (n, 2) from a named 2-D distribution, all inside [-3, 3]^2."""
+    centres = mode_centres(name)
+    if centres is not None:
+        pick = torch.randint(0, len(centres), (n,), generator=generator)
+        spread = 0.08 if len(centres) == 8 else 0.05
+        return torch.as_tensor(centres, dtype=torch.float32)[pick] + spread * torch.randn(n, 2, generator=generator)
+    if name == "two moons":
+        t = torch.rand(n, generator=generator) * math.pi
+        upper = torch.rand(n, generator=generator) < 0.5
+        x = torch.where(upper, t.cos(), 1 - t.cos())
+        y = torch.where(upper, t.sin(), 0.5 - t.sin())
+        points = torch.stack([x - 0.5, y - 0.25], dim=1) * 1.6
+        return points + 0.06 * torch.randn(n, 2, generator=generator)
+    if name == "spiral":
+        t = torch.rand(n, generator=generator).sqrt() * 3 * math.pi
+        points = torch.stack([t * t.cos(), t * t.sin()], dim=1) / (3 * math.pi) * 2.6
+        return points + 0.05 * torch.randn(n, 2, generator=generator)
+    raise ValueError(f"unknown distribution {name!r}; choose one of {DISTRIBUTIONS}")
+
+
+def modes_covered(points: np.ndarray, name: str, share: float = 0.02) -> int | None:
+    """How many modes hold at least `share` of the points within 0.3 of their centre (None: no modes)."""
+    centres = mode_centres(name)
+    if centres is None:
+        return None
+    distances = np.linalg.norm(points[:, None, :] - centres[None], axis=2)  # (N, M)
+    nearest, close = distances.argmin(axis=1), distances.min(axis=1) < 0.3
+    counts = np.bincount(nearest[close], minlength=len(centres))
+    return int((counts >= share * len(points)).sum())
+
+
+class ToyBatches:
+    """`steps` batches of real points (d_steps * batch_size each), reproducible from a seed."""
+
+    def __init__(self, config: ToyConfig, generator: torch.Generator):
+        self.config, self.generator = config, generator
+
+    def __len__(self) -> int:
+        return self.config.steps
+
+    def __iter__(self):
+        size = self.config.d_steps * self.config.batch_size
+        for _ in range(self.config.steps):
+            yield (sample_toy(self.config.distribution, size, self.generator),)
+
+
+@dataclass(frozen=True)
+class ToyFrame:
+    step: int
+    total_steps: int
+    elapsed: float
+    real: np.ndarray  # (N, 2) real points
+    fake: np.ndarray  # (N, 2) generated points, from the same fixed noise every frame
+    surface: np.ndarray  # (R, R) D's realness on the grid over [-EXTENT, EXTENT]^2, rows = y
+    history: dict = field(default_factory=dict)  # "step", "d_loss", "g_loss": lists
+    modes: int | None = None  # modes covered by the generated points
+    total_modes: int | None = None
+
+
+def check_config(config: ToyConfig) -> ToyConfig:
+    """Raise ValueError on settings outside what a request may cost or what makes sense."""
+    if config.distribution not in DISTRIBUTIONS:
+        raise ValueError(f"distribution must be one of {DISTRIBUTIONS}")
+    if config.loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}")
+    if not (1e-5 <= config.g_lr <= 0.1 and 1e-5 <= config.d_lr <= 0.1):
+        raise ValueError("learning rates must be between 0.00001 and 0.1")
+    if not 1 <= config.d_steps <= 10:
+        raise ValueError("discriminator steps per generator step must be between 1 and 10")
+    if not 1 <= config.steps <= MAX_STEPS:
+        raise ValueError(f"steps must be between 1 and {MAX_STEPS}")
+    return config
+
+
+@torch.no_grad()
+def _frame(g, d, config, z, real, history, record, resolution=64) -> ToyFrame:
+    g.eval(), d.eval()
+    fake = g(z).numpy()
+    axis = torch.linspace(-EXTENT, EXTENT, resolution)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    surface = realness(d(torch.stack([xx.flatten(), yy.flatten()], 1)), config.loss).view(resolution, resolution)
+    centres = mode_centres(config.distribution)
+    return ToyFrame(
+        record.step, record.total_steps, record.elapsed, real, fake, surface.numpy(),
+        {k: list(v) for k, v in history.items()},
+        modes_covered(fake, config.distribution), None if centres is None else len(centres),
+    )
+
+
+@torch.no_grad()
+def seeded(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Re-draw every Linear layer as PyTorch's default does, U(+-1/sqrt(fan_in)), from `generator`."""
+    for layer in model.modules():
+        if isinstance(layer, nn.Linear):
+            bound = 1 / math.sqrt(layer.in_features)
+            layer.weight.uniform_(-bound, bound, generator=generator)
+            layer.bias.uniform_(-bound, bound, generator=generator)
+    return model
+
+
+def train_toy(config: ToyConfig, max_seconds: float = MAX_SECONDS) -> Iterator[ToyFrame]:
+    """Train a toy GAN from scratch and yield a frame every `frame_every` steps and at the end.
+
+    Stops at `config.steps` or after `max_seconds` (capped at MAX_SECONDS), whichever is first.
+    Everything random comes from generators seeded with `config.seed`.
+    """
+    check_config(config)
+    weights = torch.Generator().manual_seed(config.seed)
+    g, d = seeded(ToyGenerator(config.hidden), weights), seeded(ToyDiscriminator(config.hidden), weights)
+    betas = (0.5, 0.999)
+    noise = torch.Generator().manual_seed(config.seed + 1)
+    step = adversarial_step(
+        g, d, torch.optim.Adam(g.parameters(), config.g_lr, betas=betas), torch.optim.Adam(d.parameters(), config.d_lr, betas=betas),
+        latent_dim=2, loss=config.loss, d_steps=config.d_steps, noise=noise,
+    )
+    shown = torch.Generator().manual_seed(config.seed + 2)
+    z = torch.randn(1000, 2, generator=shown)  # the same noise in every frame, so points move smoothly
+    real = sample_toy(config.distribution, 1000, shown).numpy()
+    batches = ToyBatches(config, torch.Generator().manual_seed(config.seed + 3))
+    history: dict = {"step": [], "d_loss": [], "g_loss": []}
+    seconds = min(max_seconds, MAX_SECONDS)
+    for record in fit(step, batches, epochs=1, log_every=config.frame_every, max_seconds=seconds):
+        if record.phase != "step":
+            continue
+        history["step"].append(record.step)
+        history["d_loss"].append(record.metrics["d_loss"])
+        history["g_loss"].append(record.metrics["g_loss"])
+        yield _frame(g, d, config, z, real, history, record)
+
+
+def toy_figure(frame: ToyFrame, title: str = ""):
+    """A matplotlib Figure: points over D's decision surface on the left, both losses on the right."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 4.4), layout="constrained")
+    plane, losses = figure.subplots(1, 2, width_ratios=[1, 1.2])
+    image = plane.imshow(
+        frame.surface, origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap="RdBu", vmin=0, vmax=1, alpha=0.55
+    )
+    plane.scatter(frame.real[:, 0], frame.real[:, 1], s=4, c="#1a7a1a", label="real", alpha=0.6)
+    plane.scatter(frame.fake[:, 0], frame.fake[:, 1], s=4, c="#7a1aa0", label="generated", alpha=0.6)
+    plane.set(xlim=(-EXTENT, EXTENT), ylim=(-EXTENT, EXTENT), aspect="equal", xticks=[], yticks=[])
+    covered = "" if frame.modes is None else f" · modes covered {frame.modes}/{frame.total_modes}"
+    plane.set_title(f"step {frame.step}/{frame.total_steps}{covered}", fontsize=10)
+    plane.legend(loc="upper right", fontsize=8, markerscale=3)
+    figure.colorbar(image, ax=plane, shrink=0.8, label="D: how real (blue) or fake (red)")
+    history = frame.history
+    losses.plot(history["step"], history["d_loss"], label="discriminator loss", color="#1f5fa8")
+    losses.plot(history["step"], history["g_loss"], label="generator loss", color="#a81f5f")
+    losses.set(xlabel="step", ylabel="loss", xlim=(0, max(frame.total_steps, 1)))
+    losses.legend(fontsize=8)
+    losses.grid(alpha=0.3)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return figure

@@ -1,0 +1,268 @@
+"""Small GAN: a generator that learned to draw digits by trying to fool a discriminator.
+
+**The lesson.** A GAN is two networks in a contest. The *generator* G turns random noise (and here
+the digit you ask for) into an image. The *discriminator* D looks at an image and scores how real
+it seems. D trains to tell real MNIST digits from G's fakes; G trains to make D call its fakes real.
+Neither sees a loss that simply goes down: each one's target moves whenever the other learns, so
+training is a chase, not a descent, and it can orbit, oscillate or blow up. The usual failure is
+*mode collapse*: G finds a few outputs that fool D and makes only those, a ring of eight clusters
+becomes one or two, and D's pushback comes too late to spread it out again.
+
+**Try this.** *Generate*: ask for 7s with different seeds; the same seed always gives the same
+digits. The score under each image is D's verdict (1 = real) and the judge CNN's reading.
+*Latent space*: walk from one seed to another and watch one digit morph into another of the same
+class; the sliders push the noise along the directions that change the image most.
+*Watch it learn*: train a GAN on 2-D points live. Pick "trains well", then "collapses to a few
+modes" (a saturating loss, a generator ten times faster than its critic). Then try k = 5
+discriminator steps per generator step, or swap the learning rates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from demos import launch
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "gan"
+DIGIT_CHOICES = [("any digit", -1)] + [(str(d), d) for d in range(10)]
+FRAME_SECONDS = 0.3  # the browser draws a few plots a second; more frames only cost CPU
+
+
+# ---------- pure functions: arrays in, plain values out ----------
+
+
+def enlarge(image: np.ndarray, zoom: int = 3) -> np.ndarray:
+    """(H, W) float ink in [0, 1] -> an enlarged uint8 image (nearest neighbour: crisp pixels)."""
+    return (np.clip(image, 0, 1) * 255).astype(np.uint8).repeat(zoom, axis=0).repeat(zoom, axis=1)
+
+
+def caption(realness: float, reading: int | None, confidence: float, asked: int) -> str:
+    judged = "" if reading is None else f" · CNN: {reading} ({confidence:.0%}){'' if reading == asked else ' ✗'}"
+    return f"D: {realness:.2f}{judged}"
+
+
+def read_digits(digit: int, seed: int, count: int):
+    """(digit, seed, count) -> images (N, 28, 28), asked labels, D's scores, judge classes and confidences.
+
+    The judge columns are None when the digit CNN's checkpoint is not there.
+    """
+    import torch
+
+    from core.checkpoints import MissingCheckpointError
+    from core.gan import discriminator_scores, generate, request_latents
+    from core.preprocess import normalize
+
+    z, labels = request_latents(digit, seed, count)
+    images = generate(z, labels)
+    scores = discriminator_scores(images, labels)
+    try:
+        from core.digits import class_probabilities, load_digit_model
+
+        probabilities = class_probabilities(load_digit_model("cnn"), normalize(images[:, None]))
+        readings, confidences = probabilities.argmax(1), probabilities.max(1)
+    except MissingCheckpointError:
+        readings = confidences = None
+    return images.numpy(), labels.numpy(), scores, readings, confidences
+
+
+def summary(labels: np.ndarray, readings: np.ndarray | None) -> str:
+    if readings is None:
+        return "The judge CNN is not available, so only D's scores are shown."
+    agree = int((readings == labels).sum())
+    return f"The judge CNN reads **{agree} of {len(labels)}** as the digit that was asked for."
+
+
+def snapshot_items() -> list[tuple[np.ndarray, str]]:
+    """The fixed-noise grids saved during training, oldest first: [(image, "after epoch N")]."""
+    from PIL import Image
+
+    items = []
+    for path in sorted(DOCS.glob("epoch_*.png")):
+        epoch = int(path.stem.split("_")[1])
+        label = "before training" if epoch == 0 else f"after epoch {epoch}"
+        items.append((np.asarray(Image.open(path).convert("L")), label))
+    return items
+
+
+# ---------- handlers: convert Gradio values only ----------
+
+
+def _checked(call, *args):
+    try:
+        return call(*args)
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+
+
+def _whole(value, name: str) -> int:
+    if value is None or not float(value).is_integer():
+        raise gr.Error(f"{name} must be a whole number; got {value!r}")
+    return int(value)
+
+
+def generate_digits(digit: float, seed: float, count: float) -> np.ndarray:
+    """Generate digits. digit: 0-9, or -1 for every class in turn; seed: 0 or more; count: 1-256.
+
+    Returns one PNG image: the digits, 28x28 each, white on black, in rows of 8 with a 2-pixel
+    border. The same seed gives the same images.
+    """
+    from core.gan import sample_digits, tile
+
+    digit, seed, count = _whole(digit, "digit"), _whole(seed, "seed"), _whole(count, "count")
+    return tile(_checked(sample_digits, digit, seed, count), columns=8)
+
+
+def show_digits(digit: int, seed: float, count: float):
+    digit, seed, count = int(digit), _whole(seed, "seed"), _whole(count, "count")
+    images, labels, scores, readings, confidences = _checked(read_digits, digit, seed, count)
+    items = [
+        (enlarge(image), caption(float(scores[i]), None if readings is None else int(readings[i]),
+                                 0.0 if confidences is None else float(confidences[i]), int(labels[i])))
+        for i, image in enumerate(images)
+    ]
+    return items, summary(labels, readings)
+
+
+def walk_between(digit: int, seed_a: float, seed_b: float, frames: float) -> np.ndarray:
+    from core.gan import interpolate, tile
+
+    strip = _checked(interpolate, int(digit), _whole(seed_a, "seed A"), _whole(seed_b, "seed B"), _whole(frames, "frames"))
+    return enlarge(tile(strip, columns=len(strip)) / 255.0, zoom=3)
+
+
+def move_digit(digit: int, seed: float, first: float, second: float, third: float) -> np.ndarray:
+    from core.gan import move_in_latent
+
+    return enlarge(_checked(move_in_latent, int(digit), _whole(seed, "seed A"), [first, second, third]), zoom=8)
+
+
+def apply_preset(name: str):
+    from core.gan_toy import PRESETS
+
+    preset = PRESETS[name]
+    return preset.distribution, preset.g_lr, preset.d_lr, preset.d_steps, preset.loss, preset.steps
+
+
+def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss: str, steps: float, seed: float):
+    """Stream frames of a toy GAN training from scratch: capped steps and seconds, stoppable."""
+    from core.gan_toy import MAX_SECONDS, ToyConfig, toy_figure, train_toy
+
+    try:
+        config = dataclasses.replace(
+            ToyConfig(), distribution=distribution, g_lr=float(g_lr), d_lr=float(d_lr),
+            d_steps=_whole(d_steps, "k"), loss=loss, steps=_whole(steps, "steps"), seed=_whole(seed, "seed"),
+        )
+        frames = train_toy(config)
+        shown, frame = 0.0, None
+        for frame in frames:
+            if time.perf_counter() - shown >= FRAME_SECONDS:
+                shown = time.perf_counter()
+                yield toy_figure(frame), f"Training… step {frame.step} of {frame.total_steps}"
+    except ValueError as error:
+        raise gr.Error(str(error)) from error
+    if frame is not None:
+        capped = frame.step < frame.total_steps
+        note = f" (stopped at the {MAX_SECONDS:.0f} s limit per run)" if capped else ""
+        yield toy_figure(frame), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
+
+
+def first_digits(digit: int, seed: float, count: float):
+    """On page load: a first grid, or a note on how to make the checkpoint when it is missing."""
+    from core.checkpoints import MissingCheckpointError
+
+    try:
+        return show_digits(digit, seed, count)
+    except MissingCheckpointError as missing:
+        return [], f"The trained GAN is not here yet: {missing}"
+
+
+def show_snapshots():
+    return snapshot_items()
+
+
+def warm_up() -> None:
+    """Load the GAN and the judge and draw once, so the first click answers at full speed."""
+    read_digits(-1, 0, 10)
+
+
+# ---------- layout and wiring ----------
+
+
+def build() -> gr.Blocks:
+    from core.gan_toy import DISTRIBUTIONS, PRESETS, ToyConfig
+    from core.gan import LOSSES
+
+    defaults = ToyConfig()
+    with gr.Blocks(title="Small GAN") as page:
+        gr.Markdown("## 🎭 Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
+        with gr.Tab("Generate"):
+            with gr.Row():
+                digit = gr.Dropdown(DIGIT_CHOICES, value=-1, label="Digit")
+                seed = gr.Number(value=0, precision=0, label="Seed")
+                count = gr.Slider(1, 64, value=20, step=1, label="How many")
+                generate = gr.Button("Generate", variant="primary")
+            verdict = gr.Markdown(elem_id="gan-verdict")
+            gallery = gr.Gallery(label="Generated digits: D's score (1 = real) and the judge CNN's reading", columns=10,
+                                 height="auto", object_fit="contain", elem_id="gan-gallery")
+        with gr.Tab("Latent space"):
+            with gr.Row():
+                walk_digit = gr.Dropdown(DIGIT_CHOICES[1:], value=3, label="Digit")
+                seed_a = gr.Number(value=1, precision=0, label="Seed A")
+                seed_b = gr.Number(value=2, precision=0, label="Seed B")
+                frames = gr.Slider(2, 16, value=10, step=1, label="Frames")
+                walk = gr.Button("Walk from A to B", variant="primary")
+            strip = gr.Image(label="From seed A (left) to seed B (right), along the sphere of Gaussian noise", interactive=False)
+            with gr.Row():
+                with gr.Column():
+                    gr.Markdown("Push seed A's noise along the three directions that change the image most.")
+                    sliders = [gr.Slider(-3, 3, value=0, step=0.25, label=f"Direction {i + 1}") for i in range(3)]
+                moved = gr.Image(label="Seed A, moved", interactive=False, height=240)
+        with gr.Tab("Watch it learn"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    preset = gr.Radio(list(PRESETS), value="trains well", label="Preset")
+                    distribution = gr.Dropdown(list(DISTRIBUTIONS), value=defaults.distribution, label="Real data")
+                    g_lr = gr.Number(value=defaults.g_lr, label="Generator learning rate", minimum=1e-5, maximum=0.1)
+                    d_lr = gr.Number(value=defaults.d_lr, label="Discriminator learning rate", minimum=1e-5, maximum=0.1)
+                    d_steps = gr.Slider(1, 10, value=defaults.d_steps, step=1, label="k: D steps per G step")
+                    loss = gr.Radio(list(LOSSES), value=defaults.loss, label="Loss")
+                    steps = gr.Slider(100, 5000, value=defaults.steps, step=100, label="Steps")
+                    toy_seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
+                    with gr.Row():
+                        train = gr.Button("Train", variant="primary", elem_id="gan-train")
+                        stop = gr.Button("Stop", elem_id="gan-stop")
+                with gr.Column(scale=2):
+                    status = gr.Markdown("Press **Train**: real points are green, generated ones purple.", elem_id="gan-status")
+                    plot = gr.Plot(label="Points over D's decision surface, and both losses")
+        with gr.Tab("How it learned"):
+            gr.Markdown("The same noise, one row per digit, drawn by the generator after each epoch of training.")
+            snapshots = gr.Gallery(label="Fixed-noise samples during training", columns=3, height="auto", object_fit="contain")
+        with gr.Accordion("The lesson: generator vs discriminator, unstable training, mode collapse", open=False):
+            gr.Markdown(__doc__.split("\n", 2)[2])
+        with gr.Row(visible=False):  # the API's own inputs: numbers that reach the function as sent
+            api_digit, api_seed, api_count = gr.Number(precision=0), gr.Number(precision=0), gr.Number(precision=0)
+            api_grid = gr.Image(format="png", type="numpy")
+
+        generate.click(show_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
+        walk.click(walk_between, [walk_digit, seed_a, seed_b, frames], strip, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
+        for slider in sliders:
+            slider.change(move_digit, [walk_digit, seed_a, *sliders], moved, trigger_mode="always_last", show_progress="hidden",
+                          api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
+        preset.change(apply_preset, preset, [distribution, g_lr, d_lr, d_steps, loss, steps], api_visibility="private")
+        run = train.click(train_live, [distribution, g_lr, d_lr, d_steps, loss, steps, toy_seed], [plot, status],
+                          api_visibility="private", concurrency_limit=2, concurrency_id="gan_toy")
+        stop.click(None, None, None, cancels=[run])
+        page.load(show_snapshots, None, snapshots, api_visibility="private")
+        page.load(first_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_id="gan_digits")
+        api_digit.submit(generate_digits, [api_digit, api_seed, api_count], api_grid, api_name="generate_digits",
+                         concurrency_limit=8, concurrency_id="gan_api")
+    return page
+
+
+if __name__ == "__main__":
+    launch(build())

@@ -1,0 +1,225 @@
+"""The Small GAN: its core pieces on tiny inputs, references against torch, the shipped model, the
+`generate_digits` endpoint, and the page in a browser (which saves docs/gan/screenshot.png)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from gradio_client import Client
+from PIL import Image
+
+from core import gan, gan_toy
+from core.checkpoints import weights_path
+from core.gan_train import frechet_distance
+from demos import gan as demo
+from tests.conftest import ROOT, open_gradio
+
+HAVE_GAN = weights_path(gan.CHECKPOINT).exists()
+needs_gan = pytest.mark.skipif(not HAVE_GAN, reason="checkpoints/gan_digits.safetensors is not trained yet")
+
+
+# ---------- unit tests on tiny inputs ----------
+
+
+def test_tile_places_each_image_in_rows():
+    images = np.zeros((10, 2, 2), np.float32)
+    images[9] = 1.0
+    grid = gan.tile(images, columns=4, pad=1)
+    assert grid.shape == (3 * 3 + 1, 4 * 3 + 1) and grid.dtype == np.uint8
+    assert grid[7:9, 4:6].min() == 255  # image 9: row 2, column 1
+    assert grid.sum() == 255 * 4
+
+
+def test_requests_are_reproducible_and_any_digit_covers_every_class():
+    z1, labels = gan.request_latents(-1, 5, 20)
+    z2, _ = gan.request_latents(-1, 5, 20)
+    z3, _ = gan.request_latents(-1, 6, 20)
+    assert torch.equal(z1, z2) and not torch.equal(z1, z3)
+    assert labels.tolist() == list(range(10)) * 2
+    assert gan.request_latents(7, 0, 3)[1].tolist() == [7, 7, 7]
+
+
+@pytest.mark.parametrize("digit,seed,count,message", [(42, 0, 8, "digit must be"), (3, -1, 8, "seed must be"),
+                                                      (3, 0, 10_000, "count must be"), (3, 0, 0, "count must be")])
+def test_out_of_range_requests_are_refused_with_a_message(digit, seed, count, message):
+    with pytest.raises(ValueError, match=message):
+        gan.request_latents(digit, seed, count)
+
+
+def test_slerp_starts_and_ends_on_the_seeds_and_keeps_the_length():
+    a, b = torch.tensor([3.0, 0.0]), torch.tensor([0.0, 3.0])
+    path = gan.slerp(a, b, torch.linspace(0, 1, 5))
+    assert torch.allclose(path[0], a, atol=1e-5) and torch.allclose(path[-1], b, atol=1e-5)
+    assert torch.allclose(path.norm(dim=1), torch.full((5,), 3.0), atol=1e-4)  # a line would dip to 2.12
+
+
+def test_discriminator_loss_is_binary_cross_entropy():
+    real, fake = torch.randn(16), torch.randn(16)
+    expected = F.binary_cross_entropy_with_logits(real, torch.ones(16)) + F.binary_cross_entropy_with_logits(fake, torch.zeros(16))
+    assert torch.allclose(gan.discriminator_loss(real, fake, "non-saturating"), expected, atol=1e-6)
+    assert torch.allclose(gan.generator_loss(fake, "non-saturating"), F.binary_cross_entropy_with_logits(fake, torch.ones(16)), atol=1e-6)
+
+
+def test_minimax_loss_saturates_when_the_discriminator_is_sure():
+    """The lesson's claim: with D sure a fake is fake, log(1 - D) gives G almost no gradient."""
+    grads = {}
+    for loss in ("minimax", "non-saturating"):
+        logits = torch.tensor([-6.0], requires_grad=True)
+        gan.generator_loss(logits, loss).backward()
+        grads[loss] = abs(float(logits.grad))
+    assert grads["minimax"] < 0.01 < 0.9 < grads["non-saturating"]
+
+
+def test_adversarial_step_takes_k_discriminator_steps_per_generator_step():
+    g, d = gan_toy.ToyGenerator(8), gan_toy.ToyDiscriminator(8)
+    g_opt, d_opt = torch.optim.SGD(g.parameters(), 0.1), torch.optim.Adam(d.parameters(), 0.1)
+    g_opt2 = torch.optim.Adam(g.parameters(), 0.1)
+    step = gan.adversarial_step(g, d, g_opt2, d_opt, latent_dim=2, d_steps=3, noise=torch.Generator().manual_seed(0))
+    before = [p.clone() for p in g.parameters()]
+    metrics = step((torch.randn(12, 2),))
+    assert int(d_opt.state[next(d.parameters())]["step"]) == 3
+    assert int(g_opt2.state[next(g.parameters())]["step"]) == 1
+    assert any(not torch.equal(a, b) for a, b in zip(before, g.parameters()))
+    assert set(metrics) == {"d_loss", "g_loss", "d_fake"}
+
+
+def test_frechet_distance_matches_the_closed_form():
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 4)) @ rng.normal(size=(4, 4))
+    b = rng.normal(size=(400, 4)) * 2 + 1
+    mu_a, mu_b, cov_a, cov_b = a.mean(0), b.mean(0), np.cov(a.T), np.cov(b.T)
+    expected = ((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * scipy_linalg.sqrtm(cov_a @ cov_b).real)
+    assert frechet_distance(torch.tensor(a), torch.tensor(b)) == pytest.approx(expected, rel=1e-6)
+    assert frechet_distance(torch.tensor(a), torch.tensor(a)) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", gan_toy.DISTRIBUTIONS)
+def test_toy_distributions_stay_in_the_plane(name):
+    points = gan_toy.sample_toy(name, 2000, torch.Generator().manual_seed(0))
+    assert points.shape == (2000, 2) and points.abs().max() < gan_toy.EXTENT
+    assert points.std(0).min() > 0.3  # spread out, not a single blob
+
+
+def test_modes_covered_counts_the_ring_clusters():
+    centres = gan_toy.mode_centres("ring of 8 Gaussians")
+    assert gan_toy.modes_covered(np.repeat(centres, 10, axis=0), "ring of 8 Gaussians") == 8
+    assert gan_toy.modes_covered(np.repeat(centres[:2], 40, axis=0), "ring of 8 Gaussians") == 2
+    assert gan_toy.modes_covered(np.zeros((5, 2)), "two moons") is None
+
+
+def test_toy_training_streams_reproducible_frames_and_refuses_huge_runs():
+    config = dataclasses.replace(gan_toy.ToyConfig(), steps=40, frame_every=20, batch_size=32, hidden=16)
+    first, second = list(gan_toy.train_toy(config)), list(gan_toy.train_toy(config))
+    assert [f.step for f in first] == [20, 40]
+    assert first[-1].surface.shape == (64, 64) and 0 <= first[-1].surface.min() <= first[-1].surface.max() <= 1
+    assert np.array_equal(first[-1].fake, second[-1].fake)  # same seed, same run
+    assert len(first[-1].history["d_loss"]) == 2
+    with pytest.raises(ValueError, match="steps must be"):
+        next(gan_toy.train_toy(dataclasses.replace(config, steps=10**7)))
+    figure = gan_toy.toy_figure(first[-1])
+    assert len(figure.axes) == 3  # plane, losses, colour bar
+
+
+def test_bad_api_arguments_become_clear_errors():
+    import gradio as gr
+
+    for args, message in [((42, 0, 8), "digit must be"), ((3, -5, 8), "seed must be"), ((3, 0, 10_000), "count must be"),
+                          ((3, 1.5, 8), "whole number")]:
+        with pytest.raises(gr.Error, match=message):
+            demo.generate_digits(*args)
+
+
+# ---------- the shipped model ----------
+
+
+@needs_gan
+def test_shipped_networks_are_small_and_the_card_meets_the_targets():
+    assert weights_path(gan.CHECKPOINT).stat().st_size <= 10e6
+    metrics = gan.gan_card()["metrics"]
+    assert metrics["samples"] >= 1000 and metrics["class_consistency"] >= 0.95
+    assert len(metrics["class_consistency_per_digit"]) == 10
+    assert metrics["frechet_generated_vs_test"] > metrics["frechet_train_vs_test_floor"] > 0
+
+
+@needs_gan
+def test_sample_digits_is_reproducible_white_ink_on_black():
+    images = gan.sample_digits(-1, 3, 20)
+    assert images.shape == (20, 28, 28) and images.dtype == np.float32
+    assert 0 <= images.min() and images.max() <= 1
+    assert np.array_equal(images, gan.sample_digits(-1, 3, 20))
+    assert not np.array_equal(images, gan.sample_digits(-1, 4, 20))
+    border, centre = images[:, :3].mean(), images[:, 10:18, 10:18].mean()
+    assert border < 0.05 < centre  # black background, ink in the middle, like MNIST
+
+
+@needs_gan
+def test_the_judge_reads_generated_digits_as_the_class_asked_for():
+    images, labels, scores, readings, _ = demo.read_digits(-1, 11, 100)
+    if readings is None:
+        pytest.skip("the digit CNN is not trained yet")
+    assert (readings == labels).mean() >= 0.9
+    assert scores.shape == (100,) and 0 <= scores.min() <= scores.max() <= 1
+
+
+# ---------- end to end through gradio_client ----------
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(f"{app_url}/demos/gan/", verbose=False)
+
+
+def tiles(path: str) -> np.ndarray:
+    grid = np.asarray(Image.open(path).convert("L"))
+    rows, columns = (grid.shape[0] - 2) // 30, (grid.shape[1] - 2) // 30
+    return np.stack([grid[2 + r * 30 : 2 + r * 30 + 28, 2 + c * 30 : 2 + c * 30 + 28] for r in range(rows) for c in range(columns)])
+
+
+@needs_gan
+def test_generate_digits_endpoint_is_reproducible(client):
+    first = tiles(client.predict(4, 9, 64, api_name="/generate_digits"))
+    again = tiles(client.predict(4, 9, 64, api_name="/generate_digits"))
+    other = tiles(client.predict(4, 10, 64, api_name="/generate_digits"))
+    assert first.shape == (64, 28, 28)
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    expected = (gan.sample_digits(4, 9, 64) * 255).astype(np.uint8)
+    assert np.abs(first.astype(int) - expected).max() <= 1  # PNG is lossless
+
+
+@pytest.mark.parametrize("args,message", [((42, 0, 8), "digit must be"), ((3, -1, 8), "seed must be"), ((3, 0, 10_000), "count must be")])
+def test_generate_digits_endpoint_refuses_bad_input_clearly(client, args, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name="/generate_digits")
+
+
+# ---------- in a browser ----------
+
+
+@needs_gan
+def test_the_page_shows_digits_the_judge_agrees_with(page, app_url):
+    open_gradio(page, f"{app_url}/demos/gan/")
+    page.get_by_role("button", name="Generate").click()
+    verdict = page.locator("#gan-verdict")
+    page.wait_for_function("el => /reads \\d+ of 20/.test(el.innerText)", arg=verdict.element_handle(), timeout=30_000)
+    agreed = int(verdict.inner_text().split("reads")[1].split("of")[0])
+    assert agreed >= 17
+    assert page.locator("#gan-gallery img").count() >= 20
+    page.wait_for_timeout(500)  # let the thumbnails paint
+    page.screenshot(path=str(ROOT / "docs" / "gan" / "screenshot.png"), full_page=False)
+
+
+def test_watch_it_learn_streams_frames_and_stops(page, app_url):
+    open_gradio(page, f"{app_url}/demos/gan/")
+    page.get_by_role("tab", name="Watch it learn").click()
+    page.locator("#gan-train").click()
+    status = page.locator("#gan-status")
+    page.wait_for_function("el => /step \\d+ of/.test(el.innerText)", arg=status.element_handle(), timeout=60_000)
+    page.locator("#gan-stop").click()
+    stopped = status.inner_text()
+    page.wait_for_timeout(1500)
+    assert status.inner_text() == stopped  # no more frames after Stop
