@@ -26,6 +26,7 @@ DEMOS = [
     Demo("augment", "Augmentation previewer", "demos.augment"),
     Demo("filters", "CNN filter visualiser", "demos.filters"),
     Demo("sentiment", "Sentiment classifier", "demos.sentiment"),
+    Demo("gan", "Small GAN", "demos.gan"),
 ]
 
 
