@@ -3,6 +3,7 @@ on user settings, and the torchvision v2 constructor (object and source text) a 
 
 A pipeline is a list of steps `{"transform": <key in CATALOGUE>, <param>: value, ...}`; missing
 params take their defaults. The API's settings may also carry boxes: `{"steps": [...], "boxes": [...]}`.
+Light on purpose: the page is laid out from this module without importing torch.
 """
 
 from __future__ import annotations
@@ -11,10 +12,6 @@ import functools
 import json
 import math
 from dataclasses import dataclass
-
-from torchvision.transforms import v2
-
-from core import augment_policies as policies
 
 MAX_COUNT = 64  # samples per grid: 64 thumbnails is already more than a screen
 MAX_STEPS = 12  # transforms per pipeline: longer chains teach nothing more and cost more
@@ -137,7 +134,9 @@ def v2_code(step: dict, size: tuple[int, int]) -> str:
     """The v2 constructor for a step, as Python source (`size` = (H, W) of the images)."""
     s, k = step, step["transform"]
     if k in POLICIES:
-        return policies.v2_code(step)
+        from core.augment_policies import v2_code as policy_code
+
+        return policy_code(step)
     return {
         "hflip": lambda: f"v2.RandomHorizontalFlip(p={s['p']!r})",
         "vflip": lambda: f"v2.RandomVerticalFlip(p={s['p']!r})",
@@ -160,7 +159,7 @@ def v2_code(step: dict, size: tuple[int, int]) -> str:
     }[k]()
 
 
-def to_v2(step: dict, size: tuple[int, int]) -> v2.Transform:
+def to_v2(step: dict, size: tuple[int, int]):
     """The torchvision transform object a step stands for (its ranges are the ones we sample).
 
     Shared between calls and users: it is only read, never called."""
@@ -168,7 +167,9 @@ def to_v2(step: dict, size: tuple[int, int]) -> v2.Transform:
 
 
 @functools.lru_cache(maxsize=256)
-def _build(code: str) -> v2.Transform:
+def _build(code: str):
+    from torchvision.transforms import v2
+
     return eval(code, {"v2": v2})  # our own generated text from validated numbers, never user text
 
 

@@ -122,7 +122,7 @@ class DigitGrid:
     samples: list[Sample]
     original_class: int
     classes: np.ndarray  # (N,) the CNN's reading of each sample
-    per_step: list[dict]  # per pipeline step: how often it fired, how many samples it alone flipped
+    per_step: list[dict]  # per step: in how many samples it changed pixels, and the class, when applied alone
 
 
 def augment_digit(digit: np.ndarray, steps: list[dict], seed: int, count: int) -> DigitGrid:
@@ -139,7 +139,7 @@ def augment_digit(digit: np.ndarray, steps: list[dict], seed: int, count: int) -
     per_step = []
     for k, step in enumerate(steps):
         alone = [apply_step(image, s.records[k]) for s in samples]
-        fired = sum(1 for s in samples if describe(s.records[k]) not in ("", f"{step['transform'].replace('_', ' ')}: nothing"))
+        fired = sum(1 for a in alone if a.tobytes() != image.tobytes())  # the step changed some pixel
         changed = int((read_digits(alone) != original).sum()) if alone else 0
         per_step.append({"transform": step["transform"], "fired": fired, "changed_alone": changed})
     return DigitGrid(samples, original, classes, per_step)

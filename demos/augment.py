@@ -59,7 +59,7 @@ def photo_examples() -> list[list[str]]:
 
 def steps_from_widgets(chosen: list[str], values: list) -> list[dict]:
     """The dropdown's transforms, in the order picked, with their widgets' values."""
-    from core.augment import CATALOGUE
+    from core.augment_catalogue import CATALOGUE
 
     given, at = {}, 0
     for key, spec in CATALOGUE.items():
@@ -139,11 +139,11 @@ def _checked(fn, *args):
     except PipelineError as error:
         raise gr.Error(f"Pipeline settings: {error}.") from error
     except MissingCheckpointError as error:
-        raise gr.Error(f"The digit CNN is not available: {error}.") from error
+        raise gr.Error("The digit CNN is not trained yet (checkpoints/digit_cnn.safetensors); photos work without it.") from error
 
 
 def _count(count) -> int:
-    from core.augment import MAX_COUNT
+    from core.augment_catalogue import MAX_COUNT
 
     if count is None or not 1 <= float(count) <= MAX_COUNT:
         raise gr.Error(f"count must be between 1 and {MAX_COUNT}.")
@@ -244,7 +244,7 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    from core.augment import CATALOGUE, MAX_COUNT
+    from core.augment_catalogue import CATALOGUE, MAX_COUNT
 
     with gr.Blocks(title="Augmentation previewer") as page:
         gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
@@ -286,7 +286,7 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 summary = gr.Markdown("Pick an input and press **Sample**.", elem_id="augment-summary")
                 gallery = gr.Gallery(label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-gallery")
-                table = gr.Dataframe(headers=["transform", "fired in", "changed class alone"], visible=False, label="Label survival, per transform")
+                table = gr.Dataframe(headers=["transform", "changed pixels in", "changed class alone"], visible=False, label="Label survival, per transform")
                 details = gr.JSON(label="Parameters of the selected sample (exact)")
                 code = gr.Code(label="Reproduce this grid", language="python", interactive=False)
         with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=False):

@@ -300,3 +300,18 @@ def test_the_page_samples_a_photo_with_its_box(page, app_url):
     assert "16 samples of a 502×343 image" in page.locator("#augment-summary").inner_text()
     code = page.locator(".cm-content").last.inner_text()
     assert "v2.RandomRotation(degrees=15.0" in code and "torch.manual_seed(0)" in code
+
+
+def test_the_page_reads_every_sample_of_an_example_digit(page, app_url):
+    need_digit_cnn()
+    open_gradio(page, f"{app_url}/demos/augment/")
+    page.get_by_role("tab", name="Digit").click()
+    page.locator("img[src*='digit_6']").first.click()  # the example lands on the canvas
+    page.locator("#augment-run").click()
+    summary = page.locator("#augment-summary")
+    page.wait_for_function("el => el.innerText.includes('The CNN reads')", arg=summary.element_handle(), timeout=60_000)
+    assert "reads the original as a 6" in summary.inner_text() and "of 16" in summary.inner_text()
+    gallery = page.locator("#augment-gallery")
+    assert gallery.locator("img").count() >= 16 and "reads " in gallery.inner_text()
+    table = page.locator("table").filter(has_text="changed class alone")
+    assert "whole pipeline" in table.inner_text() and "color_jitter" in table.inner_text()
