@@ -203,12 +203,11 @@ def augment_image(image, pipeline: str, seed, count):
 
 def augment_digit_image(image, pipeline: str, seed, count):
     """Augment an image of a handwritten digit and classify every sample with the digit CNN ->
-    gallery, and {"original_class", "classes", "per_transform": [[transform, fired, changed alone]], ...}."""
+    gallery, and {"original_class", "classes", "per_transform": [[transform, changed pixels in, changed class alone]], ...}."""
     if image is None:
         raise gr.Error("Send an image file.")
-    from core.images import open_image
-
     from core.augment import parse_settings
+    from core.images import open_image
 
     steps, _ = _checked(parse_settings, pipeline)
     digit = _checked(_digit, _checked(open_image, image))
