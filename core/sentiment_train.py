@@ -1,6 +1,6 @@
 """Train, evaluate and compare the two sentiment models.
 
-    python -m core.sentiment_train scratch  --data-dir ../shared/data   # BiGRU on IMDB train
+    python -m core.sentiment_train scratch  --data-dir ../shared/data   # GRU on IMDB train
     python -m core.sentiment_train transfer --data-dir ../shared/data   # MiniLM top layers on SST-2 train
     python -m core.sentiment_train evaluate --data-dir ../shared/data --model scratch --dataset imdb
     python -m core.sentiment_train curve    --data-dir ../shared/data   # accuracy vs number of labels
@@ -21,38 +21,15 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from core.checkpoints import CHECKPOINT_DIR, card_path, save_checkpoint, weights_path
-from core.sentiment import SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids, transfer_ids
+from core.sentiment import SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
+from core.sentiment_batches import LengthBatches, dev_accuracy, feature_batch, lower_features, padded, upper_logits
 from core.text import Vocabulary, tokenize
 from core.text_data import load_split
 from core.training import evaluate_classifier, fit, supervised_step, with_progress_bar
 
-TEST_SETS = (("imdb", "test"), ("sst2", "dev"))
 CURVE_FILE = CHECKPOINT_DIR / "sentiment_learning_curve.json"
-
-
-class LengthBatches:
-    """Index batches of similar length (little padding), reshuffled every epoch from one generator."""
-
-    def __init__(self, lengths: list[int], batch_size: int, generator: torch.Generator, make_batch):
-        self.lengths, self.batch_size, self.generator, self.make_batch = np.asarray(lengths), batch_size, generator, make_batch
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.lengths) / self.batch_size)
-
-    def __iter__(self):
-        order = torch.randperm(len(self.lengths), generator=self.generator).numpy()
-        chunk = self.batch_size * 50  # sort within chunks: similar lengths, still random
-        groups = [order[i : i + chunk] for i in range(0, len(order), chunk)]
-        batches = [g[np.argsort(self.lengths[g], kind="stable")][j : j + self.batch_size] for g in groups for j in range(0, len(g), self.batch_size)]
-        for k in torch.randperm(len(batches), generator=self.generator).tolist():
-            yield self.make_batch(batches[k])
-
-
-def padded(rows: list[list[int]]) -> torch.Tensor:
-    return nn.utils.rnn.pad_sequence([torch.tensor(r) for r in rows], batch_first=True)  # (B, T)
 
 
 # ---------- evaluation: the shipped files, the app's own code path ----------
@@ -94,7 +71,7 @@ def write_card(name: str, card: dict) -> None:
     card_path(name).write_text(json.dumps(card, indent=2) + "\n")
 
 
-# ---------- from scratch: BiGRU on IMDB ----------
+# ---------- from scratch: a GRU on IMDB ----------
 
 
 def train_scratch_model(texts, labels, config: ScratchConfig, epochs: int, seed: int, max_seconds: float, val=None, vocab=None, lr=2e-3, batch_size=64, progress=True):
@@ -138,7 +115,7 @@ def train_scratch(args) -> None:
     seconds = time.perf_counter() - start
     vocab.save(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
     card = {
-        "model": "BiGRU sentiment classifier trained from scratch (core.sentiment.GRUClassifier)",
+        "model": "GRU sentiment classifier trained from scratch (core.sentiment.GRUClassifier)",
         "config": SCRATCH.__dict__ | {"vocab_size": len(vocab)},
         "data": f"IMDB train: {len(train_idx)} reviews for training, {len(val_idx)} held out to pick the best epoch",
         "command": "python -m core.sentiment_train scratch " + " ".join(sys.argv[2:]),
@@ -154,29 +131,6 @@ def train_scratch(args) -> None:
 
 
 # ---------- transfer: MiniLM's top layers on SST-2, over cached lower-layer features ----------
-
-
-@torch.inference_mode()
-def lower_features(model, texts: list[str], batch_size: int = 128) -> list[torch.Tensor]:
-    """The frozen layers' output for every text, computed once: a float16 (T_i, 384) per text."""
-    from tqdm.auto import tqdm
-
-    rows = [transfer_ids(t)[0] for t in texts]
-    order = np.argsort([len(r) for r in rows])
-    features: list = [None] * len(rows)
-    for i in tqdm(range(0, len(rows), batch_size), desc="frozen layers", unit="batch"):
-        chunk = order[i : i + batch_size]
-        ids = padded([rows[j] for j in chunk])
-        hidden = model.lower(ids, (ids != 0).long())  # (B, T, 384)
-        for j, h, n in zip(chunk, hidden, (ids != 0).sum(1).tolist()):
-            features[j] = h[:n].half().clone()
-    return features
-
-
-def feature_batch(features, idx, targets=None):
-    hidden = nn.utils.rnn.pad_sequence([features[i] for i in idx], batch_first=True)  # (B, T, 384)
-    mask = nn.utils.rnn.pad_sequence([torch.ones(len(features[i]), dtype=torch.long) for i in idx], batch_first=True)
-    return (hidden, mask) if targets is None else (hidden, mask, targets[idx])
 
 
 def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: float, val=None, lr=1e-4, batch_size=32, progress=True):
@@ -206,12 +160,9 @@ def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: 
         scheduler.step()
         return {"loss": loss.detach()}
 
-    @torch.inference_mode()
     def evaluate() -> dict:
         model.eval()
-        vf, vl = val
-        correct = sum(int((model.upper(*(t.float() if t.is_floating_point() else t for t in feature_batch(vf, list(range(i, min(i + 256, len(vf)))))))).argmax(1).eq(torch.tensor(vl[i : i + 256])).sum()) for i in range(0, len(vf), 256))
-        return {"val_accuracy": correct / len(vf)}
+        return {"val_accuracy": dev_accuracy(lambda idx: upper_logits(model, val[0], idx), len(val[0]), val[1])}
 
     records = fit(step, batches, epochs, evaluate=evaluate if val is not None else None, max_seconds=max_seconds)
     history = []
@@ -223,7 +174,6 @@ def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: 
 
 def save_transfer(model, card: dict) -> None:
     from safetensors.torch import save_file
-
     state = {k: v.detach().half().contiguous() for k, v in model.trained_state().items()}  # float16 halves the file
     save_file(state, str(weights_path("sentiment_transfer")), metadata={"name": "sentiment_transfer"})
     write_card("sentiment_transfer", card)
@@ -277,6 +227,44 @@ def train_transfer(args) -> None:
     print(json.dumps(card["test"], indent=2))
 
 
+# ---------- the learning curve: accuracy against the number of labels ----------
+
+
+def curve_epochs(model: str, n: int) -> int:
+    """Fewer labels, more passes: roughly the same number of updates for the small sizes."""
+    return max(2, min(40, math.ceil(4000 / n))) if model == "scratch" else max(1, min(20, math.ceil(2000 / n)))
+
+
+def learning_curve(args) -> None:
+    """Train both models on nested seeded subsets of the cached SST-2 pool; measure SST-2 dev."""
+    cache = cached_sst2_features(args.data_dir, Path(args.cache), args.train_size, args.seed)
+    pool, labels, dev_texts = cache["texts"], cache["labels"], load_split("sst2", "dev", args.data_dir)[0]
+    order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(args.seed)).tolist()
+    sizes = [len(pool) if s == "all" else int(s) for s in args.sizes.split(",")]
+    result = {
+        "test_set": "SST-2 dev (872 sentences)",
+        "train_pool": f"nested seeded subsets of {len(pool)} SST-2 train phrases (the transfer model's pool)",
+        "command": "python -m core.sentiment_train curve " + " ".join(sys.argv[2:]),
+        "seed": args.seed,
+        "points": [],
+    }
+    for n in sizes:
+        chosen = order[:n]
+        for model in args.models.split(","):
+            epochs, start = curve_epochs(model, n), time.perf_counter()
+            if model == "scratch":
+                gru, vocab, _ = train_scratch_model([pool[i] for i in chosen], [labels[i] for i in chosen], SCRATCH, epochs, args.seed, 3600, batch_size=32, progress=False)
+                dev_rows = [scratch_ids(t, vocab)[0] for t in dev_texts]
+                acc = dev_accuracy(lambda idx: gru(padded([dev_rows[i] for i in idx])), len(dev_rows), cache["dev_labels"])
+            else:
+                net, _ = train_transfer_model([cache["train"][i] for i in chosen], [labels[i] for i in chosen], epochs, args.seed, 3600, progress=False)
+                acc = dev_accuracy(lambda idx: upper_logits(net, cache["dev"], idx), len(dev_texts), cache["dev_labels"])
+            point = {"model": model, "labels": n, "accuracy": acc, "epochs": epochs, "seconds": round(time.perf_counter() - start, 1)}
+            print(json.dumps(point), flush=True)
+            result["points"].append(point)
+            CURVE_FILE.write_text(json.dumps(result, indent=2) + "\n")  # after every point: partial runs keep their numbers
+
+
 def evaluate_command(args) -> None:
     result = accuracy(args.model, args.dataset, {"imdb": "test", "sst2": "dev"}[args.dataset], args.data_dir, args.sample)
     name = f"sentiment_{args.model}"
@@ -310,13 +298,10 @@ def main(argv=None) -> None:
     sub.choices["evaluate"].add_argument("--sample", type=int, default=None, help="a seeded random N examples (seed 0), not all")
     sub.choices["curve"].add_argument("--sizes", default="100,300,1000,3000,10000,all")
     sub.choices["curve"].add_argument("--models", default="scratch,transfer")
+    sub.choices["curve"].add_argument("--train-size", type=int, default=20_000, help="the pool: same as the transfer command's")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     {"scratch": train_scratch, "transfer": train_transfer, "evaluate": evaluate_command, "curve": learning_curve}[args.command](args)
-
-
-def learning_curve(args) -> None:
-    raise NotImplementedError
 
 
 if __name__ == "__main__":

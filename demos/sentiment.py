@@ -17,7 +17,7 @@ what it buys when labels are few.
 **Try this.** "not bad at all" (negation), "great cast, terrible plot" (contrast), and sarcasm
 ("Oh great, another masterpiece... I walked out after twenty minutes"). Watch which words each
 model leans on, and when the two disagree. Paste a very long review: each model reads only its
-first and last words (from scratch: 80 + 240 words; transfer: 32 + 94 word pieces), and the
+first and last words (from scratch: 64 + 192 words; transfer: 32 + 94 word pieces), and the
 middle is shown as cut off.
 """
 
