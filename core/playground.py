@@ -184,10 +184,11 @@ def _extent(x: torch.Tensor) -> tuple[float, float, float, float]:
 
 @functools.cache
 def _mnist_flat(root: str) -> tuple[torch.Tensor, torch.Tensor]:
-    from core.data import mnist_tensors
+    from core.data import mnist
 
-    images, labels = mnist_tensors(train=True, root=root)
-    return images.reshape(len(images), 784), labels
+    # download=False: a visitor's click never reaches the network; the error says where to put the files.
+    dataset = mnist(train=True, root=root, download=False)
+    return dataset.data.reshape(-1, 784), dataset.targets  # (60000, 784) uint8, (60000,)
 
 
 def make_data(settings: Settings, data_root: str | Path | None = None) -> Data:

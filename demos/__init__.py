@@ -25,6 +25,7 @@ DEMOS = [
     Demo("sketcher", "Digit sketcher", "demos.sketcher"),
     Demo("augment", "Augmentation previewer", "demos.augment"),
     Demo("filters", "CNN filter visualiser", "demos.filters"),
+    Demo("overfit", "Overfitting playground", "demos.overfit"),
     Demo("sentiment", "Sentiment classifier", "demos.sentiment"),
     Demo("gan", "Small GAN", "demos.gan"),
 ]

@@ -1,0 +1,111 @@
+"""Pictures of a playground model as numpy images (cheap enough to redraw several times a second):
+the decision regions of a 2-D classifier, the fitted curve of the 1-D regression, or a sheet of
+validation digits marked right or wrong.
+
+Filled dots are training points, hollow rings validation points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from core.playground import Data, one_thread, true_curve
+
+CLASS_COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]], np.float32)  # tab10's first three
+GRID = 64  # model evaluations per side of the decision-region grid: 4,096 points, ~15 ms
+
+
+def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The model's outputs in eval mode (dropout off, batch-norm running statistics), mode restored."""
+    was_training = model.training
+    model.eval()
+    with one_thread(), torch.inference_mode():
+        out = model(x)
+    model.train(was_training)
+    return out
+
+
+def _to_pixels(points: np.ndarray, extent, size: int) -> np.ndarray:
+    x_min, x_max, y_min, y_max = extent
+    col = (points[:, 0] - x_min) / (x_max - x_min) * (size - 1)
+    row = (y_max - points[:, 1]) / (y_max - y_min) * (size - 1)
+    return np.stack([col, row], 1)
+
+
+def _dots(draw: ImageDraw.ImageDraw, pixels: np.ndarray, colours, hollow: bool, radius: int = 4) -> None:
+    for (c, r), colour in zip(pixels, colours):
+        box = (c - radius, r - radius, c + radius, r + radius)
+        if hollow:
+            draw.ellipse(box, fill=(255, 255, 255), outline=tuple(int(v) for v in colour), width=2)
+        else:
+            draw.ellipse(box, fill=tuple(int(v) for v in colour), outline=(30, 30, 30), width=1)
+
+
+def decision_regions(model: torch.nn.Module, data: Data, size: int = 384) -> np.ndarray:
+    """(size, size, 3) uint8: each pixel tinted by the class the model predicts there, paler where
+    it is unsure, with the training (filled) and validation (hollow) points on top."""
+    x_min, x_max, y_min, y_max = data.extent
+    xs = torch.linspace(x_min, x_max, GRID)
+    ys = torch.linspace(y_max, y_min, GRID)  # top row first
+    grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)  # (GRID*GRID, 2)
+    probabilities = torch.softmax(predict(model, grid), 1).numpy()  # (GRID*GRID, C)
+    colours = CLASS_COLOURS[: data.classes]
+    tint = probabilities @ colours  # (GRID*GRID, 3): the colour mix by probability
+    confidence = (probabilities.max(1, keepdims=True) - 1 / data.classes) * data.classes / (data.classes - 1)
+    pale = 255 - (255 - tint) * (0.25 + 0.35 * confidence)  # light enough for the dots to stand out
+    image = pale.reshape(GRID, GRID, 3).astype(np.uint8)
+    picture = Image.fromarray(image).resize((size, size), Image.BILINEAR)
+    draw = ImageDraw.Draw(picture)
+    for x, y, hollow in ((data.x_val, data.y_val, True), (data.x_train, data.y_train, False)):
+        _dots(draw, _to_pixels(x.numpy(), data.extent, size), CLASS_COLOURS[y.numpy()], hollow)
+    return np.asarray(picture)
+
+
+def regression_curve(model: torch.nn.Module, data: Data, size: int = 384) -> np.ndarray:
+    """(size, size, 3) uint8: the true curve (grey), the model's curve (red) and the noisy samples."""
+    x_min, x_max, y_min, y_max = data.extent
+    xs = torch.linspace(x_min, x_max, 2 * size)[:, None]  # (2*size, 1)
+    fitted = predict(model, xs)
+    picture = Image.new("RGB", (size, size), (255, 255, 255))
+    draw = ImageDraw.Draw(picture)
+    zero = _to_pixels(np.array([[x_min, 0.0]]), data.extent, size)[0, 1]
+    draw.line([(0, zero), (size, zero)], fill=(220, 220, 220), width=1)
+    for ys, colour, width in ((true_curve(xs), (150, 150, 150), 2), (fitted, (214, 39, 40), 3)):
+        pixels = _to_pixels(torch.cat([xs, ys], 1).numpy(), data.extent, size)
+        pixels[:, 1] = np.clip(pixels[:, 1], -size, 2 * size)  # a wild fit must not overflow the drawing
+        draw.line([tuple(p) for p in pixels], fill=colour, width=width)
+    blue = CLASS_COLOURS[0]
+    _dots(draw, _to_pixels(torch.cat([data.x_val, data.y_val], 1).numpy(), data.extent, size), [blue] * len(data.x_val), True)
+    _dots(draw, _to_pixels(torch.cat([data.x_train, data.y_train], 1).numpy(), data.extent, size), [blue] * len(data.x_train), False)
+    return np.asarray(picture)
+
+
+def digit_sheet(model: torch.nn.Module, data: Data, rows: int = 6, cols: int = 8, zoom: int = 2) -> np.ndarray:
+    """The first rows*cols validation digits, each framed green (read right) or red (wrong)."""
+    n = min(rows * cols, len(data.x_val))
+    predicted = predict(model, data.x_val[:n]).argmax(1)
+    right = (predicted == data.y_val[:n]).numpy()
+    images = data.x_val[:n].reshape(n, 28, 28).numpy()
+    ink = np.clip((images - images.min()) / (images.max() - images.min() + 1e-6), 0, 1)
+    cell = 28 * zoom + 6
+    sheet = np.full((rows * cell, cols * cell, 3), 255, np.uint8)
+    for i in range(n):
+        top, left = (i // cols) * cell, (i % cols) * cell
+        frame = (44, 160, 44) if right[i] else (214, 39, 40)
+        sheet[top + 1 : top + cell - 1, left + 1 : left + cell - 1] = frame
+        digit = (255 * (1 - ink[i])).astype(np.uint8).repeat(zoom, 0).repeat(zoom, 1)
+        sheet[top + 3 : top + 3 + 28 * zoom, left + 3 : left + 3 + 28 * zoom] = digit[..., None]
+    return sheet
+
+
+def picture(model: torch.nn.Module, data: Data) -> np.ndarray:
+    """The right picture for the problem."""
+    if data.regression:
+        return regression_curve(model, data)
+    if data.x_train.shape[1] == 2:
+        return decision_regions(model, data)
+    return digit_sheet(model, data)
+
+

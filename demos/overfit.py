@@ -1,0 +1,298 @@
+"""Overfitting playground: train small networks live and watch train and validation part ways.
+
+**The lesson.** A network is trained on its *training* points: the loss it lowers is measured there.
+But the point of training is the next, unseen example, so we hold back *validation* points that the
+optimiser never touches and measure on them as well. While both losses fall, the network is learning
+the pattern. When the training loss keeps falling but the validation loss turns up, it has begun to
+*memorise the noise*: this is **overfitting**, and the epoch where validation loss was lowest is where
+it starts. The opposite, **underfitting**, is a model too small or too constrained to fit even the
+training set: both losses stay high and close together.
+
+The fixes each take away some of the freedom to memorise. **Dropout** zeroes random hidden units in
+every step, so no unit can rely on another one fitting a single point. **Weight decay** (L2) pulls
+every weight towards zero, preferring smooth boundaries. **More data** makes the noise average out:
+a boundary through 340 points cannot bend around each one. **Early stopping** watches validation
+loss and stops (keeping the best weights) once it has not improved for a while.
+
+**Try this.** Run "memorise the noise", then each "fix it" preset: the curves of your earlier runs
+stay on the plots, so you can compare the gap between training and validation. Same seed, same run:
+the URL holds every setting, so you can send a run to someone. Turn the 1-D curve problem up to
+depth 6 and width 256: the red fit wiggles through the noise.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields, replace
+
+import gradio as gr
+
+from demos import launch
+
+THROTTLE_SECONDS = 0.15  # at most ~6 page updates a second: more than the browser draws
+KEPT_RUNS = 4  # earlier runs kept on the plots besides the current one
+PROBLEM_NAMES = {"moons": "two moons", "circles": "circles", "spiral": "spiral", "xor": "XOR", "blobs": "Gaussian blobs", "curve": "1-D curve (regression)", "mnist": "MNIST digits (subset)"}
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop"}
+LEGEND = "Background: what the model predicts there (paler = less sure). ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, red = the model. MNIST: validation digits, green = read right, red = wrong."
+
+
+def _core():
+    import core.playground as playground
+
+    return playground
+
+
+def setting_names() -> list[str]:
+    """The settings a page or a URL may set (the wall-time cap is the server's, not the visitor's)."""
+    return [f.name for f in fields(_core().Settings) if f.name != "max_seconds"]
+
+
+# ---------- pure functions: settings and records in, plain values out ----------
+
+
+def settings_from_values(values) -> object:
+    """Control values in `setting_names()` order -> checked Settings (SettingsError when out of range)."""
+    playground = _core()
+    return playground.check(replace(playground.DEFAULTS, **dict(zip(setting_names(), values))))
+
+
+def settings_from_query(query: dict) -> object | None:
+    """URL query parameters -> Settings, ignoring unknown keys and bad values; None when none apply."""
+    playground = _core()
+    known = {f.name: f.type for f in fields(playground.Settings)}
+    updates = {}
+    for name in setting_names():
+        if name not in query:
+            continue
+        raw = str(query[name])
+        if name == "batch_norm":
+            updates[name] = raw.lower() in ("true", "1", "yes")
+        elif name in playground.CHOICES:
+            updates[name] = raw
+        else:
+            try:
+                updates[name] = float(raw) if known[name] == "float" else int(float(raw))
+            except ValueError:
+                continue
+        try:
+            playground.check(replace(playground.DEFAULTS, **{name: updates[name]}))
+        except playground.SettingsError:
+            del updates[name]
+    return replace(playground.DEFAULTS, **updates) if updates else None
+
+
+def describe(settings) -> str:
+    """A run's label: what differs from a plain network, in a few words."""
+    s = settings
+    parts = [PROBLEM_NAMES[s.problem], f"{s.points} pts", f"{s.depth}×{s.width} {s.activation}"]
+    parts += [f"dropout {s.dropout:g}"] if s.dropout else []
+    parts += [f"L2 {s.weight_decay:g}"] if s.weight_decay else []
+    parts += ["batch norm"] if s.batch_norm else []
+    parts += [f"{OPTIMIZER_NAMES[s.optimizer]} lr {s.lr:g}", f"seed {s.seed}"]
+    parts += [f"patience {s.patience}"] if s.patience else []
+    return ", ".join(parts)
+
+
+def new_entry(number: int, settings) -> dict:
+    return {"number": number, "name": f"run {number}", "label": describe(settings), "epoch": [], "train_loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": []}
+
+
+def add_record(entry: dict, record) -> None:
+    for key in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+        entry[key].append(getattr(record, key))
+
+
+def curve_frames(history: list[dict], best_epoch: int | None):
+    """Every kept run's curves as long tables for gr.LinePlot: (loss frame, accuracy frame).
+
+    The current run is the last; a vertical line marks its lowest validation loss."""
+    import pandas as pd
+
+    loss_rows, accuracy_rows = [], []
+    for entry in history:
+        for split, title in (("train", "train"), ("val", "validation")):
+            curve = f"{entry['name']} · {title}"
+            loss_rows += [(e, v, curve) for e, v in zip(entry["epoch"], entry[f"{split}_loss"])]
+            accuracy_rows += [(e, v, curve) for e, v in zip(entry["epoch"], entry[f"{split}_accuracy"]) if v is not None]
+    if best_epoch and loss_rows:
+        current = [v for entry in history[-1:] for key in ("train_loss", "val_loss") for v in entry[key]]
+        marker = f"overfitting starts here (epoch {best_epoch})"
+        loss_rows += [(best_epoch, min(current), marker), (best_epoch, max(current), marker)]
+    loss = pd.DataFrame(loss_rows, columns=["epoch", "loss", "curve"])
+    accuracy = pd.DataFrame(accuracy_rows, columns=["epoch", "accuracy", "curve"])
+    return loss, accuracy
+
+
+def gap_value(record) -> float:
+    """Classification: train minus validation accuracy in percentage points. Regression: val - train MSE."""
+    return round(100 * record.gap, 1) if record.train_accuracy is not None else round(record.gap, 4)
+
+
+def summary(record, settings) -> str:
+    if record.train_accuracy is None:
+        scores = f"train MSE {record.train_loss:.4f} · validation MSE {record.val_loss:.4f}"
+        gap = f"**gap {record.gap:+.4f}** (validation − train MSE)"
+    else:
+        scores = f"train accuracy {record.train_accuracy:.1%} · validation {record.val_accuracy:.1%}"
+        gap = f"**gap {100 * record.gap:+.1f} points**"
+    text = f"Epoch {record.epoch}/{settings.epochs} · {scores} · {gap} · validation loss was lowest at epoch {record.best_epoch}: *overfitting starts here*."
+    return text + (f"\n\nStopped: {record.stopped}." if record.stopped else "")
+
+
+def runs_list(history: list[dict]) -> str:
+    return "\n".join(f"- **{entry['name']}**: {entry['label']}" for entry in history)
+
+
+def api_record(record, curves: dict | None = None) -> dict:
+    out = record.as_dict()
+    if curves is not None:  # the last record carries the whole run
+        out["curves"] = {k: curves[k] for k in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")}
+    return out
+
+
+# ---------- handlers: convert Gradio values only ----------
+
+
+def _start(values):
+    from core.data import DataUnavailableError
+
+    playground = _core()
+    try:
+        settings = settings_from_values(values)
+        return playground.PlaygroundRun(settings)
+    except playground.SettingsError as error:
+        raise gr.Error(f"Check the settings: {error}.") from error
+    except DataUnavailableError as error:
+        raise gr.Error(f"The MNIST mode needs the MNIST files. {error}") from error
+
+
+def train_on_page(*args):
+    """Stream a run to the page: curves, picture, gap and summary, a few times a second."""
+    from core.playground_draw import picture
+
+    *values, history = args
+    run = _start(values)
+    entry = new_entry(history[-1]["number"] + 1 if history else 1, run.settings)
+    history = [*history[-KEPT_RUNS:], entry]
+    last_shown = 0.0
+    for record in run.records():
+        add_record(entry, record)
+        if record.stopped or time.perf_counter() - last_shown >= THROTTLE_SECONDS:
+            loss, accuracy = curve_frames(history, record.best_epoch)
+            yield loss, accuracy, picture(run.model, run.data), gap_value(record), summary(record, run.settings), runs_list(history), history
+            last_shown = time.perf_counter()
+
+
+def train_playground(
+    problem: str = "moons", noise: float = 0.35, points: int = 200, val_fraction: float = 0.8, seed: int = 0,
+    depth: int = 3, width: int = 128, activation: str = "relu", dropout: float = 0.0, weight_decay: float = 0.0,
+    batch_norm: bool = False, optimizer: str = "adam", lr: float = 0.01, batch_size: int = 32, epochs: int = 200,
+    patience: int = 0,
+) -> dict:
+    """Train a small MLP on a toy problem and stream progress records (about ten a second).
+
+    Each record: epoch, elapsed, train_loss, val_loss, train_accuracy, val_accuracy (None for the
+    "curve" regression), gap, best_epoch (lowest validation loss), stopped (why it ended, on the last
+    record). The last record also has "curves": every epoch's losses and accuracies.
+    """
+    run = _start([problem, noise, points, val_fraction, seed, depth, width, activation, dropout, weight_decay, batch_norm, optimizer, lr, batch_size, epochs, patience])
+    entry, last_sent = new_entry(1, run.settings), 0.0
+    for record in run.records():
+        add_record(entry, record)
+        if record.stopped:
+            yield api_record(record, entry)
+        elif time.perf_counter() - last_sent >= 0.1:
+            yield api_record(record)
+            last_sent = time.perf_counter()
+
+
+def apply_preset(name: str):
+    settings = _core().PRESETS.get(name)
+    return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
+
+
+def restore_from_url(request: gr.Request):
+    """Opening a shared URL restores its settings (in the gallery, only on this demo's tab)."""
+    query = dict(request.query_params) if request is not None else {}
+    settings = settings_from_query(query) if query.get("tab", "overfit") == "overfit" else None
+    return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
+
+
+def clear_history():
+    return [], None, None, None, None, "", ""
+
+
+def url_writer_js() -> str:
+    # Write every setting into the address bar on each change, so the URL can be shared as is.
+    names = setting_names()
+    return f"(...values) => {{ const names = {names!r}; const u = new URL(window.location); names.forEach((n, i) => u.searchParams.set(n, String(values[i]))); history.replaceState(null, '', u); }}"
+
+
+# ---------- layout and wiring ----------
+
+
+def build() -> gr.Blocks:
+    import core.playground as playground
+
+    d, limits = playground.PRESETS["memorise the noise"], playground.LIMITS
+    with gr.Blocks(title="Overfitting playground") as page:
+        gr.Markdown("## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways. Start with a preset.")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=320):
+                preset = gr.Dropdown(list(playground.PRESETS), value=None, label="Preset (a story in six runs)", elem_id="overfit-preset")
+                with gr.Row():
+                    train_button = gr.Button("Train", variant="primary", elem_id="overfit-train")
+                    stop_button = gr.Button("Stop", variant="stop")
+                    clear_button = gr.Button("Clear runs")
+                with gr.Accordion("Data", open=True):
+                    c = {}
+                    c["problem"] = gr.Dropdown([(v, k) for k, v in PROBLEM_NAMES.items()], value=d.problem, label="Problem")
+                    c["noise"] = gr.Slider(*limits["noise"], value=d.noise, step=0.01, label="Noise (std of the jitter)")
+                    c["points"] = gr.Slider(*limits["points"], value=d.points, step=10, label="Points (before the split)")
+                    c["val_fraction"] = gr.Slider(*limits["val_fraction"], value=d.val_fraction, step=0.02, label="Validation share")
+                    c["seed"] = gr.Number(value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed")
+                with gr.Accordion("Model", open=True):
+                    c["depth"] = gr.Slider(*limits["depth"], value=d.depth, step=1, label="Hidden layers")
+                    c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")
+                    c["activation"] = gr.Radio(list(playground.ACTIVATIONS), value=d.activation, label="Activation")
+                    c["dropout"] = gr.Slider(*limits["dropout"], value=d.dropout, step=0.05, label="Dropout")
+                    c["weight_decay"] = gr.Slider(0, 0.1, value=d.weight_decay, step=0.005, label="Weight decay (L2)")
+                    c["batch_norm"] = gr.Checkbox(value=d.batch_norm, label="Batch norm")
+                with gr.Accordion("Training", open=True):
+                    c["optimizer"] = gr.Dropdown([(v, k) for k, v in OPTIMIZER_NAMES.items()], value=d.optimizer, label="Optimiser")
+                    c["lr"] = gr.Number(value=d.lr, minimum=limits["lr"][0], maximum=limits["lr"][1], label="Learning rate")
+                    c["batch_size"] = gr.Slider(1, 256, value=d.batch_size, step=1, label="Batch size")
+                    c["epochs"] = gr.Slider(*limits["epochs"], value=d.epochs, step=10, label="Epochs")
+                    c["patience"] = gr.Slider(0, 100, value=d.patience, step=1, label="Early stopping patience (0 = off)")
+            with gr.Column(scale=2):
+                report = gr.Markdown("Press **Train** (or pick a preset) to start.", elem_id="overfit-summary")
+                with gr.Row():
+                    loss_plot = gr.LinePlot(x="epoch", y="loss", color="curve", label="Loss", height=300, elem_id="overfit-loss")
+                    accuracy_plot = gr.LinePlot(x="epoch", y="accuracy", color="curve", label="Accuracy", height=300, y_lim=[0, 1])
+                with gr.Row():
+                    boundary = gr.Image(label="The model and its data", interactive=False, height=384, elem_id="overfit-picture")
+                    with gr.Column():
+                        gap = gr.Number(label="Train − validation gap (accuracy points; regression: MSE)", interactive=False, elem_id="overfit-gap")
+                        runs = gr.Markdown(elem_id="overfit-runs")
+                gr.Markdown(LEGEND)
+        with gr.Accordion("The lesson: overfitting, underfitting, validation data and the fixes", open=False):
+            gr.Markdown(__doc__.split("\n", 2)[2])
+
+        history = gr.State([])
+        controls = [c[name] for name in setting_names()]
+        outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs, history]
+        training = train_button.click(
+            train_on_page, controls + [history], outputs, concurrency_limit=2, concurrency_id="overfit_training",
+            show_progress="minimal", api_visibility="undocumented", api_name="train_on_page",
+        )
+        stop_button.click(fn=None, cancels=[training])
+        clear_button.click(clear_history, None, [history, loss_plot, accuracy_plot, boundary, gap, report, runs], api_visibility="private")
+        preset.input(apply_preset, preset, controls, api_visibility="private")
+        gr.on([control.change for control in controls], fn=None, inputs=controls, js=url_writer_js())
+        page.load(restore_from_url, None, controls, api_visibility="private")
+        gr.api(train_playground, api_name="train_playground", concurrency_limit=2, concurrency_id="overfit_training")
+    return page
+
+
+if __name__ == "__main__":
+    launch(build())
