@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import platform
 import time
 
 import numpy as np
@@ -123,6 +125,7 @@ def train(kind: str, data_dir: str | None, seed: int, epochs: int | None, device
         "recipe": recipe,
         "augmentation": augment.__doc__.split("\n\n")[1].strip().replace("\n   ", "").replace("    ", " "),
         "device": str(device),
+        "hardware": f"{platform.machine()}, {os.cpu_count()} cores",
         "torch": torch.__version__,
         "training_seconds": round(seconds, 1),
         "final_train_loss": round(last.metrics["loss"], 4),
