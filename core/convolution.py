@@ -58,7 +58,7 @@ def parse_matrix(text: str, what: str, max_side: int) -> np.ndarray:
 
 
 def format_matrix(matrix: np.ndarray) -> str:
-    return "\n".join(" ".join(f"{v:g}" for v in row) for row in np.round(matrix, 4))
+    return "\n".join(" ".join(f"{v:g}" for v in row) for row in np.round(matrix, 4) + 0.0)  # + 0.0: no "-0"
 
 
 def output_size(n: int, k: int, stride: int, padding: int) -> int:
@@ -137,3 +137,19 @@ def explain_value(worked: WorkedValue, kernel: np.ndarray, stride: int, padding:
         f"Products, patch × kernel, element by element:\n```\n{format_matrix(worked.products)}\n```\n"
         f"Sum: {terms} = **{worked.value:g}**"
     )
+
+
+def sandbox_picture(image: np.ndarray, kernel: np.ndarray, stride: int, padding: int, worked: WorkedValue) -> np.ndarray:
+    """The padded input (padding in grey) with the worked patch outlined, beside the output with the
+    worked value outlined. Colours: red > 0, blue < 0, white 0."""
+    from core.filter_pictures import cell_picture, side_by_side
+
+    padded = np.pad(image.astype(np.float64), padding)
+    is_padding = np.pad(np.zeros(image.shape, bool), padding, constant_values=True)
+    top, left = worked.row * stride, worked.col * stride
+    output = convolve(image, kernel, stride, padding)
+    pictures = [
+        cell_picture(padded, blank=is_padding, box=(top, left, top + kernel.shape[0], left + kernel.shape[1])),
+        cell_picture(output, box=(worked.row, worked.col, worked.row + 1, worked.col + 1)),
+    ]
+    return side_by_side(pictures, side=1, gap=24)

@@ -38,10 +38,10 @@ def side_by_side(images: list[np.ndarray], side: int = 224, gap: int = 6) -> np.
 
 
 def tile(images: list[np.ndarray], columns: int, gap: int = 1, fill: int = 128) -> np.ndarray:
-    """Same-size (h, w, 3) images -> one grid image, row by row, `gap` grey pixels between them."""
+    """Same-size (h, w[, 3]) uint8 images -> one grid image, row by row, `gap` pixels of `fill` between."""
     h, w = images[0].shape[:2]
     rows = -(-len(images) // columns)
-    grid = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, 3), fill, np.uint8)
+    grid = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, *images[0].shape[2:]), fill, np.uint8)
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
         grid[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image
@@ -49,17 +49,33 @@ def tile(images: list[np.ndarray], columns: int, gap: int = 1, fill: int = 128) 
 
 
 MAX_MAPS = 512  # feature-map grids show at most this many channels
+LEVELS = 255  # feature maps use 255 shades of the diverging scale: index 0 = -peak, 127 = 0, 254 = +peak
+GAP_INDEX = 255  # ... and one grey for the gaps between maps
+PALETTE = np.vstack([diverging(np.linspace(-1.0, 1.0, LEVELS), 1.0), [[128, 128, 128]]]).astype(np.uint8)  # (256, 3)
 
 
 @dataclass(frozen=True, eq=False)
 class MapGrid:
-    """Every channel's feature map tiled into one image, row by row, and where each tile sits."""
+    """Every channel's feature map tiled into one paletted image, row by row, and where each tile sits."""
 
-    image: np.ndarray  # (H, W, 3) uint8
+    indices: np.ndarray  # (H, W) uint8 into PALETTE
     tile: int  # side of one map in the grid, pixels
     columns: int
     count: int  # channels shown
     gap: int = 1
+
+    @property
+    def image(self) -> np.ndarray:
+        """(H, W, 3) uint8 RGB."""
+        return PALETTE[self.indices]
+
+    def paletted(self):
+        """The same picture as a PIL "P" image: a third of the bytes to encode as PNG."""
+        from PIL import Image
+
+        image = Image.fromarray(self.indices, mode="P")
+        image.putpalette(PALETTE.ravel().tolist())
+        return image
 
     def channel_at(self, x: int, y: int) -> int | None:
         """The channel under pixel (x, y) of the grid image, or None on a gap or past the last tile."""
@@ -82,10 +98,11 @@ def map_grid(maps: np.ndarray, min_side: int = 28) -> MapGrid:
     """(channels, h, w) -> a MapGrid: each map on its own symmetric diverging scale (blue < 0 < red)."""
     maps = maps[:MAX_MAPS]
     peaks = np.abs(maps).reshape(len(maps), -1).max(axis=1, keepdims=True)[..., None]
-    coloured = diverging(maps / np.where(peaks > 0, peaks, 1.0), 1.0)  # (C, h, w, 3)
+    scaled = np.clip(maps / np.where(peaks > 0, peaks, 1.0), -1.0, 1.0)
+    indices = np.rint((scaled + 1.0) * (LEVELS - 1) / 2).astype(np.uint8)  # (C, h, w) into PALETTE
     zoom, side, columns = grid_shape(*maps.shape, min_side)
-    tiles = list(coloured.repeat(zoom, axis=1).repeat(zoom, axis=2))
-    return MapGrid(tile(tiles, columns), side, columns, len(maps))
+    tiles = list(indices.repeat(zoom, axis=1).repeat(zoom, axis=2))
+    return MapGrid(tile(tiles, columns, fill=GAP_INDEX), side, columns, len(maps))
 
 
 MAX_KERNEL_ROWS, MAX_KERNEL_COLUMNS = 64, 64  # the kernel grid shows at most this many filters x inputs
@@ -109,7 +126,7 @@ def kernel_grid(weight: np.ndarray, zoom: int = 6) -> tuple[np.ndarray, float, s
         return tile(tiles, columns=min(16, len(tiles))), max(abs(low), abs(high)), how
     shown = w[:MAX_KERNEL_ROWS, :MAX_KERNEL_COLUMNS]
     scale = float(np.abs(shown).max())
-    zoom = 2 * zoom if shown.shape[1] == 1 else zoom if shown.shape[1] <= 32 else max(2, zoom * 2 // 3)  # fit the page
+    zoom = 4 * zoom if shown.shape[1] == 1 else zoom if shown.shape[1] <= 32 else max(2, zoom * 2 // 3)  # fit the page
     tiles = [enlarge(diverging(shown[o, i], scale), kh * zoom) for o in range(shown.shape[0]) for i in range(shown.shape[1])]
     columns = shown.shape[1] if shown.shape[1] > 1 else 8  # a first layer on grey input: 8 kernels a row
     how = (f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel "
@@ -128,3 +145,21 @@ def heat_overlay(pixels: np.ndarray, heat: np.ndarray, strength: float = 0.6) ->
     h = np.clip(heat, 0, 1)[..., None]
     warm = np.stack([np.clip(3 * h[..., 0], 0, 1), np.clip(3 * h[..., 0] - 1, 0, 1), np.clip(3 * h[..., 0] - 2, 0, 1)], -1)
     return (255 * np.clip(base * (1 - strength * h) + warm * strength * h, 0, 1)).astype(np.uint8)
+
+
+def cell_picture(values: np.ndarray, cell: int = 24, scale: float | None = None, blank: np.ndarray | None = None,
+                 box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """A small matrix as coloured cells with grid lines: `blank` cells (e.g. padding) light grey,
+    and an optional black outline around cells (top, left, bottom, right), as the sandbox draws them."""
+    rgb = diverging(values, scale).astype(np.uint8)
+    if blank is not None:
+        rgb[blank] = 225
+    picture = rgb.repeat(cell, axis=0).repeat(cell, axis=1)
+    picture[::cell, :], picture[:, ::cell] = 160, 160  # grid lines
+    picture = np.pad(picture, ((0, 1), (0, 1), (0, 0)), constant_values=160)
+    if box is not None:
+        top, left, bottom, right = (v * cell for v in box)
+        for y0, y1, x0, x1 in ((top, top + 3, left, right + 1), (bottom - 2, bottom + 1, left, right + 1),
+                               (top, bottom + 1, left, left + 3), (top, bottom + 1, right - 2, right + 1)):
+            picture[y0:y1, x0:x1] = 0
+    return picture

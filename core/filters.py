@@ -212,7 +212,8 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
     steps = int(np.clip(steps, 1, MAX_EXCITE_STEPS))
     generator = torch.Generator().manual_seed(seed)
     mean = torch.tensor(vision.mean).view(1, -1, 1, 1)
-    shape = (1, vision.channels, vision.size, vision.size)
+    side = min(vision.size, 128)  # ImageNet filters: 128x128 is plenty to show a pattern, and 3x cheaper
+    shape = (1, vision.channels, side, side)
     pixels = (mean + 0.1 * torch.rand(shape, generator=generator)).clamp(0, 1).requires_grad_(True)
     start = pixels.detach().clone()
     optimizer = torch.optim.Adam([pixels], lr=EXCITE.lr)
@@ -281,7 +282,7 @@ def grid_layout(vision: VisionModel, layer: str, min_side: int = 28) -> MapGrid:
     blank = vision.normalize(torch.zeros(1, vision.channels, vision.size, vision.size))
     count, height, width = feature_maps(vision, blank, layer).shape
     _, side, columns = grid_shape(min(count, MAX_MAPS), height, width, min_side)
-    return MapGrid(np.zeros((0, 0, 3), np.uint8), side, columns, min(count, MAX_MAPS))
+    return MapGrid(np.zeros((0, 0), np.uint8), side, columns, min(count, MAX_MAPS))
 
 
 def channel_view(vision: VisionModel, image, layer: str, channel: int) -> np.ndarray | None:

@@ -32,7 +32,7 @@ from demos import launch
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*")) + [str(ASSETS / "filters" / "grace_hopper.jpg")]
 MODELS = [("Digit CNN (MNIST)", "digits"), ("ResNet-18 (ImageNet, pretrained)", "resnet18")]
-UI_MAP_SIDE = 56  # feature maps on the page: big enough to see and to click; the API sends 28 px tiles
+UI_MAP_SIDE = 56  # feature maps on the page: big enough to see and to click; the API sends them unscaled
 DIGIT_LAYERS = ["conv1", "conv2", "conv3", "conv4", "conv5"]  # DigitCNN's convolutions (a test checks)
 PROMPT = "✏️ Draw a digit or pick an example, then choose a layer."
 MAPS_LEGEND = (
@@ -162,8 +162,9 @@ def excite_filter(key: str, layer: str | None, channel: float | None):
 def feature_maps(image: str, layer: str):
     """The digit CNN's feature maps for one image file: one picture tiling every channel's map.
 
-    Maps are laid out row by row (8 per row up to 32 channels, then 16), each on its own colour
-    scale: red positive, blue negative, white zero. `layer` is conv1 to conv5.
+    One pixel per activation; maps laid out row by row (8 per row up to 32 channels, then 16),
+    one grey pixel between them, each on its own colour scale: red positive, blue negative,
+    white zero. `layer` is conv1 to conv5.
     """
     from core.filters import layer_grid
 
@@ -174,16 +175,15 @@ def feature_maps(image: str, layer: str):
     vision, message = _vision_or_message("digits")
     if vision is None:
         raise gr.Error(message)
-    grid = layer_grid(vision, _open_upload(image), layer)
+    grid = layer_grid(vision, _open_upload(image), layer, min_side=1)  # one pixel per activation
     if grid is None:
         raise gr.Error("No digit found in that image: draw a digit (dark on light, or light on dark).")
-    return grid.image
+    return grid.paletted()  # a paletted PNG: the same colours, a third of the bytes to encode
 
 
 def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float):
     """Sandbox numbers -> (input | output picture, output numbers, size formula, one value worked out)."""
     from core import convolution as conv
-    from core.filter_pictures import diverging, side_by_side
 
     try:
         image = conv.parse_matrix(input_text, "input", conv.MAX_INPUT_SIDE)
@@ -191,9 +191,9 @@ def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float
         stride, padding = int(stride), int(padding)
         output = conv.convolve(image, kernel, stride, padding)
         worked = conv.work_through(image, kernel, stride, padding, int(row or 0), int(col or 0))
-    except conv.SandboxError as error:
+    except (conv.SandboxError, TypeError, ValueError, OverflowError) as error:  # also NaN or text through the API
         raise gr.Error(f"Sandbox: {error}.") from error
-    picture = side_by_side([diverging(np.pad(image, padding)), diverging(output)], side=160)
+    picture = conv.sandbox_picture(image, kernel, stride, padding, worked)
     numbers = f"Output ({output.shape[0]}×{output.shape[1]}):\n```\n{conv.format_matrix(output)}\n```"
     return picture, numbers, conv.explain_size(image, kernel, stride, padding), conv.explain_value(worked, kernel, stride, padding)
 
@@ -270,7 +270,7 @@ def build() -> gr.Blocks:
                     with gr.Row():
                         out_row = gr.Number(0, label="Work out output row", precision=0, minimum=0)
                         out_col = gr.Number(0, label="... column", precision=0, minimum=0)
-            sandbox_picture = gr.Image(label="Padded input | output (red > 0, blue < 0)", interactive=False, height=200)
+            sandbox_picture = gr.Image(label="Padded input (padding grey) | output: red > 0, blue < 0, outlined: the value worked out below", interactive=False)
             with gr.Row():
                 sandbox_numbers = gr.Markdown()
                 sandbox_size = gr.Markdown()
@@ -298,7 +298,7 @@ def build() -> gr.Blocks:
         gr.on([c.change for c in sandbox], run_sandbox, sandbox, sandbox_outputs, api_name="convolve", show_progress="hidden")
         page.load(run_sandbox, sandbox, sandbox_outputs, api_visibility="private")
         with gr.Row(visible=False):  # the API's own inputs and output: a file and a layer name in, one image out
-            api_image = gr.Image(type="filepath")
+            api_image = gr.File(type="filepath")  # not gr.Image: the file is decoded once, by open_image
             api_layer = gr.Textbox("conv1")  # checked by feature_maps, with a message that lists the layers
             api_maps = gr.Image(format="png")
             api_button = gr.Button()
