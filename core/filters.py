@@ -187,9 +187,12 @@ def _blur(x: torch.Tensor) -> torch.Tensor:
 
 
 def channel_activation(vision: VisionModel, pixels: torch.Tensor, layer: str, channel: int) -> torch.Tensor:
-    """Mean response of one filter of `layer` to (B, C, H, W) pixels in [0, 1]: the quantity excited."""
+    """Response of filter `channel` of `layer` at the centre of its map, for (B, C, H, W) pixels in
+    [0, 1]: the quantity excited. One position, so the picture shows that unit's receptive field,
+    which grows layer by layer (3x3 pixels at conv1, most of the digit at conv5)."""
     _, output = capture(vision.model, vision.normalize(pixels), vision.layer(layer))
-    return output[:, channel].mean(dim=(1, 2))
+    h, w = output.shape[-2:]
+    return output[:, channel, h // 2, w // 2]
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ class Excitation:
 
 @functools.lru_cache(maxsize=256)
 def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.steps, seed: int = 0) -> Excitation:
-    """The input that makes filter `channel` of `layer` respond most: gradient ascent on the pixels,
+    """The input that makes filter `channel` of `layer` respond most at the centre: gradient ascent on the pixels,
     with jitter, blur and an L2 pull towards the mean pixel. Cached by (model, layer, channel, steps, seed)."""
     from core.training import fit
 

@@ -12,9 +12,10 @@ of their filters combines the maps below it over a wider patch of the image.
 
 **Try this.** Pick conv1 and draw a vertical stroke, then a horizontal one: which maps light up?
 Click a map to see it large. Step to conv5: the maps are 7x7 and no longer look like the digit.
-Ask what excites a filter: early ones want stripes, later ones blobs and strokes. Grad-CAM shows
-where the evidence for the predicted digit lies. In the sandbox, set stride 2 and watch the
-output shrink exactly as the formula says.
+Ask what excites a filter at the centre of the image: a conv1 unit wants a tiny edge inside its
+3x3 window, a conv5 unit wants stroke fragments across most of the digit, because its *receptive
+field* has grown layer by layer. Grad-CAM shows where the evidence for the predicted digit lies.
+In the sandbox, set stride 2 and watch the output shrink exactly as the formula says.
 
 The inputs are a drawn digit, an upload or an example. A GAN digit will be one more value of the
 "Inspect" choice and one more branch in `current_image`, once the GAN demo can hand one over.
@@ -153,7 +154,7 @@ def excite_filter(key: str, layer: str | None, channel: float | None):
         raise gr.Error(f"{layer} has channels 0 to {count - 1}.")
     found = excite(vision, layer, channel)
     caption = (
-        f"{layer}, channel {channel}: mean response {found.start:.3g} on the starting noise → "
+        f"{layer}, channel {channel}: response at the centre {found.start:.3g} on the starting noise → "
         f"**{found.final:.3g}** after {found.steps} steps of gradient ascent (jitter, blur, L2)."
     )
     return enlarge((255 * found.pixels).astype(np.uint8), 224), caption
@@ -249,7 +250,7 @@ def build() -> gr.Blocks:
                     kernels = gr.Image(label="Learned kernels of the layer", interactive=False)
                     kernel_legend = gr.Markdown()
                 with gr.Tab("What excites a filter"):
-                    excite_button = gr.Button("Find the input that excites this channel most")
+                    excite_button = gr.Button("Find the input that excites this channel most (at the centre)")
                     excited = gr.Image(label="Activation maximisation", interactive=False, height=260)
                     excite_caption = gr.Markdown()
                 with gr.Tab("Grad-CAM"):
