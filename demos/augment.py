@@ -174,7 +174,8 @@ def sample_ui(source, photo, boxes_text, sketch, chosen, seed, count, *values):
     if not steps:
         raise gr.Error("Pick at least one transform for the pipeline.")
     if source == "digit":
-        composite = None if sketch is None else sketch.get("composite")
+        # The composite is what is on screen; right after an example is picked it may not exist yet.
+        composite = None if sketch is None else next((sketch[k] for k in ("composite", "background") if sketch.get(k) is not None), None)
         if composite is None:
             raise gr.Error("No digit found: draw one on the canvas (or pick an example).")
         out = _checked(digit_grid, _checked(_digit, composite), steps, seed, count)
@@ -285,7 +286,7 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 summary = gr.Markdown("Pick an input and press **Sample**.", elem_id="augment-summary")
                 gallery = gr.Gallery(label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-gallery")
-                table = gr.Dataframe(headers=["transform", "changed pixels in", "changed class alone"], visible=False, label="Label survival, per transform")
+                table = gr.Dataframe(headers=["transform", "changed pixels in", "changed class alone"], visible=False, label="Label survival, per transform", elem_id="augment-table")
                 details = gr.JSON(label="Parameters of the selected sample (exact)")
                 code = gr.Code(label="Reproduce this grid", language="python", interactive=False)
         with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=False):
