@@ -3,9 +3,10 @@ same server, over raw HTTP, interleaved call by call. Goal: p50 <= 1.5x the no-o
 
     python -m bench.filters [--runs 50]
 
-Each call sends an uploaded 280x280 drawing of a 3: the server decodes it, prepares the digit,
-runs the CNN up to the layer and returns one PNG tiling every channel's map. Also prints the
-one-off cost of activation maximisation (uncached) for one filter per layer, in-process.
+Each call sends an uploaded 280x280 drawing of a 3: the server decodes it (`open_image`), prepares
+the digit (`prepare_digit`, most of the cost), runs the CNN up to the layer and returns one
+paletted PNG tiling every channel's map. Also prints the one-off cost of activation maximisation
+(uncached) for channel 0 of each layer, in-process.
 """
 
 from __future__ import annotations

@@ -160,7 +160,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--download", action="store_true", help="download the weights into the torch cache")
     args = parser.parse_args(argv)
     spec = IMAGENET_MODELS[args.model]
-    path = download_weights(spec) if args.download else weights_file(spec)
+    try:
+        path = download_weights(spec) if args.download else weights_file(spec)
+    except WeightsMissingError as error:
+        raise SystemExit(str(error)) from None
     print(f"{spec.title}: {path} {'present' if path.exists() else 'missing: ' + how_to_get(spec)}")
 
 
