@@ -20,10 +20,12 @@ from demos import DEMOS, SERVER_SETTINGS
 TITLE = "Deep learning, live: a gallery of demos"
 
 
-def open_tab_from_url(request: gr.Request) -> gr.Tabs:
-    """`/?tab=<slug>` selects that tab; anything else leaves the first one open."""
-    slug = request.query_params.get("tab", "")
-    return gr.Tabs(selected=slug) if slug in {demo.slug for demo in DEMOS} else gr.Tabs()
+# `/?tab=<slug>` opens that tab: the browser clicks its button once the page is up (no server trip).
+OPEN_TAB_FROM_URL_JS = """() => {
+    const slug = new URLSearchParams(window.location.search).get("tab");
+    const button = slug && document.querySelector(`button[role="tab"][data-tab-id="${CSS.escape(slug)}"]`);
+    if (button) button.click();
+}"""
 
 
 def remember_tab_js(slug: str) -> str:
@@ -35,12 +37,12 @@ def build_gallery() -> gr.Blocks:
     pages = [(demo, demo.load().build()) for demo in DEMOS]  # built outside, rendered inside
     with gr.Blocks(title=TITLE) as gallery:
         gr.Markdown(f"# {TITLE}\nEach tab is a small, live experiment. Every demo also runs alone at `/demos/<name>/`.")
-        with gr.Tabs() as tabs:
+        with gr.Tabs():
             for demo, page in pages:
                 with gr.Tab(demo.title, id=demo.slug) as tab:
                     page.render()
                 tab.select(fn=None, js=remember_tab_js(demo.slug))
-        gallery.load(open_tab_from_url, inputs=None, outputs=tabs, api_visibility="private")
+        gallery.load(fn=None, js=OPEN_TAB_FROM_URL_JS)
     return gallery
 
 

@@ -191,9 +191,9 @@ def build() -> gr.Blocks:
                     mlp_label = gr.Label(label="MLP", num_top_classes=3, elem_id="mlp-label")
                 accuracies = gr.Markdown()
                 with gr.Row():
-                    seen = gr.Image(label="What the networks see (28×28)", interactive=False, height=224)
-                    cnn_map = gr.Image(label="CNN: which strokes mattered", interactive=False, height=224)
-                    mlp_map = gr.Image(label="MLP: which strokes mattered", interactive=False, height=224)
+                    seen = gr.Image(label="What the networks see (28×28)", interactive=False)
+                    cnn_map = gr.Image(label="CNN: which strokes mattered", interactive=False)
+                    mlp_map = gr.Image(label="MLP: which strokes mattered", interactive=False)
                 gr.Markdown(LEGEND)
         with gr.Accordion("The lesson: weights, loss, probabilities, and why the CNN wins", open=False):
             gr.Markdown(__doc__.split("\n", 2)[2])

@@ -123,8 +123,21 @@ def page(browser):
 
 
 
-def open_gradio(page, url: str) -> None:
-    """Go to a Gradio page and wait until it has rendered and gone quiet."""
+def open_gradio(page, url: str, timeout: float = 90.0) -> None:
+    """Go to a Gradio page and wait until it has rendered and every request it made has answered.
+
+    Not Playwright's "networkidle": Gradio keeps a heartbeat stream open for as long as the page lives.
+    """
+    pending: set = set()
+    page.on("request", lambda r: pending.add(r) if "/heartbeat/" not in r.url else None)
+    page.on("requestfinished", lambda r: pending.discard(r))
+    page.on("requestfailed", lambda r: pending.discard(r))
     page.goto(url)
-    page.wait_for_selector(".gradio-container", timeout=30_000)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_selector(".gradio-container", timeout=timeout * 1000)
+    deadline, quiet_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        quiet_since = (quiet_since or time.monotonic()) if not pending else None
+        if quiet_since and time.monotonic() - quiet_since > 0.5:
+            return
+    raise TimeoutError(f"{url}: requests still pending after {timeout}s: {[r.url for r in pending]}")
