@@ -111,7 +111,8 @@ def download_weights(spec: ImageNetSpec, hub_dir=None, timeout: float = DOWNLOAD
 def to_imagenet_input(image, size: int, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> tuple[torch.Tensor, np.ndarray]:
     """PIL image or array -> ((1, 3, size, size) normalised input, (size, size, 3) pixels in [0, 1]).
 
-    The shorter side is resized to size * 8/7 and the centre cropped, as in torchvision's recipe.
+    The shorter side is resized to size * 8/7 and the centre cropped, exactly as torchvision's
+    ImageNet transforms do (a test compares them).
     """
     if not isinstance(image, Image.Image):
         array = np.asarray(image)
@@ -123,10 +124,11 @@ def to_imagenet_input(image, size: int, mean=IMAGENET_MEAN, std=IMAGENET_STD) ->
         paper.paste(image, mask=image.getchannel("A"))
         image = paper
     image = image.convert("RGB")
-    resize = round(size * 8 / 7)
-    scale = resize / min(image.size)
-    image = image.resize((max(resize, round(image.width * scale)), max(resize, round(image.height * scale))), Image.BILINEAR)
-    left, top = (image.width - size) // 2, (image.height - size) // 2
+    resize = round(size * 8 / 7)  # torchvision's Resize(256) + CenterCrop(224), the same arithmetic
+    short, long = sorted(image.size)
+    new_long = int(resize * long / short)
+    image = image.resize((resize, new_long) if image.width <= image.height else (new_long, resize), Image.BILINEAR)
+    left, top = int(round((image.width - size) / 2.0)), int(round((image.height - size) / 2.0))
     pixels = np.asarray(image.crop((left, top, left + size, top + size)), np.float32) / 255.0
     tensor = torch.from_numpy(pixels.transpose(2, 0, 1).copy())[None]
     tensor = (tensor - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)

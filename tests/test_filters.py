@@ -279,6 +279,30 @@ def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_s
         demo.excite_filter("resnet18", "conv1", 0)
 
 
+def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names():
+    from core.filters import conv_layers
+    from core.imagenet import RESNET18, weights_file
+
+    model = RESNET18.build()  # architecture only: random weights, nothing downloaded
+    assert len(conv_layers(model)) == 20 and model.get_submodule(RESNET18.cam_layer) is model.layer4
+    assert len(RESNET18.categories()) == 1000 and RESNET18.categories()[1] == "goldfish"
+    assert weights_file(RESNET18).name == "resnet18-f37072fd.pth"
+
+
+@pytest.mark.parametrize("size", [(273, 320), (301, 257), (257, 1000), (224, 224)])
+def test_imagenet_input_equals_torchvisions_own_transforms(size):
+    from torchvision.models import ResNet18_Weights
+
+    from core.imagenet import to_imagenet_input
+
+    pixels = np.random.default_rng(size[0]).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    ours, shown = to_imagenet_input(image, 224)
+    reference = ResNet18_Weights.IMAGENET1K_V1.transforms()(image)
+    assert ours.shape == (1, 3, 224, 224) and shown.shape == (224, 224, 3)
+    np.testing.assert_allclose(ours[0].numpy(), reference.numpy(), atol=1e-5)
+
+
 def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_spec):
     from core.imagenet import WeightsMissingError, download_weights, weights_file
 
