@@ -22,7 +22,7 @@ def load_photo(path: str | os.PathLike, max_side: int) -> tuple[Image.Image, flo
     """
     image = open_image(path, max_side=max_side).convert("RGB")
     with Image.open(path) as original:  # header only: the size boxes were given in
-        scale = image.width / original.width if original.width else 1.0
+        scale = max(image.size) / max(original.size)  # max: EXIF may have turned the image
     return image, scale
 
 

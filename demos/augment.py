@@ -137,7 +137,8 @@ def _checked(fn, *args):
     except NoInkError as error:
         raise gr.Error("No digit found: draw one on the canvas (or pick an example).") from error
     except PipelineError as error:
-        raise gr.Error(f"Pipeline settings: {error}.") from error
+        message = str(error)
+        raise gr.Error(message[:1].upper() + message[1:] + ".") from error
     except MissingCheckpointError as error:
         raise gr.Error("The digit CNN is not trained yet (checkpoints/digit_cnn.safetensors); photos work without it.") from error
 
@@ -302,8 +303,9 @@ def build() -> gr.Blocks:
         )
         gallery.select(show_sample, records, details, api_visibility="private")
         with gr.Row(visible=False):  # API-only inputs and outputs
-            api_image, api_pipeline = gr.File(label="image", type="filepath"), gr.Textbox(label="pipeline")  # File: we judge the bytes
-            api_seed, api_count = gr.Number(label="seed", precision=0), gr.Number(label="count", precision=0)
+            api_image = gr.File(label="image", type="filepath")  # a File, not an Image: we judge the bytes ourselves
+            api_pipeline = gr.Textbox(json.dumps([{"transform": k} for k in DEFAULT_PIPELINE]), label="pipeline")
+            api_seed, api_count = gr.Number(0, label="seed", precision=0), gr.Number(16, label="count", precision=0)
             api_gallery, api_details = gr.Gallery(label="samples", format="jpeg"), gr.JSON(label="details")
             api_button = gr.Button()
         api = dict(inputs=[api_image, api_pipeline, api_seed, api_count], outputs=[api_gallery, api_details], concurrency_limit=2, concurrency_id="augment")
