@@ -102,25 +102,42 @@ def add_record(entry: dict, record) -> None:
         entry[key].append(getattr(record, key))
 
 
-def curve_frames(history: list[dict], best_epoch: int | None):
-    """Every kept run's curves as long tables for gr.LinePlot: (loss frame, accuracy frame).
+# The plots keep curves in fixed slots (newest run darkest). Gradio's LinePlot fixes its colour
+# scale when it first draws, so every slot is in every table (a lone point draws no line) and the
+# legend lists only the slots in use.
+SLOTS = ["this run", "1 run ago", "2 runs ago", "3 runs ago", "4 runs ago"]
+MARKER = "overfitting starts here"
+TRAIN_COLOURS = ["#08519c", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"]
+VAL_COLOURS = ["#d94801", "#f16913", "#fd8d3c", "#fdae6b", "#fdd0a2"]
+COLOURS = {MARKER: "#d62728"} | {
+    f"{slot} · {split}": colours[age]
+    for age, slot in enumerate(SLOTS)
+    for split, colours in (("train", TRAIN_COLOURS), ("validation", VAL_COLOURS))
+}
 
-    The current run is the last; a vertical line marks its lowest validation loss."""
+
+def curve_frames(history: list[dict], best_epoch: int | None):
+    """The kept runs' curves as long tables for gr.LinePlot: (loss frame, accuracy frame, legend).
+
+    The current run is the last in `history`; a vertical line marks its lowest validation loss."""
     import pandas as pd
 
     loss_rows, accuracy_rows = [], []
-    for entry in history:
+    for slot, entry in zip(SLOTS, reversed(history)):
         for split, title in (("train", "train"), ("val", "validation")):
-            curve = f"{entry['name']} · {title}"
+            curve = f"{slot} · {title}"
             loss_rows += [(e, v, curve) for e, v in zip(entry["epoch"], entry[f"{split}_loss"])]
             accuracy_rows += [(e, v, curve) for e, v in zip(entry["epoch"], entry[f"{split}_accuracy"]) if v is not None]
-    if best_epoch and loss_rows:
-        current = [v for entry in history[-1:] for key in ("train_loss", "val_loss") for v in entry[key]]
-        marker = f"overfitting starts here (epoch {best_epoch})"
-        loss_rows += [(best_epoch, min(current), marker), (best_epoch, max(current), marker)]
-    loss = pd.DataFrame(loss_rows, columns=["epoch", "loss", "curve"])
-    accuracy = pd.DataFrame(accuracy_rows, columns=["epoch", "accuracy", "curve"])
-    return loss, accuracy
+    if best_epoch and history and history[-1]["epoch"]:
+        current = [v for key in ("train_loss", "val_loss") for v in history[-1][key]]
+        loss_rows += [(best_epoch, min(current), MARKER), (best_epoch, max(current), MARKER)]
+    legend = [name for name in COLOURS if any(row[2] == name for row in loss_rows)]
+    frames = []
+    for rows, column in ((loss_rows, "loss"), (accuracy_rows, "accuracy")):
+        anchor = rows[0][:2] if rows else (0, 0.0)
+        rows = rows + [(*anchor, name) for name in COLOURS if name not in legend]  # keeps every slot in the scale
+        frames.append(pd.DataFrame(rows, columns=["epoch", column, "curve"]))
+    return frames[0], frames[1], legend
 
 
 def gap_value(record) -> float:
@@ -140,7 +157,7 @@ def summary(record, settings) -> str:
 
 
 def runs_list(history: list[dict]) -> str:
-    return "\n".join(f"- **{entry['name']}**: {entry['label']}" for entry in history)
+    return "\n".join(f"- **{slot}** ({entry['name']}): {entry['label']}" for slot, entry in zip(SLOTS, reversed(history)))
 
 
 def api_record(record, curves: dict | None = None) -> dict:
@@ -178,7 +195,8 @@ def train_on_page(*args):
     for record in run.records():
         add_record(entry, record)
         if record.stopped or time.perf_counter() - last_shown >= THROTTLE_SECONDS:
-            loss, accuracy = curve_frames(history, record.best_epoch)
+            loss, accuracy, legend = curve_frames(history, record.best_epoch)
+            loss, accuracy = gr.LinePlot(loss, colors_in_legend=legend), gr.LinePlot(accuracy, colors_in_legend=[n for n in legend if n != MARKER])
             yield loss, accuracy, picture(run.model, run.data), gap_value(record), summary(record, run.settings), runs_list(history), history
             last_shown = time.perf_counter()
 
@@ -234,7 +252,7 @@ def url_writer_js() -> str:
 def build() -> gr.Blocks:
     import core.playground as playground
 
-    d, limits = playground.PRESETS["memorise the noise"], playground.LIMITS
+    d, limits = playground.DEFAULTS, playground.LIMITS
     with gr.Blocks(title="Overfitting playground") as page:
         gr.Markdown("## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways. Start with a preset.")
         with gr.Row():
@@ -267,8 +285,8 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 report = gr.Markdown("Press **Train** (or pick a preset) to start.", elem_id="overfit-summary")
                 with gr.Row():
-                    loss_plot = gr.LinePlot(x="epoch", y="loss", color="curve", label="Loss", height=300, elem_id="overfit-loss")
-                    accuracy_plot = gr.LinePlot(x="epoch", y="accuracy", color="curve", label="Accuracy", height=300, y_lim=[0, 1])
+                    loss_plot = gr.LinePlot(x="epoch", y="loss", color="curve", color_map=COLOURS, label="Loss", elem_id="overfit-loss")
+                    accuracy_plot = gr.LinePlot(x="epoch", y="accuracy", color="curve", color_map=COLOURS, label="Accuracy", y_lim=[0, 1])
                 with gr.Row():
                     boundary = gr.Image(label="The model and its data", interactive=False, height=384, elem_id="overfit-picture")
                     with gr.Column():
