@@ -43,11 +43,15 @@ def render(digit: np.ndarray, style: CanvasStyle) -> Image.Image:
     crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     scale = style.height * style.canvas / crop.shape[0]
     h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
-    stroke = Image.fromarray(crop).resize((w, h), Image.BICUBIC)
-    if style.stroke > 0:
-        stroke = stroke.filter(ImageFilter.MaxFilter(2 * style.stroke + 1))
-    elif style.stroke < 0:
-        stroke = stroke.filter(ImageFilter.MinFilter(2 * -style.stroke + 1))
+    # Thicken or thin at a working size of at most 200 px, then enlarge: rank filters cost k^2.
+    work = min(1.0, 200 / max(h, w))
+    stroke = Image.fromarray(crop).resize((max(1, round(w * work)), max(1, round(h * work))), Image.BICUBIC)
+    radius = round(abs(style.stroke) * work)
+    if radius and style.stroke > 0:
+        stroke = stroke.filter(ImageFilter.MaxFilter(2 * radius + 1))
+    elif radius and style.stroke < 0:
+        stroke = stroke.filter(ImageFilter.MinFilter(2 * radius + 1))
+    stroke = stroke.resize((w, h), Image.BICUBIC)
     ink = np.zeros((style.canvas, style.canvas), np.float32)
     top = int(np.clip(style.centre[0] * style.canvas - h / 2, 0, max(0, style.canvas - h)))
     left = int(np.clip(style.centre[1] * style.canvas - w / 2, 0, max(0, style.canvas - w)))
