@@ -89,7 +89,8 @@ def _shrink_to(array: np.ndarray, side: int) -> np.ndarray:
 def _max_filter(array: np.ndarray, k: int) -> np.ndarray:
     """k x k maximum filter (k odd), same size, edges repeated."""
     padded = np.pad(array, k // 2, mode="edge")
-    return np.lib.stride_tricks.sliding_window_view(padded, (k, k)).max(axis=(2, 3))
+    rows = np.lib.stride_tricks.sliding_window_view(padded, k, axis=0).max(axis=-1)  # max is separable
+    return np.lib.stride_tricks.sliding_window_view(rows, k, axis=1).max(axis=-1)
 
 
 def _background(darkness: np.ndarray) -> np.ndarray:

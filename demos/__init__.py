@@ -10,6 +10,8 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
+import core.images  # noqa: F401  (lowers Pillow's pixel limit for every decoder in the server)
+
 
 @dataclass(frozen=True)
 class Demo:
