@@ -48,6 +48,9 @@ def build_gallery() -> gr.Blocks:
 
 def warm_up() -> None:
     """Load every demo's models once, after the server is up, so the first click is fast."""
+    from core.device import configure_for_serving
+
+    configure_for_serving()
     for demo in DEMOS:
         warm = getattr(demo.load(), "warm_up", None)
         if warm is not None:

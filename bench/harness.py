@@ -37,8 +37,10 @@ def _serve(module_name: str, port: int) -> None:
     """Subprocess body: the demo's own page, plus /noop, on 127.0.0.1:port."""
     import gradio as gr
 
+    from core.device import configure_for_serving
     from demos import SERVER_SETTINGS
 
+    configure_for_serving()  # as `python -m demos.<name>` and app.py do
     page = importlib.import_module(module_name).build()
     with page:
         gr.api(noop, api_name="noop", concurrency_limit=None)

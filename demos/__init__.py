@@ -41,4 +41,7 @@ SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error
 
 def launch(page) -> None:
     """`python -m demos.<name>`: serve one demo alone, on GRADIO_SERVER_NAME/PORT like app.py."""
+    from core.device import configure_for_serving
+
+    configure_for_serving()
     page.queue(default_concurrency_limit=4).launch(**SERVER_SETTINGS)

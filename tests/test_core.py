@@ -166,3 +166,14 @@ def test_core_never_imports_gradio():
     modules = [f"core.{p.stem}" for p in (ROOT / "core").glob("*.py") if p.stem != "__init__"]
     code = f"import sys, {', '.join(modules)}; sys.exit('gradio' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_serving_uses_one_torch_thread_unless_told(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("GALLERY_TORCH_THREADS", raising=False)
+        assert device.configure_for_serving() == 1 and torch.get_num_threads() == 1
+        monkeypatch.setenv("GALLERY_TORCH_THREADS", "2")
+        assert device.configure_for_serving() == 2 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
