@@ -47,7 +47,9 @@ def open_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> Image.Image
             return image
     except BadImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:  # Pillow refuses at open past twice the limit
+        raise BadImageError(f"the image has more than {MAX_PIXELS // 1_000_000} megapixels, the limit") from error
+    except UnidentifiedImageError as error:
         raise BadImageError("this file is not an image that can be read (PNG, JPEG, GIF, WebP, BMP, TIFF)") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # truncated or corrupt data
         raise BadImageError(f"the image file is damaged or truncated ({error.__class__.__name__})") from error
