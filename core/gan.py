@@ -19,10 +19,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.checkpoints import load_card, load_weights
+from core.gan_config import LOSSES
 
 CHECKPOINT = "gan_digits"  # checkpoints/gan_digits.safetensors: G and D together
 TRAIN_COMMAND = "python -m core.gan_train --data-dir ../shared/data"
-LOSSES = ("non-saturating", "minimax", "least squares")
 MAX_DIGITS = 256  # per request: sample_digits refuses more
 
 
@@ -73,14 +73,18 @@ class DigitDiscriminator(nn.Module):
             nn.Conv2d(w, 2 * w, 4, stride=2, padding=1, bias=False),  # (B, 2w, 7, 7)
             nn.BatchNorm2d(2 * w),
             nn.LeakyReLU(0.2),
-            nn.Flatten(),  # (B, 98w)
         )
-        self.real = nn.Linear(98 * w, 1)  # (B, 1)
-        self.embed = nn.Embedding(config.classes, 98 * w)  # projection discriminator (Miyato & Koyama 2018)
+        features = (2 * w + 1) * 49  # the 2w maps and one minibatch-spread map, 7x7 each
+        self.real = nn.Linear(features, 1)  # (B, 1)
+        self.embed = nn.Embedding(config.classes, features)  # projection discriminator (Miyato & Koyama 2018)
         nn.init.normal_(self.embed.weight, std=0.02)  # N(0, 1) would swamp the logit at the start
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        h = self.features(images)  # (B, 98w)
+        h = self.features(images)  # (B, 2w, 7, 7)
+        # Minibatch standard deviation (Karras et al. 2018): how varied the batch is, as one more map.
+        # A generator that draws every 3 alike gives a batch with no spread, which D can then see.
+        spread = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1, 7, 7)  # (B, 1, 7, 7)
+        h = torch.cat([h, spread], dim=1).flatten(1)  # (B, (2w + 1) * 49)
         return self.real(h)[:, 0] + (h * self.embed(labels)).sum(dim=1)  # (B,)
 
 
@@ -133,12 +137,15 @@ def adversarial_step(
     loss: str = "non-saturating",
     d_steps: int = 1,
     noise: torch.Generator | None = None,
+    diversity: float = 0.0,
     device: torch.device | str = "cpu",
 ):
     """A step for `core.training.fit`: `d_steps` discriminator updates, then one generator update.
 
     A batch is `(real, *conditions)`; `real` is split into `d_steps` chunks, one per D update, and
-    the conditions (class labels, for the digits) go to both networks.
+    the conditions (class labels, for the digits) go to both networks. `diversity` > 0 adds the
+    mode-seeking term of MSGAN (Mao et al. 2019) to G's loss: weight / (|G(z1) - G(z2)| / |z1 - z2|),
+    which punishes a generator that draws the same image whatever the noise.
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}")
@@ -158,12 +165,19 @@ def adversarial_step(
             d_optimizer.step()
         real_chunk, *cond = chunks[-1]
         z = torch.randn(len(real_chunk), latent_dim, generator=noise).to(device)
-        fake_logits = discriminator(generator(z, *cond), *cond)
+        fake = generator(z, *cond)
+        fake_logits = discriminator(fake, *cond)
         g_loss = generator_loss(fake_logits, loss)
+        metrics = {}
+        if diversity > 0:
+            z2 = torch.randn(len(real_chunk), latent_dim, generator=noise).to(device)
+            spread = (fake - generator(z2, *cond)).abs().flatten(1).mean(1) / (z - z2).abs().mean(1)  # (B,)
+            metrics["spread"] = spread.mean().detach()
+            g_loss = g_loss + diversity / (spread.mean() + 1e-5)
         g_optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         g_optimizer.step()
-        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "d_fake": realness(fake_logits.detach(), loss).mean()}
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "d_fake": realness(fake_logits.detach(), loss).mean(), **metrics}
 
     return step
 
@@ -269,11 +283,18 @@ def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tens
     def image_of(v: torch.Tensor) -> torch.Tensor:
         return model.generator(v[None], torch.tensor([label]))[0].flatten()  # (784,)
 
-    jacobian = torch.autograd.functional.jacobian(image_of, z)  # (784, latent)
+    jacobian = torch.autograd.functional.jacobian(image_of, z, vectorize=True)  # (784, latent)
     _, _, vh = torch.linalg.svd(jacobian, full_matrices=False)
     directions = vh[:count]  # (count, latent)
     ink = jacobian.sum(dim=0)  # how each latent coordinate changes total ink
     return directions * torch.sign(directions @ ink + 1e-12)[:, None]
+
+
+@functools.lru_cache(maxsize=64)
+def _directions_at(digit: int, seed: int, count: int) -> torch.Tensor:
+    # Dragging a slider asks again and again for the same seed: compute its Jacobian once.
+    z, _ = request_latents(digit, seed, 1)
+    return latent_directions(z[0], digit, count).detach()
 
 
 def move_in_latent(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
@@ -282,7 +303,7 @@ def move_in_latent(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
         raise ValueError("each move must be between -4 and 4")
     digit = max(digit, 0)
     z, _ = request_latents(digit, seed, 1)
-    directions = latent_directions(z[0], digit, len(amounts))
+    directions = _directions_at(digit, seed, len(amounts))
     moved = z[0] + torch.tensor(amounts, dtype=torch.float32) @ directions
     return generate(moved[None], torch.tensor([digit])).numpy()[0]
 

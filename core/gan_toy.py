@@ -17,33 +17,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.gan import LOSSES, adversarial_step, realness
+from core.gan import adversarial_step, realness
+from core.gan_config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
 from core.training import fit
 
-DISTRIBUTIONS = ("ring of 8 Gaussians", "grid of 25 Gaussians", "two moons", "spiral")
 EXTENT = 3.0  # the plane shown: [-3, 3]^2
-MAX_STEPS = 5000  # per request
-MAX_SECONDS = 60.0  # per request, whatever the settings
-
-
-@dataclass(frozen=True)
-class ToyConfig:
-    distribution: str = "ring of 8 Gaussians"  # eight separated modes make collapse easy to see
-    g_lr: float = 1e-3  # Adam, beta1 = 0.5, for the generator
-    d_lr: float = 1e-3  # the same for the discriminator: neither gets ahead
-    d_steps: int = 1  # discriminator updates per generator update (GAN Lab's k)
-    loss: str = "non-saturating"  # see core.gan.LOSSES
-    steps: int = 2000  # generator updates; enough for the ring at these rates
-    batch_size: int = 128  # real points per D update: enough to cover eight modes
-    hidden: int = 64  # units per hidden layer of G and D: small enough to train live
-    seed: int = 0  # weights, noise and real samples
-    frame_every: int = 50  # steps between streamed frames
-
-
-PRESETS = {
-    "trains well": ToyConfig(),
-    "collapses to a few modes": ToyConfig(g_lr=5e-3, d_lr=1e-4, d_steps=1, loss="minimax"),
-}
 
 
 class ToyGenerator(nn.Module):
@@ -156,8 +134,8 @@ def check_config(config: ToyConfig) -> ToyConfig:
         raise ValueError("learning rates must be between 0.00001 and 0.1")
     if not 1 <= config.d_steps <= 10:
         raise ValueError("discriminator steps per generator step must be between 1 and 10")
-    if not 1 <= config.steps <= MAX_STEPS:
-        raise ValueError(f"steps must be between 1 and {MAX_STEPS}")
+    if not 1 <= config.steps <= MAX_TOY_STEPS:
+        raise ValueError(f"steps must be between 1 and {MAX_TOY_STEPS}")
     return config
 
 
@@ -187,10 +165,10 @@ def seeded(model: nn.Module, generator: torch.Generator) -> nn.Module:
     return model
 
 
-def train_toy(config: ToyConfig, max_seconds: float = MAX_SECONDS) -> Iterator[ToyFrame]:
+def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterator[ToyFrame]:
     """Train a toy GAN from scratch and yield a frame every `frame_every` steps and at the end.
 
-    Stops at `config.steps` or after `max_seconds` (capped at MAX_SECONDS), whichever is first.
+    Stops at `config.steps` or after `max_seconds` (capped at MAX_TOY_SECONDS), whichever is first.
     Everything random comes from generators seeded with `config.seed`.
     """
     check_config(config)
@@ -207,7 +185,7 @@ def train_toy(config: ToyConfig, max_seconds: float = MAX_SECONDS) -> Iterator[T
     real = sample_toy(config.distribution, 1000, shown).numpy()
     batches = ToyBatches(config, torch.Generator().manual_seed(config.seed + 3))
     history: dict = {"step": [], "d_loss": [], "g_loss": []}
-    seconds = min(max_seconds, MAX_SECONDS)
+    seconds = min(max_seconds, MAX_TOY_SECONDS)
     for record in fit(step, batches, epochs=1, log_every=config.frame_every, max_seconds=seconds):
         if record.phase != "step":
             continue

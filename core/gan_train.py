@@ -37,6 +37,7 @@ RECIPE = dict(  # one line of reason each
     epochs=15,  # digits are clear after 2-3 epochs; the rest sharpens them
     batch_size=128,  # the DCGAN paper's batch size
     lr=2e-4,  # Adam with beta1 = 0.5: the DCGAN paper's settings, stable for both nets
+    diversity=1.0,  # MSGAN's mode-seeking weight: without it G drew one image per class whatever z
     max_minutes=40,  # the CPU budget (2 shared cores): training stops at the step that crosses it
 )
 EVAL_SAMPLES_PER_CLASS = 1000  # 10,000 generated digits: as many as the test set
@@ -155,7 +156,7 @@ def train(data_dir: str | None, seed: int, epochs: int | None, max_minutes: floa
         g, d,
         torch.optim.Adam(g.parameters(), lr=recipe["lr"], betas=betas),
         torch.optim.Adam(d.parameters(), lr=recipe["lr"], betas=betas),
-        latent_dim=DIGIT_GAN.latent_dim, loss="non-saturating", d_steps=1,
+        latent_dim=DIGIT_GAN.latent_dim, loss="non-saturating", d_steps=1, diversity=recipe["diversity"],
         noise=torch.Generator().manual_seed(seed + 1), device=device,
     )
     save_snapshot(model, 0)
@@ -183,7 +184,7 @@ def train(data_dir: str | None, seed: int, epochs: int | None, max_minutes: floa
         "command": TRAIN_COMMAND + f" --seed {seed}" + (f" --epochs {epochs}" if epochs else "") + (f" --max-minutes {max_minutes:g}" if max_minutes else ""),
         "seed": seed,
         "recipe": recipe,
-        "loss": "non-saturating, one D step per G step",
+        "loss": "non-saturating, one D step per G step, plus the mode-seeking term (recipe: diversity)",
         "device": str(device),
         "torch": torch.__version__,
         "epochs_done": epochs_done,

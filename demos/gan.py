@@ -13,8 +13,9 @@ digits. The score under each image is D's verdict (1 = real) and the judge CNN's
 *Latent space*: walk from one seed to another and watch one digit morph into another of the same
 class; the sliders push the noise along the directions that change the image most.
 *Watch it learn*: train a GAN on 2-D points live. Pick "trains well", then "collapses to a few
-modes" (a saturating loss, a generator ten times faster than its critic). Then try k = 5
-discriminator steps per generator step, or swap the learning rates.
+modes": the generator learns ten times faster than its critic, so it keeps jumping to whichever
+spot D currently calls real, and the crowd of points hops from cluster to cluster. Then try k = 5
+discriminator steps per generator step, the saturating "minimax" loss, or swap the learning rates.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def move_digit(digit: int, seed: float, first: float, second: float, third: floa
 
 
 def apply_preset(name: str):
-    from core.gan_toy import PRESETS
+    from core.gan_config import PRESETS
 
     preset = PRESETS[name]
     return preset.distribution, preset.g_lr, preset.d_lr, preset.d_steps, preset.loss, preset.steps
@@ -150,7 +151,8 @@ def apply_preset(name: str):
 
 def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss: str, steps: float, seed: float):
     """Stream frames of a toy GAN training from scratch: capped steps and seconds, stoppable."""
-    from core.gan_toy import MAX_SECONDS, ToyConfig, toy_figure, train_toy
+    from core.gan_config import MAX_TOY_SECONDS, ToyConfig
+    from core.gan_toy import toy_figure, train_toy
 
     try:
         config = dataclasses.replace(
@@ -167,7 +169,7 @@ def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss
         raise gr.Error(str(error)) from error
     if frame is not None:
         capped = frame.step < frame.total_steps
-        note = f" (stopped at the {MAX_SECONDS:.0f} s limit per run)" if capped else ""
+        note = f" (stopped at the {MAX_TOY_SECONDS:.0f} s limit per run)" if capped else ""
         yield toy_figure(frame), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
 
 
@@ -187,15 +189,19 @@ def show_snapshots():
 
 def warm_up() -> None:
     """Load the GAN and the judge and draw once, so the first click answers at full speed."""
-    read_digits(-1, 0, 10)
+    from core.checkpoints import MissingCheckpointError
+
+    try:
+        read_digits(-1, 0, 10)
+    except MissingCheckpointError:
+        pass  # the page says how to make it
 
 
 # ---------- layout and wiring ----------
 
 
 def build() -> gr.Blocks:
-    from core.gan_toy import DISTRIBUTIONS, PRESETS, ToyConfig
-    from core.gan import LOSSES
+    from core.gan_config import DISTRIBUTIONS, LOSSES, PRESETS, ToyConfig
 
     defaults = ToyConfig()
     with gr.Blocks(title="Small GAN") as page:

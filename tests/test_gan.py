@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from gradio_client import Client
 from PIL import Image
 
-from core import gan, gan_toy
+from core import gan, gan_config, gan_toy
 from core.checkpoints import weights_path
 from core.gan_train import frechet_distance
 from demos import gan as demo
@@ -87,6 +87,26 @@ def test_adversarial_step_takes_k_discriminator_steps_per_generator_step():
     assert set(metrics) == {"d_loss", "g_loss", "d_fake"}
 
 
+def test_the_mode_seeking_term_rewards_a_generator_that_uses_its_noise():
+    def g_loss_of(generator) -> float:
+        d = gan_toy.ToyDiscriminator(8)
+        step = gan.adversarial_step(generator, d, torch.optim.SGD(generator.parameters(), 0.0), torch.optim.SGD(d.parameters(), 0.0),
+                                    latent_dim=2, diversity=1.0, noise=torch.Generator().manual_seed(0))
+        return step((torch.randn(64, 2),))
+
+    class Constant(torch.nn.Module):  # ignores its noise: every sample the same point
+        def __init__(self):
+            super().__init__()
+            self.point = torch.nn.Parameter(torch.zeros(2))
+
+        def forward(self, z):
+            return self.point.expand(len(z), 2) + 0 * z
+
+    collapsed, varied = g_loss_of(Constant()), g_loss_of(gan_toy.ToyGenerator(8))
+    assert float(collapsed["spread"]) == 0 < float(varied["spread"])
+    assert float(collapsed["g_loss"]) > 1e4  # weight / (0 + 1e-5): collapse costs a fortune
+
+
 def test_frechet_distance_matches_the_closed_form():
     scipy_linalg = pytest.importorskip("scipy.linalg")
     rng = np.random.default_rng(0)
@@ -98,7 +118,7 @@ def test_frechet_distance_matches_the_closed_form():
     assert frechet_distance(torch.tensor(a), torch.tensor(a)) == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", gan_toy.DISTRIBUTIONS)
+@pytest.mark.parametrize("name", gan_config.DISTRIBUTIONS)
 def test_toy_distributions_stay_in_the_plane(name):
     points = gan_toy.sample_toy(name, 2000, torch.Generator().manual_seed(0))
     assert points.shape == (2000, 2) and points.abs().max() < gan_toy.EXTENT
@@ -113,7 +133,7 @@ def test_modes_covered_counts_the_ring_clusters():
 
 
 def test_toy_training_streams_reproducible_frames_and_refuses_huge_runs():
-    config = dataclasses.replace(gan_toy.ToyConfig(), steps=40, frame_every=20, batch_size=32, hidden=16)
+    config = dataclasses.replace(gan_config.ToyConfig(), steps=40, frame_every=20, batch_size=32, hidden=16)
     first, second = list(gan_toy.train_toy(config)), list(gan_toy.train_toy(config))
     assert [f.step for f in first] == [20, 40]
     assert first[-1].surface.shape == (64, 64) and 0 <= first[-1].surface.min() <= first[-1].surface.max() <= 1
@@ -164,6 +184,19 @@ def test_the_judge_reads_generated_digits_as_the_class_asked_for():
         pytest.skip("the digit CNN is not trained yet")
     assert (readings == labels).mean() >= 0.9
     assert scores.shape == (100,) and 0 <= scores.min() <= scores.max() <= 1
+
+
+@needs_gan
+def test_latent_directions_are_orthonormal_and_change_the_digit_most():
+    z, _ = gan.request_latents(3, 1, 1)
+    directions = gan.latent_directions(z[0], 3, 3)
+    assert torch.allclose(directions @ directions.T, torch.eye(3), atol=1e-4)
+    base = gan.move_in_latent(3, 1, [0.0, 0.0, 0.0])
+    along = gan.move_in_latent(3, 1, [2.0, 0.0, 0.0])
+    random = torch.randn(z.shape[1], generator=torch.Generator().manual_seed(0))
+    random = random - directions.T @ (directions @ random)  # a direction outside the top three
+    elsewhere = gan.generate(z + 2.0 * random / random.norm(), torch.tensor([3])).numpy()[0]
+    assert np.abs(along - base).sum() > np.abs(elsewhere - base).sum()
 
 
 # ---------- end to end through gradio_client ----------
