@@ -27,6 +27,7 @@ from dataclasses import fields, replace
 
 import gradio as gr
 
+import core.playground_settings as ps  # dataclasses only: torch loads when someone trains
 from demos import launch
 
 THROTTLE_SECONDS = 0.15  # at most ~6 page updates a second: more than the browser draws
@@ -36,30 +37,22 @@ OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "
 LEGEND = "Background: what the model predicts there (paler = less sure). ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, red = the model. MNIST: validation digits, green = read right, red = wrong."
 
 
-def _core():
-    import core.playground as playground
-
-    return playground
-
-
 def setting_names() -> list[str]:
     """The settings a page or a URL may set (the wall-time cap is the server's, not the visitor's)."""
-    return [f.name for f in fields(_core().Settings) if f.name != "max_seconds"]
+    return [f.name for f in fields(ps.Settings) if f.name != "max_seconds"]
 
 
 # ---------- pure functions: settings and records in, plain values out ----------
 
 
-def settings_from_values(values) -> object:
-    """Control values in `setting_names()` order -> checked Settings (SettingsError when out of range)."""
-    playground = _core()
-    return playground.check(replace(playground.DEFAULTS, **dict(zip(setting_names(), values))))
+def settings_from_values(values: dict) -> ps.Settings:
+    """{setting: value} -> checked Settings (SettingsError when out of range)."""
+    return ps.check(replace(ps.DEFAULTS, **values))
 
 
-def settings_from_query(query: dict) -> object | None:
+def settings_from_query(query: dict) -> ps.Settings | None:
     """URL query parameters -> Settings, ignoring unknown keys and bad values; None when none apply."""
-    playground = _core()
-    known = {f.name: f.type for f in fields(playground.Settings)}
+    known = {f.name: f.type for f in fields(ps.Settings)}
     updates = {}
     for name in setting_names():
         if name not in query:
@@ -67,7 +60,7 @@ def settings_from_query(query: dict) -> object | None:
         raw = str(query[name])
         if name == "batch_norm":
             updates[name] = raw.lower() in ("true", "1", "yes")
-        elif name in playground.CHOICES:
+        elif name in ps.CHOICES:
             updates[name] = raw
         else:
             try:
@@ -75,10 +68,10 @@ def settings_from_query(query: dict) -> object | None:
             except ValueError:
                 continue
         try:
-            playground.check(replace(playground.DEFAULTS, **{name: updates[name]}))
-        except playground.SettingsError:
+            ps.check(replace(ps.DEFAULTS, **{name: updates[name]}))
+        except ps.SettingsError:
             del updates[name]
-    return replace(playground.DEFAULTS, **updates) if updates else None
+    return replace(ps.DEFAULTS, **updates) if updates else None
 
 
 def describe(settings) -> str:
@@ -170,14 +163,14 @@ def api_record(record, curves: dict | None = None) -> dict:
 # ---------- handlers: convert Gradio values only ----------
 
 
-def _start(values):
+def _start(values: dict):
+    """{setting: value} -> a PlaygroundRun, or a gr.Error that says what to change."""
     from core.data import DataUnavailableError
+    from core.playground import PlaygroundRun
 
-    playground = _core()
     try:
-        settings = settings_from_values(values)
-        return playground.PlaygroundRun(settings)
-    except playground.SettingsError as error:
+        return PlaygroundRun(settings_from_values(values))
+    except ps.SettingsError as error:
         raise gr.Error(f"Check the settings: {error}.") from error
     except DataUnavailableError as error:
         raise gr.Error(f"The MNIST mode needs the MNIST files. {error}") from error
@@ -188,7 +181,7 @@ def train_on_page(*args):
     from core.playground_draw import picture
 
     *values, history = args
-    run = _start(values)
+    run = _start(dict(zip(setting_names(), values)))
     entry = new_entry(history[-1]["number"] + 1 if history else 1, run.settings)
     history = [*history[-KEPT_RUNS:], entry]
     last_shown = 0.0
@@ -213,7 +206,7 @@ def train_playground(
     "curve" regression), gap, best_epoch (lowest validation loss), stopped (why it ended, on the last
     record). The last record also has "curves": every epoch's losses and accuracies.
     """
-    run = _start([problem, noise, points, val_fraction, seed, depth, width, activation, dropout, weight_decay, batch_norm, optimizer, lr, batch_size, epochs, patience])
+    run = _start(dict(locals()))  # exactly the parameters above, by name
     entry, last_sent = new_entry(1, run.settings), 0.0
     for record in run.records():
         add_record(entry, record)
@@ -225,7 +218,7 @@ def train_playground(
 
 
 def apply_preset(name: str):
-    settings = _core().PRESETS.get(name)
+    settings = ps.PRESETS.get(name)
     return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
 
 
@@ -250,14 +243,12 @@ def url_writer_js() -> str:
 
 
 def build() -> gr.Blocks:
-    import core.playground as playground
-
-    d, limits = playground.DEFAULTS, playground.LIMITS
+    d, limits = ps.DEFAULTS, ps.LIMITS
     with gr.Blocks(title="Overfitting playground") as page:
         gr.Markdown("## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways. Start with a preset.")
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
-                preset = gr.Dropdown(list(playground.PRESETS), value=None, label="Preset (a story in six runs)", elem_id="overfit-preset")
+                preset = gr.Dropdown(list(ps.PRESETS), value=None, label="Preset (a story in six runs)", elem_id="overfit-preset")
                 with gr.Row():
                     train_button = gr.Button("Train", variant="primary", elem_id="overfit-train")
                     stop_button = gr.Button("Stop", variant="stop")
@@ -272,7 +263,7 @@ def build() -> gr.Blocks:
                 with gr.Accordion("Model", open=True):
                     c["depth"] = gr.Slider(*limits["depth"], value=d.depth, step=1, label="Hidden layers")
                     c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")
-                    c["activation"] = gr.Radio(list(playground.ACTIVATIONS), value=d.activation, label="Activation")
+                    c["activation"] = gr.Radio(list(ps.ACTIVATIONS), value=d.activation, label="Activation")
                     c["dropout"] = gr.Slider(*limits["dropout"], value=d.dropout, step=0.05, label="Dropout")
                     c["weight_decay"] = gr.Slider(0, 0.1, value=d.weight_decay, step=0.005, label="Weight decay (L2)")
                     c["batch_norm"] = gr.Checkbox(value=d.batch_norm, label="Batch norm")

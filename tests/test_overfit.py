@@ -20,8 +20,8 @@ from tests.conftest import open_gradio
 SHORT = replace(pg.DEFAULTS, epochs=12)
 
 
-def values_of(settings) -> list:
-    return [getattr(settings, name) for name in overfit.setting_names()]
+def values_of(settings) -> dict:
+    return {name: getattr(settings, name) for name in overfit.setting_names()}
 
 
 # ---------- unit: settings, data, model ----------
