@@ -263,12 +263,14 @@ def read_scratch(text: str, steps: int = 32) -> Reading:
     return Reading(text, spans, head_end, tail_start, probs, scores)
 
 
-def read_transfer(text: str, steps: int = 16) -> Reading:
+def read_transfer(text: str, budget: int = 1024) -> Reading:
     """The transfer model's reading with integrated gradients over word-piece embeddings (baseline:
-    [PAD] pieces between [CLS] and [SEP]), summed over the pieces of each word."""
+    [PAD] pieces between [CLS] and [SEP]), summed over the pieces of each word. Steps x pieces is
+    kept near `budget` (32 steps for a sentence, 8 for a 128-piece review): bounded cost."""
     model = load_transfer()
     text = capped(text)
     ids, read_words, head_end, tail_start, spans = transfer_ids(text)
+    steps = max(8, min(32, budget // len(ids)))
     ids_t = torch.tensor([ids])  # (1, T)
     mask = torch.ones_like(ids_t)
     with torch.inference_mode():

@@ -221,7 +221,7 @@ def classify_lines(text: str):
         rows, note = batch_rows(text)
     except TextError as error:
         raise gr.Error(str(error)) from error
-    columns = ["text", "from scratch", "p(positive)", "transfer", "p(positive) ", "agree"]
+    columns = ["text", "from scratch", "scratch p(positive)", "transfer", "transfer p(positive)", "agree"]
     return pd.DataFrame(rows, columns=columns), note
 
 
