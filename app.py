@@ -20,11 +20,21 @@ from demos import DEMOS, SERVER_SETTINGS
 TITLE = "Deep learning, live: a gallery of demos"
 
 
-# `/?tab=<slug>` opens that tab: the browser clicks its button once the page is up (no server trip).
-OPEN_TAB_FROM_URL_JS = """() => {
-    const slug = new URLSearchParams(window.location.search).get("tab");
-    const button = slug && document.querySelector(`button[role="tab"][data-tab-id="${CSS.escape(slug)}"]`);
-    if (button) button.click();
+# `/?tab=<slug>` opens that tab. The slug is read in <head>, before any tab's select handler rewrites
+# the address bar, and clicked once the tab bar is up (no server trip).
+REMEMBER_REQUESTED_TAB = '<script>window.galleryTab = new URLSearchParams(location.search).get("tab");</script>'
+OPEN_REQUESTED_TAB_JS = """() => {
+    const slug = window.galleryTab;
+    if (!slug) return;
+    const selector = `button[role="tab"][data-tab-id="${CSS.escape(slug)}"]`;
+    let tries = 0;
+    const open = () => {  // the tab bar may still be hydrating: retry for up to 10 s
+        const button = document.querySelector(selector);
+        if (button && button.getAttribute("aria-selected") === "true") return;
+        if (button) button.click();
+        if (++tries < 100) setTimeout(open, 100);
+    };
+    open();
 }"""
 
 
@@ -42,7 +52,7 @@ def build_gallery() -> gr.Blocks:
                 with gr.Tab(demo.title, id=demo.slug) as tab:
                     page.render()
                 tab.select(fn=None, js=remember_tab_js(demo.slug))
-        gallery.load(fn=None, js=OPEN_TAB_FROM_URL_JS)
+        gallery.load(fn=None, js=OPEN_REQUESTED_TAB_JS)
     return gallery
 
 
@@ -62,7 +72,8 @@ def create_app() -> fastapi.FastAPI:
     for demo in DEMOS:
         app.add_api_route(f"/demos/{demo.slug}", _redirect_to(f"/demos/{demo.slug}/"), include_in_schema=False)
         gr.mount_gradio_app(app, demo.load().build(), path=f"/demos/{demo.slug}", **SERVER_SETTINGS)
-    return gr.mount_gradio_app(app, build_gallery(), path="/", **SERVER_SETTINGS)  # last: it matches all
+    gallery = build_gallery()
+    return gr.mount_gradio_app(app, gallery, path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)  # last: matches all
 
 
 def _redirect_to(target: str):
