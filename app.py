@@ -72,8 +72,8 @@ def create_app() -> fastapi.FastAPI:
     for demo in DEMOS:
         app.add_api_route(f"/demos/{demo.slug}", _redirect_to(f"/demos/{demo.slug}/"), include_in_schema=False)
         gr.mount_gradio_app(app, demo.load().build(), path=f"/demos/{demo.slug}", **SERVER_SETTINGS)
-    gallery = build_gallery()
-    return gr.mount_gradio_app(app, gallery, path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)  # last: matches all
+    # The gallery goes last: its "/" matches every path.
+    return gr.mount_gradio_app(app, build_gallery(), path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
 
 
 def _redirect_to(target: str):
