@@ -217,21 +217,20 @@ def transfer_ids(text: str, config: TransferConfig = TRANSFER) -> tuple[list[int
     return ids, read_words, first_cut, max(first_cut, last_cut), [tuple(spans[w]) for w in words]
 
 
-@torch.inference_mode()
 def probabilities(texts: list[str], model: str) -> np.ndarray:
     """Texts -> (N, 2) probabilities (negative, positive) from "scratch" or "transfer"."""
-    if model == "scratch":
-        gru, vocab = load_scratch()
-        rows = [torch.tensor(scratch_ids(capped(t), vocab)[0]) for t in texts]
-        ids = nn.utils.rnn.pad_sequence(rows, batch_first=True)  # (N, T)
-        logits = gru(ids)
-    elif model == "transfer":
-        rows = [torch.tensor(transfer_ids(capped(t))[0]) for t in texts]
-        ids = nn.utils.rnn.pad_sequence(rows, batch_first=True)  # (N, T)
-        logits = load_transfer()(ids, (ids != 0).long())
-    else:
+    if model not in ("scratch", "transfer"):
         raise ValueError(f"model must be 'scratch' or 'transfer', not {model!r}")
-    return torch.softmax(logits.float(), 1).numpy()
+    # Load outside inference mode: weights made inside it could never take a gradient (attributions).
+    net, vocab = load_scratch() if model == "scratch" else (load_transfer(), None)
+    with torch.inference_mode():
+        if vocab is not None:
+            ids = nn.utils.rnn.pad_sequence([torch.tensor(scratch_ids(capped(t), vocab)[0]) for t in texts], batch_first=True)
+            logits = net(ids)  # ids (N, T) -> (N, 2)
+        else:
+            ids = nn.utils.rnn.pad_sequence([torch.tensor(transfer_ids(capped(t))[0]) for t in texts], batch_first=True)
+            logits = net(ids, (ids != 0).long())  # (N, 2)
+        return torch.softmax(logits.float(), 1).numpy()
 
 
 def integrated_gradients(forward, embedded: torch.Tensor, baseline: torch.Tensor, steps: int) -> torch.Tensor:

@@ -238,7 +238,7 @@ def test_classify_sentiment_rejects_bad_input_with_a_message(client):
 
 def test_classify_lines_returns_a_table(client):
     shipped()
-    table, note = client.predict("I loved it\n\nI hated it\n" + "ok\n" * 300, api_name="/classify_lines")
+    table, note = client.predict("A wonderful film, I loved it.\n\nBoring, badly acted and far too long.\n" + "ok\n" * 300, api_name="/classify_lines")
     assert "first 200 were classified" in note
     rows = table["data"]
     assert len(rows) == 200 and rows[0][1] == "positive" and rows[1][1] == "negative"
