@@ -262,18 +262,22 @@ class EpochRecord:
         return dict(asdict(self), gap=self.gap)
 
 
-def measure(model: nn.Module, x: torch.Tensor, y: torch.Tensor, regression: bool) -> tuple[float, float | None]:
-    """(loss, accuracy) of the model on a whole set, in eval mode."""
+def measure(model: nn.Module, data: Data) -> dict:
+    """Loss and accuracy on the whole training and validation sets, in eval mode (one forward pass)."""
     was_training = model.training
     model.eval()
+    n = len(data.x_train)
     with torch.inference_mode():
-        out = model(x)
-        if regression:
-            result = float(F.mse_loss(out, y)), None
-        else:
-            result = float(F.cross_entropy(out, y)), float((out.argmax(1) == y).float().mean())
+        out = model(torch.cat([data.x_train, data.x_val]))  # (N_train + N_val, out)
+        metrics = {}
+        for split, o, y in (("train", out[:n], data.y_train), ("val", out[n:], data.y_val)):
+            if data.regression:
+                metrics[f"{split}_loss"], metrics[f"{split}_accuracy"] = float(F.mse_loss(o, y)), None
+            else:
+                metrics[f"{split}_loss"] = float(F.cross_entropy(o, y))
+                metrics[f"{split}_accuracy"] = float((o.argmax(1) == y).float().mean())
     model.train(was_training)
-    return result
+    return metrics
 
 
 class PlaygroundRun:
@@ -290,10 +294,7 @@ class PlaygroundRun:
         self.batches = Batches(self.data.x_train, self.data.y_train, self.settings.batch_size, self.generator)
 
     def evaluate(self) -> dict:
-        d = self.data
-        train_loss, train_accuracy = measure(self.model, d.x_train, d.y_train, d.regression)
-        val_loss, val_accuracy = measure(self.model, d.x_val, d.y_val, d.regression)
-        return dict(train_loss=train_loss, val_loss=val_loss, train_accuracy=train_accuracy, val_accuracy=val_accuracy)
+        return measure(self.model, self.data)
 
     def records(self) -> Iterator[EpochRecord]:
         """Train, yielding a record per epoch. With patience, stop once validation loss has not

@@ -43,24 +43,36 @@ def _dots(draw: ImageDraw.ImageDraw, pixels: np.ndarray, colours, hollow: bool, 
             draw.ellipse(box, fill=tuple(int(v) for v in colour), outline=(30, 30, 30), width=1)
 
 
-def decision_regions(model: torch.nn.Module, data: Data, size: int = 384) -> np.ndarray:
-    """(size, size, 3) uint8: each pixel tinted by the class the model predicts there, paler where
-    it is unsure, with the training (filled) and validation (hollow) points on top."""
+def _points_layer(data: Data, size: int) -> Image.Image:
+    """The training (filled) and validation (hollow) points on a transparent layer: they never move,
+    so a run draws them once."""
+    layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    for x, y, hollow in ((data.x_val, data.y_val, True), (data.x_train, data.y_train, False)):
+        _dots(draw, _to_pixels(x.numpy(), data.extent, size), CLASS_COLOURS[y.numpy()], hollow)
+    return layer
+
+
+def _grid(data: Data) -> torch.Tensor:
     x_min, x_max, y_min, y_max = data.extent
     xs = torch.linspace(x_min, x_max, GRID)
     ys = torch.linspace(y_max, y_min, GRID)  # top row first
-    grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)  # (GRID*GRID, 2)
-    probabilities = torch.softmax(predict(model, grid), 1).numpy()  # (GRID*GRID, C)
+    return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)  # (GRID*GRID, 2)
+
+
+def decision_regions(model: torch.nn.Module, data: Data, size: int = 384, points: Image.Image | None = None) -> np.ndarray:
+    """(size, size, 3) uint8: each pixel tinted by the class the model predicts there, paler where
+    it is unsure, with the training (filled) and validation (hollow) points on top."""
+    with one_thread():
+        probabilities = torch.softmax(predict(model, _grid(data)), 1).numpy()  # (GRID*GRID, C)
     colours = CLASS_COLOURS[: data.classes]
     tint = probabilities @ colours  # (GRID*GRID, 3): the colour mix by probability
     confidence = (probabilities.max(1, keepdims=True) - 1 / data.classes) * data.classes / (data.classes - 1)
     pale = 255 - (255 - tint) * (0.25 + 0.35 * confidence)  # light enough for the dots to stand out
-    image = pale.reshape(GRID, GRID, 3).astype(np.uint8)
-    picture = Image.fromarray(image).resize((size, size), Image.BILINEAR)
-    draw = ImageDraw.Draw(picture)
-    for x, y, hollow in ((data.x_val, data.y_val, True), (data.x_train, data.y_train, False)):
-        _dots(draw, _to_pixels(x.numpy(), data.extent, size), CLASS_COLOURS[y.numpy()], hollow)
-    return np.asarray(picture)
+    image = Image.fromarray(pale.reshape(GRID, GRID, 3).astype(np.uint8)).resize((size, size), Image.BILINEAR)
+    points = points or _points_layer(data, size)
+    image.paste(points, (0, 0), points)
+    return np.asarray(image)
 
 
 def regression_curve(model: torch.nn.Module, data: Data, size: int = 384) -> np.ndarray:
@@ -100,12 +112,23 @@ def digit_sheet(model: torch.nn.Module, data: Data, rows: int = 6, cols: int = 8
     return sheet
 
 
+class Painter:
+    """Draws the right picture for a run's problem, keeping what does not change between frames."""
+
+    def __init__(self, data: Data, size: int = 384):
+        self.data, self.size = data, size
+        self.points = _points_layer(data, size) if data.classes and data.x_train.shape[1] == 2 else None
+
+    def __call__(self, model: torch.nn.Module) -> np.ndarray:
+        if self.data.regression:
+            return regression_curve(model, self.data, self.size)
+        if self.points is not None:
+            return decision_regions(model, self.data, self.size, self.points)
+        return digit_sheet(model, self.data)
+
+
 def picture(model: torch.nn.Module, data: Data) -> np.ndarray:
-    """The right picture for the problem."""
-    if data.regression:
-        return regression_curve(model, data)
-    if data.x_train.shape[1] == 2:
-        return decision_regions(model, data)
-    return digit_sheet(model, data)
+    """The right picture for the problem, drawn from scratch."""
+    return Painter(data)(model)
 
 

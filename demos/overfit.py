@@ -178,20 +178,20 @@ def _start(values: dict):
 
 def train_on_page(*args):
     """Stream a run to the page: curves, picture, gap and summary, a few times a second."""
-    from core.playground_draw import picture
+    from core.playground_draw import Painter
 
     *values, history = args
     run = _start(dict(zip(setting_names(), values)))
     entry = new_entry(history[-1]["number"] + 1 if history else 1, run.settings)
     history = [*history[-KEPT_RUNS:], entry]
-    last_shown = 0.0
+    picture, last_shown = Painter(run.data), 0.0
     for record in run.records():
         add_record(entry, record)
         if record.stopped or time.perf_counter() - last_shown >= THROTTLE_SECONDS:
+            last_shown = time.perf_counter()  # from the start of a frame: drawing counts in the interval
             loss, accuracy, legend = curve_frames(history, record.best_epoch)
             loss, accuracy = gr.LinePlot(loss, colors_in_legend=legend), gr.LinePlot(accuracy, colors_in_legend=[n for n in legend if n != MARKER])
-            yield loss, accuracy, picture(run.model, run.data), gap_value(record), summary(record, run.settings), runs_list(history), history
-            last_shown = time.perf_counter()
+            yield loss, accuracy, picture(run.model), gap_value(record), summary(record, run.settings), runs_list(history), history
 
 
 def train_playground(
@@ -213,8 +213,8 @@ def train_playground(
         if record.stopped:
             yield api_record(record, entry)
         elif time.perf_counter() - last_sent >= 0.1:
-            yield api_record(record)
             last_sent = time.perf_counter()
+            yield api_record(record)
 
 
 def apply_preset(name: str):
