@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import torch
 from torch import nn
 
 from core.checkpoints import load_card, load_weights
 from core.device import default_device
+from core.loading import cached_loader
 from core.models import DigitCNN, DigitMLP
 from core.preprocess import normalize
 
@@ -22,14 +21,14 @@ def train_command(kind: str) -> str:
     return f"python -m core.digits_train --model {kind} --data-dir ../shared/data"
 
 
-@functools.cache
+@cached_loader
 def load_digit_model(kind: str) -> nn.Module:
     """The trained `kind` ("cnn" or "mlp") in eval mode on the default device, loaded once."""
     model = load_weights(ARCHITECTURES[kind](), CHECKPOINTS[kind], train_command(kind))
     return model.to(default_device())
 
 
-@functools.cache
+@cached_loader
 def digit_card(kind: str) -> dict:
     return load_card(CHECKPOINTS[kind])
 

@@ -177,3 +177,26 @@ def test_serving_uses_one_torch_thread_unless_told(monkeypatch):
         assert device.configure_for_serving() == 2 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_cached_loader_builds_once_when_threads_race():
+    import threading
+    import time
+
+    from core.loading import cached_loader
+
+    builds = []
+
+    @cached_loader
+    def load(name):
+        builds.append(name)
+        time.sleep(0.05)  # long enough for every thread to arrive while the first one builds
+        return object()
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(load("model"))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert builds == ["model"] and len({id(r) for r in results}) == 1
