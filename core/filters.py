@@ -20,6 +20,7 @@ from torch import nn
 
 from core.filter_pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
 
+from core.loading import cached_loader
 
 @dataclass(frozen=True)
 class ExciteConfig:
@@ -82,7 +83,7 @@ def _prepare_digit_input(image) -> tuple[torch.Tensor, np.ndarray]:
     return to_model_input(prepared), prepared.image
 
 
-@functools.cache
+@cached_loader
 def digit_vision_model() -> VisionModel:
     """The shipped digit CNN (conv1..conv5), fed exactly as the sketcher feeds it."""
     from core.checkpoints import load_weights

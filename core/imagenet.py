@@ -23,6 +23,7 @@ import torch
 from PIL import Image
 
 from core.filters import VisionModel, conv_layers
+from core.loading import cached_loader
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -143,7 +144,7 @@ def imagenet_vision_model(spec: ImageNetSpec, hub_dir: str | os.PathLike | None 
     return _load(spec, str(path))
 
 
-@functools.lru_cache(maxsize=4)
+@cached_loader
 def _load(spec: ImageNetSpec, path: str) -> VisionModel:
     model = spec.build()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
