@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.filter_pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
-
 from core.loading import cached_loader
+
 
 @dataclass(frozen=True)
 class ExciteConfig:
