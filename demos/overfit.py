@@ -223,9 +223,10 @@ def apply_preset(name: str):
 
 
 def restore_from_url(request: gr.Request):
-    """Opening a shared URL restores its settings (in the gallery, only on this demo's tab)."""
+    """Opening a shared URL restores its settings, alone or in the gallery (where the gallery may
+    already have rewritten `tab` by the time this runs, so it is not consulted)."""
     query = dict(request.query_params) if request is not None else {}
-    settings = settings_from_query(query) if query.get("tab", "overfit") == "overfit" else None
+    settings = settings_from_query(query)
     return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
 
 
@@ -259,7 +260,7 @@ def build() -> gr.Blocks:
                     c["noise"] = gr.Slider(*limits["noise"], value=d.noise, step=0.01, label="Noise (std of the jitter)")
                     c["points"] = gr.Slider(*limits["points"], value=d.points, step=10, label="Points (before the split)")
                     c["val_fraction"] = gr.Slider(*limits["val_fraction"], value=d.val_fraction, step=0.02, label="Validation share")
-                    c["seed"] = gr.Number(value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed")
+                    c["seed"] = gr.Number(value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed", elem_id="overfit-seed")
                 with gr.Accordion("Model", open=True):
                     c["depth"] = gr.Slider(*limits["depth"], value=d.depth, step=1, label="Hidden layers")
                     c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")

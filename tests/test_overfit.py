@@ -244,7 +244,7 @@ def test_train_playground_refuses_absurd_sizes(client):
 
 def test_the_page_restores_the_url_trains_live_and_stops(page, app_url):
     open_gradio(page, f"{app_url}/demos/overfit/?seed=5&problem=curve&depth=4&epochs=1000")
-    seed = page.get_by_label("Seed").first
+    seed = page.locator("#overfit-seed input")
     page.wait_for_function("el => el.value === '5'", arg=seed.element_handle(), timeout=15_000)
     page.locator("#overfit-train").click()
     summary = page.locator("#overfit-summary")
@@ -260,3 +260,11 @@ def test_the_page_restores_the_url_trains_live_and_stops(page, app_url):
     seed.press("Enter")
     page.wait_for_function("() => window.location.search.includes('seed=6')", timeout=10_000)
     assert "problem=curve" in page.url and "depth=4" in page.url
+
+
+def test_a_shared_gallery_url_restores_the_settings_too(page, app_url):
+    open_gradio(page, f"{app_url}/?tab=overfit&seed=11&problem=xor&width=16")
+    page.get_by_role("tab", name="Overfitting playground").click()
+    seed = page.locator("#overfit-seed input")
+    page.wait_for_function("el => el.value === '11'", arg=seed.element_handle(), timeout=15_000)
+    assert page.get_by_label("Units per layer").first.input_value() == "16"
