@@ -234,6 +234,13 @@ def clear_history():
     return [], None, None, None, None, "", ""
 
 
+def warm_up() -> None:
+    """Import torch and train two epochs in the background at start-up, so the first click trains at once."""
+    from core.playground import run_to_end
+
+    run_to_end(replace(ps.DEFAULTS, epochs=2))
+
+
 def url_writer_js() -> str:
     # Write every setting into the address bar on each change, so the URL can be shared as is.
     names = setting_names()
