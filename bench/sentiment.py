@@ -18,8 +18,11 @@ SENTENCE = "The cast is great, but the plot is a total mess and I was bored."
 
 def model_only(runs: int) -> None:
     """The forward pass alone, in this process: what the endpoint adds on top of the no-op."""
+    import torch
+
     from core.sentiment import probabilities
 
+    torch.set_num_threads(1)  # one request, one thread: two threads thrash on a shared 2-core machine
     for model in ("scratch", "transfer"):
         probabilities([SENTENCE], model)
         seconds = []
@@ -27,7 +30,7 @@ def model_only(runs: int) -> None:
             start = time.perf_counter()
             probabilities([SENTENCE], model)
             seconds.append(time.perf_counter() - start)
-        print(f"{model:<10} probabilities() alone: p50 {statistics.median(seconds) * 1000:.1f} ms")
+        print(f"{model:<10} probabilities() alone, 1 thread: p50 {statistics.median(seconds) * 1000:.1f} ms")
 
 
 def main() -> None:
