@@ -20,6 +20,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -91,14 +92,19 @@ def _subprocess(code_template: str, with_pid: bool = False):
     port = free_port()
     code = code_template.format(port=port)
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/", process, timeout=180)
         yield (url, process.pid) if with_pid else url
+    except BaseException:
+        print(f"server log ({log.name}):\n" + Path(log.name).read_text()[-4000:], file=sys.stderr)
+        raise
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
 def upload(url: str, path: str | Path) -> str:

@@ -11,14 +11,18 @@ import functools
 import threading
 
 
+# One lock for every loader: loading is rare, loaders call each other (hence re-entrant), and lazy
+# imports such as `from transformers import AutoModel` fail when two threads race through them.
+_LOADING = threading.RLock()
+
+
 def cached_loader(fn):
-    """functools.cache, with one lock per loader so a value is built exactly once."""
+    """functools.cache, built under the one loading lock so each value is made exactly once."""
     cached = functools.cache(fn)
-    lock = threading.Lock()
 
     @functools.wraps(fn)
     def load(*args, **kwargs):
-        with lock:
+        with _LOADING:
             return cached(*args, **kwargs)
 
     load.cache_clear = cached.cache_clear
