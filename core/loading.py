@@ -17,14 +17,22 @@ _LOADING = threading.RLock()
 
 
 def cached_loader(fn):
-    """functools.cache, built under the one loading lock so each value is made exactly once."""
-    cached = functools.cache(fn)
+    """Cache by arguments; build under the one loading lock so each value is made exactly once.
+
+    Once built, a value is returned without taking the lock: a request never waits for another
+    model's warm-up.
+    """
+    values: dict = {}
 
     @functools.wraps(fn)
     def load(*args, **kwargs):
+        key = (args, tuple(sorted(kwargs.items())))
+        if key in values:
+            return values[key]
         with _LOADING:
-            return cached(*args, **kwargs)
+            if key not in values:
+                values[key] = fn(*args, **kwargs)
+            return values[key]
 
-    load.cache_clear = cached.cache_clear
-    load.cache_info = cached.cache_info
+    load.cache_clear = values.clear
     return load

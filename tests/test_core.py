@@ -200,3 +200,31 @@ def test_cached_loader_builds_once_when_threads_race():
     for t in threads:
         t.join()
     assert builds == ["model"] and len({id(r) for r in results}) == 1
+
+
+def test_a_built_value_never_waits_for_another_loader():
+    import threading
+
+    from core.loading import cached_loader
+
+    started, release = threading.Event(), threading.Event()
+
+    @cached_loader
+    def quick():
+        return "digits"
+
+    @cached_loader
+    def slow():
+        started.set()
+        release.wait(5)
+        return "transformer"
+
+    assert quick() == "digits"
+    worker = threading.Thread(target=slow)
+    worker.start()
+    started.wait(5)
+    try:
+        assert quick() == "digits"  # served from the cache while slow() holds the loading lock
+    finally:
+        release.set()
+        worker.join()
