@@ -225,11 +225,11 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
     return ((images[:, 0] + 1) / 2).clamp(0, 1)
 
 
-@torch.inference_mode()
 def generate(z: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> torch.Tensor:
     """(B, latent) noise and (B,) labels -> (B, 28, 28) float ink in [0, 1]."""
-    model = model or load_digit_gan()
-    return to_unit(model.generator(z, labels))
+    model = model or load_digit_gan()  # loaded outside inference mode: the sliders need its gradients
+    with torch.inference_mode():
+        return to_unit(model.generator(z, labels))
 
 
 def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
@@ -241,12 +241,16 @@ def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
     return generate(z, labels).numpy()
 
 
-@torch.inference_mode()
 def discriminator_scores(images: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> np.ndarray:
-    """(B, 28, 28) ink in [0, 1] -> (B,) D's probability that each is a real digit of its label."""
+    """(B, 28, 28) ink in [0, 1] -> (B,) D's probability that each is a real digit of its label.
+
+    D also sees how varied the whole batch is (its minibatch-spread map), so a score is a verdict
+    on an image among the others shown with it.
+    """
     model = model or load_digit_gan()
-    logits = model.discriminator(images[:, None] * 2 - 1, labels)
-    return torch.sigmoid(logits).numpy()
+    with torch.inference_mode():
+        logits = model.discriminator(images[:, None] * 2 - 1, labels)
+        return torch.sigmoid(logits).numpy()
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

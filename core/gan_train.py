@@ -101,15 +101,19 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * middle)
 
 
+def judge_model() -> torch.nn.Module:
+    from core.digits import load_digit_model
+
+    return load_digit_model("cnn").cpu()  # loaded outside inference mode, as other callers need gradients
+
+
 @torch.inference_mode()
 def judge(images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 28, 28) ink in [0, 1] -> the digit CNN's (N,) predicted classes and (N, 128) features.
 
     The images go through `core.preprocess.normalize`, as the CNN's training digits did.
     """
-    from core.digits import load_digit_model
-
-    model = load_digit_model("cnn").cpu()
+    model = judge_model()
     predictions, features = [], []
     for chunk in images.split(batch_size):
         h = model.embed(normalize(chunk[:, None].float()))  # (B, 128)
@@ -124,6 +128,7 @@ def measure(model: DigitGan, data_dir: str | None) -> dict:
     z = torch.randn(10 * EVAL_SAMPLES_PER_CLASS, DIGIT_GAN.latent_dim, generator=torch.Generator().manual_seed(EVAL_SEED))
     labels = torch.arange(10).repeat_interleave(EVAL_SAMPLES_PER_CLASS)
     fakes = torch.cat([generate(zc, lc, model) for zc, lc in zip(z.split(1000), labels.split(1000))])
+    judge_model()
     predicted, fake_features = judge(fakes)
     per_class = [float((predicted[labels == d] == d).float().mean()) for d in range(10)]
 
