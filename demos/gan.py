@@ -42,9 +42,10 @@ def enlarge(image: np.ndarray, zoom: int = 3) -> np.ndarray:
     return (np.clip(image, 0, 1) * 255).astype(np.uint8).repeat(zoom, axis=0).repeat(zoom, axis=1)
 
 
-def caption(realness: float, reading: int | None, confidence: float, asked: int) -> str:
-    judged = "" if reading is None else f" · CNN: {reading} ({confidence:.0%}){'' if reading == asked else ' ✗'}"
-    return f"D: {realness:.2f}{judged}"
+def caption(realness: float, reading: int | None, asked: int) -> str:
+    """Short enough for a thumbnail: D's score, and the judge's reading (✗ when it is not `asked`)."""
+    judged = "" if reading is None else f" · CNN {reading}{'' if reading == asked else ' ✗'}"
+    return f"D {realness:.2f}{judged}"
 
 
 def read_digits(digit: int, seed: int, count: int):
@@ -122,8 +123,7 @@ def show_digits(digit: int, seed: float, count: float):
     digit, seed, count = int(digit), _whole(seed, "seed"), _whole(count, "count")
     images, labels, scores, readings, confidences = _checked(read_digits, digit, seed, count)
     items = [
-        (enlarge(image), caption(float(scores[i]), None if readings is None else int(readings[i]),
-                                 0.0 if confidences is None else float(confidences[i]), int(labels[i])))
+        (enlarge(image), caption(float(scores[i]), None if readings is None else int(readings[i]), int(labels[i])))
         for i, image in enumerate(images)
     ]
     return items, summary(labels, readings)
@@ -205,7 +205,7 @@ def build() -> gr.Blocks:
 
     defaults = ToyConfig()
     with gr.Blocks(title="Small GAN") as page:
-        gr.Markdown("## 🎭 Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
+        gr.Markdown("## Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
         with gr.Tab("Generate"):
             with gr.Row():
                 digit = gr.Dropdown(DIGIT_CHOICES, value=-1, label="Digit")
