@@ -17,7 +17,7 @@ class ToyConfig:
     d_lr: float = 1e-3  # the same for the discriminator: neither gets ahead
     d_steps: int = 1  # discriminator updates per generator update (GAN Lab's k)
     loss: str = "non-saturating"  # see LOSSES
-    steps: int = 2000  # generator updates; enough for the ring at these rates
+    steps: int = 1500  # generator updates; the ring is covered by ~750 at these rates
     batch_size: int = 128  # real points per D update: enough to cover eight modes
     hidden: int = 64  # units per hidden layer of G and D: small enough to train live
     seed: int = 0  # weights, noise and real samples

@@ -31,7 +31,7 @@ from demos import launch
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "gan"
 DIGIT_CHOICES = [("any digit", -1)] + [(str(d), d) for d in range(10)]
-FRAME_SECONDS = 0.3  # the browser draws a few plots a second; more frames only cost CPU
+FRAME_SECONDS = 0.5  # the browser draws a few plots a second; more frames only cost CPU
 
 
 # ---------- pure functions: arrays in, plain values out ----------
@@ -255,7 +255,8 @@ def build() -> gr.Blocks:
             api_grid = gr.Image(format="png", type="numpy")
 
         generate.click(show_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
-        walk.click(walk_between, [walk_digit, seed_a, seed_b, frames], strip, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
+        walk.click(walk_between, [walk_digit, seed_a, seed_b, frames], strip, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits").then(
+            move_digit, [walk_digit, seed_a, *sliders], moved, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
         for slider in sliders:
             slider.change(move_digit, [walk_digit, seed_a, *sliders], moved, trigger_mode="always_last", show_progress="hidden",
                           api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
