@@ -27,10 +27,34 @@ ASSETS = Path(__file__).resolve().parent.parent / "demos" / "assets"
 def typical_requests(url: str) -> dict[str, tuple[str, str, list]]:
     """name -> (page path, api_name, data) for one typical request to each named endpoint."""
     digit = file_data(upload(f"{url}/demos/sketcher", ASSETS / "digit_3.png"))
+    photo = file_data(upload(f"{url}/demos/augment", ASSETS / "filters" / "grace_hopper.jpg"))
+    flip_rotate = '[{"transform": "hflip"}, {"transform": "rotation", "degrees": 15}]'
+    review = "The cast is wonderful and the story kept me hooked until the end."
     return {
         "noop": ("/bench-noop", "noop", []),
         "sketcher/classify_digit": ("/demos/sketcher", "classify_digit", [digit]),
+        "augment/augment_image (16)": ("/demos/augment", "augment_image", [photo, flip_rotate, 0, 16]),
+        "augment/augment_digit (16)": ("/demos/augment", "augment_digit", [digit, flip_rotate, 0, 16]),
+        "filters/feature_maps conv3": ("/demos/filters", "feature_maps", [digit, "conv3"]),
+        "filters/convolve": ("/demos/filters", "convolve", ["1 2 3 0\n4 5 6 1\n7 8 9 2\n1 0 1 0", "1 0 -1\n1 0 -1\n1 0 -1", 1, 0, 0, 0]),
+        "sentiment/classify (scratch)": ("/demos/sentiment", "classify_sentiment", [review, "scratch"]),
+        "sentiment/classify (transfer)": ("/demos/sentiment", "classify_sentiment", [review, "transfer"]),
+        "sentiment/classify_lines (3)": ("/demos/sentiment", "classify_lines", ["Loved it.\nHated it.\nNot bad at all."]),
+        "gan/generate_digits (64)": ("/demos/gan", "generate_digits", [3, 0, 64]),
     }
+
+
+# The playground's "memorise the noise" preset, as the API's defaults give it.
+PLAYGROUND = ["moons", 0.35, 200, 0.8, 0, 3, 128, "relu", 0.0, 0.0, False, "adam", 0.01, 32, 200, 0]
+
+
+def stream_playground(url: str, stop: threading.Event) -> int:
+    """Keep one client streaming playground trainings until `stop`; count the runs."""
+    runs = 0
+    while not stop.is_set():
+        call(url + "/demos/overfit", "train_playground", PLAYGROUND, timeout=120)
+        runs += 1
+    return runs
 
 
 def rss_mb(pid: int) -> float:
@@ -94,27 +118,43 @@ def main() -> None:
         print_table(list(measure_interleaved(url, requests, runs=args.runs, warmup=3).values()))
 
         print(f"\n== load: {args.clients} concurrent clients, {args.load_seconds:.0f}s each ==")
-        print(f"{'endpoint':<26}{'calls/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+        print(f"{'endpoint':<44}{'calls/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
         results = {}
-        for name in ("sketcher/classify_digit", "noop"):
-            page, api_name, data = requests[name]
-            results[name] = load(url, page, api_name, data, args.clients, args.load_seconds)
-            r = results[name]
-            print(f"{name:<26}{r['per_second']:>9.1f}{r['p50'] * 1000:>9.1f}{r['p95'] * 1000:>9.1f}{len(r['errors']):>8}")
+        digit_request = requests["sketcher/classify_digit"]
+        scenarios = [("sketcher/classify_digit", digit_request, False), ("noop", requests["noop"], False),
+                     ("sketcher/classify_digit + playground stream", digit_request, True)]
+        for name, (page, api_name, data), with_stream in scenarios:
+            stop = threading.Event()
+            streamer = threading.Thread(target=stream_playground, args=(url, stop)) if with_stream else None
+            if streamer:
+                streamer.start()
+            results[name] = r = load(url, page, api_name, data, args.clients, args.load_seconds)
+            stop.set()
+            if streamer:
+                streamer.join()
+            print(f"{name:<44}{r['per_second']:>9.1f}{r['p50'] * 1000:>9.1f}{r['p95'] * 1000:>9.1f}{len(r['errors']):>8}")
             for error in sorted(set(r["errors"]))[:3]:
                 print(f"    error: {error}")
         ratio = results["sketcher/classify_digit"]["per_second"] / results["noop"]["per_second"]
         print(f"throughput classify_digit / noop under load: {ratio:.2f} (goal >= 0.8)")
+        rise = results["sketcher/classify_digit + playground stream"]["p50"] / results["sketcher/classify_digit"]["p50"]
+        print(f"classify_digit p50 with a playground training streaming / without: {rise:.2f} (goal <= 1.5)")
 
-        print(f"\n== memory: {args.requests} mixed requests ==")
+        print(f"\n== memory: {args.requests} mixed requests, after {args.requests // 10} to fill caches ==")
+        names = [n for n in requests if n != "noop" and "(16)" not in n]
+
+        def mixed(count: int) -> None:
+            for i in range(count):
+                page, api_name, data = requests[names[i % len(names)]]
+                call(url + page, api_name, data)
+
+        started = rss_mb(pid)
+        mixed(args.requests // 10)
         before = rss_mb(pid)
-        names = [n for n in requests if n != "noop"]
-        for i in range(args.requests):
-            page, api_name, data = requests[names[i % len(names)]]
-            call(url + page, api_name, data)
+        mixed(args.requests)
         after = rss_mb(pid)
-        print(f"server RSS before {before:.0f} MB, after {after:.0f} MB, growth {after - before:+.1f} MB (goal < 50)")
-
+        print(f"server RSS: {started:.0f} MB after the benchmarks above, {before:.0f} MB after the first "
+              f"{args.requests // 10}, {after:.0f} MB after {args.requests} more: growth {after - before:+.1f} MB (goal < 50)")
 
 if __name__ == "__main__":
     main()
