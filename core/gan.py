@@ -20,6 +20,7 @@ from torch import nn
 
 from core.checkpoints import load_card, load_weights
 from core.gan_config import LOSSES
+from core.loading import cached_loader
 
 CHECKPOINT = "gan_digits"  # checkpoints/gan_digits.safetensors: G and D together
 TRAIN_COMMAND = "python -m core.gan_train --data-dir ../shared/data"
@@ -185,13 +186,13 @@ def adversarial_step(
 # ---------- the shipped digit GAN ----------
 
 
-@functools.cache
+@cached_loader
 def load_digit_gan() -> DigitGan:
     """The trained conditional DCGAN in eval mode on the CPU, loaded once."""
     return load_weights(DigitGan(), CHECKPOINT, TRAIN_COMMAND)
 
 
-@functools.cache
+@cached_loader
 def gan_card() -> dict:
     return load_card(CHECKPOINT)
 

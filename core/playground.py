@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.loading import cached_loader
 from core.playground_settings import (  # noqa: F401  (re-exported: one import for callers)
     ACTIVATIONS,
     CHOICES,
@@ -110,7 +111,7 @@ def _extent(x: torch.Tensor) -> tuple[float, float, float, float]:
     return float(low[0]), float(high[0]), float(low[-1]), float(high[-1])
 
 
-@functools.cache
+@cached_loader
 def _mnist_flat(root: str) -> tuple[torch.Tensor, torch.Tensor]:
     from core.data import mnist
 
