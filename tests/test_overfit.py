@@ -243,7 +243,8 @@ def test_train_playground_refuses_absurd_sizes(client):
 
 
 def test_the_page_restores_the_url_trains_live_and_stops(page, app_url):
-    open_gradio(page, f"{app_url}/demos/overfit/?seed=5&problem=curve&depth=4&epochs=1000")
+    # Big enough that 1,000 epochs take far longer than the click on Stop (a small run can finish first).
+    open_gradio(page, f"{app_url}/demos/overfit/?seed=5&problem=curve&depth=4&epochs=1000&points=2000&width=256")
     seed = page.locator("#overfit-seed input")
     page.wait_for_function("el => el.value === '5'", arg=seed.element_handle(), timeout=15_000)
     page.locator("#overfit-train").click()
