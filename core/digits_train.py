@@ -27,7 +27,7 @@ from core.data import mnist_tensors
 from core.device import pick_device
 from core.digits import ARCHITECTURES, CHECKPOINTS, digit_card, load_digit_model, train_command
 from core.preprocess import normalize, prepare_digit
-from core.training import evaluate_classifier, fit, supervised_step, with_progress_bar
+from core.training import ShuffledBatches, evaluate_classifier, fit, supervised_step, with_progress_bar
 
 RECIPES = {  # one line of reason each: what makes that model reach its target on a CPU
     "cnn": dict(epochs=12, batch_size=128, lr=3e-3, weight_decay=5e-4),  # OneCycle AdamW: fast, 99.5%+
@@ -70,23 +70,6 @@ def augment(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return out.clamp(0, 1)
 
 
-class AugmentedBatches:
-    """Shuffled (normalize(augment(x)), y) batches over prepared digits, reproducible from a seed."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, seed: int):
-        self.images, self.labels, self.batch_size = images, labels, batch_size
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.labels) / self.batch_size)
-
-    def __iter__(self):
-        order = torch.randperm(len(self.labels), generator=self.generator)
-        for i in range(0, len(order), self.batch_size):
-            idx = order[i : i + self.batch_size]
-            yield normalize(augment(self.images[idx], self.generator)), self.labels[idx]
-
-
 def test_loader(data_dir: str | None, batch_size: int = 1000) -> DataLoader:
     images, labels = mnist_tensors(train=False, root=data_dir)
     return DataLoader(TensorDataset(normalize(prepare_all(images)), labels), batch_size=batch_size)
@@ -99,7 +82,8 @@ def train(kind: str, data_dir: str | None, seed: int, epochs: int | None, device
     start = time.perf_counter()
     prepared = prepare_all(images)
     print(f"prepared {len(prepared)} training digits in {time.perf_counter() - start:.1f}s")
-    batches = AugmentedBatches(prepared, labels, recipe["batch_size"], seed)
+    generator = torch.Generator().manual_seed(seed)
+    batches = ShuffledBatches(prepared, labels, recipe["batch_size"], generator, transform=lambda x, g: normalize(augment(x, g)))
     tests = test_loader(data_dir)
 
     model = ARCHITECTURES[kind]().to(device)

@@ -29,7 +29,7 @@ from core.data import mnist_tensors
 from core.device import pick_device
 from core.gan import CHECKPOINT, DIGIT_GAN, TRAIN_COMMAND, DigitGan, adversarial_step, gan_card, generate, tile
 from core.preprocess import normalize
-from core.training import fit, with_progress_bar
+from core.training import ShuffledBatches, fit, with_progress_bar
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "gan"
 EVALUATE_COMMAND = "python -m core.gan_train --evaluate --data-dir ../shared/data"
@@ -43,24 +43,6 @@ RECIPE = dict(  # one line of reason each
 EVAL_SAMPLES_PER_CLASS = 1000  # 10,000 generated digits: as many as the test set
 EVAL_SEED = 1234  # the evaluation's noise, fixed so that the card can be reproduced exactly
 SNAPSHOT_SEED = 7  # the fixed noise behind every per-epoch grid
-
-
-class MnistBatches:
-    """Shuffled (images in [-1, 1] (B, 1, 28, 28), labels (B,)) batches, reproducible from a seed."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, seed: int):
-        self.images = images.float().div(127.5).sub(1)[:, None]  # uint8 0..255 -> [-1, 1]
-        self.labels, self.batch_size = labels, batch_size
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __len__(self) -> int:
-        return len(self.labels) // self.batch_size  # the last, short batch is dropped
-
-    def __iter__(self):
-        order = torch.randperm(len(self.labels), generator=self.generator)
-        for i in range(len(self)):
-            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
-            yield self.images[idx], self.labels[idx]
 
 
 def snapshot_noise() -> tuple[torch.Tensor, torch.Tensor]:
@@ -153,7 +135,8 @@ def train(data_dir: str | None, seed: int, epochs: int | None, max_minutes: floa
     recipe = dict(RECIPE, **({"epochs": epochs} if epochs else {}), **({"max_minutes": max_minutes} if max_minutes else {}))
     torch.manual_seed(seed)  # weight initialisation (a command-line run, never a request handler)
     images, labels = mnist_tensors(train=True, root=data_dir)
-    batches = MnistBatches(images, labels, recipe["batch_size"], seed)
+    scaled = images.float().div(127.5).sub(1)[:, None]  # uint8 0..255 -> [-1, 1], (N, 1, 28, 28)
+    batches = ShuffledBatches(scaled, labels, recipe["batch_size"], torch.Generator().manual_seed(seed), drop_last=True)
     model = DigitGan().to(device)
     g, d = model.generator, model.discriminator
     betas = (0.5, 0.999)

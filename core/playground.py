@@ -36,7 +36,7 @@ from core.playground_settings import (  # noqa: F401  (re-exported: one import f
     SettingsError,
     check,
 )
-from core.training import fit, supervised_step
+from core.training import ShuffledBatches, fit, supervised_step
 
 # ---------- data ----------
 
@@ -135,22 +135,6 @@ def make_data(settings: Settings, data_root: str | Path | None = None) -> Data:
         x_min, x_max, _, _ = _extent(x)
         return Data(*_split(x, y, settings.val_fraction, g), classes=0, extent=(x_min, x_max, float(y.min()) - 0.3, float(y.max()) + 0.3))
     return Data(*_split(x, y, settings.val_fraction, g), classes=int(y.max()) + 1, extent=_extent(x))
-
-
-class Batches:
-    """Shuffled (x, y) mini-batches, a fresh order each epoch from the run's own generator."""
-
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.Generator):
-        self.x, self.y, self.batch_size, self.generator = x, y, min(batch_size, len(x)), generator
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
-
-    def __iter__(self):
-        order = torch.randperm(len(self.x), generator=self.generator)
-        for i in range(0, len(order), self.batch_size):
-            idx = order[i : i + self.batch_size]
-            yield self.x[idx], self.y[idx]
 
 
 # ---------- the model ----------
@@ -292,7 +276,7 @@ class PlaygroundRun:
         self.model = make_model(self.data, self.settings, self.generator)
         self.optimizer = make_optimizer(self.settings, self.model.parameters())
         self.loss_fn = F.mse_loss if self.data.regression else F.cross_entropy
-        self.batches = Batches(self.data.x_train, self.data.y_train, self.settings.batch_size, self.generator)
+        self.batches = ShuffledBatches(self.data.x_train, self.data.y_train, self.settings.batch_size, self.generator)
 
     def evaluate(self) -> dict:
         return measure(self.model, self.data)

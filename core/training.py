@@ -30,6 +30,26 @@ class Progress:
     metrics: dict = field(default_factory=dict)
 
 
+class ShuffledBatches:
+    """(inputs, targets) mini-batches in a fresh order every epoch, drawn from one generator, so a
+    seed reproduces the whole run. `transform(inputs, generator)` (augmentation) is applied per batch."""
+
+    def __init__(self, inputs, targets, batch_size: int, generator: torch.Generator, transform=None, drop_last: bool = False):
+        self.inputs, self.targets, self.generator, self.transform = inputs, targets, generator, transform
+        self.batch_size, self.drop_last = min(batch_size, len(targets)), drop_last
+
+    def __len__(self) -> int:
+        whole, part = divmod(len(self.targets), self.batch_size)
+        return whole + (0 if self.drop_last or part == 0 else 1)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.targets), generator=self.generator)
+        for i in range(len(self)):
+            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
+            inputs = self.inputs[idx]
+            yield (self.transform(inputs, self.generator) if self.transform else inputs), self.targets[idx]
+
+
 def _floats(metrics: dict) -> dict:
     return {k: float(v) for k, v in metrics.items()}
 

@@ -232,3 +232,22 @@ def test_a_built_value_never_waits_for_another_loader():
     worker.join()
     reader.join()
     assert answered_while_loading == ["digits"]
+
+
+def test_shuffled_batches_cover_every_example_and_replay_from_a_seed():
+    x, y = torch.arange(10).float()[:, None], torch.arange(10)
+
+    def epoch(batches):
+        return [b[1].tolist() for b in batches]
+
+    a = training.ShuffledBatches(x, y, 4, torch.Generator().manual_seed(3))
+    b = training.ShuffledBatches(x, y, 4, torch.Generator().manual_seed(3))
+    first = epoch(a)
+    assert len(a) == 3 and [len(batch) for batch in first] == [4, 4, 2]
+    assert sorted(sum(first, [])) == list(range(10))
+    assert epoch(b) == first and epoch(a) != first  # same seed, same order; a new order each epoch
+    dropped = training.ShuffledBatches(x, y, 4, torch.Generator().manual_seed(3), drop_last=True)
+    assert len(dropped) == 2 and epoch(dropped) == first[:2]
+    doubled = training.ShuffledBatches(x, y, 4, torch.Generator().manual_seed(3), transform=lambda t, g: t * 2)
+    inputs, targets = next(iter(doubled))
+    assert torch.equal(inputs[:, 0], targets.float() * 2)
