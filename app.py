@@ -8,6 +8,8 @@ web component and with `gradio_client.Client`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import threading
 
@@ -67,11 +69,34 @@ def warm_up() -> None:
             warm()
 
 
+class StandalonePage:
+    """The ASGI app at /demos/<slug>: builds and mounts its demo on the first request.
+
+    Building a Gradio page costs a few hundred milliseconds; six of them at start-up would double
+    the time to the first HTTP 200, and most visitors never open most standalone pages.
+    """
+
+    def __init__(self, demo):
+        self.demo, self.app = demo, None
+        self._lock = asyncio.Lock()
+        self._running = contextlib.AsyncExitStack()  # the page's queue runs until the process ends
+
+    async def __call__(self, scope, receive, send):
+        if self.app is None:
+            async with self._lock:
+                if self.app is None:
+                    page = fastapi.FastAPI()
+                    gr.mount_gradio_app(page, self.demo.load().build(), path="/", **SERVER_SETTINGS)
+                    await self._running.enter_async_context(page.router.lifespan_context(page))
+                    self.app = page
+        await self.app(scope, receive, send)
+
+
 def create_app() -> fastapi.FastAPI:
     app = fastapi.FastAPI(lifespan=_warm_up_after_start)
     for demo in DEMOS:
         app.add_api_route(f"/demos/{demo.slug}", _redirect_to(f"/demos/{demo.slug}/"), include_in_schema=False)
-        gr.mount_gradio_app(app, demo.load().build(), path=f"/demos/{demo.slug}", **SERVER_SETTINGS)
+        app.mount(f"/demos/{demo.slug}", StandalonePage(demo))
     # The gallery goes last: its "/" matches every path.
     return gr.mount_gradio_app(app, build_gallery(), path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
 
