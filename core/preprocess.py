@@ -45,8 +45,13 @@ def to_lightness(image) -> np.ndarray:
     A transparent background with opaque strokes (alpha that varies) is read as ink = alpha, dark
     on light; an opaque RGBA image (Gradio's Sketchpad composite) is read by its colour.
     """
-    if isinstance(image, Image.Image):
+    if isinstance(image, Image.Image):  # Pillow's own greyscale uses the same ITU-R 601 weights, in C
         image = common_mode(image)
+        if image.mode == "RGBA":
+            alpha = np.asarray(image.getchannel("A"), np.float32) / 255.0
+            if alpha.min() < 0.5 <= alpha.max():
+                return 1.0 - alpha  # strokes on a transparent layer: ink is where paint is
+        return np.asarray(image.convert("L"), np.float32) / 255.0
     array = np.asarray(image)
     if array.dtype == np.bool_:
         array = array.astype(np.float32)
