@@ -104,6 +104,8 @@ def _background(darkness: np.ndarray) -> np.ndarray:
     h, w = small.shape
     k = max(3, (max(h, w) // 4) | 1)  # wider than any stroke, narrower than the light's gradient
     floor = -_max_filter(-small, k)
+    if floor.min() == floor.max():  # evenly lit (a canvas, an MNIST digit): no need to spread it out
+        return np.full(darkness.shape, floor.min(), np.float32)
     return _resize(floor, darkness.shape, Image.BILINEAR)
 
 
