@@ -19,6 +19,7 @@ import uvicorn
 from fastapi.responses import RedirectResponse
 
 from demos import DEMOS, SERVER_SETTINGS
+
 TITLE = "Deep learning, live: a gallery of demos"
 
 
