@@ -18,7 +18,7 @@ import gradio as gr
 import uvicorn
 from fastapi.responses import RedirectResponse
 
-from demos import DEMOS, SERVER_SETTINGS
+from demos import DEMOS, SERVER_SETTINGS, keep_few_sessions
 
 TITLE = "Deep learning, live: a gallery of demos"
 
@@ -87,7 +87,7 @@ class StandalonePage:
             async with self._lock:
                 if self.app is None:
                     page = fastapi.FastAPI()
-                    gr.mount_gradio_app(page, self.demo.load().build(), path="/", **SERVER_SETTINGS)
+                    gr.mount_gradio_app(page, keep_few_sessions(self.demo.load().build()), path="/", **SERVER_SETTINGS)
                     await self._running.enter_async_context(page.router.lifespan_context(page))
                     self.app = page
         await self.app(scope, receive, send)
@@ -99,7 +99,8 @@ def create_app() -> fastapi.FastAPI:
         app.add_api_route(f"/demos/{demo.slug}", _redirect_to(f"/demos/{demo.slug}/"), include_in_schema=False)
         app.mount(f"/demos/{demo.slug}", StandalonePage(demo))
     # The gallery goes last: its "/" matches every path.
-    return gr.mount_gradio_app(app, build_gallery(), path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
+    gallery = keep_few_sessions(build_gallery())
+    return gr.mount_gradio_app(app, gallery, path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
 
 
 def _redirect_to(target: str):

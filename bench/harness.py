@@ -35,20 +35,19 @@ def noop() -> str:
 
 
 def _serve(module_name: str, port: int) -> None:
-    """Subprocess body: the demo's own page, plus /noop, on 127.0.0.1:port."""
+    """Subprocess body: the demo's own page, plus /noop, served as `python -m demos.<name>` serves it."""
     import gradio as gr
 
-    from core.device import configure_for_serving
-    from demos import SERVER_SETTINGS
+    from demos import launch
 
-    configure_for_serving()  # as `python -m demos.<name>` and app.py do
-    page = importlib.import_module(module_name).build()
+    module = importlib.import_module(module_name)
+    page = module.build()
     with page:
         gr.api(noop, api_name="noop", concurrency_limit=None)
-    warm = getattr(importlib.import_module(module_name), "warm_up", None)
-    if warm is not None:
-        warm()
-    page.queue(default_concurrency_limit=None).launch(server_port=port, prevent_thread_lock=False, **SERVER_SETTINGS)
+    if hasattr(module, "warm_up"):
+        module.warm_up()
+    os.environ["GRADIO_SERVER_PORT"] = str(port)
+    launch(page)
 
 
 def _serve_app(port: int) -> None:
@@ -57,12 +56,12 @@ def _serve_app(port: int) -> None:
     import uvicorn
 
     import app
-    from demos import SERVER_SETTINGS
+    from demos import SERVER_SETTINGS, keep_few_sessions
 
     server = app.create_app()
     with gr.Blocks() as floor:
         gr.api(noop, api_name="noop", concurrency_limit=None)
-    gr.mount_gradio_app(server, floor, path="/bench-noop", **SERVER_SETTINGS)
+    gr.mount_gradio_app(server, keep_few_sessions(floor), path="/bench-noop", **SERVER_SETTINGS)
     server.router.routes.insert(0, server.router.routes.pop())  # before the gallery's catch-all "/"
     uvicorn.run(server, host="127.0.0.1", port=port, log_level="warning")
 

@@ -38,10 +38,20 @@ DEMOS = [
 # Never share=True.
 SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error=False)
 
+# Gradio keeps every session's state in memory, 10,000 sessions per page by default: at 50-120 KB a
+# session (measured) that is a gigabyte per page. Keep the most recent few hundred instead.
+SESSIONS_KEPT = 200
+
+
+def keep_few_sessions(page):
+    """Bound the sessions Gradio holds in memory for this page; returns the page."""
+    page.state_session_capacity = SESSIONS_KEPT
+    return page
+
 
 def launch(page) -> None:
     """`python -m demos.<name>`: serve one demo alone, on GRADIO_SERVER_NAME/PORT like app.py."""
     from core.device import configure_for_serving
 
     configure_for_serving()
-    page.queue(default_concurrency_limit=4).launch(**SERVER_SETTINGS)
+    page.queue(default_concurrency_limit=4).launch(state_session_capacity=SESSIONS_KEPT, **SERVER_SETTINGS)
