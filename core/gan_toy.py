@@ -9,7 +9,6 @@ generated points are, D's score over the plane, both losses, how many modes G co
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 

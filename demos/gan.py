@@ -53,7 +53,6 @@ def read_digits(digit: int, seed: int, count: int):
 
     The judge columns are None when the digit CNN's checkpoint is not there.
     """
-    import torch
 
     from core.checkpoints import MissingCheckpointError
     from core.gan import discriminator_scores, generate, request_latents

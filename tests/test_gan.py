@@ -76,13 +76,12 @@ def test_minimax_loss_saturates_when_the_discriminator_is_sure():
 
 def test_adversarial_step_takes_k_discriminator_steps_per_generator_step():
     g, d = gan_toy.ToyGenerator(8), gan_toy.ToyDiscriminator(8)
-    g_opt, d_opt = torch.optim.SGD(g.parameters(), 0.1), torch.optim.Adam(d.parameters(), 0.1)
-    g_opt2 = torch.optim.Adam(g.parameters(), 0.1)
-    step = gan.adversarial_step(g, d, g_opt2, d_opt, latent_dim=2, d_steps=3, noise=torch.Generator().manual_seed(0))
+    g_opt, d_opt = torch.optim.Adam(g.parameters(), 0.1), torch.optim.Adam(d.parameters(), 0.1)
+    step = gan.adversarial_step(g, d, g_opt, d_opt, latent_dim=2, d_steps=3, noise=torch.Generator().manual_seed(0))
     before = [p.clone() for p in g.parameters()]
     metrics = step((torch.randn(12, 2),))
     assert int(d_opt.state[next(d.parameters())]["step"]) == 3
-    assert int(g_opt2.state[next(g.parameters())]["step"]) == 1
+    assert int(g_opt.state[next(g.parameters())]["step"]) == 1
     assert any(not torch.equal(a, b) for a, b in zip(before, g.parameters()))
     assert set(metrics) == {"d_loss", "g_loss", "d_fake"}
 

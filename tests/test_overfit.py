@@ -6,7 +6,6 @@ import math
 from dataclasses import replace
 
 import gradio as gr
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F

@@ -6,7 +6,6 @@ Each call must end, within a bounded time, in a result or a clear `gr.Error` mes
 
 from __future__ import annotations
 
-import io
 import math
 import struct
 import zlib
