@@ -29,6 +29,7 @@ import gradio as gr
 import numpy as np
 
 from demos import launch
+from demos.png import png_file
 
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*")) + [str(ASSETS / "filters" / "grace_hopper.jpg")]
@@ -179,7 +180,7 @@ def feature_maps(image: str, layer: str):
     grid = layer_grid(vision, _open_upload(image), layer, min_side=1)  # one pixel per activation
     if grid is None:
         raise gr.Error("No digit found in that image: draw a digit (dark on light, or light on dark).")
-    return grid.paletted()  # a paletted PNG: the same colours, a third of the bytes to encode
+    return png_file(grid.paletted())  # a paletted PNG: the same colours, a third of the bytes to encode
 
 
 def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float):

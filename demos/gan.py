@@ -28,6 +28,7 @@ import gradio as gr
 import numpy as np
 
 from demos import launch
+from demos.png import png_file
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "gan"
 DIGIT_CHOICES = [("any digit", -1)] + [(str(d), d) for d in range(10)]
@@ -106,7 +107,7 @@ def _whole(value, name: str) -> int:
     return int(value)
 
 
-def generate_digits(digit: float, seed: float, count: float) -> np.ndarray:
+def generate_digits(digit: float, seed: float, count: float) -> str:
     """Generate digits. digit: 0-9, or -1 for every class in turn; seed: 0 or more; count: 1-256.
 
     Returns one PNG image: the digits, 28x28 each, white on black, in rows of 8 with a 2-pixel
@@ -115,7 +116,7 @@ def generate_digits(digit: float, seed: float, count: float) -> np.ndarray:
     from core.gan import sample_digits, tile
 
     digit, seed, count = _whole(digit, "digit"), _whole(seed, "seed"), _whole(count, "count")
-    return tile(_checked(sample_digits, digit, seed, count), columns=8)
+    return png_file(tile(_checked(sample_digits, digit, seed, count), columns=8))
 
 
 def show_digits(digit: int, seed: float, count: float):
@@ -251,7 +252,7 @@ def build() -> gr.Blocks:
             gr.Markdown(__doc__.split("\n", 2)[2])
         with gr.Row(visible=False):  # the API's own inputs: numbers that reach the function as sent
             api_digit, api_seed, api_count = gr.Number(precision=0), gr.Number(precision=0), gr.Number(precision=0)
-            api_grid = gr.Image(format="png", type="numpy")
+            api_grid = gr.Image(format="png")
 
         generate.click(show_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
         walk.click(walk_between, [walk_digit, seed_a, seed_b, frames], strip, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits").then(

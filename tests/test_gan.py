@@ -34,6 +34,39 @@ def test_tile_places_each_image_in_rows():
     assert grid.sum() == 255 * 4
 
 
+def test_tile_matches_placing_each_image_by_hand():
+    images = np.random.default_rng(0).uniform(-0.1, 1.1, (13, 5, 4))
+    grid = gan.tile(images, columns=4, pad=2)
+    assert grid.shape == (4 * 7 + 2, 4 * 6 + 2)
+    for i, image in enumerate(images):
+        r, c = divmod(i, 4)
+        assert np.array_equal(grid[2 + 7 * r : 7 + 7 * r, 2 + 6 * c : 6 + 6 * c], (np.clip(image, 0, 1) * 255).astype(np.uint8))
+    assert grid[2 + 21 :, 2 + 6 :].max() == 0  # no images after the 13th
+
+
+@pytest.mark.parametrize("cin,cout", [(3, 1), (5, 2)])
+def test_subpixel_convolution_equals_the_transposed_convolution(cin, cout):
+    generator = torch.Generator().manual_seed(cin)
+    x, weight = torch.randn(2, cin, 6, 5, generator=generator), torch.randn(cin, cout, 4, 4, generator=generator)
+    expected = F.conv_transpose2d(x, weight, stride=2, padding=1)  # (2, cout, 12, 10)
+    actual = F.pixel_shuffle(F.conv2d(x, gan.subpixel_weight(weight), padding=1), 2)
+    assert torch.allclose(actual, expected, atol=1e-5)
+
+
+def test_fused_generator_computes_what_the_generator_computes():
+    torch.manual_seed(0)
+    generator = gan.DigitGenerator(gan.DigitGanConfig(latent_dim=8, width=4))
+    generator.train()
+    for _ in range(3):  # give the BatchNorms running statistics that are not 0 and 1
+        generator(torch.randn(16, 8), torch.randint(0, 10, (16,)))
+    for norm in (generator.project[1], generator.upsample[1]):
+        norm.weight.data.uniform_(0.5, 1.5), norm.bias.data.uniform_(-0.5, 0.5)
+    generator.eval()
+    z, labels = torch.randn(10, 8), torch.arange(10)
+    with torch.no_grad():
+        assert torch.allclose(gan.FusedGenerator(generator)(z, labels), generator(z, labels), atol=1e-5)
+
+
 def test_requests_are_reproducible_and_any_digit_covers_every_class():
     z1, labels = gan.request_latents(-1, 5, 20)
     z2, _ = gan.request_latents(-1, 5, 20)
@@ -174,6 +207,15 @@ def test_sample_digits_is_reproducible_white_ink_on_black():
     assert not np.array_equal(images, gan.sample_digits(-1, 4, 20))
     border, centre = images[:, :3].mean(), images[:, 10:18, 10:18].mean()
     assert border < 0.05 < centre  # black background, ink in the middle, like MNIST
+
+
+@needs_gan
+def test_generate_uses_the_fused_shipped_generator_with_the_same_result():
+    z, labels = gan.request_latents(-1, 8, 64)
+    with torch.no_grad():
+        original = gan.to_unit(gan.load_digit_gan().generator(z, labels))
+    assert isinstance(gan.load_fused_generator(), gan.FusedGenerator)
+    assert torch.allclose(gan.generate(z, labels), original, atol=1e-5)
 
 
 @needs_gan
