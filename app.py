@@ -46,7 +46,37 @@ def remember_tab_js(slug: str) -> str:
     return f"() => {{ const u = new URL(window.location); u.searchParams.set('tab', '{slug}'); history.replaceState(null, '', u); }}"
 
 
+class _AppMadeAtMount:
+    """Stands in for gradio.routes.App while pages are built (see `built_for_mounting`)."""
+
+    @staticmethod
+    def create_app(*args, **kwargs) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def built_for_mounting():
+    """Gradio makes a whole FastAPI app and the page's config in every `Blocks.__exit__` (together
+    about 0.1 s a page), and `mount_gradio_app` makes both again for the page it serves. Pages built
+    in this block skip the first ones, which nothing uses: a page rendered into the gallery is never
+    served by itself. Building is synchronous and no handler here builds pages, so nothing else
+    meets the stand-ins while they are there."""
+    from gradio import blocks
+
+    real_app, real_config = blocks.App, blocks.Blocks.get_config_file
+    blocks.App, blocks.Blocks.get_config_file = _AppMadeAtMount, lambda self: {}
+    try:
+        yield
+    finally:
+        blocks.App, blocks.Blocks.get_config_file = real_app, real_config
+
+
 def build_gallery() -> gr.Blocks:
+    with built_for_mounting():
+        return _build_gallery()
+
+
+def _build_gallery() -> gr.Blocks:
     pages = [(demo, demo.load().build()) for demo in DEMOS]  # built outside, rendered inside
     with gr.Blocks(title=TITLE) as gallery:
         gr.Markdown(f"# {TITLE}\nEach tab is a small, live experiment. Every demo also runs alone at `/demos/<name>/`.")
@@ -87,7 +117,9 @@ class StandalonePage:
             async with self._lock:
                 if self.app is None:
                     page = fastapi.FastAPI()
-                    gr.mount_gradio_app(page, keep_few_sessions(self.demo.load().build()), path="/", **SERVER_SETTINGS)
+                    with built_for_mounting():
+                        blocks = self.demo.load().build()
+                    gr.mount_gradio_app(page, keep_few_sessions(blocks), path="/", **SERVER_SETTINGS)
                     await self._running.enter_async_context(page.router.lifespan_context(page))
                     self.app = page
         await self.app(scope, receive, send)
