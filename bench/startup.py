@@ -2,8 +2,11 @@
 
 1. process start to first HTTP 200, `python app.py` vs a hello-world Gradio app. Runs alternate
    between the two so that machine noise hits both alike. Goal: app / hello <= 1.2.
-2. from the first HTTP 200 (the page can load), how long until a first `classify_digit` prediction
-   is answered, while the models warm up in the background. Goal: <= 1 s.
+2. how long after the page loads a first `classify_digit` prediction is answered, while the models
+   warm up in the background. Goal: <= 1 s. Two clocks, both printed: from the first HTTP 200 of
+   `/` (the earliest moment anyone could ask), and from the moment the gallery has loaded in a
+   browser (Debian's chromium through Playwright: the sketcher's canvas is on screen, which is when
+   a visitor can start drawing). The prediction is asked of the gallery's own `classify_digit`.
 
     python -m bench.startup [--runs 5]
 """
@@ -73,14 +76,45 @@ def main() -> None:
     from bench.harness import call, file_data, upload
 
     def first_prediction(url: str) -> None:
-        page = url + "/demos/sketcher"
-        digit = file_data(upload(page, ROOT / "demos" / "assets" / "digit_3.png"))
-        assert call(page, "classify_digit", [digit])[0]["label"] == "3"
+        digit = file_data(upload(url, ROOT / "demos" / "assets" / "digit_3.png"))
+        assert call(url, "classify_digit", [digit])[0]["label"] == "3"
 
     waits = [time_to_first_200("app.py", then=first_prediction)[1] for _ in range(args.runs)]
     print(f"first HTTP 200 -> first classify_digit answer: median {statistics.median(waits):.2f}s, "
-          f"max {max(waits):.2f}s over {args.runs} starts (goal <= 1 s)")
+          f"max {max(waits):.2f}s over {args.runs} starts")
+    loaded = page_load_to_first_prediction(args.runs, first_prediction)
+    if loaded:
+        print(f"page loaded in a browser -> first classify_digit answer: median {statistics.median(loaded):.2f}s, "
+              f"max {max(loaded):.2f}s over {args.runs} starts (goal <= 1 s)")
 
+
+def page_load_to_first_prediction(runs: int, first_prediction) -> list[float]:
+    """Seconds from the gallery being loaded in chromium (canvas visible) to a first answer, per start."""
+    from tests.conftest import CHROMIUM, FLAGS
+
+    if not Path(CHROMIUM).exists():
+        print("page load -> first answer: not measured (Debian's chromium is not installed)")
+        return []
+    from playwright.sync_api import sync_playwright
+
+    waits = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)  # started before the app
+        for _ in range(runs):
+            page = browser.new_page()
+
+            def load_then_predict(url: str) -> None:
+                page.goto(url + "/")
+                page.locator("#sketcher-canvas canvas").first.wait_for(state="visible", timeout=60_000)
+                began = time.perf_counter()
+                first_prediction(url)
+                waits.append(time.perf_counter() - began)
+                page.goto("about:blank")  # close the page's event stream, or the server waits for it on exit
+
+            time_to_first_200("app.py", then=load_then_predict)
+            page.close()
+        browser.close()
+    return waits
 
 if __name__ == "__main__":
     main()
