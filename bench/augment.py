@@ -46,7 +46,10 @@ def main() -> None:
 
     from core.augment import parse_pipeline, sample_grid
     from core.augment_grid import caption, load_photo, render
+    from core.device import configure_for_serving
     from demos.augment import DEFAULTS
+
+    configure_for_serving()  # the in-process parts run with the server's torch threads, as the endpoint does
 
     steps = parse_pipeline(PIPELINE)
     settings = json.dumps(PIPELINE)

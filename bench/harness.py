@@ -191,7 +191,8 @@ def measure_interleaved(url: str, calls: dict[str, tuple], runs: int = 50, warmu
 def machine() -> str:
     import torch
 
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}"
+    threads = os.environ.get("GALLERY_TORCH_THREADS", "1")  # what configure_for_serving gives the server
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, server torch threads {threads}"
 
 
 def print_table(timings: list[Timing], baseline: str = "noop", goal: float | None = 1.5) -> None:
