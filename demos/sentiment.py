@@ -2,22 +2,22 @@
 
 **The lesson.** A network cannot read letters, so text is cut into *tokens* and each token gets an
 *embedding*: a vector of numbers, learned so that words used alike end up close together.
-The *from-scratch* model learns everything, embeddings included, from 25,000 IMDB reviews: a
-*recurrent network* (GRU) reads the review word by word, updating a memory vector after each one,
-and the classifier looks at the strongest and the average memory. It knows only the words those
-reviews contained.
+The *from-scratch* model learns everything, embeddings included, from 25,000 IMDB reviews: two
+*recurrent networks* (GRUs) read the review word by word, one from the first word and one from the
+last, updating a memory vector after each word, and the classifier looks at the strongest and the
+average memories. It knows only the words those reviews contained.
 
 The *transfer* model starts from MiniLM, a small *transformer* pretrained on a billion sentence
 pairs: in every layer each word looks at every other word (*attention*), so "not" can change what
-"bad" means wherever it stands. Its lower layers are kept as they were; only the top three layers
-and a two-way head were fine-tuned, on 67,000 short SST-2 movie phrases. That is *transfer
+"bad" means wherever it stands. Its six layers and a new two-way head were fine-tuned, on 67,000
+short SST-2 movie phrases; its vocabulary of word-piece embeddings was kept as it was. That is *transfer
 learning*: knowledge of language learned elsewhere, reused. The learning-curve figure below shows
 what it buys when labels are few.
 
 **Try this.** "not bad at all" (negation), "great cast, terrible plot" (contrast), and sarcasm
 ("Oh great, another masterpiece... I walked out after twenty minutes"). Watch which words each
 model leans on, and when the two disagree. Paste a very long review: each model reads only its
-first and last words (from scratch: 64 + 192 words; transfer: 32 + 94 word pieces), and the
+first and last words (from scratch: 100 + 300 words; transfer: 32 + 94 word pieces), and the
 middle is shown as cut off.
 """
 

@@ -89,6 +89,30 @@ def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
         assert torch.allclose(states[0, -1], last[0, 0])
 
 
+def test_the_backward_gru_reads_each_text_from_its_last_word():
+    from core.sentiment import GRUClassifier, ScratchConfig, reversed_index
+
+    index = reversed_index(torch.tensor([3, 1]), torch.zeros(2, 4, 1))[:, :, 0]
+    assert index.tolist() == [[2, 1, 0, 3], [0, 1, 2, 3]]  # real words reversed, padding in place
+    torch.manual_seed(0)
+    model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6, dropout=0.0)).eval()
+    ids = torch.tensor([[5, 6, 7, 0]])
+    with torch.no_grad():
+        embedded = model.embedding(ids)
+        expected, _ = model.backward_gru(embedded[:, [2, 1, 0]])  # nn.GRU over the words, last first
+        back, _ = model.backward_gru(embedded.gather(1, reversed_index(torch.tensor([3]), embedded)))
+    assert torch.allclose(back[:, :3], expected, atol=1e-6)
+
+
+def test_int8_rows_reconstruct_the_weights_within_half_a_step():
+    from core.sentiment import quantize_rows
+
+    weight = torch.randn(6, 50, generator=torch.Generator().manual_seed(0)) * torch.tensor([[0.01], [1], [5], [0.2], [3], [1e-4]])
+    q, scale = quantize_rows(weight)
+    assert q.dtype == torch.int8 and scale.shape == (6, 1) and int(q.abs().max()) == 127
+    assert torch.all((q.float() * scale - weight).abs() <= scale / 2 + 1e-9)
+
+
 def test_transfer_layers_equal_the_transformers_model():
     """Our frozen/trained split of MiniLM reproduces transformers' BertModel, padding included."""
     from core.sentiment import base_transfer_model, transfer_ids
