@@ -214,7 +214,8 @@ def cached_sst2_features(root, cache: Path, train_size: int | None = None, seed:
 
 
 INFERENCE_NOTE = ("Answers, and the test accuracies in this card, come from core.sentiment.load_transfer_int8: the "
-                  "Linear layers dynamically quantized to int8 (one weight scale per output row), one text per call. "
+                  "Linear layers dynamically quantized to int8 (one weight scale per output row, activations on 8 bits), "
+                  "one text per call. "
                   "Word attributions need gradients and use the float weights. The validation accuracy in history is "
                   "the float model's, on held-out training phrases.")
 

@@ -113,6 +113,28 @@ def test_int8_rows_reconstruct_the_weights_within_half_a_step():
     assert torch.all((q.float() * scale - weight).abs() <= scale / 2 + 1e-9)
 
 
+def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
+    import warnings
+
+    from torch import nn
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    from core.sentiment import Int8Linear
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 32))
+    x = torch.randn(5, 64) * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seven_bits = quantize_dynamic(model, {nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+    eight_bits = Int8Linear(seven_bits[0])
+    with torch.no_grad():
+        reference = model(x)
+        error8, error7 = (eight_bits(x) - reference).abs().mean(), (seven_bits(x) - reference).abs().mean()
+    assert error8 < 0.7 * error7  # one more bit: about half the activation rounding error
+    assert torch.allclose(eight_bits(x), reference, atol=0.05 * float(reference.abs().max()))
+
+
 def test_transfer_layers_equal_the_transformers_model():
     """Our frozen/trained split of MiniLM reproduces transformers' BertModel, padding included."""
     from core.sentiment import base_transfer_model, transfer_ids
