@@ -113,6 +113,22 @@ def test_int8_rows_reconstruct_the_weights_within_half_a_step():
     assert torch.all((q.float() * scale - weight).abs() <= scale / 2 + 1e-9)
 
 
+def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
+    from core.sentiment import LeanBertLayer, additive_mask, base_transfer_model, transfer_ids
+
+    model = base_transfer_model().eval()
+    ids = transfer_ids("Not bad at all, though the ending drags.")[0]
+    batch = torch.tensor([ids, ids[:5] + [0] * (len(ids) - 5)])
+    mask = (batch != 0).long()
+    with torch.no_grad():
+        hidden = model.lower(batch, mask)
+        bias = additive_mask(mask, hidden.dtype)
+        for layer in model.encoder.encoder.layer:
+            expected, actual = layer(hidden, attention_mask=bias), LeanBertLayer(layer)(hidden, bias)
+            assert torch.allclose(actual[0], expected[0], atol=1e-5) and torch.allclose(actual[1, :5], expected[1, :5], atol=1e-5)
+            hidden = expected
+
+
 def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
     import warnings
 
