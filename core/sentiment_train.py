@@ -95,15 +95,22 @@ def train_scratch_model(texts, labels, config: ScratchConfig, epochs: int, seed:
         val_batches = [(padded(val_rows[i : i + 256]), torch.tensor(val[1][i : i + 256])) for i in range(0, len(val_rows), 256)]
         evaluate = lambda: {f"val_{k}": v for k, v in evaluate_classifier(model, val_batches).items()}  # noqa: E731
     records = fit(supervised_step(model, optimizer, scheduler=scheduler), batches, epochs, evaluate=evaluate, max_seconds=max_seconds)
+    history, best = keep_best_epoch(records, model.state_dict, "scratch", progress)
+    model.load_state_dict(best)
+    return model.eval(), vocab, history
+
+
+def keep_best_epoch(records, state_of, label: str, progress: bool) -> tuple[list[dict], dict]:
+    """Run `fit`'s records to the end -> (one history row per epoch, a copy of `state_of()` after
+    the epoch with the best validation accuracy; the last epoch when there is no validation)."""
     history, best = [], (-1.0, None)
-    for record in with_progress_bar(records, "scratch") if progress else records:
+    for record in with_progress_bar(records, label) if progress else records:
         if record.phase == "epoch":
             history.append({"epoch": record.epoch, "seconds": round(record.elapsed, 1), **record.metrics})
             score = record.metrics.get("val_accuracy", record.epoch)
-            if score > best[0]:  # keep the epoch that did best on held-out training reviews
-                best = (score, {k: v.clone() for k, v in model.state_dict().items()})
-    model.load_state_dict(best[1])
-    return model.eval(), vocab, history
+            if score > best[0]:
+                best = (score, {k: v.clone() for k, v in state_of().items()})
+    return history, best[1]
 
 
 def train_scratch(args) -> None:
@@ -168,14 +175,8 @@ def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: 
         return {"val_accuracy": dev_accuracy(lambda idx: upper_logits(model, val[0], idx), len(val[0]), val[1])}
 
     records = fit(step, batches, epochs, evaluate=evaluate if val is not None else None, max_seconds=max_seconds)
-    history, best = [], (-1.0, None)
-    for record in with_progress_bar(records, "transfer") if progress else records:
-        if record.phase == "epoch":
-            history.append({"epoch": record.epoch, "seconds": round(record.elapsed, 1), **record.metrics})
-            score = record.metrics.get("val_accuracy", record.epoch)
-            if score > best[0]:  # keep the epoch that did best on held-out training phrases
-                best = (score, {k: v.clone() for k, v in model.trained_state().items()})
-    model.load_state_dict(best[1], strict=False)
+    history, best = keep_best_epoch(records, model.trained_state, "transfer", progress)
+    model.load_state_dict(best, strict=False)
     return model.eval(), history
 
 

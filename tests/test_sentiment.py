@@ -151,6 +151,24 @@ def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
     assert torch.allclose(eight_bits(x), reference, atol=0.05 * float(reference.abs().max()))
 
 
+def test_the_epoch_with_the_best_validation_accuracy_is_kept():
+    from core.sentiment_train import keep_best_epoch
+    from core.training import Progress
+
+    weights = {"w": torch.zeros(1)}
+    accuracies = [0.80, 0.90, 0.85]
+
+    def records():
+        for epoch, accuracy in enumerate(accuracies, 1):
+            weights["w"] += 1  # the state as this epoch leaves it
+            yield Progress("step", epoch, epoch * 10, 30, 0.0, {"loss": 0.5})
+            yield Progress("epoch", epoch, epoch * 10, 30, float(epoch), {"val_accuracy": accuracy})
+
+    history, best = keep_best_epoch(records(), lambda: weights, "test", progress=False)
+    assert [row["epoch"] for row in history] == [1, 2, 3] and history[1]["val_accuracy"] == 0.90
+    assert float(best["w"]) == 2.0 and float(weights["w"]) == 3.0  # epoch 2's copy, not a view
+
+
 def test_transfer_layers_equal_the_transformers_model():
     """Our frozen/trained split of MiniLM reproduces transformers' BertModel, padding included."""
     from core.sentiment import base_transfer_model, transfer_ids
