@@ -57,11 +57,11 @@ def accuracy(model: str, dataset: str, split: str, root=None, sample: int | None
 
 def measure_card(model: str, root, imdb_sample: int | None = None) -> dict:
     """Both test sets through `accuracy`, from the saved files (the caches are emptied first)."""
-    from core import sentiment
+    from core import sentiment, sentiment_int8
 
     sentiment.load_scratch.cache_clear()
     sentiment.load_transfer.cache_clear()
-    sentiment.load_transfer_int8.cache_clear()
+    sentiment_int8.load_transfer_int8.cache_clear()
     return {
         "imdb_test": accuracy(model, "imdb", "test", root, imdb_sample),
         "sst2_dev": accuracy(model, "sst2", "dev", root),
@@ -214,7 +214,7 @@ def cached_sst2_features(root, cache: Path, train_size: int | None = None, seed:
     return saved
 
 
-INFERENCE_NOTE = ("Answers, and the test accuracies in this card, come from core.sentiment.load_transfer_int8: the "
+INFERENCE_NOTE = ("Answers, and the test accuracies in this card, come from core.sentiment_int8.load_transfer_int8: the "
                   "Linear layers dynamically quantized to int8 (one weight scale per output row, activations on 8 bits), "
                   "one text per call. "
                   "Word attributions need gradients and use the float weights. The validation accuracy in history is "

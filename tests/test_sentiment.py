@@ -114,7 +114,8 @@ def test_int8_rows_reconstruct_the_weights_within_half_a_step():
 
 
 def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
-    from core.sentiment import LeanBertLayer, additive_mask, base_transfer_model, transfer_ids
+    from core.sentiment import additive_mask, base_transfer_model, transfer_ids
+    from core.sentiment_int8 import LeanBertLayer
 
     model = base_transfer_model().eval()
     ids = transfer_ids("Not bad at all, though the ending drags.")[0]
@@ -135,7 +136,7 @@ def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
     from torch import nn
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-    from core.sentiment import Int8Linear
+    from core.sentiment_int8 import Int8Linear
 
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 32))
