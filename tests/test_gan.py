@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from gradio_client import Client
 from PIL import Image
 
-from core import gan, gan_config, gan_toy
+from core import gan, gan_config, gan_fused, gan_toy
 from core.checkpoints import weights_path
 from core.gan_train import frechet_distance
 from demos import gan as demo
@@ -49,7 +49,7 @@ def test_subpixel_convolution_equals_the_transposed_convolution(cin, cout):
     generator = torch.Generator().manual_seed(cin)
     x, weight = torch.randn(2, cin, 6, 5, generator=generator), torch.randn(cin, cout, 4, 4, generator=generator)
     expected = F.conv_transpose2d(x, weight, stride=2, padding=1)  # (2, cout, 12, 10)
-    actual = F.pixel_shuffle(F.conv2d(x, gan.subpixel_weight(weight), padding=1), 2)
+    actual = F.pixel_shuffle(F.conv2d(x, gan_fused.subpixel_weight(weight), padding=1), 2)
     assert torch.allclose(actual, expected, atol=1e-5)
 
 
@@ -64,7 +64,7 @@ def test_fused_generator_computes_what_the_generator_computes():
     generator.eval()
     z, labels = torch.randn(10, 8), torch.arange(10)
     with torch.no_grad():
-        assert torch.allclose(gan.FusedGenerator(generator)(z, labels), generator(z, labels), atol=1e-5)
+        assert torch.allclose(gan_fused.FusedGenerator(generator)(z, labels), generator(z, labels), atol=1e-5)
 
 
 def test_requests_are_reproducible_and_any_digit_covers_every_class():
@@ -214,7 +214,7 @@ def test_generate_uses_the_fused_shipped_generator_with_the_same_result():
     z, labels = gan.request_latents(-1, 8, 64)
     with torch.no_grad():
         original = gan.to_unit(gan.load_digit_gan().generator(z, labels))
-    assert isinstance(gan.load_fused_generator(), gan.FusedGenerator)
+    assert isinstance(gan_fused.load_fused_generator(), gan_fused.FusedGenerator)
     assert torch.allclose(gan.generate(z, labels), original, atol=1e-5)
 
 
