@@ -78,3 +78,17 @@ def test_starting_the_app_loads_no_heavy_library():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_queues_keep_no_event_analytics():
+    """Gradio's per-event analytics (only the closed dashboard reads them) are off for every page:
+    with the defaults, each event copies up to 10,000 past ones and rebuilds a pandas summary."""
+    import gradio as gr
+
+    import demos  # noqa: F401  (sets the queue's analytics settings)
+
+    with gr.Blocks() as page:
+        gr.Markdown("a page")
+    page.queue()
+    assert page._queue.ANALYTICS_MAX_EVENTS == 1
+    assert page._queue.ANAYLTICS_CACHE_FREQUENCY > 10**12  # sic: Gradio's spelling
