@@ -91,21 +91,36 @@ def _shrink_to(array: np.ndarray, side: int) -> np.ndarray:
     return _resize(array, (max(1, round(h * scale)), max(1, round(w * scale))), Image.BOX)
 
 
+def _running_max(array: np.ndarray, k: int) -> np.ndarray:
+    """Maximum over every run of k consecutive rows: (n, ...) -> (n - k + 1, ...).
+
+    Doubling: after the loop each row holds the max of `span` rows from it; one more shifted
+    maximum, overlapping, covers k. log2(k) whole-array operations instead of k.
+    """
+    out, span = array, 1
+    while 2 * span <= k:
+        out = np.maximum(out[:-span], out[span:])
+        span *= 2
+    if span < k:
+        out = np.maximum(out[: span - k], out[k - span :])
+    return out
+
+
 def _max_filter(array: np.ndarray, k: int) -> np.ndarray:
     """k x k maximum filter (k odd), same size, edges repeated."""
     padded = np.pad(array, k // 2, mode="edge")
-    rows = np.lib.stride_tricks.sliding_window_view(padded, k, axis=0).max(axis=-1)  # max is separable
-    return np.lib.stride_tricks.sliding_window_view(rows, k, axis=1).max(axis=-1)
+    return _running_max(_running_max(padded, k).T, k).T  # max is separable
 
 
-def _background(darkness: np.ndarray) -> np.ndarray:
-    """The paper's own darkness, which varies with uneven light: a wide minimum filter, smoothed."""
+def _background(darkness: np.ndarray) -> np.ndarray | float:
+    """The paper's own darkness, which varies with uneven light: a wide minimum filter, smoothed.
+    A single number when the light is even (a canvas, an MNIST digit)."""
     small = _shrink_to(darkness, 64)
     h, w = small.shape
     k = max(3, (max(h, w) // 4) | 1)  # wider than any stroke, narrower than the light's gradient
     floor = -_max_filter(-small, k)
-    if floor.min() == floor.max():  # evenly lit (a canvas, an MNIST digit): no need to spread it out
-        return np.full(darkness.shape, floor.min(), np.float32)
+    if floor.min() == floor.max():  # evenly lit: no need to spread it out
+        return float(floor.min())
     return _resize(floor, darkness.shape, Image.BILINEAR)
 
 
@@ -119,13 +134,17 @@ def ink_map(lightness: np.ndarray) -> np.ndarray:
     lightness = _shrink_to(lightness, WORK_SIDE)
     if float(lightness.max() - lightness.min()) < MIN_CONTRAST:
         raise NoInkError("the image has no ink")
-    # Ink covers less than half of a digit image, so the median is the paper.
-    darkness = 1.0 - lightness if np.median(lightness) >= 0.5 else lightness.copy()
-    ink = np.clip(darkness - _background(darkness), 0.0, None)
-    peak = float(np.percentile(ink[ink > 0], 99)) if np.any(ink > 0) else 0.0
+    # Ink covers less than half of a digit image, so most pixels are the paper.
+    light_paper = 2 * np.count_nonzero(lightness >= 0.5) > lightness.size
+    ink = np.subtract(1.0, lightness, dtype=np.float32) if light_paper else np.array(lightness, np.float32)
+    ink -= _background(ink)
+    np.maximum(ink, 0.0, out=ink)
+    inked = ink[ink > 0]
+    peak = float(np.percentile(inked, 99)) if inked.size else 0.0
     if peak < MIN_CONTRAST:
         raise NoInkError("the image has no ink")
-    ink = np.clip(ink / peak, 0.0, 1.0)
+    np.divide(ink, peak, out=ink)
+    np.minimum(ink, 1.0, out=ink)
     ink[ink < 0.2] = 0.0  # paper grain and shadows
     return ink
 

@@ -69,6 +69,16 @@ def test_uneven_light_is_not_ink():
     assert cols[-1] - cols[0] + 1 <= 6  # only the stroke, not the dim half of the paper
 
 
+@pytest.mark.parametrize("k", [1, 3, 5, 7, 9, 15, 17, 31])
+def test_max_filter_equals_the_window_by_window_maximum(k):
+    rng = np.random.default_rng(k)
+    for shape in [(1, 1), (5, 40), (64, 64), (37, 3)]:
+        array = rng.random(shape).astype(np.float32)
+        padded = np.pad(array, k // 2, mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (k, k))
+        np.testing.assert_array_equal(preprocess._max_filter(array, k), windows.max(axis=(-2, -1)))
+
+
 def test_source_map_puts_the_field_back_on_the_ink():
     prepared = prepare_digit(bar())
     back = preprocess.to_source_map(prepared, prepared.image)
