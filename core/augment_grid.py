@@ -115,11 +115,11 @@ def read_digits(images: list[Image.Image]) -> np.ndarray:
     """28x28 greyscale digits -> the digit CNN's classes (N,), in one batch."""
     from torchvision.transforms.v2.functional import pil_to_tensor
 
-    from core.digits import class_probabilities, load_digit_model
+    from core.digits import answering_cnn, class_probabilities
     from core.preprocess import normalize
 
     batch = normalize(torch.stack([pil_to_tensor(image) for image in images]).float() / 255.0)  # (N, 1, 28, 28)
-    return class_probabilities(load_digit_model("cnn"), batch).argmax(axis=1)
+    return class_probabilities(answering_cnn(), batch).argmax(axis=1)
 
 
 @dataclass(frozen=True)

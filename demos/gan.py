@@ -63,9 +63,9 @@ def read_digits(digit: int, seed: int, count: int):
     images = generate(z, labels)
     scores = discriminator_scores(images, labels)
     try:
-        from core.digits import class_probabilities, load_digit_model
+        from core.digits import answering_cnn, class_probabilities
 
-        probabilities = class_probabilities(load_digit_model("cnn"), normalize(images[:, None]))
+        probabilities = class_probabilities(answering_cnn(), normalize(images[:, None]))
         readings, confidences = probabilities.argmax(1), probabilities.max(1)
     except MissingCheckpointError:
         readings = confidences = None

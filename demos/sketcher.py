@@ -82,7 +82,7 @@ def read_digit(image, explain: bool = True):
     Returns None when there is no ink. With explain=False only the CNN runs and the rest is None.
     Heavy modules are imported on first use, not at start-up.
     """
-    from core.digits import class_probabilities, integrated_gradients, load_digit_model
+    from core.digits import answering_cnn, class_probabilities, integrated_gradients, load_digit_model
     from core.preprocess import NoInkError, prepare_digit, to_model_input, to_source_map
 
     try:
@@ -91,7 +91,7 @@ def read_digit(image, explain: bool = True):
         return None
     inputs = to_model_input(prepared)
     if not explain:
-        return class_probabilities(load_digit_model("cnn"), inputs)[0], None, prepared, None, None
+        return class_probabilities(answering_cnn(), inputs)[0], None, prepared, None, None
     results = []
     for kind in ("cnn", "mlp"):
         model = load_digit_model(kind)

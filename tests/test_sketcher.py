@@ -101,3 +101,16 @@ def test_classify_digit_on_a_blank_image_says_draw_a_digit(client, tmp_path):
     Image.new("RGB", (64, 64), "white").save(blank)
     with pytest.raises(Exception, match="draw a digit"):
         client.predict(handle_file(str(blank)), api_name="/classify_digit")
+
+
+def test_the_answering_cnn_is_the_shipped_cnn_with_batch_norms_folded():
+    import torch
+
+    from core.digits import answering_cnn, load_digit_model
+
+    folded, shipped = answering_cnn(), load_digit_model("cnn")
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in shipped.modules())  # the original is untouched
+    inputs = torch.randn(16, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        torch.testing.assert_close(folded(inputs), shipped(inputs), rtol=1e-4, atol=1e-4)
