@@ -48,8 +48,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 
 # Gradio keeps every session's state in memory, 10,000 sessions per page by default: at 50-120 KB a
-# session (measured) that is a gigabyte per page. Keep the most recent few hundred instead.
-SESSIONS_KEPT = 200
+# session (measured; mostly a copy of every component's config) that is a gigabyte per page. Keep
+# the 100 most recently used per page instead. A session pushed out starts again from the page's
+# defaults on its next event: the playground forgets its earlier runs, and every other input is
+# checked by its function (the filter visualiser's layer list accepts any value for that reason).
+SESSIONS_KEPT = 100
 
 
 def keep_few_sessions(page):

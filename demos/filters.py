@@ -228,7 +228,8 @@ def build() -> gr.Blocks:
         gr.Markdown("## 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
         with gr.Row():
             model = gr.Radio(MODELS, value="digits", label="Model")
-            layer = gr.Dropdown(DIGIT_LAYERS, value="conv1", label="Layer")
+            # Any value: the functions check it, so a session Gradio forgot (its ImageNet layer list with it) still works.
+            layer = gr.Dropdown(DIGIT_LAYERS, value="conv1", label="Layer", allow_custom_value=True)
             channel = gr.Number(0, label="Channel", minimum=0, maximum=511, precision=0)
         source = gr.Radio([("the drawing", "drawing"), ("the upload", "upload")], value="drawing", label="Inspect")
         status = gr.Markdown(PROMPT, elem_id="filters-status")

@@ -253,6 +253,19 @@ def _tiny_categories():
     return tuple(f"thing {i}" for i in range(10))
 
 
+def test_a_layer_the_model_lacks_is_answered_not_crashed():
+    """What a session Gradio has forgotten sends after the user chose an ImageNet layer: the layer
+    list takes any value, and every handler checks it."""
+    import gradio as gr
+
+    page = demo.build()
+    assert any(isinstance(b, gr.Dropdown) and b.label == "Layer" and b.allow_custom_value for b in page.blocks.values())
+    assert demo.inspect_layer("digits", "layer4.1.conv2", "upload", None, PHOTO)[-1] == "Choose a layer."
+    assert demo.show_channel("digits", "layer4.1.conv2", 0, "upload", None, PHOTO) is None
+    with pytest.raises(gr.Error, match="Choose a layer"):
+        demo.excite_filter("digits", "layer4.1.conv2", 0)
+
+
 @pytest.fixture
 def tiny_spec(tmp_path, monkeypatch):
     """The ImageNet choice, pointed at a tiny random ResNet and an empty torch cache in tmp_path."""
