@@ -42,7 +42,7 @@ SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error
 # Without the dashboard, nothing reads Gradio's per-event analytics, yet by default every queue keeps
 # the last 10,000 events and, after every event, copies them and rebuilds a pandas summary of them.
 # Measured here (2 cores, 32 clients calling a no-op): 260 calls/s falling to 131 within 36 s as
-# events piled up, against a steady 465 without; and ~2 ms on every single round trip. Keep one
+# events piled up, against a steady 435-475 without; and ~2 ms on every single round trip. Keep one
 # event and never summarise. Read by each gradio.queueing.Queue when it is made, so set before any page is.
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
