@@ -18,7 +18,7 @@ import gradio as gr
 import uvicorn
 from fastapi.responses import RedirectResponse
 
-from demos import DEMOS, SERVER_SETTINGS, keep_few_sessions
+from demos import DEMOS, SERVER_SETTINGS, for_serving
 
 TITLE = "Deep learning, live: a gallery of demos"
 
@@ -73,7 +73,7 @@ def built_for_mounting():
 
 def build_gallery() -> gr.Blocks:
     with built_for_mounting():
-        return _build_gallery()
+        return for_serving(_build_gallery())
 
 
 def _build_gallery() -> gr.Blocks:
@@ -118,8 +118,8 @@ class StandalonePage:
                 if self.app is None:
                     page = fastapi.FastAPI()
                     with built_for_mounting():
-                        blocks = self.demo.load().build()
-                    gr.mount_gradio_app(page, keep_few_sessions(blocks), path="/", **SERVER_SETTINGS)
+                        blocks = for_serving(self.demo.load().build())
+                    gr.mount_gradio_app(page, blocks, path="/", **SERVER_SETTINGS)
                     await self._running.enter_async_context(page.router.lifespan_context(page))
                     self.app = page
         await self.app(scope, receive, send)
@@ -131,7 +131,7 @@ def create_app() -> fastapi.FastAPI:
         app.add_api_route(f"/demos/{demo.slug}", _redirect_to(f"/demos/{demo.slug}/"), include_in_schema=False)
         app.mount(f"/demos/{demo.slug}", StandalonePage(demo))
     # The gallery goes last: its "/" matches every path.
-    gallery = keep_few_sessions(build_gallery())
+    gallery = build_gallery()
     return gr.mount_gradio_app(app, gallery, path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
 
 

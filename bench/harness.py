@@ -62,12 +62,12 @@ def _serve_app(port: int) -> None:
     import uvicorn
 
     import app
-    from demos import SERVER_SETTINGS, keep_few_sessions
+    from demos import SERVER_SETTINGS, for_serving
 
     server = app.create_app()
     with gr.Blocks() as floor:
         gr.api(noop, api_name="noop", concurrency_limit=None)
-    gr.mount_gradio_app(server, keep_few_sessions(floor), path="/bench-noop", **SERVER_SETTINGS)
+    gr.mount_gradio_app(server, for_serving(floor), path="/bench-noop", **SERVER_SETTINGS)
     server.router.routes.insert(0, server.router.routes.pop())  # before the gallery's catch-all "/"
     uvicorn.run(server, host="127.0.0.1", port=port, log_level="warning")
 

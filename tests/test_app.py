@@ -80,6 +80,23 @@ def test_starting_the_app_loads_no_heavy_library():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_served_pages_send_queue_status_once_a_second():
+    """The gallery and every page served alone send waiting events their place in the queue on a
+    timer, not after every job (Gradio's "auto": with 28 events waiting, 28 messages a job), and keep
+    a bounded number of sessions."""
+    import gradio as gr
+
+    import app
+    from demos import SESSIONS_KEPT, STATUS_UPDATE_SECONDS, for_serving
+
+    with gr.Blocks() as alone:
+        gr.Markdown("a page")
+    for page in (app.build_gallery(), for_serving(alone)):
+        assert page._queue.live_updates is False
+        assert page._queue.update_intervals == STATUS_UPDATE_SECONDS
+        assert page.state_session_capacity == SESSIONS_KEPT
+
+
 def test_queues_keep_no_event_analytics():
     """Gradio's per-event analytics (only the closed dashboard reads them) are off for every page:
     with the defaults, each event copies up to 10,000 past ones and rebuilds a pandas summary."""
