@@ -33,6 +33,7 @@ from demos.png import png_file
 
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*")) + [str(ASSETS / "filters" / "grace_hopper.jpg")]
+OPENING_EXAMPLE = str(ASSETS / "digit_3.png")  # what the page shows before anything is drawn
 MODELS = [("Digit CNN (MNIST)", "digits"), ("ResNet-18 (ImageNet, pretrained)", "resnet18")]
 UI_MAP_SIDE = 56  # feature maps on the page: big enough to see and to click; the API sends them unscaled
 DIGIT_LAYERS = ["conv1", "conv2", "conv3", "conv4", "conv5"]  # DigitCNN's convolutions (a test checks)
@@ -215,7 +216,7 @@ def input_preset(name: str) -> str:
 def warm_up() -> None:
     """Load the digit CNN and run an example through every layer, the API's own path."""
     for layer in DIGIT_LAYERS:
-        feature_maps(str(ASSETS / "digit_3.png"), layer)
+        feature_maps(OPENING_EXAMPLE, layer)
 
 
 # ---------- layout and wiring ----------
@@ -231,18 +232,19 @@ def build() -> gr.Blocks:
             # Any value: the functions check it, so a session Gradio forgot (its ImageNet layer list with it) still works.
             layer = gr.Dropdown(DIGIT_LAYERS, value="conv1", label="Layer", allow_custom_value=True)
             channel = gr.Number(0, label="Channel", minimum=0, maximum=511, precision=0)
-        source = gr.Radio([("the drawing", "drawing"), ("the upload", "upload")], value="drawing", label="Inspect")
+        # The page opens on an example, its maps already shown: drawing switches to the drawing.
+        source = gr.Radio([("the drawing", "drawing"), ("the upload", "upload")], value="upload", label="Inspect")
         status = gr.Markdown(PROMPT, elem_id="filters-status")
         download = gr.Button("Download weights", visible=False)
         with gr.Row():
-            with gr.Column(scale=1):
-                with gr.Tab("Draw"):
+            with gr.Column(scale=1), gr.Tabs(selected="upload"):
+                with gr.Tab("Draw", id="draw"):
                     canvas = gr.Sketchpad(
                         label="Canvas", canvas_size=(280, 280), fixed_canvas=True, type="numpy", image_mode="RGBA",
                         brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"), elem_id="filters-canvas",
                     )
-                with gr.Tab("Upload"):
-                    photo = gr.Image(label="Image", type="filepath", sources=["upload", "clipboard"])
+                with gr.Tab("Upload", id="upload"):
+                    photo = gr.Image(OPENING_EXAMPLE, label="Image", type="filepath", sources=["upload", "clipboard"])
                     gr.Examples(EXAMPLES, inputs=photo, label="Examples")
             with gr.Column(scale=2):
                 with gr.Tab("Feature maps"):
@@ -300,6 +302,7 @@ def build() -> gr.Blocks:
         kernel_choice.change(kernel_preset, kernel_choice, kernel_text, api_visibility="private")
         gr.on([c.change for c in sandbox], run_sandbox, sandbox, sandbox_outputs, api_name="convolve", show_progress="hidden")
         page.load(run_sandbox, sandbox, sandbox_outputs, api_visibility="private")
+        page.load(**refresh).then(**channel_args)  # the opening example's maps (~7 ms)
         with gr.Row(visible=False):  # the API's own inputs and output: a file and a layer name in, one image out
             api_image = gr.File(type="filepath")  # not gr.Image: the file is decoded once, by open_image
             api_layer = gr.Textbox("conv1")  # checked by feature_maps, with a message that lists the layers

@@ -396,6 +396,16 @@ def test_convolve_endpoint_works_one_value_through(client):
     assert "-4 -4\n-4 -4" in numbers and "**2**" in size and "5·1 + 6·0 + 8·0 + 9·-1 = **-4**" in worked
 
 
+def test_browser_page_opens_on_an_example_with_its_maps(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/filters/")
+    status = page.locator("#filters-status")
+    page.wait_for_function("el => el.innerText.includes('32 feature maps')", arg=status.element_handle(), timeout=30_000)
+    page.locator("#filters-maps img").first.wait_for(timeout=10_000)
+    assert page.get_by_role("tab", name="Upload").get_attribute("aria-selected") == "true"
+
+
 def test_browser_example_shows_the_maps_and_a_click_picks_a_channel(page, app_url):
     from tests.conftest import open_gradio
 
