@@ -251,13 +251,15 @@ def build() -> gr.Blocks:
         gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
         source = gr.Textbox("photo", visible=False)  # set in the browser by the input tabs: no server round trip
         records = gr.JSON([], visible=False)  # every sample's parameters, kept in the page (a gr.State would hold a heartbeat open)
+        examples = photo_examples()
+        opening_photo, opening_boxes = examples[0]  # the page opens on the cheetah's grid, its box drawn
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Tabs():
                     with gr.Tab("Photo") as photo_tab:
-                        photo = gr.Image(label="Photo", type="filepath", sources=["upload", "clipboard"], height=240)
-                        boxes_text = gr.Textbox(label="Bounding boxes: x1, y1, x2, y2 per line (photo pixels)", lines=2)
-                        gr.Examples(photo_examples(), inputs=[photo, boxes_text], label="Gradio's sample photos")
+                        photo = gr.Image(opening_photo, label="Photo", type="filepath", sources=["upload", "clipboard"], height=240)
+                        boxes_text = gr.Textbox(opening_boxes, label="Bounding boxes: x1, y1, x2, y2 per line (photo pixels)", lines=2)
+                        gr.Examples(examples, inputs=[photo, boxes_text], label="Gradio's sample photos")
                     with gr.Tab("Digit") as digit_tab:
                         canvas = gr.Sketchpad(
                             label="Draw a digit", canvas_size=(280, 280), fixed_canvas=True, type="numpy", image_mode="RGBA",
@@ -285,7 +287,7 @@ def build() -> gr.Blocks:
                                     else gr.Slider(p.low, p.high, p.default, step=p.step, label=p.label)
                                 )
             with gr.Column(scale=2):
-                summary = gr.Markdown("Pick an input and press **Sample**.", elem_id="augment-summary")
+                summary = gr.Markdown("Sampling the cheetah…", elem_id="augment-summary")
                 gallery = gr.Gallery(label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-gallery")
                 table = gr.Dataframe(headers=["transform", "changed pixels in", "changed class alone"], visible=False, label="Label survival, per transform", elem_id="augment-table")
                 details = gr.JSON(label="Parameters of the selected sample (exact)")
@@ -296,11 +298,13 @@ def build() -> gr.Blocks:
         photo_tab.select(None, None, source, js="() => 'photo'")
         digit_tab.select(None, None, source, js="() => 'digit'")
         reseed.click(next_seed, seed, seed, api_visibility="private")
-        run.click(
-            sample_ui, [source, photo, boxes_text, canvas, chosen, seed, count, *widgets],
-            [gallery, summary, table, code, records, details], api_visibility="private",
+        sample = dict(
+            fn=sample_ui, inputs=[source, photo, boxes_text, canvas, chosen, seed, count, *widgets],
+            outputs=[gallery, summary, table, code, records, details], api_visibility="private",
             concurrency_limit=2, concurrency_id="augment",
         )
+        run.click(**sample)
+        page.load(**sample)  # the opening grid: 16 samples of the cheetah, ~0.13 s of server time
         gallery.select(show_sample, records, details, api_visibility="private")
         with gr.Row(visible=False):  # API-only inputs and outputs
             api_image = gr.File(label="image", type="filepath")  # a File, not an Image: we judge the bytes ourselves

@@ -289,17 +289,25 @@ def test_augment_digit_endpoint_counts_changed_classes(client):
     assert gallery[0]["caption"].startswith("reads 9 ✗")
 
 
-def test_the_page_samples_a_photo_with_its_box(page, app_url):
+def test_the_page_opens_on_a_grid_of_the_cheetah_with_its_box(page, app_url):
     open_gradio(page, f"{app_url}/demos/augment/")
-    page.locator("img[src*='cheetah']").first.click()  # the example fills the photo and its box
-    page.wait_for_function("() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('82, 116'))", timeout=10_000)
-    page.locator("#augment-run").click()
-    gallery = page.locator("#augment-gallery")
-    page.wait_for_function("el => el.querySelectorAll('img').length >= 16", arg=gallery.element_handle(), timeout=60_000)
-    assert "#1:" in gallery.inner_text()
-    assert "16 samples of a 502×343 image" in page.locator("#augment-summary").inner_text()
+    gallery, summary = page.locator("#augment-gallery"), page.locator("#augment-summary")
+    page.wait_for_function("el => el.innerText.includes('16 samples of a 502×343 image')", arg=summary.element_handle(), timeout=60_000)
+    assert gallery.locator("img").count() >= 16 and "#1:" in gallery.inner_text()
+    assert "82, 116" in page.get_by_label("Bounding boxes: x1, y1, x2, y2 per line (photo pixels)").input_value()
     code = page.locator(".cm-content").last.inner_text()
     assert "v2.RandomRotation(degrees=15.0" in code and "torch.manual_seed(0)" in code
+
+
+def test_the_page_samples_another_photo_with_its_box(page, app_url):
+    open_gradio(page, f"{app_url}/demos/augment/")
+    summary = page.locator("#augment-summary")
+    page.wait_for_function("el => el.innerText.includes('502×343')", arg=summary.element_handle(), timeout=60_000)
+    page.locator("img[src*='lion']").first.click()  # the example fills the photo and its box
+    page.wait_for_function("() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('60, 4'))", timeout=10_000)
+    page.locator("#augment-run").click()
+    page.wait_for_function("el => el.innerText.includes('16 samples of a 256×256 image')", arg=summary.element_handle(), timeout=60_000)
+    assert page.locator("#augment-gallery img").count() >= 16
 
 
 def test_the_page_reads_every_sample_of_a_drawn_digit(page, app_url):
