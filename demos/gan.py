@@ -32,6 +32,7 @@ from demos.png import png_file
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "gan"
 DIGIT_CHOICES = [("any digit", -1)] + [(str(d), d) for d in range(10)]
+OPENING_WALK = (3, 1, 2, 10)  # the latent-space tab opens on this walk: digit, seed A, seed B, frames
 FRAME_SECONDS = 0.5  # the browser draws a few plots a second; more frames only cost CPU
 
 
@@ -187,14 +188,26 @@ def show_snapshots():
     return snapshot_items()
 
 
+def first_walk(digit: int, seed_a: float, seed_b: float, frames: float, *amounts: float):
+    """On page load: the walk from A to B and seed A moved, or nothing when the checkpoint is missing."""
+    from core.checkpoints import MissingCheckpointError
+
+    try:
+        return walk_between(digit, seed_a, seed_b, frames), move_digit(digit, seed_a, *amounts)
+    except MissingCheckpointError:
+        return None, None  # the Generate tab says how to make it
+
+
 def warm_up() -> None:
-    """Load the GAN and the judge and draw once, so the first click answers at full speed."""
+    """Load the GAN and the judge and draw once, and find the opening walk's latent directions
+    (~0.14 s, then cached), so that the first visitor's page answers at full speed."""
     from core.checkpoints import MissingCheckpointError
 
     try:
         read_digits(-1, 0, 10)
     except MissingCheckpointError:
         pass  # the page says how to make it
+    first_walk(*OPENING_WALK, 0.0, 0.0, 0.0)
 
 
 # ---------- layout and wiring ----------
@@ -217,17 +230,18 @@ def build() -> gr.Blocks:
                                  height="auto", object_fit="contain", elem_id="gan-gallery")
         with gr.Tab("Latent space"):
             with gr.Row():
-                walk_digit = gr.Dropdown(DIGIT_CHOICES[1:], value=3, label="Digit")
-                seed_a = gr.Number(value=1, precision=0, label="Seed A")
-                seed_b = gr.Number(value=2, precision=0, label="Seed B")
-                frames = gr.Slider(2, 16, value=10, step=1, label="Frames")
+                digit_a, first_a, first_b, first_frames = OPENING_WALK
+                walk_digit = gr.Dropdown(DIGIT_CHOICES[1:], value=digit_a, label="Digit")
+                seed_a = gr.Number(value=first_a, precision=0, label="Seed A")
+                seed_b = gr.Number(value=first_b, precision=0, label="Seed B")
+                frames = gr.Slider(2, 16, value=first_frames, step=1, label="Frames")
                 walk = gr.Button("Walk from A to B", variant="primary")
-            strip = gr.Image(label="From seed A (left) to seed B (right), along the sphere of Gaussian noise", interactive=False)
+            strip = gr.Image(label="From seed A (left) to seed B (right), along the sphere of Gaussian noise", interactive=False, elem_id="gan-walk")
             with gr.Row():
                 with gr.Column():
                     gr.Markdown("Push seed A's noise along the three directions that change the image most.")
-                    sliders = [gr.Slider(-3, 3, value=0, step=0.25, label=f"Direction {i + 1}") for i in range(3)]
-                moved = gr.Image(label="Seed A, moved", interactive=False, height=240)
+                    sliders = [gr.Slider(-3, 3, value=0, step=0.25, label=f"Direction {i + 1}", elem_id=f"gan-direction-{i + 1}") for i in range(3)]
+                moved = gr.Image(label="Seed A, moved", interactive=False, height=240, elem_id="gan-moved")
         with gr.Tab("Watch it learn"):
             with gr.Row():
                 with gr.Column(scale=1):
@@ -265,6 +279,8 @@ def build() -> gr.Blocks:
                           api_visibility="private", concurrency_limit=2, concurrency_id="gan_toy")
         stop.click(None, None, None, cancels=[run])
         page.load(show_snapshots, None, snapshots, api_visibility="private")
+        page.load(first_walk, [walk_digit, seed_a, seed_b, frames, *sliders], [strip, moved], api_visibility="private",
+                  concurrency_limit=4, concurrency_id="gan_digits")
         page.load(first_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_id="gan_digits")
         api_digit.submit(generate_digits, [api_digit, api_seed, api_count], api_grid, api_name="generate_digits",
                          concurrency_limit=8, concurrency_id="gan_api")
