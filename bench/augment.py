@@ -44,8 +44,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=16)
     args = parser.parse_args()
 
-    from core.augment import parse_pipeline, sample_grid
-    from core.augment_grid import caption, load_photo, render
+    from core.augment.transforms import parse_pipeline, sample_grid
+    from core.augment.grid import caption, load_photo, render
     from core.device import configure_for_serving
     from demos.augment import DEFAULTS
 

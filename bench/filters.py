@@ -32,7 +32,7 @@ def latency(runs: int, layers: list[str]) -> None:
 def excitation_cost() -> None:
     import torch
 
-    from core.filters import digit_vision_model, excite
+    from core.vision.filters import digit_vision_model, excite
 
     vision = digit_vision_model()
     print(f"{'activation maximisation':<26}{'steps':>6}{'seconds':>9}{'start':>9}{'final':>9}")

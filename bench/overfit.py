@@ -55,7 +55,7 @@ def bare_loop(run, epochs: int, measure_each_epoch: bool) -> None:
 def time_loops(epochs: int, repeats: int) -> dict[str, list[float]]:
     import torch
 
-    import core.playground as pg
+    import core.playground.experiment as pg
 
     settings = replace(pg.PRESETS["fix it with more data"], epochs=epochs, max_seconds=60.0)
     before = torch.get_num_threads()
@@ -138,7 +138,7 @@ def main() -> None:
 
     if args.skip_stream:
         return
-    import core.playground as pg
+    import core.playground.experiment as pg
     from demos.overfit import setting_names
 
     settings = replace(pg.DEFAULTS, epochs=400)  # "memorise the noise", a few seconds of training

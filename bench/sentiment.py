@@ -20,7 +20,7 @@ def model_only(runs: int) -> None:
     """The forward pass alone, in this process: what the endpoint adds on top of the no-op."""
     import torch
 
-    from core.sentiment import probabilities
+    from core.sentiment.predict import probabilities
 
     torch.set_num_threads(1)  # one request, one thread: two threads thrash on a shared 2-core machine
     for model in ("scratch", "transfer"):

@@ -22,9 +22,9 @@ import torch
 
 from bench.harness import file_data, machine, measure_interleaved, print_table, serve_demo, upload
 from core.data import mnist_tensors
-from core.digits import class_probabilities, load_digit_model
-from core.preprocess import normalize, prepare_digit, to_model_input
-from core.synthetic import naive_28x28, random_style, render
+from core.digits.predict import class_probabilities, load_digit_model
+from core.digits.preprocess import normalize, prepare_digit, to_model_input
+from core.digits.synthetic import naive_28x28, random_style, render
 
 
 def preprocessing_accuracy(data_dir: str | None, digits: int, seed: int = 0) -> None:

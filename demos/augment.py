@@ -59,7 +59,7 @@ def photo_examples() -> list[list[str]]:
 
 def steps_from_widgets(chosen: list[str], values: list) -> list[dict]:
     """The dropdown's transforms, in the order picked, with their widgets' values."""
-    from core.augment_catalogue import CATALOGUE
+    from core.augment.catalogue import CATALOGUE
 
     given, at = {}, 0
     for key, spec in CATALOGUE.items():
@@ -72,8 +72,8 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
     """A photo file -> gallery items, records per sample, and the code that reproduces them."""
     import torch
 
-    from core.augment import pipeline_code, sample_grid
-    from core.augment_grid import caption, load_photo, render, shown_records
+    from core.augment.transforms import pipeline_code, sample_grid
+    from core.augment.grid import caption, load_photo, render, shown_records
 
     image, scale = load_photo(path, settings.photo_side)
     box_tensor = torch.tensor(boxes, dtype=torch.float32) * scale if boxes else None
@@ -92,8 +92,8 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
 
 def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
     """A (28, 28) digit in [0, 1] -> gallery items framed red where the CNN's class changed, and the tally."""
-    from core.augment import pipeline_code
-    from core.augment_grid import augment_digit, caption, frame, render, shown_records
+    from core.augment.transforms import pipeline_code
+    from core.augment.grid import augment_digit, caption, frame, render, shown_records
 
     grid = augment_digit(digit, steps, seed, count)
     gallery = []
@@ -125,10 +125,10 @@ def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settin
 
 
 def _checked(fn, *args):
-    from core.augment import PipelineError
+    from core.augment.transforms import PipelineError
     from core.checkpoints import MissingCheckpointError
     from core.images import BadImageError
-    from core.preprocess import NoInkError
+    from core.digits.preprocess import NoInkError
 
     try:
         return fn(*args)
@@ -144,7 +144,7 @@ def _checked(fn, *args):
 
 
 def _count(count) -> int:
-    from core.augment_catalogue import MAX_COUNT
+    from core.augment.catalogue import MAX_COUNT
 
     if count is None or not 1 <= float(count) <= MAX_COUNT:
         raise gr.Error(f"count must be between 1 and {MAX_COUNT}.")
@@ -158,13 +158,13 @@ def _seed(seed) -> int:
 
 
 def _digit(image):
-    from core.preprocess import prepare_digit
+    from core.digits.preprocess import prepare_digit
 
     return prepare_digit(image).image
 
 
 def _steps(chosen, values) -> list[dict]:
-    from core.augment import parse_pipeline
+    from core.augment.transforms import parse_pipeline
 
     return parse_pipeline(steps_from_widgets(chosen, values))
 
@@ -183,7 +183,7 @@ def sample_ui(source, photo, boxes_text, sketch, chosen, seed, count, *values):
     else:
         if photo is None:
             raise gr.Error("Upload a photo or pick an example first.")
-        from core.augment_catalogue import parse_boxes
+        from core.augment.catalogue import parse_boxes
 
         out = _checked(photo_grid, photo, steps, _checked(parse_boxes, boxes_text), seed, count)
     table = gr.Dataframe(value=out.get("table"), visible="table" in out)
@@ -196,7 +196,7 @@ def augment_image(image, pipeline: str, seed, count):
     and every sample's sampled parameters."""
     if image is None:
         raise gr.Error("Send an image file.")
-    from core.augment import parse_settings
+    from core.augment.transforms import parse_settings
 
     steps, boxes = _checked(parse_settings, pipeline)
     out = _checked(photo_grid, image, steps, boxes, _seed(seed), _count(count))
@@ -208,7 +208,7 @@ def augment_digit_image(image, pipeline: str, seed, count):
     gallery, and {"original_class", "classes", "per_transform": [[transform, changed pixels in, changed class alone]], ...}."""
     if image is None:
         raise gr.Error("Send an image file.")
-    from core.augment import parse_settings
+    from core.augment.transforms import parse_settings
     from core.images import open_image
 
     steps, _ = _checked(parse_settings, pipeline)
@@ -245,7 +245,7 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    from core.augment_catalogue import CATALOGUE, MAX_COUNT
+    from core.augment.catalogue import CATALOGUE, MAX_COUNT
 
     with gr.Blocks(title="Augmentation previewer") as page:
         gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")

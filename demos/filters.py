@@ -64,8 +64,8 @@ def _open_upload(path: str) -> np.ndarray:
 def _vision_or_message(key: str):
     """(model, None), or (None, a message saying how to get its weights): never an exception."""
     from core.checkpoints import MissingCheckpointError
-    from core.filters import vision_model
-    from core.imagenet import WeightsMissingError
+    from core.vision.filters import vision_model
+    from core.vision.imagenet import WeightsMissingError
 
     try:
         return vision_model(key), None
@@ -85,14 +85,14 @@ def choose_model(key: str):
     vision, message = _vision_or_message(key)
     if vision is None:
         return gr.Dropdown(choices=[], value=None), message, gr.Button(visible=True)
-    from core.filters import layer_choices
+    from core.vision.filters import layer_choices
 
     choices = layer_choices(vision)
     return gr.Dropdown(choices=choices, value=choices[0][1]), f"**{vision.title}**: {len(choices)} convolution layers.", gr.Button(visible=False)
 
 
 def download_weights(key: str):
-    from core.imagenet import IMAGENET_MODELS, WeightsMissingError, download_weights
+    from core.vision.imagenet import IMAGENET_MODELS, WeightsMissingError, download_weights
 
     try:
         gr.Info("Downloading the weights: this can take a minute.")
@@ -107,8 +107,8 @@ def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None,
     vision, message = _vision_or_message(key)
     if vision is None or not layer or layer not in vision.layers:
         return None, "", None, None, None, message or "Choose a layer."
-    from core.filter_pictures import kernel_grid
-    from core.filters import explain, layer_grid
+    from core.vision.pictures import kernel_grid
+    from core.vision.filters import explain, layer_grid
 
     kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().numpy())
     image = current_image(source, sketch, path)
@@ -121,7 +121,7 @@ def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None,
 
 def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
     """A click on the grid of maps -> that map's channel number."""
-    from core.filters import grid_layout
+    from core.vision.filters import grid_layout
 
     vision, _ = _vision_or_message(key)
     if vision is None or layer not in vision.layers:
@@ -135,15 +135,15 @@ def show_channel(key: str, layer: str | None, channel: float | None, source: str
     image = current_image(source, sketch, path)
     if vision is None or image is None or not layer or layer not in vision.layers:
         return None
-    from core.filters import channel_view
+    from core.vision.filters import channel_view
 
     return channel_view(vision, image, layer, int(channel or 0))
 
 
 def excite_filter(key: str, layer: str | None, channel: float | None):
     """The input that excites the chosen filter most (cached per model, layer and channel)."""
-    from core.filter_pictures import enlarge
-    from core.filters import excite
+    from core.vision.pictures import enlarge
+    from core.vision.filters import excite
 
     vision, message = _vision_or_message(key)
     if vision is None:
@@ -169,7 +169,7 @@ def feature_maps(image: str, layer: str):
     one grey pixel between them, each on its own colour scale: red positive, blue negative,
     white zero. `layer` is conv1 to conv5.
     """
-    from core.filters import layer_grid
+    from core.vision.filters import layer_grid
 
     if layer not in DIGIT_LAYERS:
         raise gr.Error(f"Unknown layer {str(layer)[:40]!r}: choose one of {', '.join(DIGIT_LAYERS)}.")
@@ -186,7 +186,7 @@ def feature_maps(image: str, layer: str):
 
 def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float):
     """Sandbox numbers -> (input | output picture, output numbers, size formula, one value worked out)."""
-    from core import convolution as conv
+    from core.vision import convolution as conv
 
     try:
         image = conv.parse_matrix(input_text, "input", conv.MAX_INPUT_SIDE)
@@ -202,13 +202,13 @@ def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float
 
 
 def kernel_preset(name: str) -> str:
-    from core.convolution import KERNELS, format_matrix
+    from core.vision.convolution import KERNELS, format_matrix
 
     return format_matrix(np.array(KERNELS[name]))
 
 
 def input_preset(name: str) -> str:
-    from core.convolution import INPUTS, format_matrix
+    from core.vision.convolution import INPUTS, format_matrix
 
     return format_matrix(INPUTS[name])
 
@@ -223,7 +223,7 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    from core.convolution import INPUTS, KERNELS  # numpy only: light enough for start-up
+    from core.vision.convolution import INPUTS, KERNELS  # numpy only: light enough for start-up
 
     with gr.Blocks(title="CNN filter visualiser") as page:
         gr.Markdown("## 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")

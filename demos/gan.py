@@ -57,14 +57,14 @@ def read_digits(digit: int, seed: int, count: int):
     """
 
     from core.checkpoints import MissingCheckpointError
-    from core.gan import discriminator_scores, generate, request_latents
-    from core.preprocess import normalize
+    from core.gan.sample import discriminator_scores, generate, request_latents
+    from core.digits.preprocess import normalize
 
     z, labels = request_latents(digit, seed, count)
     images = generate(z, labels)
     scores = discriminator_scores(images, labels)
     try:
-        from core.digits import answering_cnn, class_probabilities
+        from core.digits.predict import answering_cnn, class_probabilities
 
         probabilities = class_probabilities(answering_cnn(), normalize(images[:, None]))
         readings, confidences = probabilities.argmax(1), probabilities.max(1)
@@ -114,7 +114,7 @@ def generate_digits(digit: float, seed: float, count: float) -> str:
     Returns one PNG image: the digits, 28x28 each, white on black, in rows of 8 with a 2-pixel
     border. The same seed gives the same images.
     """
-    from core.gan import sample_digits, tile
+    from core.gan.sample import sample_digits, tile
 
     digit, seed, count = _whole(digit, "digit"), _whole(seed, "seed"), _whole(count, "count")
     return png_file(tile(_checked(sample_digits, digit, seed, count), columns=8))
@@ -131,20 +131,20 @@ def show_digits(digit: int, seed: float, count: float):
 
 
 def walk_between(digit: int, seed_a: float, seed_b: float, frames: float) -> np.ndarray:
-    from core.gan import interpolate, tile
+    from core.gan.sample import interpolate, tile
 
     strip = _checked(interpolate, int(digit), _whole(seed_a, "seed A"), _whole(seed_b, "seed B"), _whole(frames, "frames"))
     return enlarge(tile(strip, columns=len(strip)) / 255.0, zoom=3)
 
 
 def move_digit(digit: int, seed: float, first: float, second: float, third: float) -> np.ndarray:
-    from core.gan import move_in_latent
+    from core.gan.sample import move_in_latent
 
     return enlarge(_checked(move_in_latent, int(digit), _whole(seed, "seed A"), [first, second, third]), zoom=8)
 
 
 def apply_preset(name: str):
-    from core.gan_config import PRESETS
+    from core.gan.config import PRESETS
 
     preset = PRESETS[name]
     return preset.distribution, preset.g_lr, preset.d_lr, preset.d_steps, preset.loss, preset.steps
@@ -152,8 +152,8 @@ def apply_preset(name: str):
 
 def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss: str, steps: float, seed: float):
     """Stream frames of a toy GAN training from scratch: capped steps and seconds, stoppable."""
-    from core.gan_config import MAX_TOY_SECONDS, ToyConfig
-    from core.gan_toy import toy_figure, train_toy
+    from core.gan.config import MAX_TOY_SECONDS, ToyConfig
+    from core.gan.toy import toy_figure, train_toy
 
     try:
         config = dataclasses.replace(
@@ -214,7 +214,7 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    from core.gan_config import DISTRIBUTIONS, LOSSES, PRESETS, ToyConfig
+    from core.gan.config import DISTRIBUTIONS, LOSSES, PRESETS, ToyConfig
 
     defaults = ToyConfig()
     with gr.Blocks(title="Small GAN") as page:

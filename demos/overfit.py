@@ -27,7 +27,7 @@ from dataclasses import fields, replace
 
 import gradio as gr
 
-import core.playground_settings as ps  # dataclasses only: torch loads when someone trains
+import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
 from demos import launch
 
 THROTTLE_SECONDS = 0.15  # at most ~6 page updates a second: more than the browser draws
@@ -166,7 +166,7 @@ def api_record(record, curves: dict | None = None) -> dict:
 def _start(values: dict):
     """{setting: value} -> a PlaygroundRun, or a gr.Error that says what to change."""
     from core.data import DataUnavailableError
-    from core.playground import PlaygroundRun
+    from core.playground.experiment import PlaygroundRun
 
     try:
         return PlaygroundRun(settings_from_values(values))
@@ -178,7 +178,7 @@ def _start(values: dict):
 
 def train_on_page(*args):
     """Stream a run to the page: curves, picture, gap and summary, a few times a second."""
-    from core.playground_draw import Painter
+    from core.playground.draw import Painter
 
     *values, history = args
     run = _start(dict(zip(setting_names(), values)))
@@ -236,7 +236,7 @@ def clear_history():
 
 def warm_up() -> None:
     """Import torch and train two epochs in the background at start-up, so the first click trains at once."""
-    from core.playground import run_to_end
+    from core.playground.experiment import run_to_end
 
     run_to_end(replace(ps.DEFAULTS, epochs=2))
 

@@ -63,7 +63,7 @@ class TextError(ValueError):
 
 def checked(text: str | None) -> tuple[str, str]:
     """Input text -> (text to read, note for the user). Empty or blank text is a TextError."""
-    from core.text import MAX_CHARACTERS, tokenize
+    from core.sentiment.text import MAX_CHARACTERS, tokenize
 
     if text is None or not str(text).strip():
         raise TextError("Type or paste some text first: a sentence or a review.")
@@ -128,8 +128,8 @@ def cut_off_text(reading) -> str:
 
 def batch_rows(text: str) -> tuple[list[list], str]:
     """Many lines -> table rows [line, scratch, p(positive), transfer, p(positive), agree] and a note."""
-    from core.sentiment import probabilities
-    from core.text import MAX_CHARACTERS
+    from core.sentiment.predict import probabilities
+    from core.sentiment.text import MAX_CHARACTERS
 
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if not lines:
@@ -152,7 +152,7 @@ def curve_figure(curve: dict | None):
     figure = Figure(figsize=(6.4, 3.8), layout="constrained")
     axes = figure.add_subplot()
     if not curve:
-        axes.text(0.5, 0.5, "Not measured yet:\npython -m core.sentiment_train curve", ha="center", va="center")
+        axes.text(0.5, 0.5, "Not measured yet:\npython -m train.sentiment curve", ha="center", va="center")
         axes.set_axis_off()
         return figure
     for model, style in (("scratch", "o-"), ("transfer", "s-")):
@@ -169,9 +169,9 @@ def curve_figure(curve: dict | None):
 
 
 def load_curve() -> dict | None:
-    from core.sentiment_train import CURVE_FILE
+    from core.sentiment.models import learning_curve
 
-    return json.loads(CURVE_FILE.read_text()) if CURVE_FILE.exists() else None
+    return learning_curve()
 
 
 # ---------- handlers: convert Gradio values only ----------
@@ -179,7 +179,7 @@ def load_curve() -> dict | None:
 
 def explain(text: str):
     """Text -> both labels, the verdict, both attribution views, both cut-off parts, a note."""
-    from core.sentiment import read_scratch, read_transfer
+    from core.sentiment.predict import read_scratch, read_transfer
 
     try:
         text, note = checked(text)
@@ -202,7 +202,7 @@ def classify_sentiment(text: str, model: str = "scratch") -> dict:
 
     Returns the gr.Label value: {"label": "positive"|"negative", "confidences": [{"label", "confidence"}, ...]}.
     """
-    from core.sentiment import probabilities
+    from core.sentiment.predict import probabilities
 
     if model not in MODELS:
         raise gr.Error(f'model must be "scratch" or "transfer", not {str(model)[:40]!r}.')

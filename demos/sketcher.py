@@ -82,8 +82,8 @@ def read_digit(image, explain: bool = True):
     Returns None when there is no ink. With explain=False only the CNN runs and the rest is None.
     Heavy modules are imported on first use, not at start-up.
     """
-    from core.digits import answering_cnn, class_probabilities, integrated_gradients, load_digit_model
-    from core.preprocess import NoInkError, prepare_digit, to_model_input, to_source_map
+    from core.digits.predict import answering_cnn, class_probabilities, integrated_gradients, load_digit_model
+    from core.digits.preprocess import NoInkError, prepare_digit, to_model_input, to_source_map
 
     try:
         prepared = prepare_digit(image)
@@ -103,7 +103,7 @@ def read_digit(image, explain: bool = True):
 
 
 def accuracy_caption(kind: str) -> str:
-    from core.digits import digit_card
+    from core.digits.predict import digit_card
 
     return f"{kind.upper()}: {digit_card(kind)['test_accuracy']:.2%} on the 10,000 MNIST test digits"
 

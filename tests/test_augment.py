@@ -17,9 +17,9 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
-from core.augment import CATALOGUE, MAX_COUNT, PipelineError, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
-from core.augment_catalogue import parse_boxes
-from core.augment_grid import caption, shown_records
+from core.augment.transforms import CATALOGUE, MAX_COUNT, PipelineError, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
+from core.augment.catalogue import parse_boxes
+from core.augment.grid import caption, shown_records
 from demos import augment
 from tests.conftest import ROOT, need, open_gradio
 
@@ -226,7 +226,7 @@ def need_digit_cnn():
 
 
 def six() -> np.ndarray:
-    from core.preprocess import prepare_digit
+    from core.digits.preprocess import prepare_digit
 
     return prepare_digit(Image.open(augment.ASSETS / "digit_6.png")).image
 

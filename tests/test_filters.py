@@ -13,8 +13,8 @@ import torch.nn.functional as F
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from core import convolution as conv
-from core.filter_pictures import diverging, kernel_grid, map_grid
+from core.vision import convolution as conv
+from core.vision.pictures import diverging, kernel_grid, map_grid
 from demos import filters as demo
 
 DIGIT_3 = str(demo.ASSETS / "digit_3.png")
@@ -32,7 +32,7 @@ def one_torch_thread():
 
 @pytest.fixture(scope="module")
 def digits():
-    from core.filters import digit_vision_model
+    from core.vision.filters import digit_vision_model
 
     return digit_vision_model()
 
@@ -46,8 +46,8 @@ def digit_input(digits):
 
 
 def test_the_demo_names_every_convolution_of_the_digit_cnn():
-    from core.filters import conv_layers
-    from core.models import DigitCNN
+    from core.vision.filters import conv_layers
+    from core.digits.models import DigitCNN
 
     assert list(conv_layers(DigitCNN(), short_names=True)) == demo.DIGIT_LAYERS
 
@@ -140,7 +140,7 @@ def test_sandbox_handler_shows_the_size_from_the_formula():
 
 
 def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(digits, digit_input):
-    from core.filters import feature_maps
+    from core.vision.filters import feature_maps
 
     for name, layer in digits.layers.items():
         seen = {}
@@ -156,7 +156,7 @@ def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(dig
 
 
 def test_the_api_picture_is_the_layers_maps_each_on_its_own_scale(digits, digit_input):
-    from core.filters import feature_maps
+    from core.vision.filters import feature_maps
 
     maps = feature_maps(digits, digit_input, "conv2")
     grid = map_grid(maps)
@@ -169,7 +169,7 @@ def test_the_api_picture_is_the_layers_maps_each_on_its_own_scale(digits, digit_
 
 
 def test_a_shallow_layer_costs_a_shallow_pass(digits, digit_input):
-    from core.filters import feature_maps
+    from core.vision.filters import feature_maps
 
     calls = []
     handle = digits.model.head.register_forward_hook(lambda *args: calls.append(1))
@@ -184,7 +184,7 @@ def test_a_shallow_layer_costs_a_shallow_pass(digits, digit_input):
 
 
 def test_concurrent_requests_never_see_each_others_activations(digits, digit_input):
-    from core.filters import feature_maps
+    from core.vision.filters import feature_maps
 
     blank = digits.normalize(torch.zeros(1, 1, 28, 28))
     expected = {0: feature_maps(digits, digit_input, "conv3"), 1: feature_maps(digits, blank, "conv3")}
@@ -204,7 +204,7 @@ def test_concurrent_requests_never_see_each_others_activations(digits, digit_inp
 
 def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digit_input):
     """With global average pooling and one linear layer, Grad-CAM is CAM (Zhou et al., 2016)."""
-    from core.filters import grad_cam
+    from core.vision.filters import grad_cam
 
     cam, target, probabilities = grad_cam(digits, digit_input)
     assert target == 3 == int(probabilities.argmax())
@@ -220,7 +220,7 @@ def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digi
 
 @pytest.mark.parametrize("layer,channel", [("conv1", 3), ("conv3", 10), ("conv5", 20)])
 def test_activation_maximisation_raises_the_filters_response(digits, digit_input, layer, channel):
-    from core.filters import channel_activation, excite
+    from core.vision.filters import channel_activation, excite
 
     found = excite(digits, layer, channel)
     assert found.pixels.shape == (28, 28) and 0 <= found.pixels.min() and found.pixels.max() <= 1
@@ -269,7 +269,7 @@ def test_a_layer_the_model_lacks_is_answered_not_crashed():
 @pytest.fixture
 def tiny_spec(tmp_path, monkeypatch):
     """The ImageNet choice, pointed at a tiny random ResNet and an empty torch cache in tmp_path."""
-    from core import imagenet
+    from core.vision import imagenet
 
     spec = imagenet.ImageNetSpec(
         key="resnet18", title="Tiny ResNet", build=_tiny_resnet, url="http://127.0.0.1:9/tiny-0123abcd.pth",
@@ -284,7 +284,7 @@ def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_s
     import gradio as gr
 
     layers, status, download = demo.choose_model("resnet18")
-    assert "not in the torch cache" in status and "python -m core.imagenet --download" in status
+    assert "not in the torch cache" in status and "python -m core.vision.imagenet --download" in status
     assert "tiny-0123abcd.pth" in status and download.visible
     outputs = demo.inspect_layer("resnet18", "conv1", "upload", None, PHOTO)
     assert outputs[2] is None and "not in the torch cache" in outputs[-1]
@@ -293,8 +293,8 @@ def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_s
 
 
 def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names():
-    from core.filters import conv_layers
-    from core.imagenet import RESNET18, weights_file
+    from core.vision.filters import conv_layers
+    from core.vision.imagenet import RESNET18, weights_file
 
     model = RESNET18.build()  # architecture only: random weights, nothing downloaded
     assert len(conv_layers(model)) == 20 and model.get_submodule(RESNET18.cam_layer) is model.layer4
@@ -306,7 +306,7 @@ def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names
 def test_imagenet_input_equals_torchvisions_own_transforms(size):
     from torchvision.models import ResNet18_Weights
 
-    from core.imagenet import to_imagenet_input
+    from core.vision.imagenet import to_imagenet_input
 
     pixels = np.random.default_rng(size[0]).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
     image = Image.fromarray(pixels)
@@ -317,7 +317,7 @@ def test_imagenet_input_equals_torchvisions_own_transforms(size):
 
 
 def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_spec):
-    from core.imagenet import WeightsMissingError, download_weights, weights_file
+    from core.vision.imagenet import WeightsMissingError, download_weights, weights_file
 
     with pytest.raises(WeightsMissingError, match="Downloading .* failed"):
         download_weights(tiny_spec, timeout=5)
@@ -326,8 +326,8 @@ def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_sp
 
 
 def test_imagenet_option_runs_offline_through_the_demo_with_cached_weights(tiny_spec):
-    from core.filters import channel_activation, excite, feature_maps, vision_model
-    from core.imagenet import weights_file
+    from core.vision.filters import channel_activation, excite, feature_maps, vision_model
+    from core.vision.imagenet import weights_file
 
     path = weights_file(tiny_spec)
     path.parent.mkdir(parents=True)
@@ -370,7 +370,7 @@ def client(app_url):
 
 @pytest.mark.parametrize("layer,shape", [("conv1", (4 * 29 - 1, 8 * 29 - 1, 3)), ("conv5", (8 * 8 - 1, 16 * 8 - 1, 3))])
 def test_feature_maps_endpoint_returns_every_channels_map(client, digits, layer, shape):
-    from core.filters import layer_grid
+    from core.vision.filters import layer_grid
 
     path = client.predict(handle_file(DIGIT_3), layer, api_name="/feature_maps")
     received = np.asarray(Image.open(path).convert("RGB"))

@@ -12,9 +12,13 @@ import torch.nn.functional as F
 from gradio_client import Client
 from PIL import Image
 
-from core import gan, gan_config, gan_fused, gan_toy
+from core.gan import models as gan
+from core.gan import sample as gan_sample
+from core.gan import config as gan_config
+from core.gan import fused as gan_fused
+from core.gan import toy as gan_toy
 from core.checkpoints import weights_path
-from core.gan_train import frechet_distance
+from train.gan import frechet_distance
 from demos import gan as demo
 from tests.conftest import ROOT, open_gradio
 
@@ -28,7 +32,7 @@ needs_gan = pytest.mark.skipif(not HAVE_GAN, reason="checkpoints/gan_digits.safe
 def test_tile_places_each_image_in_rows():
     images = np.zeros((10, 2, 2), np.float32)
     images[9] = 1.0
-    grid = gan.tile(images, columns=4, pad=1)
+    grid = gan_sample.tile(images, columns=4, pad=1)
     assert grid.shape == (3 * 3 + 1, 4 * 3 + 1) and grid.dtype == np.uint8
     assert grid[7:9, 4:6].min() == 255  # image 9: row 2, column 1
     assert grid.sum() == 255 * 4
@@ -36,7 +40,7 @@ def test_tile_places_each_image_in_rows():
 
 def test_tile_matches_placing_each_image_by_hand():
     images = np.random.default_rng(0).uniform(-0.1, 1.1, (13, 5, 4))
-    grid = gan.tile(images, columns=4, pad=2)
+    grid = gan_sample.tile(images, columns=4, pad=2)
     assert grid.shape == (4 * 7 + 2, 4 * 6 + 2)
     for i, image in enumerate(images):
         r, c = divmod(i, 4)
@@ -68,24 +72,24 @@ def test_fused_generator_computes_what_the_generator_computes():
 
 
 def test_requests_are_reproducible_and_any_digit_covers_every_class():
-    z1, labels = gan.request_latents(-1, 5, 20)
-    z2, _ = gan.request_latents(-1, 5, 20)
-    z3, _ = gan.request_latents(-1, 6, 20)
+    z1, labels = gan_sample.request_latents(-1, 5, 20)
+    z2, _ = gan_sample.request_latents(-1, 5, 20)
+    z3, _ = gan_sample.request_latents(-1, 6, 20)
     assert torch.equal(z1, z2) and not torch.equal(z1, z3)
     assert labels.tolist() == list(range(10)) * 2
-    assert gan.request_latents(7, 0, 3)[1].tolist() == [7, 7, 7]
+    assert gan_sample.request_latents(7, 0, 3)[1].tolist() == [7, 7, 7]
 
 
 @pytest.mark.parametrize("digit,seed,count,message", [(42, 0, 8, "digit must be"), (3, -1, 8, "seed must be"),
                                                       (3, 0, 10_000, "count must be"), (3, 0, 0, "count must be")])
 def test_out_of_range_requests_are_refused_with_a_message(digit, seed, count, message):
     with pytest.raises(ValueError, match=message):
-        gan.request_latents(digit, seed, count)
+        gan_sample.request_latents(digit, seed, count)
 
 
 def test_slerp_starts_and_ends_on_the_seeds_and_keeps_the_length():
     a, b = torch.tensor([3.0, 0.0]), torch.tensor([0.0, 3.0])
-    path = gan.slerp(a, b, torch.linspace(0, 1, 5))
+    path = gan_sample.slerp(a, b, torch.linspace(0, 1, 5))
     assert torch.allclose(path[0], a, atol=1e-5) and torch.allclose(path[-1], b, atol=1e-5)
     assert torch.allclose(path.norm(dim=1), torch.full((5,), 3.0), atol=1e-4)  # a line would dip to 2.12
 
@@ -200,22 +204,22 @@ def test_shipped_networks_are_small_and_the_card_meets_the_targets():
 
 @needs_gan
 def test_sample_digits_is_reproducible_white_ink_on_black():
-    images = gan.sample_digits(-1, 3, 20)
+    images = gan_sample.sample_digits(-1, 3, 20)
     assert images.shape == (20, 28, 28) and images.dtype == np.float32
     assert 0 <= images.min() and images.max() <= 1
-    assert np.array_equal(images, gan.sample_digits(-1, 3, 20))
-    assert not np.array_equal(images, gan.sample_digits(-1, 4, 20))
+    assert np.array_equal(images, gan_sample.sample_digits(-1, 3, 20))
+    assert not np.array_equal(images, gan_sample.sample_digits(-1, 4, 20))
     border, centre = images[:, :3].mean(), images[:, 10:18, 10:18].mean()
     assert border < 0.05 < centre  # black background, ink in the middle, like MNIST
 
 
 @needs_gan
 def test_generate_uses_the_fused_shipped_generator_with_the_same_result():
-    z, labels = gan.request_latents(-1, 8, 64)
+    z, labels = gan_sample.request_latents(-1, 8, 64)
     with torch.no_grad():
-        original = gan.to_unit(gan.load_digit_gan().generator(z, labels))
+        original = gan_sample.to_unit(gan.load_digit_gan().generator(z, labels))
     assert isinstance(gan_fused.load_fused_generator(), gan_fused.FusedGenerator)
-    assert torch.allclose(gan.generate(z, labels), original, atol=1e-5)
+    assert torch.allclose(gan_sample.generate(z, labels), original, atol=1e-5)
 
 
 @needs_gan
@@ -230,15 +234,15 @@ def test_the_judge_reads_generated_digits_as_the_class_asked_for():
 @needs_gan
 def test_latent_directions_are_orthonormal_and_change_the_digit_most():
     gan.load_digit_gan.cache_clear()
-    gan.sample_digits(3, 0, 2)  # first load under generate(): the model must still give gradients
-    z, _ = gan.request_latents(3, 1, 1)
-    directions = gan.latent_directions(z[0], 3, 3)
+    gan_sample.sample_digits(3, 0, 2)  # first load under generate(): the model must still give gradients
+    z, _ = gan_sample.request_latents(3, 1, 1)
+    directions = gan_sample.latent_directions(z[0], 3, 3)
     assert torch.allclose(directions @ directions.T, torch.eye(3), atol=1e-4)
-    base = gan.move_in_latent(3, 1, [0.0, 0.0, 0.0])
-    along = gan.move_in_latent(3, 1, [2.0, 0.0, 0.0])
+    base = gan_sample.move_in_latent(3, 1, [0.0, 0.0, 0.0])
+    along = gan_sample.move_in_latent(3, 1, [2.0, 0.0, 0.0])
     random = torch.randn(z.shape[1], generator=torch.Generator().manual_seed(0))
     random = random - directions.T @ (directions @ random)  # a direction outside the top three
-    elsewhere = gan.generate(z + 2.0 * random / random.norm(), torch.tensor([3])).numpy()[0]
+    elsewhere = gan_sample.generate(z + 2.0 * random / random.norm(), torch.tensor([3])).numpy()[0]
     assert np.abs(along - base).sum() > np.abs(elsewhere - base).sum()
 
 
@@ -263,7 +267,7 @@ def test_generate_digits_endpoint_is_reproducible(client):
     other = tiles(client.predict(4, 10, 64, api_name="/generate_digits"))
     assert first.shape == (64, 28, 28)
     assert np.array_equal(first, again) and not np.array_equal(first, other)
-    expected = (gan.sample_digits(4, 9, 64) * 255).astype(np.uint8)
+    expected = (gan_sample.sample_digits(4, 9, 64) * 255).astype(np.uint8)
     assert np.abs(first.astype(int) - expected).max() <= 1  # PNG is lossless
 
 

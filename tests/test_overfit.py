@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from gradio_client import Client
 
-import core.playground as pg
-from core.playground_draw import CLASS_COLOURS, decision_regions, picture
+import core.playground.experiment as pg
+from core.playground.draw import CLASS_COLOURS, decision_regions, picture
 from demos import overfit
 from tests.conftest import open_gradio
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 from PIL import Image
 
-from core import preprocess
-from core.preprocess import NoInkError, prepare_digit
-from core.synthetic import CanvasStyle, render
+from core.digits import preprocess
+from core.digits.preprocess import NoInkError, prepare_digit
+from core.digits.synthetic import CanvasStyle, render
 
 
 def bar(height=200, width=200, box=(40, 90, 160, 110), ink=0.0, paper=1.0) -> np.ndarray:
@@ -104,13 +104,13 @@ def test_digits(mnist_dir):
 
 @pytest.fixture(scope="module")
 def cnn():
-    from core.digits import load_digit_model
+    from core.digits.predict import load_digit_model
 
     return load_digit_model("cnn")
 
 
 def predict(model, prepared_images) -> torch.Tensor:
-    from core.digits import class_probabilities
+    from core.digits.predict import class_probabilities
 
     batch = torch.cat([preprocess.to_model_input(p) for p in prepared_images])
     return torch.from_numpy(class_probabilities(model, batch).argmax(1))

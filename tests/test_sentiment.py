@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from core.checkpoints import CHECKPOINT_DIR, load_card
-from core.text import Vocabulary, clean, head_and_tail, tokenize, tokenize_with_spans
+from core.sentiment.text import Vocabulary, clean, head_and_tail, tokenize, tokenize_with_spans
 from demos import sentiment
 from tests.conftest import ROOT, need, open_gradio
 
@@ -21,7 +21,7 @@ SHIPPED = all((CHECKPOINT_DIR / f"sentiment_{m}.{ext}").exists() for m in ("scra
 
 
 def shipped():
-    need(SHIPPED, "the sentiment checkpoints are not in checkpoints/ (python -m core.sentiment_train scratch|transfer)")
+    need(SHIPPED, "the sentiment checkpoints are not in checkpoints/ (python -m train.sentiment scratch|transfer)")
 
 
 # ---------- unit: tokenizer, vocabulary, data ----------
@@ -52,7 +52,7 @@ def test_vocabulary_orders_by_frequency_and_round_trips(tmp_path):
 
 
 def test_data_readers_see_the_real_files():
-    from core.text_data import imdb, sst2
+    from core.sentiment.data import imdb, sst2
 
     need((DATA / "sst2" / "dev.tsv").exists(), f"SST-2 is not in {DATA}")
     texts, labels = sst2("dev", DATA)
@@ -64,7 +64,7 @@ def test_data_readers_see_the_real_files():
 
 def test_missing_data_says_where_to_put_it(tmp_path):
     from core.data import DataUnavailableError
-    from core.text_data import imdb
+    from core.sentiment.data import imdb
 
     with pytest.raises(DataUnavailableError, match="--data-dir"):
         imdb("train", tmp_path)
@@ -74,7 +74,7 @@ def test_missing_data_says_where_to_put_it(tmp_path):
 
 
 def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
-    from core.sentiment import GRUClassifier, ScratchConfig
+    from core.sentiment.models import GRUClassifier, ScratchConfig
 
     torch.manual_seed(0)
     model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6)).eval()
@@ -90,7 +90,7 @@ def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
 
 
 def test_the_backward_gru_reads_each_text_from_its_last_word():
-    from core.sentiment import GRUClassifier, ScratchConfig, reversed_index
+    from core.sentiment.models import GRUClassifier, ScratchConfig, reversed_index
 
     index = reversed_index(torch.tensor([3, 1]), torch.zeros(2, 4, 1))[:, :, 0]
     assert index.tolist() == [[2, 1, 0, 3], [0, 1, 2, 3]]  # real words reversed, padding in place
@@ -105,7 +105,7 @@ def test_the_backward_gru_reads_each_text_from_its_last_word():
 
 
 def test_int8_rows_reconstruct_the_weights_within_half_a_step():
-    from core.sentiment import quantize_rows
+    from core.sentiment.models import quantize_rows
 
     weight = torch.randn(6, 50, generator=torch.Generator().manual_seed(0)) * torch.tensor([[0.01], [1], [5], [0.2], [3], [1e-4]])
     q, scale = quantize_rows(weight)
@@ -114,8 +114,8 @@ def test_int8_rows_reconstruct_the_weights_within_half_a_step():
 
 
 def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
-    from core.sentiment import additive_mask, base_transfer_model, transfer_ids
-    from core.sentiment_int8 import LeanBertLayer
+    from core.sentiment.models import additive_mask, base_transfer_model, transfer_ids
+    from core.sentiment.int8 import LeanBertLayer
 
     model = base_transfer_model().eval()
     ids = transfer_ids("Not bad at all, though the ending drags.")[0]
@@ -136,7 +136,7 @@ def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
     from torch import nn
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-    from core.sentiment_int8 import Int8Linear
+    from core.sentiment.int8 import Int8Linear
 
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 32))
@@ -153,7 +153,7 @@ def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
 
 
 def test_the_epoch_with_the_best_validation_accuracy_is_kept():
-    from core.sentiment_train import keep_best_epoch
+    from train.sentiment import keep_best_epoch
     from core.training import Progress
 
     weights = {"w": torch.zeros(1)}
@@ -172,7 +172,7 @@ def test_the_epoch_with_the_best_validation_accuracy_is_kept():
 
 def test_transfer_layers_equal_the_transformers_model():
     """Our frozen/trained split of MiniLM reproduces transformers' BertModel, padding included."""
-    from core.sentiment import base_transfer_model, transfer_ids
+    from core.sentiment.models import base_transfer_model, transfer_ids
 
     model = base_transfer_model().eval()
     ids = transfer_ids("Great cast, terrible plot.")[0]
@@ -182,7 +182,7 @@ def test_transfer_layers_equal_the_transformers_model():
         reference = model.encoder(input_ids=batch, attention_mask=mask).last_hidden_state  # (2, T, 384)
         ours = model.lower(batch, mask)
         for layer in model.encoder.encoder.layer[model.split :]:
-            from core.sentiment import additive_mask
+            from core.sentiment.models import additive_mask
 
             ours = layer(ours, attention_mask=additive_mask(mask, ours.dtype))
     assert torch.allclose(ours[0], reference[0], atol=1e-5)
@@ -190,7 +190,8 @@ def test_transfer_layers_equal_the_transformers_model():
 
 
 def test_integrated_gradients_add_up_to_the_log_odds_change():
-    from core.sentiment import GRUClassifier, ScratchConfig, integrated_gradients
+    from core.sentiment.models import GRUClassifier, ScratchConfig
+    from core.sentiment.predict import integrated_gradients
 
     torch.manual_seed(1)
     model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6, dropout=0.0)).eval()
@@ -204,7 +205,7 @@ def test_integrated_gradients_add_up_to_the_log_odds_change():
 
 
 def test_transfer_tokens_of_a_long_review_are_cut_in_the_middle():
-    from core.sentiment import TRANSFER, transfer_ids
+    from core.sentiment.models import TRANSFER, transfer_ids
 
     text = " ".join(f"w{i}" for i in range(400))  # "w12" is 2 pieces
     ids, read_words, head_end, tail_start, spans = transfer_ids(text)
@@ -227,7 +228,7 @@ def test_checked_text_answers_every_kind_of_odd_input():
 
 
 def test_highlighted_marks_the_cut_off_middle_and_scales_scores():
-    from core.sentiment import Reading
+    from core.sentiment.predict import Reading
 
     text = "one two three four five"
     units = [(0, 3), (4, 7), (8, 13), (14, 18), (19, 23)]
@@ -261,7 +262,7 @@ def test_learning_curve_figure_draws_both_models():
 @pytest.mark.parametrize("model", ["scratch", "transfer"])
 def test_shipped_models_read_clear_reviews_right(model):
     shipped()
-    from core.sentiment import probabilities
+    from core.sentiment.predict import probabilities
 
     p = probabilities(["A wonderful, moving film. I loved every minute.", "Boring, badly acted and far too long. Avoid it."], model)
     assert p[0, 1] > 0.8 and p[1, 1] < 0.2
@@ -269,7 +270,7 @@ def test_shipped_models_read_clear_reviews_right(model):
 
 def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
     shipped()
-    from core.sentiment_train import accuracy
+    from train.sentiment import accuracy
 
     need((DATA / "sst2" / "dev.tsv").exists(), f"SST-2 is not in {DATA}")
     threads = torch.get_num_threads()

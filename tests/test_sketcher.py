@@ -61,8 +61,8 @@ def test_integrated_gradients_complete_to_the_logit_difference():
     """IG's completeness axiom: attributions add up to f(input) - f(baseline)."""
     import torch
 
-    from core.digits import integrated_gradients, load_digit_model
-    from core.preprocess import normalize, prepare_digit, to_model_input
+    from core.digits.predict import integrated_gradients, load_digit_model
+    from core.digits.preprocess import normalize, prepare_digit, to_model_input
 
     model = load_digit_model("cnn")
     inputs = to_model_input(prepare_digit(np.asarray(Image.open(sketcher.ASSETS / "digit_3.png"))))
@@ -106,7 +106,7 @@ def test_classify_digit_on_a_blank_image_says_draw_a_digit(client, tmp_path):
 def test_the_answering_cnn_is_the_shipped_cnn_with_batch_norms_folded():
     import torch
 
-    from core.digits import answering_cnn, load_digit_model
+    from core.digits.predict import answering_cnn, load_digit_model
 
     folded, shipped = answering_cnn(), load_digit_model("cnn")
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())

@@ -1,5 +1,5 @@
 """The shipped digit generator rearranged for fast answers on a CPU (`FusedGenerator`), and the
-identity it rests on (`subpixel_weight`). `core.gan.generate` answers with it."""
+identity it rests on (`subpixel_weight`). `core.gan.sample.generate` answers with it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.gan import DigitGenerator, load_digit_gan
+from core.gan.models import DigitGenerator, load_digit_gan
 from core.loading import cached_loader
 
 

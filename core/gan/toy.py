@@ -2,7 +2,7 @@
 
 Real points come from a toy distribution (a ring of Gaussians, two moons, ...); G is a small MLP
 turning 2-D noise into points; D is a small MLP scoring points. `train_toy` runs the shared loop
-(`core.training.fit`) with `core.gan.adversarial_step` and yields `ToyFrame`s: where the real and
+(`core.training.fit`) with `core.gan.models.adversarial_step` and yields `ToyFrame`s: where the real and
 generated points are, D's score over the plane, both losses, how many modes G covers.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.gan import adversarial_step, realness
-from core.gan_config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
+from core.gan.models import adversarial_step, realness
+from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
 from core.training import fit
 
 EXTENT = 3.0  # the plane shown: [-3, 3]^2

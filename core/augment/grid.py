@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from core.augment import POLICIES, Sample, apply_step, sample_grid
+from core.augment.transforms import POLICIES, Sample, apply_step, sample_grid
 from core.images import open_image
 
 
@@ -115,8 +115,8 @@ def read_digits(images: list[Image.Image]) -> np.ndarray:
     """28x28 greyscale digits -> the digit CNN's classes (N,), in one batch."""
     from torchvision.transforms.v2.functional import pil_to_tensor
 
-    from core.digits import answering_cnn, class_probabilities
-    from core.preprocess import normalize
+    from core.digits.predict import answering_cnn, class_probabilities
+    from core.digits.preprocess import normalize
 
     batch = normalize(torch.stack([pil_to_tensor(image) for image in images]).float() / 255.0)  # (N, 1, 28, 28)
     return class_probabilities(answering_cnn(), batch).argmax(axis=1)

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.loading import cached_loader
-from core.playground_settings import (  # noqa: F401  (re-exported: one import for callers)
+from core.playground.settings import (  # noqa: F401  (re-exported: one import for callers)
     ACTIVATIONS,
     CHOICES,
     DEFAULTS,

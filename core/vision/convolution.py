@@ -142,7 +142,7 @@ def explain_value(worked: WorkedValue, kernel: np.ndarray, stride: int, padding:
 def sandbox_picture(image: np.ndarray, kernel: np.ndarray, stride: int, padding: int, worked: WorkedValue) -> np.ndarray:
     """The padded input (padding in grey) with the worked patch outlined, beside the output with the
     worked value outlined. Colours: red > 0, blue < 0, white 0."""
-    from core.filter_pictures import cell_picture, side_by_side
+    from core.vision.pictures import cell_picture, side_by_side
 
     padded = np.pad(image.astype(np.float64), padding)
     is_padding = np.pad(np.zeros(image.shape, bool), padding, constant_values=True)

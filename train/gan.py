@@ -1,11 +1,11 @@
 """Train and evaluate the conditional digit GAN on MNIST.
 
-    python -m core.gan_train --data-dir ../shared/data              # train, save, measure, write the card
-    python -m core.gan_train --evaluate --data-dir ../shared/data   # re-measure the card's numbers
+    python -m train.gan --data-dir ../shared/data              # train, save, measure, write the card
+    python -m train.gan --evaluate --data-dir ../shared/data   # re-measure the card's numbers
 
 Training uses the shared loop (`core.training.fit`) with the GAN's two-network step. After every
 epoch it saves a grid drawn from the same fixed noise to docs/gan/, so the demo can show how the
-generator learned. The judge is the shipped digit CNN (`core.digits.load_digit_model("cnn")`):
+generator learned. The judge is the shipped digit CNN (`core.digits.predict.load_digit_model("cnn")`):
 
 - class consistency: the share of generated digits the CNN reads as the class that was asked for;
 - Frechet distance on the CNN's penultimate features (`DigitCNN.embed`, 128-d) between generated
@@ -26,12 +26,13 @@ import torch
 from core.checkpoints import CHECKPOINT_DIR, save_checkpoint, weights_path
 from core.data import mnist_tensors
 from core.device import pick_device
-from core.gan import CHECKPOINT, DIGIT_GAN, TRAIN_COMMAND, DigitGan, adversarial_step, gan_card, generate, tile
-from core.preprocess import normalize
+from core.gan.models import CHECKPOINT, DIGIT_GAN, TRAIN_COMMAND, DigitGan, adversarial_step, gan_card
+from core.gan.sample import generate, tile
+from core.digits.preprocess import normalize
 from core.training import ShuffledBatches, fit, with_progress_bar
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "gan"
-EVALUATE_COMMAND = "python -m core.gan_train --evaluate --data-dir ../shared/data"
+EVALUATE_COMMAND = "python -m train.gan --evaluate --data-dir ../shared/data"
 RECIPE = dict(  # one line of reason each
     epochs=15,  # digits are clear after 2-3 epochs; the rest sharpens them
     batch_size=128,  # the DCGAN paper's batch size
@@ -83,7 +84,7 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def judge_model() -> torch.nn.Module:
-    from core.digits import load_digit_model
+    from core.digits.predict import load_digit_model
 
     return load_digit_model("cnn").cpu()  # loaded outside inference mode, as other callers need gradients
 
@@ -92,7 +93,7 @@ def judge_model() -> torch.nn.Module:
 def judge(images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 28, 28) ink in [0, 1] -> the digit CNN's (N,) predicted classes and (N, 128) features.
 
-    The images go through `core.preprocess.normalize`, as the CNN's training digits did.
+    The images go through `core.digits.preprocess.normalize`, as the CNN's training digits did.
     """
     model = judge_model()
     predictions, features = [], []
@@ -164,7 +165,7 @@ def train(data_dir: str | None, seed: int, epochs: int | None, max_minutes: floa
     seconds = time.perf_counter() - start
     model.cpu()
     card = {
-        "model": "conditional DCGAN: DigitGenerator + DigitDiscriminator (projection) in core/gan.py",
+        "model": "conditional DCGAN: DigitGenerator + DigitDiscriminator (projection) in core/gan/models.py",
         "config": dataclasses.asdict(DIGIT_GAN),
         "parameters": {"generator": count(g), "discriminator": count(d)},
         "data": "MNIST: the 60,000 training digits as they are, scaled to [-1, 1]",
@@ -197,7 +198,7 @@ def count(module: torch.nn.Module) -> int:
 
 def evaluate(data_dir: str | None, update_card: bool) -> bool:
     """Re-measure the shipped GAN; True when the card's numbers are reproduced (or were written)."""
-    from core.gan import load_digit_gan
+    from core.gan.models import load_digit_gan
 
     model = load_digit_gan()
     measured = measure(model, data_dir)

@@ -1,7 +1,7 @@
 """A torchvision ImageNet model for the filter visualiser, with its pretrained weights only when
 they are already in the torch hub cache, or when the user asks for them to be downloaded.
 
-    python -m core.imagenet --download     # fetch ResNet-18's weights (45 MB) into the torch cache
+    python -m core.vision.imagenet --download     # fetch ResNet-18's weights (45 MB) into the torch cache
 
 Nothing here touches the network unless `download_weights` is called. Without the weights,
 `imagenet_vision_model` raises `WeightsMissingError` whose message says how to get them.
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from core.filters import VisionModel, conv_layers
+from core.vision.model import VisionModel, conv_layers
 from core.loading import cached_loader
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -80,7 +80,7 @@ def how_to_get(spec: ImageNetSpec, hub_dir=None) -> str:
     path = weights_file(spec, hub_dir)
     return (
         f"{spec.title} needs its pretrained weights ({spec.megabytes} MB), which are not in the torch cache "
-        f"at {path}. Press 'Download weights' (needs internet), or run `python -m core.imagenet --download`, "
+        f"at {path}. Press 'Download weights' (needs internet), or run `python -m core.vision.imagenet --download`, "
         f"or copy {spec.filename} from {spec.url} into {path.parent}."
     )
 

@@ -2,7 +2,7 @@
 
 Everything works on a `VisionModel`: a classifier plus what is needed to feed it and to name its
 convolution layers. The shipped digit CNN is one (`digit_vision_model`); a torchvision ImageNet
-model is another (`core.imagenet.imagenet_vision_model`). Activations are read with forward hooks
+model is another (`core.vision.imagenet.imagenet_vision_model`). Activations are read with forward hooks
 that stop the forward pass at the layer asked for, so a shallow layer costs a shallow pass.
 """
 
@@ -18,7 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.filter_pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
+from core.vision.imagenet import IMAGENET_MODELS, imagenet_vision_model
+from core.vision.model import VisionModel, conv_layers, digit_vision_model
+from core.vision.pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
 from core.loading import cached_loader
 
 
@@ -36,69 +38,6 @@ class ExciteConfig:
 
 EXCITE = ExciteConfig()
 MAX_EXCITE_STEPS = 256  # an API caller asking for more gets this many
-
-
-@dataclass(frozen=True, eq=False)  # hashed by identity: cached loaders hand out one object per model
-class VisionModel:
-    """A convnet classifier with what the visualiser needs to know about it."""
-
-    key: str  # short id: "digits", "resnet18"
-    title: str  # shown in the UI
-    model: nn.Module  # eval mode, returns logits
-    layers: dict[str, nn.Conv2d]  # convolution layers by display name, in forward order
-    cam_layer: nn.Module  # Grad-CAM reads this module's output (the last convolutional stage)
-    classes: tuple[str, ...]
-    mean: tuple[float, ...]  # per input channel: model input = (pixels - mean) / std
-    std: tuple[float, ...]
-    size: int  # side of the square input the model gets
-    prepare: Callable  # image (PIL or array) -> ((1, C, size, size) model input, (size, size[, 3]) pixels in [0, 1])
-
-    @property
-    def channels(self) -> int:
-        return len(self.mean)
-
-    def normalize(self, pixels: torch.Tensor) -> torch.Tensor:
-        mean = torch.tensor(self.mean).view(1, -1, 1, 1)
-        std = torch.tensor(self.std).view(1, -1, 1, 1)
-        return (pixels - mean) / std
-
-    def layer(self, name: str) -> nn.Conv2d:
-        if name not in self.layers:
-            raise KeyError(f"unknown layer {name!r}; choose one of {', '.join(self.layers)}")
-        return self.layers[name]
-
-
-def conv_layers(model: nn.Module, short_names: bool = False) -> dict[str, nn.Conv2d]:
-    """Every nn.Conv2d in forward-definition order, named conv1, conv2, ... or by module path."""
-    convs = [(path, m) for path, m in model.named_modules() if isinstance(m, nn.Conv2d)]
-    if short_names:
-        return {f"conv{i}": m for i, (_, m) in enumerate(convs, start=1)}
-    return dict(convs)
-
-
-def _prepare_digit_input(image) -> tuple[torch.Tensor, np.ndarray]:
-    from core.preprocess import prepare_digit, to_model_input
-
-    prepared = prepare_digit(image)  # raises NoInkError on a blank image
-    return to_model_input(prepared), prepared.image
-
-
-@cached_loader
-def digit_vision_model() -> VisionModel:
-    """The shipped digit CNN (conv1..conv5), fed exactly as the sketcher feeds it."""
-    from core.checkpoints import load_weights
-    from core.digits import CHECKPOINTS, train_command
-    from core.models import DigitCNN
-    from core.preprocess import MNIST_MEAN, MNIST_STD
-
-    # A private CPU copy of the sketcher's weights: one-image requests answer fastest on the CPU,
-    # and hooks on this copy never touch the model the other demos use.
-    model = load_weights(DigitCNN(), CHECKPOINTS["cnn"], train_command("cnn"))
-    return VisionModel(
-        key="digits", title="Digit CNN (MNIST)", model=model, layers=conv_layers(model, short_names=True),
-        cam_layer=model.features, classes=tuple(str(d) for d in range(10)),
-        mean=(MNIST_MEAN,), std=(MNIST_STD,), size=28, prepare=_prepare_digit_input,
-    )
 
 
 # ---------- activations through forward hooks ----------
@@ -253,8 +192,6 @@ def vision_model(key: str) -> VisionModel:
     """"digits" or an ImageNet model's key -> its VisionModel; WeightsMissingError when weights are absent."""
     if key == "digits":
         return digit_vision_model()
-    from core.imagenet import IMAGENET_MODELS, imagenet_vision_model
-
     if key not in IMAGENET_MODELS:
         raise KeyError(f"unknown model {key!r}")
     return imagenet_vision_model(IMAGENET_MODELS[key])
@@ -267,7 +204,7 @@ def layer_choices(vision: VisionModel) -> list[tuple[str, str]]:
 
 def model_input(vision: VisionModel, image) -> tuple[torch.Tensor, np.ndarray] | None:
     """Any image -> (model input, pixels in [0, 1]); None when the digit model finds no ink."""
-    from core.preprocess import NoInkError
+    from core.digits.preprocess import NoInkError
 
     try:
         return vision.prepare(image)

@@ -1,10 +1,10 @@
 """Train and evaluate the digit models on MNIST.
 
-    python -m core.digits_train --model cnn --data-dir ../shared/data
-    python -m core.digits_train --model mlp --data-dir ../shared/data
-    python -m core.digits_train --evaluate --data-dir ../shared/data   # re-measure the cards
+    python -m train.digits --model cnn --data-dir ../shared/data
+    python -m train.digits --model mlp --data-dir ../shared/data
+    python -m train.digits --evaluate --data-dir ../shared/data   # re-measure the cards
 
-Every digit, train and test, first goes through `core.preprocess.prepare_digit`, the function the
+Every digit, train and test, first goes through `core.digits.preprocess.prepare_digit`, the function the
 app applies to a canvas or a photo. Training then adds mild augmentation on the batch: small
 rotations, shifts, scale and shear, and thicker or thinner strokes.
 """
@@ -25,8 +25,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from core.checkpoints import save_checkpoint
 from core.data import mnist_tensors
 from core.device import pick_device
-from core.digits import ARCHITECTURES, CHECKPOINTS, digit_card, load_digit_model, train_command
-from core.preprocess import normalize, prepare_digit
+from core.digits.predict import ARCHITECTURES, CHECKPOINTS, digit_card, load_digit_model, train_command
+from core.digits.preprocess import normalize, prepare_digit
 from core.training import ShuffledBatches, evaluate_classifier, fit, supervised_step, with_progress_bar
 
 RECIPES = {  # one line of reason each: what makes that model reach its target on a CPU
@@ -115,7 +115,7 @@ def train(kind: str, data_dir: str | None, seed: int, epochs: int | None, device
         "final_train_loss": round(last.metrics["loss"], 4),
         "test_accuracy": round(metrics["accuracy"], 4),
         "test_loss": round(metrics["loss"], 4),
-        "evaluate_command": "python -m core.digits_train --evaluate --data-dir ../shared/data",
+        "evaluate_command": "python -m train.digits --evaluate --data-dir ../shared/data",
     }
     save_checkpoint(model, CHECKPOINTS[kind], card)
     return card

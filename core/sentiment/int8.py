@@ -1,6 +1,6 @@
 """The transfer model as the app answers with it: int8, in few calls.
 
-`load_transfer_int8` copies the fine-tuned MiniLM (`core.sentiment.load_transfer`), turns each
+`load_transfer_int8` copies the fine-tuned MiniLM (`core.sentiment.models.load_transfer`), turns each
 layer into a `LeanBertLayer` and its Linear layers into int8 `Int8Linear`s. Attributions need
 gradients and keep using the float model.
 """
@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.loading import cached_loader
-from core.sentiment import load_transfer
+from core.sentiment.models import load_transfer
 
 
 @cached_loader

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.sentiment import transfer_ids
+from core.sentiment.models import transfer_ids
 
 
 class LengthBatches:

@@ -2,7 +2,7 @@
 
 A generator G turns noise z (and a class label) into a sample; a discriminator D scores how real a
 sample looks (a logit). They train in turns with one step function, `adversarial_step`, which the
-digit trainer (`core.gan_train`) and the live toy GAN (`core.gan_toy`) both hand to `core.training.fit`.
+digit trainer (`train.gan`) and the live toy GAN (`core.gan.toy`) both hand to `core.training.fit`.
 
     sample_digits(digit, seed, count) -> (N, 28, 28) float in [0, 1], white ink on black
 """
@@ -19,11 +19,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.checkpoints import load_card, load_weights
-from core.gan_config import LOSSES
+from core.gan.config import LOSSES
 from core.loading import cached_loader
 
 CHECKPOINT = "gan_digits"  # checkpoints/gan_digits.safetensors: G and D together
-TRAIN_COMMAND = "python -m core.gan_train --data-dir ../shared/data"
+TRAIN_COMMAND = "python -m train.gan --data-dir ../shared/data"
 MAX_DIGITS = 256  # per request: sample_digits refuses more
 
 
@@ -195,134 +195,3 @@ def load_digit_gan() -> DigitGan:
 @cached_loader
 def gan_card() -> dict:
     return load_card(CHECKPOINT)
-
-
-def check_request(digit: int, seed: int, count: int) -> None:
-    """Raise ValueError with a readable message for a digit, seed or count out of range."""
-    if not -1 <= digit <= 9:
-        raise ValueError(f"digit must be 0-9, or -1 for any digit; got {digit}")
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1; got {seed}")
-    if not 1 <= count <= MAX_DIGITS:
-        raise ValueError(f"count must be between 1 and {MAX_DIGITS}; got {count}")
-
-
-def request_latents(digit: int, seed: int, count: int, latent_dim: int = DIGIT_GAN.latent_dim):
-    """The noise and labels that (digit, seed, count) stand for: same arguments, same tensors.
-
-    Digit -1 cycles through 0-9 so that every class appears; the noise comes from its own
-    `torch.Generator(seed)`, never from the global random state.
-    """
-    check_request(digit, seed, count)
-    generator = torch.Generator().manual_seed(seed)
-    z = torch.randn(count, latent_dim, generator=generator)
-    labels = torch.arange(count) % 10 if digit == -1 else torch.full((count,), digit)
-    return z, labels
-
-
-@torch.inference_mode()
-def to_unit(images: torch.Tensor) -> torch.Tensor:
-    """Generator output in [-1, 1] (B, 1, 28, 28) -> ink in [0, 1] (B, 28, 28)."""
-    return ((images[:, 0] + 1) / 2).clamp(0, 1)
-
-
-def generate(z: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> torch.Tensor:
-    """(B, latent) noise and (B,) labels -> (B, 28, 28) float ink in [0, 1]. Without `model`: the
-    shipped generator, fused for speed."""
-    from core.gan_fused import load_fused_generator  # imports this module: imported on use
-
-    # Loaded outside inference mode: the sliders need the shipped model's gradients.
-    generator = model.generator if model is not None else load_fused_generator()
-    with torch.inference_mode():
-        return to_unit(generator(z, labels))
-
-
-def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
-    """`count` generated digits of class `digit` (-1: all classes in turn), (N, 28, 28) float [0, 1].
-
-    Same arguments, same images. Raises ValueError for arguments out of range.
-    """
-    z, labels = request_latents(digit, seed, count)
-    return generate(z, labels).numpy()
-
-
-def discriminator_scores(images: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> np.ndarray:
-    """(B, 28, 28) ink in [0, 1] -> (B,) D's probability that each is a real digit of its label.
-
-    D also sees how varied the whole batch is (its minibatch-spread map), so a score is a verdict
-    on an image among the others shown with it.
-    """
-    model = model or load_digit_gan()
-    with torch.inference_mode():
-        logits = model.discriminator(images[:, None] * 2 - 1, labels)
-        return torch.sigmoid(logits).numpy()
-
-
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Spherical interpolation from a (D,) to b (D,) at fractions t (T,) -> (T, D).
-
-    Gaussian noise lives near a sphere; a straight line through the middle would pass through
-    unusually short vectors, so the path follows the sphere instead.
-    """
-    omega = torch.arccos(torch.clamp(F.cosine_similarity(a, b, dim=0), -1, 1))
-    if float(omega) < 1e-4:
-        return a + t[:, None] * (b - a)
-    sin = torch.sin(omega)
-    return (torch.sin((1 - t) * omega)[:, None] * a + torch.sin(t * omega)[:, None] * b) / sin
-
-
-def interpolate(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray:
-    """(frames, 28, 28) digits along the sphere from seed_a's noise to seed_b's, one class."""
-    if not 2 <= frames <= 64:
-        raise ValueError(f"frames must be between 2 and 64; got {frames}")
-    z_a, _ = request_latents(max(digit, 0), seed_a, 1)
-    z_b, _ = request_latents(max(digit, 0), seed_b, 1)
-    path = slerp(z_a[0], z_b[0], torch.linspace(0, 1, frames))  # (frames, latent)
-    return generate(path, torch.full((frames,), max(digit, 0))).numpy()
-
-
-def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tensor:
-    """The `count` unit directions (count, latent) in which G's image changes most around z.
-
-    The top right-singular vectors of the Jacobian d image / d z: moving along them is the
-    largest visible change per unit of noise; each one's sign is fixed so that it adds ink.
-    """
-    model = load_digit_gan()
-
-    def image_of(v: torch.Tensor) -> torch.Tensor:
-        return model.generator(v[None], torch.tensor([label]))[0].flatten()  # (784,)
-
-    jacobian = torch.autograd.functional.jacobian(image_of, z, vectorize=True)  # (784, latent)
-    _, _, vh = torch.linalg.svd(jacobian, full_matrices=False)
-    directions = vh[:count]  # (count, latent)
-    ink = jacobian.sum(dim=0)  # how each latent coordinate changes total ink
-    return directions * torch.sign(directions @ ink + 1e-12)[:, None]
-
-
-@functools.lru_cache(maxsize=64)
-def _directions_at(digit: int, seed: int, count: int) -> torch.Tensor:
-    # Dragging a slider asks again and again for the same seed: compute its Jacobian once.
-    z, _ = request_latents(digit, seed, 1)
-    return latent_directions(z[0], digit, count).detach()
-
-
-def move_in_latent(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
-    """One digit (28, 28) in [0, 1] after moving its noise by amounts[i] along direction i."""
-    if any(not -4 <= a <= 4 for a in amounts):
-        raise ValueError("each move must be between -4 and 4")
-    digit = max(digit, 0)
-    z, _ = request_latents(digit, seed, 1)
-    directions = _directions_at(digit, seed, len(amounts))
-    moved = z[0] + torch.tensor(amounts, dtype=torch.float32) @ directions
-    return generate(moved[None], torch.tensor([digit])).numpy()[0]
-
-
-def tile(images: np.ndarray, columns: int = 8, pad: int = 2) -> np.ndarray:
-    """(N, H, W) floats in [0, 1] -> one uint8 grid image, `columns` wide, white on black."""
-    n, h, w = images.shape
-    columns = min(columns, n)
-    rows = math.ceil(n / columns)
-    cells = np.zeros((rows * columns, h + pad, w + pad), np.uint8)  # each image with a border above and left
-    cells[:n, pad:, pad:] = (np.clip(images, 0, 1) * 255).astype(np.uint8)
-    grid = cells.reshape(rows, columns, h + pad, w + pad).transpose(0, 2, 1, 3).reshape(rows * (h + pad), columns * (w + pad))
-    return np.pad(grid, ((0, pad), (0, pad)))  # the border below and right of the last row and column

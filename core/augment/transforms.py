@@ -23,8 +23,8 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
-from core import augment_policies as policies
-from core.augment_catalogue import (  # noqa: F401  (re-exported: the one import for demos)
+from core.augment import policies
+from core.augment.catalogue import (  # noqa: F401  (re-exported: the one import for demos)
     CATALOGUE, MAX_COUNT, MAX_STEPS, MIN_SIDE, POLICIES, PipelineError, parse_pipeline, parse_settings, pipeline_code, to_v2,
 )
 

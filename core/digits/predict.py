@@ -12,8 +12,8 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from core.checkpoints import load_card, load_weights
 from core.device import default_device
 from core.loading import cached_loader
-from core.models import DigitCNN, DigitMLP
-from core.preprocess import normalize
+from core.digits.models import DigitCNN, DigitMLP
+from core.digits.preprocess import normalize
 
 CHECKPOINTS = {"cnn": "digit_cnn", "mlp": "digit_mlp"}
 ARCHITECTURES = {"cnn": DigitCNN, "mlp": DigitMLP}
@@ -21,7 +21,7 @@ SALIENCY_METHOD = "integrated gradients (32 steps from a blank canvas)"
 
 
 def train_command(kind: str) -> str:
-    return f"python -m core.digits_train --model {kind} --data-dir ../shared/data"
+    return f"python -m train.digits --model {kind} --data-dir ../shared/data"
 
 
 @cached_loader
