@@ -44,8 +44,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=16)
     args = parser.parse_args()
 
-    from core.augment.transforms import parse_pipeline, sample_grid
     from core.augment.grid import caption, load_photo, render
+    from core.augment.transforms import parse_pipeline, sample_grid
     from core.device import configure_for_serving
     from demos.augment import DEFAULTS
 
@@ -57,8 +57,11 @@ def main() -> None:
 
     gallery_component = gr.Gallery(format="jpeg")  # what the endpoint's output goes through
     seconds: dict[str, list[float]] = {
-        "noop": [], "augment_image": [], "transforms (in-process)": [],
-        "draw + captions (in-process)": [], "gr.Gallery postprocess (in-process)": [],
+        "noop": [],
+        "augment_image": [],
+        "transforms (in-process)": [],
+        "draw + captions (in-process)": [],
+        "gr.Gallery postprocess (in-process)": [],
     }
     with tempfile.TemporaryDirectory() as folder, serve_demo("demos.augment") as url:
         path = photo_512(Path(folder))
@@ -95,9 +98,11 @@ def main() -> None:
         print(f"{name:<32}{p50[name] * 1000:>9.1f}{p95[name] * 1000:>9.1f}{p50[name] / p50['noop']:>12.2f}")
     overhead = p50["augment_image"] - p50["transforms (in-process)"]
     budget = 1.5 * p50["noop"] + p50["transforms (in-process)"]
-    print(f"endpoint minus transforms: {overhead * 1000:.1f} ms = {overhead / p50['noop']:.2f} x noop p50, of which "
-          f"drawing + captions {p50['draw + captions (in-process)'] * 1000:.1f} ms and Gradio's gallery encoding "
-          f"{p50['gr.Gallery postprocess (in-process)'] * 1000:.1f} ms; the rest is transport and queueing")
+    print(
+        f"endpoint minus transforms: {overhead * 1000:.1f} ms = {overhead / p50['noop']:.2f} x noop p50, of which "
+        f"drawing + captions {p50['draw + captions (in-process)'] * 1000:.1f} ms and Gradio's gallery encoding "
+        f"{p50['gr.Gallery postprocess (in-process)'] * 1000:.1f} ms; the rest is transport and queueing"
+    )
     verdict = "ok" if p50["augment_image"] <= budget else "over goal"
     print(f"goal: endpoint p50 {p50['augment_image'] * 1000:.1f} ms <= 1.5 x noop + transforms = {budget * 1000:.1f} ms: {verdict}")
 

@@ -123,8 +123,11 @@ def main() -> None:
         print(f"{'endpoint':<44}{'calls/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
         results = {}
         digit_request = requests["sketcher/classify_digit"]
-        scenarios = [("sketcher/classify_digit", digit_request, False), ("noop", requests["noop"], False),
-                     ("sketcher/classify_digit + playground stream", digit_request, True)]
+        scenarios = [
+            ("sketcher/classify_digit", digit_request, False),
+            ("noop", requests["noop"], False),
+            ("sketcher/classify_digit + playground stream", digit_request, True),
+        ]
         for name, (page, api_name, data), with_stream in scenarios:
             stop = threading.Event()
             streamer = threading.Thread(target=stream_playground, args=(url, stop)) if with_stream else None
@@ -155,8 +158,11 @@ def main() -> None:
         before = rss_mb(pid)
         mixed(args.requests)
         after = rss_mb(pid)
-        print(f"server RSS: {started:.0f} MB after the benchmarks above, {before:.0f} MB after the first "
-              f"{args.requests // 10}, {after:.0f} MB after {args.requests} more: growth {after - before:+.1f} MB (goal < 50)")
+        print(
+            f"server RSS: {started:.0f} MB after the benchmarks above, {before:.0f} MB after the first "
+            f"{args.requests // 10}, {after:.0f} MB after {args.requests} more: growth {after - before:+.1f} MB (goal < 50)"
+        )
+
 
 if __name__ == "__main__":
     main()

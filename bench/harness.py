@@ -140,7 +140,8 @@ def call(url: str, api_name: str, data: list, timeout: float = 120, session: str
     """One raw HTTP round trip in `session` (default: this thread's): POST the call, then read its
     event stream to the end."""
     request = urllib.request.Request(
-        f"{url}/gradio_api/call/{api_name}", data=json.dumps({"data": data, "session_hash": session or session_hash()}).encode(),
+        f"{url}/gradio_api/call/{api_name}",
+        data=json.dumps({"data": data, "session_hash": session or session_hash()}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -60,6 +60,7 @@ def time_loops(epochs: int, repeats: int) -> dict[str, list[float]]:
     settings = replace(pg.PRESETS["fix it with more data"], epochs=epochs, max_seconds=60.0)
     before = torch.get_num_threads()
     times: dict[str, list[float]] = {"playground (fit + evaluate)": [], "bare loop, same work": [], "bare loop, steps only": []}
+
     def playground_run() -> float:
         run = pg.PlaygroundRun(settings)
         start = time.perf_counter()
@@ -92,7 +93,8 @@ def time_loops(epochs: int, repeats: int) -> dict[str, list[float]]:
 def stream_updates(url: str, values: list) -> list[float]:
     """Call the page's training event and return the arrival time of each streamed update."""
     request = urllib.request.Request(
-        f"{url}/gradio_api/call/train_on_page", data=json.dumps({"data": values}).encode(),
+        f"{url}/gradio_api/call/train_on_page",
+        data=json.dumps({"data": values}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -130,11 +132,19 @@ def main() -> None:
     print(f"\n1. training loop, 'fix it with more data', {args.epochs} epochs, {args.repeats} runs each, alternating")
     print(f"{'loop':<30}{'min s':>8}{'median s':>10}{'speed (min)':>13}{'speed (median)':>16}")
     for name, values in times.items():
-        print(f"{name:<30}{min(values):>8.3f}{statistics.median(values):>10.3f}{min(values) / best:>13.2f}{statistics.median(values) / middle:>16.2f}")
+        print(
+            f"{name:<30}{min(values):>8.3f}{statistics.median(values):>10.3f}{min(values) / best:>13.2f}{statistics.median(values) / middle:>16.2f}"
+        )
     for label, bare in (("the same work", "bare loop, same work"), ("steps only (no curves)", "bare loop, steps only")):
         ratio = min(times[bare]) / best
-        goal = f"(goal >= 0.8) {'ok' if ratio >= 0.8 else 'BELOW GOAL'}" if bare.endswith("same work") else "(the price of measuring every epoch)"
-        print(f"playground speed vs a bare loop doing {label}: {ratio:.2f}x best-of-{args.repeats}, {statistics.median(times[bare]) / middle:.2f}x medians {goal}")
+        goal = (
+            f"(goal >= 0.8) {'ok' if ratio >= 0.8 else 'BELOW GOAL'}"
+            if bare.endswith("same work")
+            else "(the price of measuring every epoch)"
+        )
+        print(
+            f"playground speed vs a bare loop doing {label}: {ratio:.2f}x best-of-{args.repeats}, {statistics.median(times[bare]) / middle:.2f}x medians {goal}"
+        )
 
     if args.skip_stream:
         return
@@ -152,10 +162,14 @@ def main() -> None:
             intervals = [b - a for a, b in zip(arrivals, arrivals[1:])]
             rates.append((len(arrivals) - 1) / (arrivals[-1] - arrivals[0]))
             gaps += intervals
-    print(f"\n2. page stream, 'memorise the noise' for {settings.epochs} epochs, {args.stream_runs} runs (no-op round trip p50 {noop.p50 * 1000:.1f} ms)")
+    print(
+        f"\n2. page stream, 'memorise the noise' for {settings.epochs} epochs, {args.stream_runs} runs (no-op round trip p50 {noop.p50 * 1000:.1f} ms)"
+    )
     print(f"updates per second over whole runs: median {statistics.median(rates):.1f} (runs: {', '.join(f'{r:.1f}' for r in rates)})")
-    print(f"interval between updates: p50 {statistics.median(gaps) * 1000:.0f} ms ({1 / statistics.median(gaps):.1f}/s), "
-          f"p95 {sorted(gaps)[int(0.95 * (len(gaps) - 1))] * 1000:.0f} ms, max {max(gaps) * 1000:.0f} ms")
+    print(
+        f"interval between updates: p50 {statistics.median(gaps) * 1000:.0f} ms ({1 / statistics.median(gaps):.1f}/s), "
+        f"p95 {sorted(gaps)[int(0.95 * (len(gaps) - 1))] * 1000:.0f} ms, max {max(gaps) * 1000:.0f} ms"
+    )
     rate = statistics.median(rates)
     print(f"goal >= 5 updates/s (whole runs, median): {'ok' if rate >= 5 else 'BELOW GOAL'}")
 

@@ -46,9 +46,7 @@ def load_card(name: str, directory: Path = CHECKPOINT_DIR) -> dict:
     return json.loads(path.read_text())
 
 
-def load_weights(
-    model: torch.nn.Module, name: str, make_command: str, directory: Path = CHECKPOINT_DIR
-) -> torch.nn.Module:
+def load_weights(model: torch.nn.Module, name: str, make_command: str, directory: Path = CHECKPOINT_DIR) -> torch.nn.Module:
     """Load `<name>.safetensors` into `model` (strict) and return it in eval mode on the CPU."""
     path = weights_path(name, directory)
     if not path.exists():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import threading
 
-
 # One lock for every loader: loading is rare, loaders call each other (hence re-entrant), and lazy
 # imports such as `from transformers import AutoModel` fail when two threads race through them.
 _LOADING = threading.RLock()

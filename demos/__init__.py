@@ -14,6 +14,29 @@ from types import ModuleType
 import core.images  # noqa: F401  (lowers Pillow's pixel limit for every decoder in the server)
 
 
+class LazyModule:
+    """A module imported on its first attribute access, through the import system's own lock.
+
+    Demos name the `core` modules they use once, at their top, while the server starts without
+    torch: `digits = lazy_module("core.digits.predict")`, then `digits.load_digit_model("cnn")` in
+    a handler imports it then. (importlib's LazyLoader does the same, but before Python 3.12 two
+    threads could both run a module's code through it.)"""
+
+    def __init__(self, name: str):
+        self.__name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self.__name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self.__name!r}>"
+
+
+def lazy_module(name: str) -> LazyModule:
+    """The module `name`, imported when first used (see `LazyModule`)."""
+    return LazyModule(name)
+
+
 @dataclass(frozen=True)
 class Demo:
     slug: str  # URL name: /demos/<slug>/ and /?tab=<slug>

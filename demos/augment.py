@@ -72,16 +72,19 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
     """A photo file -> gallery items, records per sample, and the code that reproduces them."""
     import torch
 
-    from core.augment.transforms import pipeline_code, sample_grid
     from core.augment.grid import caption, load_photo, render, shown_records
+    from core.augment.transforms import pipeline_code, sample_grid
 
     image, scale = load_photo(path, settings.photo_side)
     box_tensor = torch.tensor(boxes, dtype=torch.float32) * scale if boxes else None
     samples = sample_grid(image, steps, seed, count, box_tensor, settings.max_seconds)
     shrink = min(1.0, settings.display_side / max(image.size))
     gallery = [(render(s.image, s.boxes, shrink), caption(s, i)) for i, s in enumerate(samples)]
-    note = "" if box_tensor is None or samples[0].boxes is not None else (
-        "\n\n*Boxes are not drawn: torchvision's policies (AutoAugment, RandAugment, ...) are image-only.*")
+    note = (
+        ""
+        if box_tensor is None or samples[0].boxes is not None
+        else ("\n\n*Boxes are not drawn: torchvision's policies (AutoAugment, RandAugment, ...) are image-only.*")
+    )
     return {
         "gallery": gallery,
         "records": [shown_records(s) for s in samples],
@@ -92,8 +95,8 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
 
 def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
     """A (28, 28) digit in [0, 1] -> gallery items framed red where the CNN's class changed, and the tally."""
-    from core.augment.transforms import pipeline_code
     from core.augment.grid import augment_digit, caption, frame, render, shown_records
+    from core.augment.transforms import pipeline_code
 
     grid = augment_digit(digit, steps, seed, count)
     gallery = []
@@ -127,8 +130,8 @@ def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settin
 def _checked(fn, *args):
     from core.augment.transforms import PipelineError
     from core.checkpoints import MissingCheckpointError
-    from core.images import BadImageError
     from core.digits.preprocess import NoInkError
+    from core.images import BadImageError
 
     try:
         return fn(*args)
@@ -262,13 +265,21 @@ def build() -> gr.Blocks:
                         gr.Examples(examples, inputs=[photo, boxes_text], label="Gradio's sample photos")
                     with gr.Tab("Digit") as digit_tab:
                         canvas = gr.Sketchpad(
-                            label="Draw a digit", canvas_size=(280, 280), fixed_canvas=True, type="numpy", image_mode="RGBA",
-                            brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"), elem_id="augment-canvas",
+                            label="Draw a digit",
+                            canvas_size=(280, 280),
+                            fixed_canvas=True,
+                            type="numpy",
+                            image_mode="RGBA",
+                            brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
+                            elem_id="augment-canvas",
                         )
                         gr.Examples([[p] for p in DIGITS], inputs=canvas, label="Example digits")
                 chosen = gr.Dropdown(
-                    [(spec.title, key) for key, spec in CATALOGUE.items()], value=DEFAULT_PIPELINE, multiselect=True,
-                    label="Pipeline, applied in the order picked", elem_id="augment-pipeline",
+                    [(spec.title, key) for key, spec in CATALOGUE.items()],
+                    value=DEFAULT_PIPELINE,
+                    multiselect=True,
+                    label="Pipeline, applied in the order picked",
+                    elem_id="augment-pipeline",
                 )
                 with gr.Row():
                     seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1)
@@ -283,13 +294,21 @@ def build() -> gr.Blocks:
                             gr.Markdown(spec.note)
                             for p in spec.params:
                                 widgets.append(
-                                    gr.Dropdown(list(p.choices), value=p.default, label=p.label) if p.choices
+                                    gr.Dropdown(list(p.choices), value=p.default, label=p.label)
+                                    if p.choices
                                     else gr.Slider(p.low, p.high, p.default, step=p.step, label=p.label)
                                 )
             with gr.Column(scale=2):
                 summary = gr.Markdown("Sampling the cheetah…", elem_id="augment-summary")
-                gallery = gr.Gallery(label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-gallery")
-                table = gr.Dataframe(headers=["transform", "changed pixels in", "changed class alone"], visible=False, label="Label survival, per transform", elem_id="augment-table")
+                gallery = gr.Gallery(
+                    label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-gallery"
+                )
+                table = gr.Dataframe(
+                    headers=["transform", "changed pixels in", "changed class alone"],
+                    visible=False,
+                    label="Label survival, per transform",
+                    elem_id="augment-table",
+                )
                 details = gr.JSON(label="Parameters of the selected sample (exact)")
                 code = gr.Code(label="Reproduce this grid", language="python", interactive=False)
         with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=False):
@@ -299,9 +318,12 @@ def build() -> gr.Blocks:
         digit_tab.select(None, None, source, js="() => 'digit'")
         reseed.click(next_seed, seed, seed, api_visibility="private")
         sample = dict(
-            fn=sample_ui, inputs=[source, photo, boxes_text, canvas, chosen, seed, count, *widgets],
-            outputs=[gallery, summary, table, code, records, details], api_visibility="private",
-            concurrency_limit=2, concurrency_id="augment",
+            fn=sample_ui,
+            inputs=[source, photo, boxes_text, canvas, chosen, seed, count, *widgets],
+            outputs=[gallery, summary, table, code, records, details],
+            api_visibility="private",
+            concurrency_limit=2,
+            concurrency_id="augment",
         )
         run.click(**sample)
         page.load(**sample)  # the opening grid: 16 samples of the cheetah, ~0.13 s of server time
@@ -312,7 +334,12 @@ def build() -> gr.Blocks:
             api_seed, api_count = gr.Number(0, label="seed", precision=0), gr.Number(16, label="count", precision=0)
             api_gallery, api_details = gr.Gallery(label="samples", format="jpeg"), gr.JSON(label="details")
             api_button = gr.Button()
-        api = dict(inputs=[api_image, api_pipeline, api_seed, api_count], outputs=[api_gallery, api_details], concurrency_limit=2, concurrency_id="augment")
+        api = dict(
+            inputs=[api_image, api_pipeline, api_seed, api_count],
+            outputs=[api_gallery, api_details],
+            concurrency_limit=2,
+            concurrency_id="augment",
+        )
         api_button.click(augment_image, api_name="augment_image", **api)
         api_button.click(augment_digit_image, api_name="augment_digit", **api)
     return page

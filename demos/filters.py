@@ -88,7 +88,11 @@ def choose_model(key: str):
     from core.vision.filters import layer_choices
 
     choices = layer_choices(vision)
-    return gr.Dropdown(choices=choices, value=choices[0][1]), f"**{vision.title}**: {len(choices)} convolution layers.", gr.Button(visible=False)
+    return (
+        gr.Dropdown(choices=choices, value=choices[0][1]),
+        f"**{vision.title}**: {len(choices)} convolution layers.",
+        gr.Button(visible=False),
+    )
 
 
 def download_weights(key: str):
@@ -107,8 +111,8 @@ def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None,
     vision, message = _vision_or_message(key)
     if vision is None or not layer or layer not in vision.layers:
         return None, "", None, None, None, message or "Choose a layer."
-    from core.vision.pictures import kernel_grid
     from core.vision.filters import explain, layer_grid
+    from core.vision.pictures import kernel_grid
 
     kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().numpy())
     image = current_image(source, sketch, path)
@@ -142,8 +146,8 @@ def show_channel(key: str, layer: str | None, channel: float | None, source: str
 
 def excite_filter(key: str, layer: str | None, channel: float | None):
     """The input that excites the chosen filter most (cached per model, layer and channel)."""
-    from core.vision.pictures import enlarge
     from core.vision.filters import excite
+    from core.vision.pictures import enlarge
 
     vision, message = _vision_or_message(key)
     if vision is None:
@@ -240,8 +244,13 @@ def build() -> gr.Blocks:
             with gr.Column(scale=1), gr.Tabs(selected="upload"):
                 with gr.Tab("Draw", id="draw"):
                     canvas = gr.Sketchpad(
-                        label="Canvas", canvas_size=(280, 280), fixed_canvas=True, type="numpy", image_mode="RGBA",
-                        brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"), elem_id="filters-canvas",
+                        label="Canvas",
+                        canvas_size=(280, 280),
+                        fixed_canvas=True,
+                        type="numpy",
+                        image_mode="RGBA",
+                        brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
+                        elem_id="filters-canvas",
                     )
                 with gr.Tab("Upload", id="upload"):
                     photo = gr.Image(OPENING_EXAMPLE, label="Image", type="filepath", sources=["upload", "clipboard"])
@@ -275,7 +284,9 @@ def build() -> gr.Blocks:
                     with gr.Row():
                         out_row = gr.Number(0, label="Work out output row", precision=0, minimum=0)
                         out_col = gr.Number(0, label="... column", precision=0, minimum=0)
-            sandbox_picture = gr.Image(label="Padded input (padding grey) | output: red > 0, blue < 0, outlined: the value worked out below", interactive=False)
+            sandbox_picture = gr.Image(
+                label="Padded input (padding grey) | output: red > 0, blue < 0, outlined: the value worked out below", interactive=False
+            )
             with gr.Row():
                 sandbox_numbers = gr.Markdown()
                 sandbox_size = gr.Markdown()
@@ -285,7 +296,9 @@ def build() -> gr.Blocks:
 
         inputs = [source, canvas, photo]  # the image itself is re-read: no per-user copy kept on the server
         shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="filters_models", api_visibility="private")
-        refresh = dict(fn=inspect_layer, inputs=[model, layer, *inputs], outputs=[kernels, kernel_legend, maps, cam, prediction, status], **shared)
+        refresh = dict(
+            fn=inspect_layer, inputs=[model, layer, *inputs], outputs=[kernels, kernel_legend, maps, cam, prediction, status], **shared
+        )
         channel_args = dict(fn=show_channel, inputs=[model, layer, channel, *inputs], outputs=large, **shared)
         canvas.change(None, None, source, js="() => 'drawing'", trigger_mode="always_last").then(**refresh).then(**channel_args)
         photo.change(None, None, source, js="() => 'upload'").then(**refresh).then(**channel_args)
@@ -308,7 +321,9 @@ def build() -> gr.Blocks:
             api_layer = gr.Textbox("conv1")  # checked by feature_maps, with a message that lists the layers
             api_maps = gr.Image(format="png")
             api_button = gr.Button()
-        api_button.click(feature_maps, [api_image, api_layer], api_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models")
+        api_button.click(
+            feature_maps, [api_image, api_layer], api_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models"
+        )
     return page
 
 

@@ -57,8 +57,8 @@ def read_digits(digit: int, seed: int, count: int):
     """
 
     from core.checkpoints import MissingCheckpointError
-    from core.gan.sample import discriminator_scores, generate, request_latents
     from core.digits.preprocess import normalize
+    from core.gan.sample import discriminator_scores, generate, request_latents
 
     z, labels = request_latents(digit, seed, count)
     images = generate(z, labels)
@@ -157,8 +157,14 @@ def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss
 
     try:
         config = dataclasses.replace(
-            ToyConfig(), distribution=distribution, g_lr=float(g_lr), d_lr=float(d_lr),
-            d_steps=_whole(d_steps, "k"), loss=loss, steps=_whole(steps, "steps"), seed=_whole(seed, "seed"),
+            ToyConfig(),
+            distribution=distribution,
+            g_lr=float(g_lr),
+            d_lr=float(d_lr),
+            d_steps=_whole(d_steps, "k"),
+            loss=loss,
+            steps=_whole(steps, "steps"),
+            seed=_whole(seed, "seed"),
         )
         frames = train_toy(config)
         shown, frame = 0.0, None
@@ -226,8 +232,13 @@ def build() -> gr.Blocks:
                 count = gr.Slider(1, 64, value=20, step=1, label="How many")
                 generate = gr.Button("Generate", variant="primary")
             verdict = gr.Markdown(elem_id="gan-verdict")
-            gallery = gr.Gallery(label="Generated digits: D's score (1 = real) and the judge CNN's reading", columns=10,
-                                 height="auto", object_fit="contain", elem_id="gan-gallery")
+            gallery = gr.Gallery(
+                label="Generated digits: D's score (1 = real) and the judge CNN's reading",
+                columns=10,
+                height="auto",
+                object_fit="contain",
+                elem_id="gan-gallery",
+            )
         with gr.Tab("Latent space"):
             with gr.Row():
                 digit_a, first_a, first_b, first_frames = OPENING_WALK
@@ -236,11 +247,15 @@ def build() -> gr.Blocks:
                 seed_b = gr.Number(value=first_b, precision=0, label="Seed B")
                 frames = gr.Slider(2, 16, value=first_frames, step=1, label="Frames")
                 walk = gr.Button("Walk from A to B", variant="primary")
-            strip = gr.Image(label="From seed A (left) to seed B (right), along the sphere of Gaussian noise", interactive=False, elem_id="gan-walk")
+            strip = gr.Image(
+                label="From seed A (left) to seed B (right), along the sphere of Gaussian noise", interactive=False, elem_id="gan-walk"
+            )
             with gr.Row():
                 with gr.Column():
                     gr.Markdown("Push seed A's noise along the three directions that change the image most.")
-                    sliders = [gr.Slider(-3, 3, value=0, step=0.25, label=f"Direction {i + 1}", elem_id=f"gan-direction-{i + 1}") for i in range(3)]
+                    sliders = [
+                        gr.Slider(-3, 3, value=0, step=0.25, label=f"Direction {i + 1}", elem_id=f"gan-direction-{i + 1}") for i in range(3)
+                    ]
                 moved = gr.Image(label="Seed A, moved", interactive=False, height=240, elem_id="gan-moved")
         with gr.Tab("Watch it learn"):
             with gr.Row():
@@ -268,22 +283,63 @@ def build() -> gr.Blocks:
             api_digit, api_seed, api_count = gr.Number(precision=0), gr.Number(precision=0), gr.Number(precision=0)
             api_grid = gr.Image(format="png")
 
-        generate.click(show_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
-        walk.click(walk_between, [walk_digit, seed_a, seed_b, frames], strip, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits").then(
-            move_digit, [walk_digit, seed_a, *sliders], moved, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
+        generate.click(
+            show_digits,
+            [digit, seed, count],
+            [gallery, verdict],
+            api_visibility="private",
+            concurrency_limit=4,
+            concurrency_id="gan_digits",
+        )
+        walk.click(
+            walk_between,
+            [walk_digit, seed_a, seed_b, frames],
+            strip,
+            api_visibility="private",
+            concurrency_limit=4,
+            concurrency_id="gan_digits",
+        ).then(
+            move_digit, [walk_digit, seed_a, *sliders], moved, api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits"
+        )
         for slider in sliders:
-            slider.change(move_digit, [walk_digit, seed_a, *sliders], moved, trigger_mode="always_last", show_progress="hidden",
-                          api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
+            slider.change(
+                move_digit,
+                [walk_digit, seed_a, *sliders],
+                moved,
+                trigger_mode="always_last",
+                show_progress="hidden",
+                api_visibility="private",
+                concurrency_limit=4,
+                concurrency_id="gan_digits",
+            )
         preset.change(apply_preset, preset, [distribution, g_lr, d_lr, d_steps, loss, steps], api_visibility="private")
-        run = train.click(train_live, [distribution, g_lr, d_lr, d_steps, loss, steps, toy_seed], [plot, status],
-                          api_visibility="private", concurrency_limit=2, concurrency_id="gan_toy")
+        run = train.click(
+            train_live,
+            [distribution, g_lr, d_lr, d_steps, loss, steps, toy_seed],
+            [plot, status],
+            api_visibility="private",
+            concurrency_limit=2,
+            concurrency_id="gan_toy",
+        )
         stop.click(None, None, None, cancels=[run])
         page.load(show_snapshots, None, snapshots, api_visibility="private")
-        page.load(first_walk, [walk_digit, seed_a, seed_b, frames, *sliders], [strip, moved], api_visibility="private",
-                  concurrency_limit=4, concurrency_id="gan_digits")
+        page.load(
+            first_walk,
+            [walk_digit, seed_a, seed_b, frames, *sliders],
+            [strip, moved],
+            api_visibility="private",
+            concurrency_limit=4,
+            concurrency_id="gan_digits",
+        )
         page.load(first_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_id="gan_digits")
-        api_digit.submit(generate_digits, [api_digit, api_seed, api_count], api_grid, api_name="generate_digits",
-                         concurrency_limit=8, concurrency_id="gan_api")
+        api_digit.submit(
+            generate_digits,
+            [api_digit, api_seed, api_count],
+            api_grid,
+            api_name="generate_digits",
+            concurrency_limit=8,
+            concurrency_id="gan_api",
+        )
     return page
 
 

@@ -32,7 +32,15 @@ from demos import launch
 
 THROTTLE_SECONDS = 0.15  # at most ~6 page updates a second: more than the browser draws
 KEPT_RUNS = 4  # earlier runs kept on the plots besides the current one
-PROBLEM_NAMES = {"moons": "two moons", "circles": "circles", "spiral": "spiral", "xor": "XOR", "blobs": "Gaussian blobs", "curve": "1-D curve (regression)", "mnist": "MNIST digits (subset)"}
+PROBLEM_NAMES = {
+    "moons": "two moons",
+    "circles": "circles",
+    "spiral": "spiral",
+    "xor": "XOR",
+    "blobs": "Gaussian blobs",
+    "curve": "1-D curve (regression)",
+    "mnist": "MNIST digits (subset)",
+}
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop"}
 LEGEND = "Background: what the model predicts there (paler = less sure). ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, red = the model. MNIST: validation digits, green = read right, red = wrong."
 
@@ -87,7 +95,16 @@ def describe(settings) -> str:
 
 
 def new_entry(number: int, settings) -> dict:
-    return {"number": number, "name": f"run {number}", "label": describe(settings), "epoch": [], "train_loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": []}
+    return {
+        "number": number,
+        "name": f"run {number}",
+        "label": describe(settings),
+        "epoch": [],
+        "train_loss": [],
+        "val_loss": [],
+        "train_accuracy": [],
+        "val_accuracy": [],
+    }
 
 
 def add_record(entry: dict, record) -> None:
@@ -190,14 +207,29 @@ def train_on_page(*args):
         if record.stopped or time.perf_counter() - last_shown >= THROTTLE_SECONDS:
             last_shown = time.perf_counter()  # from the start of a frame: drawing counts in the interval
             loss, accuracy, legend = curve_frames(history, record.best_epoch)
-            loss, accuracy = gr.LinePlot(loss, colors_in_legend=legend), gr.LinePlot(accuracy, colors_in_legend=[n for n in legend if n != MARKER])
+            loss, accuracy = (
+                gr.LinePlot(loss, colors_in_legend=legend),
+                gr.LinePlot(accuracy, colors_in_legend=[n for n in legend if n != MARKER]),
+            )
             yield loss, accuracy, picture(run.model), gap_value(record), summary(record, run.settings), runs_list(history), history
 
 
 def train_playground(
-    problem: str = "moons", noise: float = 0.35, points: int = 200, val_fraction: float = 0.8, seed: int = 0,
-    depth: int = 3, width: int = 128, activation: str = "relu", dropout: float = 0.0, weight_decay: float = 0.0,
-    batch_norm: bool = False, optimizer: str = "adam", lr: float = 0.01, batch_size: int = 32, epochs: int = 200,
+    problem: str = "moons",
+    noise: float = 0.35,
+    points: int = 200,
+    val_fraction: float = 0.8,
+    seed: int = 0,
+    depth: int = 3,
+    width: int = 128,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    weight_decay: float = 0.0,
+    batch_norm: bool = False,
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    batch_size: int = 32,
+    epochs: int = 200,
     patience: int = 0,
 ) -> dict:
     """Train a small MLP on a toy problem and stream progress records (about ten a second).
@@ -253,7 +285,9 @@ def url_writer_js() -> str:
 def build() -> gr.Blocks:
     d, limits = ps.DEFAULTS, ps.LIMITS
     with gr.Blocks(title="Overfitting playground") as page:
-        gr.Markdown("## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways. Start with a preset.")
+        gr.Markdown(
+            "## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways. Start with a preset."
+        )
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 preset = gr.Dropdown(list(ps.PRESETS), value=None, label="Preset (a story in six runs)", elem_id="overfit-preset")
@@ -267,7 +301,9 @@ def build() -> gr.Blocks:
                     c["noise"] = gr.Slider(*limits["noise"], value=d.noise, step=0.01, label="Noise (std of the jitter)")
                     c["points"] = gr.Slider(*limits["points"], value=d.points, step=10, label="Points (before the split)")
                     c["val_fraction"] = gr.Slider(*limits["val_fraction"], value=d.val_fraction, step=0.02, label="Validation share")
-                    c["seed"] = gr.Number(value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed", elem_id="overfit-seed")
+                    c["seed"] = gr.Number(
+                        value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed", elem_id="overfit-seed"
+                    )
                 with gr.Accordion("Model", open=True):
                     c["depth"] = gr.Slider(*limits["depth"], value=d.depth, step=1, label="Hidden layers")
                     c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")
@@ -289,7 +325,9 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     boundary = gr.Image(label="The model and its data", interactive=False, height=384, elem_id="overfit-picture")
                     with gr.Column():
-                        gap = gr.Number(label="Train − validation gap (accuracy points; regression: MSE)", interactive=False, elem_id="overfit-gap")
+                        gap = gr.Number(
+                            label="Train − validation gap (accuracy points; regression: MSE)", interactive=False, elem_id="overfit-gap"
+                        )
                         runs = gr.Markdown(elem_id="overfit-runs")
                 gr.Markdown(LEGEND)
         with gr.Accordion("The lesson: overfitting, underfitting, validation data and the fixes", open=False):
@@ -299,8 +337,14 @@ def build() -> gr.Blocks:
         controls = [c[name] for name in setting_names()]
         outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs, history]
         training = train_button.click(
-            train_on_page, controls + [history], outputs, concurrency_limit=2, concurrency_id="overfit_training",
-            show_progress="minimal", api_visibility="undocumented", api_name="train_on_page",
+            train_on_page,
+            controls + [history],
+            outputs,
+            concurrency_limit=2,
+            concurrency_id="overfit_training",
+            show_progress="minimal",
+            api_visibility="undocumented",
+            api_name="train_on_page",
         )
         stop_button.click(fn=None, cancels=[training])
         clear_button.click(clear_history, None, [history, loss_plot, accuracy_plot, boundary, gap, report, runs], api_visibility="private")

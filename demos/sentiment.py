@@ -23,8 +23,6 @@ middle is shown as cut off.
 
 from __future__ import annotations
 
-import json
-
 import gradio as gr
 
 from demos import launch
@@ -253,7 +251,9 @@ def warm_up() -> None:
 
 def build() -> gr.Blocks:
     with gr.Blocks(title="Sentiment classifier") as page:
-        gr.Markdown("## 💬 Sentiment classifier\nA network trained from scratch against transfer learning, with the words each one leaned on.")
+        gr.Markdown(
+            "## 💬 Sentiment classifier\nA network trained from scratch against transfer learning, with the words each one leaned on."
+        )
         with gr.Tab("One text"):
             text = gr.Textbox(label="Text or review", lines=4, max_length=200_000, elem_id="sentiment-text")
             with gr.Row():

@@ -81,8 +81,14 @@ def app_url(tmp_path_factory):
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 FRONTEND = Path(gradio.__file__).parent / "templates" / "frontend"
 CDN_HOST = "https://gradio.s3-us-west-2.amazonaws.com/"
@@ -91,7 +97,7 @@ CDN = f"{CDN_HOST}{gradio.__version__}/"  # where the README's web component loa
 
 def serve_cdn_from_package(route) -> None:
     """Offline stand-in for Gradio's CDN: the same files ship in the gradio package."""
-    path = route.request.url[len(CDN_HOST):].split("?")[0]
+    path = route.request.url[len(CDN_HOST) :].split("?")[0]
     if path.startswith(gradio.__version__ + "/"):
         path = path[len(gradio.__version__) + 1 :]
     route.fulfill(path=str(FRONTEND / path))
@@ -120,7 +126,6 @@ def page(browser):
     yield page
     context.close()
     assert not errors, f"browser console errors: {errors}"
-
 
 
 def open_gradio(page, url: str, timeout: float = 90.0) -> None:

@@ -17,9 +17,9 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
-from core.augment.transforms import CATALOGUE, MAX_COUNT, PipelineError, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
 from core.augment.catalogue import parse_boxes
 from core.augment.grid import caption, shown_records
+from core.augment.transforms import CATALOGUE, MAX_COUNT, PipelineError, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
 from demos import augment
 from tests.conftest import ROOT, need, open_gradio
 
@@ -137,7 +137,9 @@ def test_each_sample_equals_v2_functional_with_the_shown_parameters(key):
         (record,) = sample.records
         if key != "elastic":  # the elastic field is a tensor; everything else round-trips through JSON
             record = shown_records(sample)[0]
-        assert np.abs(np.asarray(replay(image, record), np.int16) - np.asarray(sample.image, np.int16)).max() <= (1 if key == "augmix" else 0)
+        assert np.abs(np.asarray(replay(image, record), np.int16) - np.asarray(sample.image, np.int16)).max() <= (
+            1 if key == "augmix" else 0
+        )
     assert any(not same(s.image, image) for s in samples)  # the transform did something
 
 
@@ -259,7 +261,9 @@ def client(app_url):
 
 
 def test_augment_image_endpoint_is_seeded_and_shows_parameters(client, cheetah):
-    settings = json.dumps({"steps": [{"transform": "rotation", "degrees": 30}, {"transform": "color_jitter"}], "boxes": [[82, 116, 378, 236]]})
+    settings = json.dumps(
+        {"steps": [{"transform": "rotation", "degrees": 30}, {"transform": "color_jitter"}], "boxes": [[82, 116, 378, 236]]}
+    )
     gallery, details = client.predict(handle_file(cheetah), settings, 7, 16, api_name="/augment_image")
     again, _ = client.predict(handle_file(cheetah), settings, 7, 16, api_name="/augment_image")
     other, _ = client.predict(handle_file(cheetah), settings, 8, 16, api_name="/augment_image")

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from demos import DEMOS
 from tests.conftest import CDN, ROOT, open_gradio
 
+
 def test_gallery_walks_every_tab_and_keeps_the_url(page, app_url):
     open_gradio(page, app_url + "/")
     for demo in DEMOS:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
 import urllib.error
 from pathlib import Path
 
@@ -12,10 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from core import checkpoints
-from core import data
-from core import device
-from core import training
+from core import checkpoints, data, device, training
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +125,10 @@ def test_training_loop_lowers_the_loss():
     before = training.evaluate_classifier(model, batches)
     records = list(
         training.fit(
-            training.supervised_step(model, optimizer), batches, epochs=5, log_every=4,
+            training.supervised_step(model, optimizer),
+            batches,
+            epochs=5,
+            log_every=4,
             evaluate=lambda: training.evaluate_classifier(model, batches),
         )
     )

@@ -46,8 +46,8 @@ def digit_input(digits):
 
 
 def test_the_demo_names_every_convolution_of_the_digit_cnn():
-    from core.vision.filters import conv_layers
     from core.digits.models import DigitCNN
+    from core.vision.filters import conv_layers
 
     assert list(conv_layers(DigitCNN(), short_names=True)) == demo.DIGIT_LAYERS
 
@@ -90,8 +90,14 @@ def test_output_size_formula():
 
 @pytest.mark.parametrize(
     "text,message",
-    [("", "empty"), ("1 2; 3", "same number"), ("1 x", "not a number"), ("1 inf", "finite"),
-     ("; ".join(["1 " * 17] * 17), "at most 16x16"), ("1 " * 5000, "too long")],
+    [
+        ("", "empty"),
+        ("1 2; 3", "same number"),
+        ("1 x", "not a number"),
+        ("1 inf", "finite"),
+        ("; ".join(["1 " * 17] * 17), "at most 16x16"),
+        ("1 " * 5000, "too long"),
+    ],
 )
 def test_sandbox_numbers_are_checked(text, message):
     with pytest.raises(conv.SandboxError, match=message):
@@ -144,7 +150,7 @@ def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(dig
 
     for name, layer in digits.layers.items():
         seen = {}
-        handle = layer.register_forward_hook(lambda m, args, out: seen.update(input=args[0], output=out))
+        handle = layer.register_forward_hook(lambda m, args, out, seen=seen: seen.update(input=args[0], output=out))
         with torch.no_grad():
             digits.model(digit_input)  # the whole network, no early stop
         handle.remove()
@@ -226,7 +232,9 @@ def test_activation_maximisation_raises_the_filters_response(digits, digit_input
     assert found.pixels.shape == (28, 28) and 0 <= found.pixels.min() and found.pixels.max() <= 1
     with torch.no_grad():  # measured again here, independently of excite's own bookkeeping
         after = float(channel_activation(digits, torch.from_numpy(found.pixels)[None, None], layer, channel)[0])
-        on_a_digit = float(channel_activation(digits, torch.from_numpy(digits.prepare(np.asarray(Image.open(DIGIT_3)))[1])[None, None], layer, channel)[0])
+        on_a_digit = float(
+            channel_activation(digits, torch.from_numpy(digits.prepare(np.asarray(Image.open(DIGIT_3)))[1])[None, None], layer, channel)[0]
+        )
     assert after == pytest.approx(found.final, rel=1e-4, abs=1e-5)
     assert after > found.start + 0.5 * abs(found.start) + 0.05
     assert after > on_a_digit  # it excites the filter more than a real digit does
@@ -272,8 +280,13 @@ def tiny_spec(tmp_path, monkeypatch):
     from core.vision import imagenet
 
     spec = imagenet.ImageNetSpec(
-        key="resnet18", title="Tiny ResNet", build=_tiny_resnet, url="http://127.0.0.1:9/tiny-0123abcd.pth",
-        megabytes=1, categories=_tiny_categories, size=64,
+        key="resnet18",
+        title="Tiny ResNet",
+        build=_tiny_resnet,
+        url="http://127.0.0.1:9/tiny-0123abcd.pth",
+        megabytes=1,
+        categories=_tiny_categories,
+        size=64,
     )
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setitem(imagenet.IMAGENET_MODELS, "resnet18", spec)
@@ -347,7 +360,7 @@ def test_imagenet_option_runs_offline_through_the_demo_with_cached_weights(tiny_
     assert inputs.shape == (1, 3, 64, 64) and pixels.shape == (64, 64, 3)
     layer = vision.layers["layer2.0.conv1"]  # a strided convolution
     seen = {}
-    handle = layer.register_forward_hook(lambda m, args, out: seen.update(input=args[0]))
+    handle = layer.register_forward_hook(lambda m, args, out, seen=seen: seen.update(input=args[0]))
     with torch.no_grad():
         vision.model(inputs)
     handle.remove()

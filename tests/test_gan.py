@@ -12,15 +12,15 @@ import torch.nn.functional as F
 from gradio_client import Client
 from PIL import Image
 
-from core.gan import models as gan
-from core.gan import sample as gan_sample
+from core.checkpoints import weights_path
 from core.gan import config as gan_config
 from core.gan import fused as gan_fused
+from core.gan import models as gan
+from core.gan import sample as gan_sample
 from core.gan import toy as gan_toy
-from core.checkpoints import weights_path
-from train.gan import frechet_distance
 from demos import gan as demo
 from tests.conftest import ROOT, open_gradio
+from train.gan import frechet_distance
 
 HAVE_GAN = weights_path(gan.CHECKPOINT).exists()
 needs_gan = pytest.mark.skipif(not HAVE_GAN, reason="checkpoints/gan_digits.safetensors is not trained yet")
@@ -80,8 +80,10 @@ def test_requests_are_reproducible_and_any_digit_covers_every_class():
     assert gan_sample.request_latents(7, 0, 3)[1].tolist() == [7, 7, 7]
 
 
-@pytest.mark.parametrize("digit,seed,count,message", [(42, 0, 8, "digit must be"), (3, -1, 8, "seed must be"),
-                                                      (3, 0, 10_000, "count must be"), (3, 0, 0, "count must be")])
+@pytest.mark.parametrize(
+    "digit,seed,count,message",
+    [(42, 0, 8, "digit must be"), (3, -1, 8, "seed must be"), (3, 0, 10_000, "count must be"), (3, 0, 0, "count must be")],
+)
 def test_out_of_range_requests_are_refused_with_a_message(digit, seed, count, message):
     with pytest.raises(ValueError, match=message):
         gan_sample.request_latents(digit, seed, count)
@@ -126,8 +128,15 @@ def test_adversarial_step_takes_k_discriminator_steps_per_generator_step():
 def test_the_mode_seeking_term_rewards_a_generator_that_uses_its_noise():
     def g_loss_of(generator) -> float:
         d = gan_toy.ToyDiscriminator(8)
-        step = gan.adversarial_step(generator, d, torch.optim.SGD(generator.parameters(), 0.0), torch.optim.SGD(d.parameters(), 0.0),
-                                    latent_dim=2, diversity=1.0, noise=torch.Generator().manual_seed(0))
+        step = gan.adversarial_step(
+            generator,
+            d,
+            torch.optim.SGD(generator.parameters(), 0.0),
+            torch.optim.SGD(d.parameters(), 0.0),
+            latent_dim=2,
+            diversity=1.0,
+            noise=torch.Generator().manual_seed(0),
+        )
         return step((torch.randn(64, 2),))
 
     class Constant(torch.nn.Module):  # ignores its noise: every sample the same point
@@ -184,8 +193,12 @@ def test_toy_training_streams_reproducible_frames_and_refuses_huge_runs():
 def test_bad_api_arguments_become_clear_errors():
     import gradio as gr
 
-    for args, message in [((42, 0, 8), "digit must be"), ((3, -5, 8), "seed must be"), ((3, 0, 10_000), "count must be"),
-                          ((3, 1.5, 8), "whole number")]:
+    for args, message in [
+        ((42, 0, 8), "digit must be"),
+        ((3, -5, 8), "seed must be"),
+        ((3, 0, 10_000), "count must be"),
+        ((3, 1.5, 8), "whole number"),
+    ]:
         with pytest.raises(gr.Error, match=message):
             demo.generate_digits(*args)
 

@@ -183,7 +183,9 @@ def test_curves_keep_earlier_runs_and_mark_the_lowest_validation_loss():
 
 
 def test_url_query_restores_settings_and_ignores_junk():
-    settings = overfit.settings_from_query({"seed": "42", "width": "32", "batch_norm": "true", "problem": "spiral", "depth": "99", "lr": "abc", "tab": "overfit"})
+    settings = overfit.settings_from_query(
+        {"seed": "42", "width": "32", "batch_norm": "true", "problem": "spiral", "depth": "99", "lr": "abc", "tab": "overfit"}
+    )
     assert (settings.seed, settings.width, settings.batch_norm, settings.problem) == (42, 32, True, "spiral")
     assert settings.depth == pg.DEFAULTS.depth and settings.lr == pg.DEFAULTS.lr
     assert overfit.settings_from_query({"tab": "gan"}) is None

@@ -58,7 +58,7 @@ def hostile_files(tmp_path_factory) -> dict[str, Path]:
     keep("empty.png", lambda p: p.write_bytes(b""))
     keep("one_pixel.png", lambda p: Image.new("RGB", (1, 1), "black").save(p))
     keep("huge_10000x10000.png", huge_png)
-    keep("sixteen_bit.png", lambda p: Image.fromarray((np.asarray(digit, np.uint16) * 257)).save(p))
+    keep("sixteen_bit.png", lambda p: Image.fromarray(np.asarray(digit, np.uint16) * 257).save(p))
     keep("cmyk.jpg", lambda p: digit.convert("CMYK").save(p, "JPEG"))
 
     def gif(p: Path) -> None:
@@ -66,7 +66,12 @@ def hostile_files(tmp_path_factory) -> dict[str, Path]:
         frames[0].save(p, save_all=True, append_images=frames[1:], duration=100, loop=0)
 
     keep("animated.gif", gif)
-    keep("drawing.svg", lambda p: p.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><path d="M5 5 L20 20" stroke="black"/></svg>'))
+    keep(
+        "drawing.svg",
+        lambda p: p.write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><path d="M5 5 L20 20" stroke="black"/></svg>'
+        ),
+    )
     return files
 
 
@@ -123,7 +128,7 @@ def outcome(client: Client, api_name: str, args: list) -> str:
         return "ok"
     except TimeoutError:
         job.cancel()
-        raise AssertionError(f"{api_name} did not answer within {SECONDS_PER_CALL}s")
+        raise AssertionError(f"{api_name} did not answer within {SECONDS_PER_CALL}s") from None
     except Exception as error:  # gradio_client raises AppError carrying the server's message
         return str(error)
 

@@ -114,8 +114,8 @@ def test_int8_rows_reconstruct_the_weights_within_half_a_step():
 
 
 def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
-    from core.sentiment.models import additive_mask, base_transfer_model, transfer_ids
     from core.sentiment.int8 import LeanBertLayer
+    from core.sentiment.models import additive_mask, base_transfer_model, transfer_ids
 
     model = base_transfer_model().eval()
     ids = transfer_ids("Not bad at all, though the ending drags.")[0]
@@ -153,8 +153,8 @@ def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
 
 
 def test_the_epoch_with_the_best_validation_accuracy_is_kept():
-    from train.sentiment import keep_best_epoch
     from core.training import Progress
+    from train.sentiment import keep_best_epoch
 
     weights = {"w": torch.zeros(1)}
     accuracies = [0.80, 0.90, 0.85]
@@ -248,9 +248,13 @@ def test_labels_and_verdict():
 
 
 def test_learning_curve_figure_draws_both_models():
-    curve = {"test_set": "SST-2 dev", "points": [
-        {"model": m, "labels": n, "accuracy": a} for m, n, a in [("scratch", 100, 0.5), ("scratch", 1000, 0.6), ("transfer", 100, 0.8), ("transfer", 1000, 0.85)]
-    ]}
+    curve = {
+        "test_set": "SST-2 dev",
+        "points": [
+            {"model": m, "labels": n, "accuracy": a}
+            for m, n, a in [("scratch", 100, 0.5), ("scratch", 1000, 0.6), ("transfer", 100, 0.8), ("transfer", 1000, 0.85)]
+        ],
+    }
     axes = sentiment.curve_figure(curve).axes[0]
     assert [line.get_label() for line in axes.get_lines()[:2]] == ["From scratch (GRU)", "Transfer (MiniLM)"]
     assert list(axes.get_lines()[1].get_ydata()) == [0.8, 0.85]
@@ -325,7 +329,9 @@ def test_classify_sentiment_rejects_bad_input_with_a_message(client):
 
 def test_classify_lines_returns_a_table(client):
     shipped()
-    table, note = client.predict("A wonderful film, I loved it.\n\nBoring, badly acted and far too long.\n" + "ok\n" * 300, api_name="/classify_lines")
+    table, note = client.predict(
+        "A wonderful film, I loved it.\n\nBoring, badly acted and far too long.\n" + "ok\n" * 300, api_name="/classify_lines"
+    )
     assert "first 200 were classified" in note
     rows = table["data"]
     assert len(rows) == 200 and rows[0][1] == "positive" and rows[1][1] == "negative"

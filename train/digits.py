@@ -88,14 +88,17 @@ def train(kind: str, data_dir: str | None, seed: int, epochs: int | None, device
 
     model = ARCHITECTURES[kind]().to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe["lr"], weight_decay=recipe["weight_decay"])
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=recipe["lr"], total_steps=len(batches) * recipe["epochs"]
-    )
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe["lr"], total_steps=len(batches) * recipe["epochs"])
     step = supervised_step(
-        model, optimizer, loss_fn=lambda logits, y: F.cross_entropy(logits, y, label_smoothing=0.05),
-        scheduler=scheduler, device=device,
+        model,
+        optimizer,
+        loss_fn=lambda logits, y: F.cross_entropy(logits, y, label_smoothing=0.05),
+        scheduler=scheduler,
+        device=device,
     )
-    records = fit(step, batches, recipe["epochs"], evaluate=lambda: {"test_" + k: v for k, v in evaluate_classifier(model, tests, device).items()})
+    records = fit(
+        step, batches, recipe["epochs"], evaluate=lambda: {"test_" + k: v for k, v in evaluate_classifier(model, tests, device).items()}
+    )
     for record in with_progress_bar(records, desc=f"digit {kind}"):
         last = record
     seconds = time.perf_counter() - start

@@ -26,9 +26,9 @@ import torch
 from core.checkpoints import CHECKPOINT_DIR, save_checkpoint, weights_path
 from core.data import mnist_tensors
 from core.device import pick_device
+from core.digits.preprocess import normalize
 from core.gan.models import CHECKPOINT, DIGIT_GAN, TRAIN_COMMAND, DigitGan, adversarial_step, gan_card
 from core.gan.sample import generate, tile
-from core.digits.preprocess import normalize
 from core.training import ShuffledBatches, fit, with_progress_bar
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "gan"
@@ -141,11 +141,16 @@ def train(data_dir: str | None, seed: int, epochs: int | None, max_minutes: floa
     g, d = model.generator, model.discriminator
     betas = (0.5, 0.999)
     step = adversarial_step(
-        g, d,
+        g,
+        d,
         torch.optim.Adam(g.parameters(), lr=recipe["lr"], betas=betas),
         torch.optim.Adam(d.parameters(), lr=recipe["lr"], betas=betas),
-        latent_dim=DIGIT_GAN.latent_dim, loss="non-saturating", d_steps=1, diversity=recipe["diversity"],
-        noise=torch.Generator().manual_seed(seed + 1), device=device,
+        latent_dim=DIGIT_GAN.latent_dim,
+        loss="non-saturating",
+        d_steps=1,
+        diversity=recipe["diversity"],
+        noise=torch.Generator().manual_seed(seed + 1),
+        device=device,
     )
     save_snapshot(model, 0)
     epochs_done = 0
@@ -169,7 +174,10 @@ def train(data_dir: str | None, seed: int, epochs: int | None, max_minutes: floa
         "config": dataclasses.asdict(DIGIT_GAN),
         "parameters": {"generator": count(g), "discriminator": count(d)},
         "data": "MNIST: the 60,000 training digits as they are, scaled to [-1, 1]",
-        "command": TRAIN_COMMAND + f" --seed {seed}" + (f" --epochs {epochs}" if epochs else "") + (f" --max-minutes {max_minutes:g}" if max_minutes else ""),
+        "command": TRAIN_COMMAND
+        + f" --seed {seed}"
+        + (f" --epochs {epochs}" if epochs else "")
+        + (f" --max-minutes {max_minutes:g}" if max_minutes else ""),
         "seed": seed,
         "recipe": recipe,
         "loss": "non-saturating, one D step per G step, plus the mode-seeking term (recipe: diversity)",

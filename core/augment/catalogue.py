@@ -39,50 +39,135 @@ class Spec:
 
 
 P = Param
-CATALOGUE = {s.key: s for s in [
-    Spec("hflip", "Horizontal flip", (P("p", "probability", 0.5),),
-         "Safe for most photos (a cat mirrored is a cat). Not for text or digits, nor left/right tasks.", True),
-    Spec("vflip", "Vertical flip", (P("p", "probability", 0.5),),
-         "Safe for aerial, satellite and microscope images. Not for scenes with a sky, nor digits: a flipped 6 is a 9.", True),
-    Spec("rotation", "Rotation", (P("degrees", "max angle (°)", 15.0, 0, 180, 1),),
-         "Small angles are safe almost everywhere. Past ~45° a 6 becomes a 9 and a road map turns sideways.", True),
-    Spec("resized_crop", "Random resized crop (zoom)",
-         (P("scale_min", "min area kept", 0.3, 0.05, 1), P("scale_max", "max area kept", 1.0, 0.05, 1)),
-         "The classic ImageNet augmentation. A small area can crop the object out: the label is then a lie.", True),
-    Spec("affine", "Affine (shift, scale, shear)",
-         (P("degrees", "max angle (°)", 0.0, 0, 180, 1), P("translate", "max shift (fraction)", 0.1, 0, 0.5),
-          P("scale_min", "min scale", 0.9, 0.3, 2), P("scale_max", "max scale", 1.1, 0.3, 2),
-          P("shear", "max shear (°)", 10.0, 0, 45, 1)),
-         "Small shifts and scales are safe for classification; big shifts push objects off the edge.", True),
-    Spec("perspective", "Perspective", (P("distortion", "distortion", 0.3), P("p", "probability", 0.5)),
-         "Mimics a camera at an angle: safe for photos and documents, odd for top-down images.", True),
-    Spec("color_jitter", "Colour jitter",
-         (P("brightness", "brightness", 0.4, 0, 1), P("contrast", "contrast", 0.4, 0, 1),
-          P("saturation", "saturation", 0.4, 0, 1), P("hue", "hue", 0.05, 0, 0.5)),
-         "Safe unless colour is the label (ripe vs unripe fruit, traffic lights): then keep hue at 0.", False),
-    Spec("blur", "Gaussian blur",
-         (P("kernel_size", "kernel size (odd)", 9, 3, 31, 2), P("sigma_min", "min sigma", 0.1, 0.1, 10, 0.1),
-          P("sigma_max", "max sigma", 2.0, 0.1, 10, 0.1)),
-         "Safe for shapes; it erases fine texture and small text, which some tasks need.", False),
-    Spec("grayscale", "Grayscale", (P("p", "probability", 0.2),),
-         "Teaches shape over colour. Unsafe when colour is the label.", False),
-    Spec("erasing", "Random erasing",
-         (P("p", "probability", 0.5), P("scale_min", "min area", 0.02, 0.01, 0.9), P("scale_max", "max area", 0.2, 0.01, 0.9),
-          P("value", "fill value", 0, 0, 255, 1)),
-         "Occlusion practice. A large patch can erase the very thing that is labelled (a digit's only stroke).", False),
-    Spec("elastic", "Elastic", (P("alpha", "strength", 50.0, 0, 200, 1), P("sigma", "smoothness", 5.0, 1, 6, 0.5)),
-         "Rubber-sheet wobble: good for handwriting and cells, strange on buildings.", True),
-    Spec("auto_augment", "AutoAugment", (P("policy", "policy", "imagenet", choices=("imagenet", "cifar10", "svhn")),),
-         "Policies searched on one dataset. The SVHN one inverts colours: fine for house numbers.", True),
-    Spec("rand_augment", "RandAugment", (P("num_ops", "ops per image", 2, 0, 5, 1), P("magnitude", "magnitude", 9, 0, 30, 1)),
-         "Two knobs instead of a search. Includes rotation and shear: check your labels survive.", True),
-    Spec("trivial_augment", "TrivialAugmentWide", (P("num_magnitude_bins", "magnitude bins", 31, 2, 64, 1),),
-         "One random op at a random strength; rotations up to 135° make it unsafe for digits.", True),
-    Spec("augmix", "AugMix",
-         (P("severity", "severity", 3, 1, 10, 1), P("mixture_width", "chains", 3, 1, 5, 1),
-          P("chain_depth", "depth (-1 = 1..3)", -1, -1, 3, 1), P("alpha", "mixing alpha", 1.0, 0.1, 5, 0.1)),
-         "Blends several augmented copies with the original: built for robustness, keeps the image readable.", True),
-]}
+CATALOGUE = {
+    s.key: s
+    for s in [
+        Spec(
+            "hflip",
+            "Horizontal flip",
+            (P("p", "probability", 0.5),),
+            "Safe for most photos (a cat mirrored is a cat). Not for text or digits, nor left/right tasks.",
+            True,
+        ),
+        Spec(
+            "vflip",
+            "Vertical flip",
+            (P("p", "probability", 0.5),),
+            "Safe for aerial, satellite and microscope images. Not for scenes with a sky, nor digits: a flipped 6 is a 9.",
+            True,
+        ),
+        Spec(
+            "rotation",
+            "Rotation",
+            (P("degrees", "max angle (°)", 15.0, 0, 180, 1),),
+            "Small angles are safe almost everywhere. Past ~45° a 6 becomes a 9 and a road map turns sideways.",
+            True,
+        ),
+        Spec(
+            "resized_crop",
+            "Random resized crop (zoom)",
+            (P("scale_min", "min area kept", 0.3, 0.05, 1), P("scale_max", "max area kept", 1.0, 0.05, 1)),
+            "The classic ImageNet augmentation. A small area can crop the object out: the label is then a lie.",
+            True,
+        ),
+        Spec(
+            "affine",
+            "Affine (shift, scale, shear)",
+            (
+                P("degrees", "max angle (°)", 0.0, 0, 180, 1),
+                P("translate", "max shift (fraction)", 0.1, 0, 0.5),
+                P("scale_min", "min scale", 0.9, 0.3, 2),
+                P("scale_max", "max scale", 1.1, 0.3, 2),
+                P("shear", "max shear (°)", 10.0, 0, 45, 1),
+            ),
+            "Small shifts and scales are safe for classification; big shifts push objects off the edge.",
+            True,
+        ),
+        Spec(
+            "perspective",
+            "Perspective",
+            (P("distortion", "distortion", 0.3), P("p", "probability", 0.5)),
+            "Mimics a camera at an angle: safe for photos and documents, odd for top-down images.",
+            True,
+        ),
+        Spec(
+            "color_jitter",
+            "Colour jitter",
+            (
+                P("brightness", "brightness", 0.4, 0, 1),
+                P("contrast", "contrast", 0.4, 0, 1),
+                P("saturation", "saturation", 0.4, 0, 1),
+                P("hue", "hue", 0.05, 0, 0.5),
+            ),
+            "Safe unless colour is the label (ripe vs unripe fruit, traffic lights): then keep hue at 0.",
+            False,
+        ),
+        Spec(
+            "blur",
+            "Gaussian blur",
+            (
+                P("kernel_size", "kernel size (odd)", 9, 3, 31, 2),
+                P("sigma_min", "min sigma", 0.1, 0.1, 10, 0.1),
+                P("sigma_max", "max sigma", 2.0, 0.1, 10, 0.1),
+            ),
+            "Safe for shapes; it erases fine texture and small text, which some tasks need.",
+            False,
+        ),
+        Spec("grayscale", "Grayscale", (P("p", "probability", 0.2),), "Teaches shape over colour. Unsafe when colour is the label.", False),
+        Spec(
+            "erasing",
+            "Random erasing",
+            (
+                P("p", "probability", 0.5),
+                P("scale_min", "min area", 0.02, 0.01, 0.9),
+                P("scale_max", "max area", 0.2, 0.01, 0.9),
+                P("value", "fill value", 0, 0, 255, 1),
+            ),
+            "Occlusion practice. A large patch can erase the very thing that is labelled (a digit's only stroke).",
+            False,
+        ),
+        Spec(
+            "elastic",
+            "Elastic",
+            (P("alpha", "strength", 50.0, 0, 200, 1), P("sigma", "smoothness", 5.0, 1, 6, 0.5)),
+            "Rubber-sheet wobble: good for handwriting and cells, strange on buildings.",
+            True,
+        ),
+        Spec(
+            "auto_augment",
+            "AutoAugment",
+            (P("policy", "policy", "imagenet", choices=("imagenet", "cifar10", "svhn")),),
+            "Policies searched on one dataset. The SVHN one inverts colours: fine for house numbers.",
+            True,
+        ),
+        Spec(
+            "rand_augment",
+            "RandAugment",
+            (P("num_ops", "ops per image", 2, 0, 5, 1), P("magnitude", "magnitude", 9, 0, 30, 1)),
+            "Two knobs instead of a search. Includes rotation and shear: check your labels survive.",
+            True,
+        ),
+        Spec(
+            "trivial_augment",
+            "TrivialAugmentWide",
+            (P("num_magnitude_bins", "magnitude bins", 31, 2, 64, 1),),
+            "One random op at a random strength; rotations up to 135° make it unsafe for digits.",
+            True,
+        ),
+        Spec(
+            "augmix",
+            "AugMix",
+            (
+                P("severity", "severity", 3, 1, 10, 1),
+                P("mixture_width", "chains", 3, 1, 5, 1),
+                P("chain_depth", "depth (-1 = 1..3)", -1, -1, 3, 1),
+                P("alpha", "mixing alpha", 1.0, 0.1, 5, 0.1),
+            ),
+            "Blends several augmented copies with the original: built for robustness, keeps the image readable.",
+            True,
+        ),
+    ]
+}
 POLICIES = {"auto_augment", "rand_augment", "trivial_augment", "augmix"}
 
 
@@ -149,8 +234,7 @@ def v2_code(step: dict, size: tuple[int, int]) -> str:
         ),
         "perspective": lambda: f"v2.RandomPerspective(distortion_scale={s['distortion']!r}, p={s['p']!r})",
         "color_jitter": lambda: (
-            f"v2.ColorJitter(brightness={s['brightness']!r}, contrast={s['contrast']!r}, "
-            f"saturation={s['saturation']!r}, hue={s['hue']!r})"
+            f"v2.ColorJitter(brightness={s['brightness']!r}, contrast={s['contrast']!r}, saturation={s['saturation']!r}, hue={s['hue']!r})"
         ),
         "blur": lambda: f"v2.GaussianBlur(kernel_size={s['kernel_size']!r}, sigma=({s['sigma_min']!r}, {s['sigma_max']!r}))",
         "grayscale": lambda: f"v2.RandomGrayscale(p={s['p']!r})",
@@ -183,8 +267,6 @@ def pipeline_code(steps: list[dict], size: tuple[int, int], seed: int, count: in
         f"torch.manual_seed({seed})  # the demo draws from torch.Generator().manual_seed({seed}): the same stream\n"
         f"samples = [pipeline(image) for _ in range({count})]\n"
     )
-
-
 
 
 def parse_boxes(text: str) -> list[list[float]]:

@@ -94,6 +94,7 @@ def caption(sample: Sample, index: int) -> str:
 
 def shown_records(sample: Sample) -> list[dict]:
     """Records as JSON: the elastic field (a tensor per pixel) is summarised, not listed."""
+
     def plain(record: dict) -> dict:
         if "displacement" in record:
             shape = list(record["displacement"].shape)

@@ -14,8 +14,7 @@ import torch
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
-CLASSES = {"auto_augment": v2.AutoAugment, "rand_augment": v2.RandAugment,
-           "trivial_augment": v2.TrivialAugmentWide, "augmix": v2.AugMix}
+CLASSES = {"auto_augment": v2.AutoAugment, "rand_augment": v2.RandAugment, "trivial_augment": v2.TrivialAugmentWide, "augmix": v2.AugMix}
 AUGMIX_MAX_LEVEL = 10  # AugMix's _PARAMETER_MAX: its magnitude tables have 10 bins
 
 
@@ -111,13 +110,19 @@ def apply_op(image: torch.Tensor, op: str, magnitude: float, interpolation, fill
     if op == "Rotate":
         return F.rotate(image, angle=magnitude, interpolation=interpolation, fill=fill)
     if op in ("Brightness", "Color", "Contrast", "Sharpness"):
-        adjust = {"Brightness": F.adjust_brightness, "Color": F.adjust_saturation,
-                  "Contrast": F.adjust_contrast, "Sharpness": F.adjust_sharpness}[op]
+        adjust = {
+            "Brightness": F.adjust_brightness,
+            "Color": F.adjust_saturation,
+            "Contrast": F.adjust_contrast,
+            "Sharpness": F.adjust_sharpness,
+        }[op]
         return adjust(image, 1.0 + magnitude)
     if op == "Posterize":
         return F.posterize(image, bits=int(magnitude))
     if op == "Solarize":
-        bound = 255.0 if not isinstance(image, torch.Tensor) else 1.0 if image.dtype.is_floating_point else float(torch.iinfo(image.dtype).max)
+        bound = (
+            255.0 if not isinstance(image, torch.Tensor) else 1.0 if image.dtype.is_floating_point else float(torch.iinfo(image.dtype).max)
+        )
         return F.solarize(image, threshold=bound * magnitude)
     if op == "AutoContrast":
         return F.autocontrast(image)

@@ -25,7 +25,16 @@ from torchvision.transforms.v2 import functional as F
 
 from core.augment import policies
 from core.augment.catalogue import (  # noqa: F401  (re-exported: the one import for demos)
-    CATALOGUE, MAX_COUNT, MAX_STEPS, MIN_SIDE, POLICIES, PipelineError, parse_pipeline, parse_settings, pipeline_code, to_v2,
+    CATALOGUE,
+    MAX_COUNT,
+    MAX_STEPS,
+    MIN_SIDE,
+    POLICIES,
+    PipelineError,
+    parse_pipeline,
+    parse_settings,
+    pipeline_code,
+    to_v2,
 )
 
 BILINEAR = v2.InterpolationMode.BILINEAR
@@ -164,8 +173,7 @@ def apply_step(image, record: dict):
     if k == "elastic":
         return F.elastic(image, r["displacement"], interpolation=BILINEAR, fill=0)
     if k == "color_jitter":
-        adjust = {"brightness": F.adjust_brightness, "contrast": F.adjust_contrast,
-                  "saturation": F.adjust_saturation, "hue": F.adjust_hue}
+        adjust = {"brightness": F.adjust_brightness, "contrast": F.adjust_contrast, "saturation": F.adjust_saturation, "hue": F.adjust_hue}
         for name in r["order"]:
             image = adjust[name](image, r[f"{name}_factor"])
         return image

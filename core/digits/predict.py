@@ -11,9 +11,9 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from core.checkpoints import load_card, load_weights
 from core.device import default_device
-from core.loading import cached_loader
 from core.digits.models import DigitCNN, DigitMLP
 from core.digits.preprocess import normalize
+from core.loading import cached_loader
 
 CHECKPOINTS = {"cnn": "digit_cnn", "mlp": "digit_mlp"}
 ARCHITECTURES = {"cnn": DigitCNN, "mlp": DigitMLP}

@@ -9,11 +9,8 @@ digit trainer (`train.gan`) and the live toy GAN (`core.gan.toy`) both hand to `
 
 from __future__ import annotations
 
-import functools
-import math
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn

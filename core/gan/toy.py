@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.gan.models import adversarial_step, realness
 from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
+from core.gan.models import adversarial_step, realness
 from core.training import fit
 
 EXTENT = 3.0  # the plane shown: [-3, 3]^2
@@ -29,8 +29,10 @@ class ToyGenerator(nn.Module):
     def __init__(self, hidden: int = 64, latent_dim: int = 2):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(latent_dim, hidden), nn.ReLU(),  # (B, hidden)
-            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(latent_dim, hidden),
+            nn.ReLU(),  # (B, hidden)
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
             nn.Linear(hidden, 2),  # (B, 2)
         )
 
@@ -44,8 +46,10 @@ class ToyDiscriminator(nn.Module):
     def __init__(self, hidden: int = 64):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(2, hidden), nn.LeakyReLU(0.2),  # (B, hidden)
-            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
+            nn.Linear(2, hidden),
+            nn.LeakyReLU(0.2),  # (B, hidden)
+            nn.Linear(hidden, hidden),
+            nn.LeakyReLU(0.2),
             nn.Linear(hidden, 1),  # (B, 1)
         )
 
@@ -147,9 +151,15 @@ def _frame(g, d, config, z, real, history, record, resolution=64) -> ToyFrame:
     surface = realness(d(torch.stack([xx.flatten(), yy.flatten()], 1)), config.loss).view(resolution, resolution)
     centres = mode_centres(config.distribution)
     return ToyFrame(
-        record.step, record.total_steps, record.elapsed, real, fake, surface.numpy(),
+        record.step,
+        record.total_steps,
+        record.elapsed,
+        real,
+        fake,
+        surface.numpy(),
         {k: list(v) for k, v in history.items()},
-        modes_covered(fake, config.distribution), None if centres is None else len(centres),
+        modes_covered(fake, config.distribution),
+        None if centres is None else len(centres),
     )
 
 
@@ -176,8 +186,14 @@ def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterat
     betas = (0.5, 0.999)
     noise = torch.Generator().manual_seed(config.seed + 1)
     step = adversarial_step(
-        g, d, torch.optim.Adam(g.parameters(), config.g_lr, betas=betas), torch.optim.Adam(d.parameters(), config.d_lr, betas=betas),
-        latent_dim=2, loss=config.loss, d_steps=config.d_steps, noise=noise,
+        g,
+        d,
+        torch.optim.Adam(g.parameters(), config.g_lr, betas=betas),
+        torch.optim.Adam(d.parameters(), config.d_lr, betas=betas),
+        latent_dim=2,
+        loss=config.loss,
+        d_steps=config.d_steps,
+        noise=noise,
     )
     shown = torch.Generator().manual_seed(config.seed + 2)
     z = torch.randn(1000, 2, generator=shown)  # the same noise in every frame, so points move smoothly
@@ -200,9 +216,7 @@ def toy_figure(frame: ToyFrame, title: str = ""):
 
     figure = Figure(figsize=(10, 4.4), layout="constrained")
     plane, losses = figure.subplots(1, 2, width_ratios=[1, 1.2])
-    image = plane.imshow(
-        frame.surface, origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap="RdBu", vmin=0, vmax=1, alpha=0.55
-    )
+    image = plane.imshow(frame.surface, origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap="RdBu", vmin=0, vmax=1, alpha=0.55)
     plane.scatter(frame.real[:, 0], frame.real[:, 1], s=4, c="#1a7a1a", label="real", alpha=0.6)
     plane.scatter(frame.fake[:, 0], frame.fake[:, 1], s=4, c="#7a1aa0", label="generated", alpha=0.6)
     plane.set(xlim=(-EXTENT, EXTENT), ylim=(-EXTENT, EXTENT), aspect="equal", xticks=[], yticks=[])

@@ -130,5 +130,3 @@ class Painter:
 def picture(model: torch.nn.Module, data: Data) -> np.ndarray:
     """The right picture for the problem, drawn from scratch."""
     return Painter(data)(model)
-
-

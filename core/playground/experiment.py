@@ -299,14 +299,15 @@ class PlaygroundRun:
                     best_loss, best_epoch = m["val_loss"], p.epoch
                     if s.patience:
                         best_state = {k: v.clone() for k, v in self.model.state_dict().items()}
-                record = EpochRecord(
-                    p.epoch, p.elapsed, m["train_loss"], m["val_loss"], m["train_accuracy"], m["val_accuracy"], best_epoch
-                )
+                record = EpochRecord(p.epoch, p.elapsed, m["train_loss"], m["val_loss"], m["train_accuracy"], m["val_accuracy"], best_epoch)
                 if s.patience and p.epoch - best_epoch >= s.patience:
                     if previous is not None:
                         yield previous
                     self.model.load_state_dict(best_state)
-                    yield replace(record, stopped=f"early stopping: no better validation loss for {s.patience} epochs; kept the weights of epoch {best_epoch}")
+                    yield replace(
+                        record,
+                        stopped=f"early stopping: no better validation loss for {s.patience} epochs; kept the weights of epoch {best_epoch}",
+                    )
                     return
                 if previous is not None:
                     yield previous

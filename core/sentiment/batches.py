@@ -25,7 +25,11 @@ class LengthBatches:
         order = torch.randperm(len(self.lengths), generator=self.generator).numpy()
         chunk = self.batch_size * 50  # sort within chunks: similar lengths, still random
         groups = [order[i : i + chunk] for i in range(0, len(order), chunk)]
-        batches = [g[np.argsort(self.lengths[g], kind="stable")][j : j + self.batch_size] for g in groups for j in range(0, len(g), self.batch_size)]
+        batches = [
+            g[np.argsort(self.lengths[g], kind="stable")][j : j + self.batch_size]
+            for g in groups
+            for j in range(0, len(g), self.batch_size)
+        ]
         for k in torch.randperm(len(batches), generator=self.generator).tolist():
             yield self.make_batch(batches[k])
 

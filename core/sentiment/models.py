@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -184,7 +183,11 @@ def load_transfer() -> TransferClassifier:
         raise MissingCheckpointError(f"{path} is missing; make it with: python -m train.sentiment transfer")
     model = base_transfer_model()
     shipped = load_file(str(path))
-    trained = {k: v.float() * shipped[k + INT8_SCALE] if k + INT8_SCALE in shipped else v.float() for k, v in shipped.items() if not k.endswith(INT8_SCALE)}
+    trained = {
+        k: v.float() * shipped[k + INT8_SCALE] if k + INT8_SCALE in shipped else v.float()
+        for k, v in shipped.items()
+        if not k.endswith(INT8_SCALE)
+    }
     missing = set(model.trained_state()) - set(trained)
     if missing:
         raise ValueError(f"{path} lacks {sorted(missing)[:3]}...")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.vision.imagenet import IMAGENET_MODELS, imagenet_vision_model
-from core.vision.model import VisionModel, conv_layers, digit_vision_model
+from core.vision.model import VisionModel, digit_vision_model
 from core.vision.pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
-from core.loading import cached_loader
 
 
 @dataclass(frozen=True)
@@ -189,7 +187,7 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
 
 
 def vision_model(key: str) -> VisionModel:
-    """"digits" or an ImageNet model's key -> its VisionModel; WeightsMissingError when weights are absent."""
+    """ "digits" or an ImageNet model's key -> its VisionModel; WeightsMissingError when weights are absent."""
     if key == "digits":
         return digit_vision_model()
     if key not in IMAGENET_MODELS:
@@ -199,7 +197,9 @@ def vision_model(key: str) -> VisionModel:
 
 def layer_choices(vision: VisionModel) -> list[tuple[str, str]]:
     """[(label, name)]: each convolution with its channels and kernel size."""
-    return [(f"{name} · {c.in_channels}→{c.out_channels}, {c.kernel_size[0]}×{c.kernel_size[1]}", name) for name, c in vision.layers.items()]
+    return [
+        (f"{name} · {c.in_channels}→{c.out_channels}, {c.kernel_size[0]}×{c.kernel_size[1]}", name) for name, c in vision.layers.items()
+    ]
 
 
 def model_input(vision: VisionModel, image) -> tuple[torch.Tensor, np.ndarray] | None:

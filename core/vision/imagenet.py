@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from core.vision.model import VisionModel, conv_layers
 from core.loading import cached_loader
+from core.vision.model import VisionModel, conv_layers
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -65,8 +65,12 @@ class ImageNetSpec:
 
 
 RESNET18 = ImageNetSpec(
-    key="resnet18", title="ResNet-18 (ImageNet)", build=_resnet18,
-    url="https://download.pytorch.org/models/resnet18-f37072fd.pth", megabytes=45, categories=_imagenet_categories,
+    key="resnet18",
+    title="ResNet-18 (ImageNet)",
+    build=_resnet18,
+    url="https://download.pytorch.org/models/resnet18-f37072fd.pth",
+    megabytes=45,
+    categories=_imagenet_categories,
 )
 IMAGENET_MODELS = {RESNET18.key: RESNET18}
 
@@ -150,9 +154,15 @@ def _load(spec: ImageNetSpec, path: str) -> VisionModel:
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     model.eval()
     return VisionModel(
-        key=spec.key, title=spec.title, model=model, layers=conv_layers(model),
-        cam_layer=model.get_submodule(spec.cam_layer), classes=tuple(spec.categories()),
-        mean=IMAGENET_MEAN, std=IMAGENET_STD, size=spec.size,
+        key=spec.key,
+        title=spec.title,
+        model=model,
+        layers=conv_layers(model),
+        cam_layer=model.get_submodule(spec.cam_layer),
+        classes=tuple(spec.categories()),
+        mean=IMAGENET_MEAN,
+        std=IMAGENET_STD,
+        size=spec.size,
         prepare=functools.partial(to_imagenet_input, size=spec.size),
     )
 

@@ -67,7 +67,14 @@ def digit_vision_model() -> VisionModel:
     # and hooks on this copy never touch the model the other demos use.
     model = load_weights(DigitCNN(), CHECKPOINTS["cnn"], train_command("cnn"))
     return VisionModel(
-        key="digits", title="Digit CNN (MNIST)", model=model, layers=conv_layers(model, short_names=True),
-        cam_layer=model.features, classes=tuple(str(d) for d in range(10)),
-        mean=(MNIST_MEAN,), std=(MNIST_STD,), size=28, prepare=_prepare_digit_input,
+        key="digits",
+        title="Digit CNN (MNIST)",
+        model=model,
+        layers=conv_layers(model, short_names=True),
+        cam_layer=model.features,
+        classes=tuple(str(d) for d in range(10)),
+        mean=(MNIST_MEAN,),
+        std=(MNIST_STD,),
+        size=28,
+        prepare=_prepare_digit_input,
     )

@@ -121,20 +121,26 @@ def kernel_grid(weight: np.ndarray, zoom: int = 6) -> tuple[np.ndarray, float, s
         low, high = float(w.min()), float(w.max())
         pictures = ((w - low) / ((high - low) or 1.0)).transpose(0, 2, 3, 1)  # (out, k, k, 3)
         tiles = [enlarge((p * 255).astype(np.uint8), kh * zoom) for p in pictures[:MAX_KERNEL_ROWS]]
-        how = (f"{len(tiles)} filters of {kh}×{kw}×3 drawn as colour pictures: weights from {low:.2f} (black) "
-               f"to {high:.2f} (bright), grey is 0-ish. Each shows the colour pattern its filter looks for.")
+        how = (
+            f"{len(tiles)} filters of {kh}×{kw}×3 drawn as colour pictures: weights from {low:.2f} (black) "
+            f"to {high:.2f} (bright), grey is 0-ish. Each shows the colour pattern its filter looks for."
+        )
         return tile(tiles, columns=min(16, len(tiles))), max(abs(low), abs(high)), how
     shown = w[:MAX_KERNEL_ROWS, :MAX_KERNEL_COLUMNS]
     scale = float(np.abs(shown).max())
     zoom = 4 * zoom if shown.shape[1] == 1 else zoom if shown.shape[1] <= 32 else max(2, zoom * 2 // 3)  # fit the page
     tiles = [enlarge(diverging(shown[o, i], scale), kh * zoom) for o in range(shown.shape[0]) for i in range(shown.shape[1])]
     columns = shown.shape[1] if shown.shape[1] > 1 else 8  # a first layer on grey input: 8 kernels a row
-    how = (f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel "
-           f"({shown.shape[1]} of {in_channels}); each square is a {kh}×{kw} kernel. Colour scale, shared by "
-           f"all: red = positive weight up to +{scale:.2f}, blue = negative down to −{scale:.2f}, white = 0.")
+    how = (
+        f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel "
+        f"({shown.shape[1]} of {in_channels}); each square is a {kh}×{kw} kernel. Colour scale, shared by "
+        f"all: red = positive weight up to +{scale:.2f}, blue = negative down to −{scale:.2f}, white = 0."
+    )
     if shown.shape[1] == 1:
-        how = how.replace(f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel "
-                          f"({shown.shape[1]} of {in_channels})", f"{shown.shape[0]} filters, one square each, row by row")
+        how = how.replace(
+            f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel ({shown.shape[1]} of {in_channels})",
+            f"{shown.shape[0]} filters, one square each, row by row",
+        )
     return tile(tiles, columns=columns, gap=2), scale, how
 
 
@@ -147,8 +153,13 @@ def heat_overlay(pixels: np.ndarray, heat: np.ndarray, strength: float = 0.6) ->
     return (255 * np.clip(base * (1 - strength * h) + warm * strength * h, 0, 1)).astype(np.uint8)
 
 
-def cell_picture(values: np.ndarray, cell: int = 24, scale: float | None = None, blank: np.ndarray | None = None,
-                 box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+def cell_picture(
+    values: np.ndarray,
+    cell: int = 24,
+    scale: float | None = None,
+    blank: np.ndarray | None = None,
+    box: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
     """A small matrix as coloured cells with grid lines: `blank` cells (e.g. padding) light grey,
     and an optional black outline around cells (top, left, bottom, right), as the sandbox draws them."""
     rgb = diverging(values, scale).astype(np.uint8)
@@ -159,7 +170,11 @@ def cell_picture(values: np.ndarray, cell: int = 24, scale: float | None = None,
     picture = np.pad(picture, ((0, 1), (0, 1), (0, 0)), constant_values=160)
     if box is not None:
         top, left, bottom, right = (v * cell for v in box)
-        for y0, y1, x0, x1 in ((top, top + 3, left, right + 1), (bottom - 2, bottom + 1, left, right + 1),
-                               (top, bottom + 1, left, left + 3), (top, bottom + 1, right - 2, right + 1)):
+        for y0, y1, x0, x1 in (
+            (top, top + 3, left, right + 1),
+            (bottom - 2, bottom + 1, left, right + 1),
+            (top, bottom + 1, left, left + 3),
+            (top, bottom + 1, right - 2, right + 1),
+        ):
             picture[y0:y1, x0:x1] = 0
     return picture
