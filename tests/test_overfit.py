@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import gradio as gr
@@ -12,9 +13,10 @@ import torch.nn.functional as F
 from gradio_client import Client
 
 import core.playground.experiment as pg
+from bench.overfit import preset_figures, preset_line
 from core.playground.draw import CLASS_COLOURS, decision_regions, picture
 from demos import overfit
-from tests.conftest import open_gradio
+from tests.conftest import ROOT, open_gradio
 
 SHORT = replace(pg.DEFAULTS, epochs=12)
 
@@ -146,6 +148,17 @@ def test_each_fix_shrinks_the_gap(preset_results, fix):
 
 def test_underfitting_cannot_even_fit_the_training_set(preset_results):
     assert preset_results["underfit"].train_accuracy <= preset_results["memorise the noise"].train_accuracy - 0.25
+
+
+def test_the_readme_states_what_the_presets_command_prints():
+    # `python -m bench.overfit --presets` prints this line; seeded, so exact to the printed 0.1%.
+    figures = preset_figures()
+    readme = " ".join((ROOT / "README.md").read_text().split())  # the sentence wraps over lines
+    stated = {}
+    for name in figures:
+        found = re.search(rf"\b{re.escape(name)} (\d+\.\d)% / (\d+\.\d)%", readme)
+        stated[name] = (float(found[1]), float(found[2])) if found else None
+    assert stated == figures, f"README should say: {preset_line(figures)}"
 
 
 # ---------- MNIST mode ----------
