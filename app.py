@@ -18,6 +18,7 @@ import gradio as gr
 import uvicorn
 from fastapi.responses import RedirectResponse
 
+from core.device import configure_for_serving
 from demos import DEMOS, SERVER_SETTINGS, for_serving
 
 TITLE = "Deep learning, live: a gallery of demos"
@@ -46,34 +47,12 @@ def remember_tab_js(slug: str) -> str:
     return f"() => {{ const u = new URL(window.location); u.searchParams.set('tab', '{slug}'); history.replaceState(null, '', u); }}"
 
 
-class _AppMadeAtMount:
-    """Stands in for gradio.routes.App while pages are built (see `built_for_mounting`)."""
-
-    @staticmethod
-    def create_app(*args, **kwargs) -> None:
-        return None
-
-
-@contextlib.contextmanager
-def built_for_mounting():
-    """Gradio makes a whole FastAPI app and the page's config in every `Blocks.__exit__` (together
-    about 0.1 s a page), and `mount_gradio_app` makes both again for the page it serves. Pages built
-    in this block skip the first ones, which nothing uses: a page rendered into the gallery is never
-    served by itself. Building is synchronous and no handler here builds pages, so nothing else
-    meets the stand-ins while they are there."""
-    from gradio import blocks
-
-    real_app, real_config = blocks.App, blocks.Blocks.get_config_file
-    blocks.App, blocks.Blocks.get_config_file = _AppMadeAtMount, lambda self: {}
-    try:
-        yield
-    finally:
-        blocks.App, blocks.Blocks.get_config_file = real_app, real_config
-
-
 def build_gallery() -> gr.Blocks:
-    with built_for_mounting():
-        return for_serving(_build_gallery())
+    # Gradio makes a FastAPI app and the page's config in every `Blocks.__exit__`, for the gallery
+    # and for each page rendered into it, and `mount_gradio_app` makes them again for the page it
+    # serves. Gradio has no public way to skip the first ones, so they are paid (about a second on
+    # two cores, measured by `python -m bench.startup`).
+    return for_serving(_build_gallery())
 
 
 def _build_gallery() -> gr.Blocks:
@@ -91,8 +70,6 @@ def _build_gallery() -> gr.Blocks:
 
 def warm_up() -> None:
     """Load every demo's models once, after the server is up, so the first click is fast."""
-    from core.device import configure_for_serving
-
     configure_for_serving()
     for demo in DEMOS:
         warm = getattr(demo.load(), "warm_up", None)
@@ -104,22 +81,27 @@ class StandalonePage:
     """The ASGI app at /demos/<slug>: builds and mounts its demo on the first request.
 
     Building a Gradio page costs a few hundred milliseconds; six of them at start-up would double
-    the time to the first HTTP 200, and most visitors never open most standalone pages.
+    the time to the first HTTP 200, and most visitors never open most standalone pages. The page is
+    built in a worker thread, so the server goes on answering other visitors meanwhile.
     """
+
+    # One page is built at a time: Gradio tracks the Blocks being built in process-wide state.
+    _building = asyncio.Lock()
 
     def __init__(self, demo):
         self.demo, self.app = demo, None
-        self._lock = asyncio.Lock()
         self._running = contextlib.AsyncExitStack()  # the page's queue runs until the process ends
+
+    def _build(self) -> fastapi.FastAPI:
+        page = fastapi.FastAPI()
+        blocks = for_serving(self.demo.load().build())
+        return gr.mount_gradio_app(page, blocks, path="/", **SERVER_SETTINGS)
 
     async def __call__(self, scope, receive, send):
         if self.app is None:
-            async with self._lock:
+            async with self._building:
                 if self.app is None:
-                    page = fastapi.FastAPI()
-                    with built_for_mounting():
-                        blocks = for_serving(self.demo.load().build())
-                    gr.mount_gradio_app(page, blocks, path="/", **SERVER_SETTINGS)
+                    page = await asyncio.to_thread(self._build)
                     await self._running.enter_async_context(page.router.lifespan_context(page))
                     self.app = page
         await self.app(scope, receive, send)
