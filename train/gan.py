@@ -22,12 +22,14 @@ import time
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from core.checkpoints import CHECKPOINT_DIR, save_checkpoint, weights_path
 from core.data import mnist_tensors
 from core.device import pick_device
+from core.digits.predict import load_digit_model
 from core.digits.preprocess import normalize
-from core.gan.models import CHECKPOINT, DIGIT_GAN, TRAIN_COMMAND, DigitGan, adversarial_step, gan_card
+from core.gan.models import CHECKPOINT, DIGIT_GAN, TRAIN_COMMAND, DigitGan, adversarial_step, gan_card, load_digit_gan
 from core.gan.sample import generate, tile
 from core.training import ShuffledBatches, fit, with_progress_bar
 
@@ -52,8 +54,6 @@ def snapshot_noise() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def save_snapshot(model: DigitGan, epoch: int, directory: Path = SNAPSHOT_DIR) -> Path:
-    from PIL import Image
-
     z, labels = snapshot_noise()
     was_training = model.training
     model.eval()
@@ -84,8 +84,6 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def judge_model() -> torch.nn.Module:
-    from core.digits.predict import load_digit_model
-
     return load_digit_model("cnn").cpu()  # loaded outside inference mode, as other callers need gradients
 
 
@@ -206,8 +204,6 @@ def count(module: torch.nn.Module) -> int:
 
 def evaluate(data_dir: str | None, update_card: bool) -> bool:
     """Re-measure the shipped GAN; True when the card's numbers are reproduced (or were written)."""
-    from core.gan.models import load_digit_gan
-
     model = load_digit_gan()
     measured = measure(model, data_dir)
     card = dict(gan_card())

@@ -21,11 +21,27 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import save_file
+from tqdm.auto import tqdm
 
 from core.checkpoints import CHECKPOINT_DIR, card_path, save_checkpoint, weights_path
 from core.sentiment.batches import LengthBatches, dev_accuracy, feature_batch, lower_features, padded, upper_logits
 from core.sentiment.data import load_split
-from core.sentiment.models import CURVE_FILE, INT8_SCALE, SCRATCH, TRANSFER, GRUClassifier, ScratchConfig, base_transfer_model, scratch_ids
+from core.sentiment.int8 import load_transfer_int8
+from core.sentiment.models import (
+    CURVE_FILE,
+    INT8_SCALE,
+    SCRATCH,
+    TRANSFER,
+    GRUClassifier,
+    ScratchConfig,
+    base_transfer_model,
+    load_scratch,
+    load_transfer,
+    quantize_rows,
+    scratch_ids,
+)
+from core.sentiment.predict import probabilities
 from core.sentiment.text import Vocabulary, tokenize
 from core.training import evaluate_classifier, fit, supervised_step, with_progress_bar
 
@@ -34,10 +50,6 @@ from core.training import evaluate_classifier, fit, supervised_step, with_progre
 
 def accuracy(model: str, dataset: str, split: str, root=None, sample: int | None = None, batch_size: int = 64) -> dict:
     """Accuracy of the shipped `model` on a whole test set, or on a seeded random `sample` of it."""
-    from tqdm.auto import tqdm
-
-    from core.sentiment.predict import probabilities
-
     texts, labels = load_split(dataset, split, root)
     if sample is not None and sample < len(texts):
         keep = torch.randperm(len(texts), generator=torch.Generator().manual_seed(0))[:sample].tolist()
@@ -54,12 +66,9 @@ def accuracy(model: str, dataset: str, split: str, root=None, sample: int | None
 
 def measure_card(model: str, root, imdb_sample: int | None = None) -> dict:
     """Both test sets through `accuracy`, from the saved files (the caches are emptied first)."""
-    from core.sentiment import int8 as sentiment_int8
-    from core.sentiment import models as sentiment
-
-    sentiment.load_scratch.cache_clear()
-    sentiment.load_transfer.cache_clear()
-    sentiment_int8.load_transfer_int8.cache_clear()
+    load_scratch.cache_clear()
+    load_transfer.cache_clear()
+    load_transfer_int8.cache_clear()
     return {
         "imdb_test": accuracy(model, "imdb", "test", root, imdb_sample),
         "sst2_dev": accuracy(model, "sst2", "dev", root),
@@ -200,10 +209,6 @@ def train_transfer_model(features, labels, epochs: int, seed: int, max_seconds: 
 
 
 def save_transfer(model, card: dict) -> None:
-    from safetensors.torch import save_file
-
-    from core.sentiment.models import quantize_rows
-
     state = {}
     for name, value in model.trained_state().items():
         value = value.detach().float().contiguous()
