@@ -13,11 +13,14 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from core.errors import UserError
+
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
-class MissingCheckpointError(FileNotFoundError):
-    """A shipped weight file is absent; the message says how to make it."""
+class MissingCheckpointError(UserError, FileNotFoundError):
+    """A shipped weight file is absent; the message says how to make it. Pages catch it to work
+    without that model; training commands catch it as the missing file it also is."""
 
 
 def weights_path(name: str, directory: Path = CHECKPOINT_DIR) -> Path:
@@ -42,7 +45,7 @@ def save_checkpoint(model: torch.nn.Module, name: str, card: dict, directory: Pa
 def load_card(name: str, directory: Path = CHECKPOINT_DIR) -> dict:
     path = card_path(name, directory)
     if not path.exists():
-        raise MissingCheckpointError(f"model card {path} is missing")
+        raise MissingCheckpointError(f"The model card {path} is missing.")
     return json.loads(path.read_text())
 
 
@@ -50,6 +53,6 @@ def load_weights(model: torch.nn.Module, name: str, make_command: str, directory
     """Load `<name>.safetensors` into `model` (strict) and return it in eval mode on the CPU."""
     path = weights_path(name, directory)
     if not path.exists():
-        raise MissingCheckpointError(f"checkpoint {path} is missing; make it with: {make_command}")
+        raise MissingCheckpointError(f"The checkpoint {path} is missing; make it with: {make_command}")
     model.load_state_dict(load_file(str(path), device="cpu"))
     return model.eval()

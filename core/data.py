@@ -12,11 +12,13 @@ from pathlib import Path
 
 import torch
 
+from core.errors import UserError
+
 DATA_ENV = "GALLERY_DATA_DIR"
 DEFAULT_DATA_DIR = Path("data")
 
 
-class DataUnavailableError(RuntimeError):
+class DataUnavailableError(UserError):
     """A dataset is neither on disk nor downloadable; the message says how to provide it."""
 
 

@@ -7,6 +7,8 @@ import os
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.errors import UserError
+
 MAX_PIXELS = 40_000_000  # refuse to decode more than this (a 10,000 x 10,000 PNG is 100 MP)
 MAX_SIDE = 1024  # decoded images are shrunk to this longest side: every demo's work is bounded
 
@@ -14,8 +16,9 @@ MAX_SIDE = 1024  # decoded images are shrunk to this longest side: every demo's 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
-class BadImageError(ValueError):
-    """The file is not an image we can use; the message is fit to show to the user."""
+def unreadable(reason: str) -> UserError:
+    """The error for a file that is not an image we can use, with the reason."""
+    return UserError(f"Could not read that image: {reason}.")
 
 
 def common_mode(image: Image.Image) -> Image.Image:
@@ -31,25 +34,27 @@ def common_mode(image: Image.Image) -> Image.Image:
 
 
 def open_image(path: str | os.PathLike, max_side: int = MAX_SIDE) -> Image.Image:
-    """Decode the first frame of an image file, upright (EXIF), as RGB/RGBA/L, longest side <= max_side."""
+    """Decode the first frame of an image file, upright (EXIF), as RGB/RGBA/L, longest side <= max_side.
+
+    Anything that is not such an image is a UserError that says why."""
     try:
         with Image.open(path) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise BadImageError(f"the image is {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
+                raise unreadable(f"it is {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels")
             if width == 0 or height == 0:
-                raise BadImageError("the image has no pixels")
+                raise unreadable("it has no pixels")
             image.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced size directly
             image.seek(0)  # animated GIF/PNG/WebP: the first frame
             image = ImageOps.exif_transpose(image)
             image = common_mode(image)
             image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             return image
-    except BadImageError:
+    except UserError:
         raise
     except Image.DecompressionBombError as error:  # Pillow refuses at open past twice the limit
-        raise BadImageError(f"the image has more than {MAX_PIXELS // 1_000_000} megapixels, the limit") from error
+        raise unreadable(f"it has more than {MAX_PIXELS // 1_000_000} megapixels, the limit") from error
     except UnidentifiedImageError as error:
-        raise BadImageError("this file is not an image that can be read (PNG, JPEG, GIF, WebP, BMP, TIFF)") from error
+        raise unreadable("this file is not an image that can be read (PNG, JPEG, GIF, WebP, BMP, TIFF)") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # truncated or corrupt data
-        raise BadImageError(f"the image file is damaged or truncated ({error.__class__.__name__})") from error
+        raise unreadable(f"the file is damaged or truncated ({error.__class__.__name__})") from error

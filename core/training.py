@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 StepFn = Callable[[object], dict]
 
@@ -144,8 +145,6 @@ def evaluate_classifier(model: nn.Module, batches: Iterable, device: torch.devic
 
 def with_progress_bar(records: Iterator[Progress], desc: str = "train") -> Iterator[Progress]:
     """Pass records through while drawing a tqdm bar (for the command-line trainers)."""
-    from tqdm.auto import tqdm
-
     bar = None
     try:
         for record in records:

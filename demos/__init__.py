@@ -1,17 +1,29 @@
 """The gallery's demos, in tab order. Each module exposes `build() -> gr.Blocks` and may expose
 `warm_up()`, which loads its models in the background after the server starts.
 
-Add a line here when a demo is built; there are no placeholders.
+Add a line here when a demo is built; there are no placeholders. What every demo shares is here
+too: `lazy_module` (core modules imported on first use), `user_errors` (the one place a
+`core.errors.UserError` becomes the message a visitor sees), `uploaded_path` (an API client's file)
+and `lesson` (a demo's lesson text, from `demos/lessons/<slug>.md`).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
+import gradio as gr
+
 import core.images  # noqa: F401  (lowers Pillow's pixel limit for every decoder in the server)
+from core.device import configure_for_serving
+from core.errors import UserError
+
+LESSONS = Path(__file__).parent / "lessons"
 
 
 class LazyModule:
@@ -35,6 +47,50 @@ class LazyModule:
 def lazy_module(name: str) -> LazyModule:
     """The module `name`, imported when first used (see `LazyModule`)."""
     return LazyModule(name)
+
+
+def user_errors(handler):
+    """Wrap an event handler so that a UserError reaches the visitor (or the API client) as its
+    message, through `gr.Error`. This is the only place that happens: any other exception goes on
+    as it is, a bug, which Gradio reports as a bare "Error". Generators stay generators (Gradio
+    streams them), and the signature and type hints stay the handler's (gr.api reads them)."""
+    if inspect.isgeneratorfunction(handler):
+
+        @functools.wraps(handler)
+        def streaming(*args, **kwargs):
+            try:
+                yield from handler(*args, **kwargs)
+            except UserError as error:
+                raise gr.Error(str(error)) from error
+
+        return streaming
+
+    @functools.wraps(handler)
+    def answering(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except UserError as error:
+            raise gr.Error(str(error)) from error
+
+    return answering
+
+
+def uploaded_path(file) -> str:
+    """An API client's file argument (`gradio_client.handle_file(path)`) -> its path on the server.
+
+    Gradio moves a file marked as FileData into its upload folder, and refuses one that was not
+    uploaded, before the function runs. Anything else reaches the function unchecked (a bare path
+    could name any file on the server), so it is refused here."""
+    meta = file.get("meta") if isinstance(file, dict) else None
+    if isinstance(meta, dict) and meta.get("_type") == "gradio.FileData" and isinstance(file.get("path"), str):
+        return file["path"]
+    raise UserError("Send an image file: gradio_client.handle_file(path), not a path or a URL as text.")
+
+
+@functools.cache
+def lesson(slug: str) -> str:
+    """The lesson shown under a demo: Markdown, kept as data in demos/lessons/<slug>.md."""
+    return (LESSONS / f"{slug}.md").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -102,7 +158,5 @@ def for_serving(page):
 
 def launch(page) -> None:
     """`python -m demos.<name>`: serve one demo alone, on GRADIO_SERVER_NAME/PORT like app.py."""
-    from core.device import configure_for_serving
-
     configure_for_serving()
     for_serving(page).launch(state_session_capacity=SESSIONS_KEPT, **SERVER_SETTINGS)

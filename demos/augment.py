@@ -1,22 +1,7 @@
 """Augmentation previewer: chain torchvision v2 transforms, draw many seeded samples, and see
 whether the label survives.
 
-**The lesson.** A network only learns the invariances its data shows it. *Augmentation* shows it
-more: every epoch each image arrives slightly rotated, cropped, recoloured or blurred, so the model
-must learn "cat" rather than "this exact grid of pixels". It costs nothing to label and works like
-far more data, as long as every augmented image still deserves its label. That is the whole
-question: **which transforms are label-safe for which task?** A mirrored cat is a cat; a mirrored
-"b" is a "d", and a 6 rotated by 180° is a 9. Colour jitter is harmless for shapes and fatal when
-colour is the label. A crop that zooms in can cut the object out. For detection the boxes must
-move with the pixels (green boxes here), or the targets are wrong.
-
-Every sample below is reproducible: its random parameters come from `torch.Generator(seed)`, are
-shown under it, and the Python code shown reproduces the whole grid exactly.
-
-**Try this.** Draw a 6 (or pick the example), add *Vertical flip* and *Rotation* at 180°: the red
-frames are samples the digit CNN now reads as another class, and the table blames each transform.
-Then try *TrivialAugmentWide* on the digit. On the cheetah, add *Random resized crop* at a small
-minimum area and watch the box leave the frame.
+Its lesson (why augmentation works, and which transforms are label-safe) is demos/lessons/augment.md.
 """
 
 from __future__ import annotations
@@ -26,8 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
+from gradio.media import get_image
 
-from demos import launch
+from core.augment.catalogue import CATALOGUE, MAX_COUNT, parse_boxes, parse_pipeline, parse_settings, pipeline_code
+from core.errors import UserError, whole_number
+from core.images import open_image
+from demos import launch, lazy_module, lesson, uploaded_path, user_errors
+from demos.png import jpeg_file
+
+torch = lazy_module("torch")  # torch and torchvision load with the first grid, not at start-up
+grid = lazy_module("core.augment.grid")
+transforms = lazy_module("core.augment.transforms")
+preprocess = lazy_module("core.digits.preprocess")
+checkpoints = lazy_module("core.checkpoints")
 
 ASSETS = Path(__file__).parent / "assets" / "augment"
 DIGITS = sorted(str(p) for p in ASSETS.glob("digit_*.png"))
@@ -45,11 +42,10 @@ class Settings:
 
 DEFAULTS = Settings()
 DEFAULT_PIPELINE = ["hflip", "rotation", "color_jitter"]
+API_PIPELINE = json.dumps([{"transform": k} for k in DEFAULT_PIPELINE])  # the API's default `pipeline`
 
 
 def photo_examples() -> list[list[str]]:
-    from gradio.media import get_image
-
     rows = [[get_image(name), "\n".join(", ".join(map(str, b)) for b in boxes)] for name, boxes in BOXES.items()]
     return rows + [[get_image("tower.jpg"), ""]]
 
@@ -59,8 +55,6 @@ def photo_examples() -> list[list[str]]:
 
 def steps_from_widgets(chosen: list[str], values: list) -> list[dict]:
     """The dropdown's transforms, in the order picked, with their widgets' values."""
-    from core.augment.catalogue import CATALOGUE
-
     given, at = {}, 0
     for key, spec in CATALOGUE.items():
         given[key] = {p.name: v for p, v in zip(spec.params, values[at : at + len(spec.params)])}
@@ -70,16 +64,11 @@ def steps_from_widgets(chosen: list[str], values: list) -> list[dict]:
 
 def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
     """A photo file -> gallery items, records per sample, and the code that reproduces them."""
-    import torch
-
-    from core.augment.grid import caption, load_photo, render, shown_records
-    from core.augment.transforms import pipeline_code, sample_grid
-
-    image, scale = load_photo(path, settings.photo_side)
+    image, scale = grid.load_photo(path, settings.photo_side)
     box_tensor = torch.tensor(boxes, dtype=torch.float32) * scale if boxes else None
-    samples = sample_grid(image, steps, seed, count, box_tensor, settings.max_seconds)
+    samples = transforms.sample_grid(image, steps, seed, count, box_tensor, settings.max_seconds)
     shrink = min(1.0, settings.display_side / max(image.size))
-    gallery = [(render(s.image, s.boxes, shrink), caption(s, i)) for i, s in enumerate(samples)]
+    gallery = [(grid.render(s.image, s.boxes, shrink), grid.caption(s, i)) for i, s in enumerate(samples)]
     note = (
         ""
         if box_tensor is None or samples[0].boxes is not None
@@ -87,7 +76,7 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
     )
     return {
         "gallery": gallery,
-        "records": [shown_records(s) for s in samples],
+        "records": [grid.shown_records(s) for s in samples],
         "code": pipeline_code(steps, (image.height, image.width), seed, len(samples)),
         "summary": f"{len(samples)} samples of a {image.width}×{image.height} image, seed {seed}.{note}",
     }
@@ -95,152 +84,112 @@ def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int,
 
 def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
     """A (28, 28) digit in [0, 1] -> gallery items framed red where the CNN's class changed, and the tally."""
-    from core.augment.grid import augment_digit, caption, frame, render, shown_records
-    from core.augment.transforms import pipeline_code
-
-    grid = augment_digit(digit, steps, seed, count)
+    found = grid.augment_digit(digit, steps, seed, count)
     gallery = []
-    for i, (sample, cls) in enumerate(zip(grid.samples, grid.classes)):
-        pixels = render(sample.image, scale=settings.digit_zoom)
-        moved = int(cls) != grid.original_class
+    for i, (sample, cls) in enumerate(zip(found.samples, found.classes)):
+        pixels = grid.render(sample.image, scale=settings.digit_zoom)
+        moved = int(cls) != found.original_class
         verdict = f"reads {cls} ✗ " if moved else f"reads {cls} · "
-        gallery.append((frame(pixels, settings.changed) if moved else pixels, verdict + caption(sample, i)))
-    changed = [i for i, cls in enumerate(grid.classes) if int(cls) != grid.original_class]
-    listed = ", ".join(f"#{i + 1} → {grid.classes[i]}" for i in changed[:12]) + (" …" if len(changed) > 12 else "")
+        gallery.append((grid.frame(pixels, settings.changed) if moved else pixels, verdict + grid.caption(sample, i)))
+    changed = [i for i, cls in enumerate(found.classes) if int(cls) != found.original_class]
+    listed = ", ".join(f"#{i + 1} → {found.classes[i]}" for i in changed[:12]) + (" …" if len(changed) > 12 else "")
     summary = (
-        f"The CNN reads the original as a **{grid.original_class}**. **{len(changed)} of {len(grid.samples)}** "
+        f"The CNN reads the original as a **{found.original_class}**. **{len(changed)} of {len(found.samples)}** "
         f"samples changed class (red frames){': ' + listed if changed else ''}."
     )
-    table = [[s["transform"], s["fired"], s["changed_alone"]] for s in grid.per_step]
-    table.append(["whole pipeline", len(grid.samples), len(changed)])
+    table = [[s["transform"], s["fired"], s["changed_alone"]] for s in found.per_step]
+    table.append(["whole pipeline", len(found.samples), len(changed)])
     return {
         "gallery": gallery,
-        "records": [shown_records(s) for s in grid.samples],
-        "code": pipeline_code(steps, (28, 28), seed, len(grid.samples)),
+        "records": [grid.shown_records(s) for s in found.samples],
+        "code": pipeline_code(steps, (28, 28), seed, len(found.samples)),
         "summary": summary,
         "table": table,
-        "original_class": grid.original_class,
-        "classes": [int(c) for c in grid.classes],
+        "original_class": found.original_class,
+        "classes": [int(c) for c in found.classes],
     }
+
+
+def api_gallery(gallery: list) -> list[dict]:
+    """Gallery items [(picture, caption)] -> what an API client receives from a gallery: JPEG files
+    (downloaded by gradio_client) with their captions, as `gr.Gallery(format="jpeg")` sent them."""
+    return [{"image": gr.FileData(path=jpeg_file(picture)), "caption": caption} for picture, caption in gallery]
+
+
+def _count(count) -> int:
+    return whole_number(count, "count", 1, MAX_COUNT)
+
+
+def _seed(seed) -> int:
+    return whole_number(seed, "seed", 0, 2**63 - 1)
+
+
+def _digit(image):
+    return preprocess.prepare_digit(image).image
 
 
 # ---------- handlers: convert Gradio values only ----------
 
 
-def _checked(fn, *args):
-    from core.augment.transforms import PipelineError
-    from core.checkpoints import MissingCheckpointError
-    from core.digits.preprocess import NoInkError
-    from core.images import BadImageError
-
-    try:
-        return fn(*args)
-    except BadImageError as error:
-        raise gr.Error(f"Could not read that image: {error}.") from error
-    except NoInkError as error:
-        raise gr.Error("No digit found: draw one on the canvas (or pick an example).") from error
-    except PipelineError as error:
-        message = str(error)
-        raise gr.Error(message[:1].upper() + message[1:] + ".") from error
-    except MissingCheckpointError as error:
-        raise gr.Error("The digit CNN is not trained yet (checkpoints/digit_cnn.safetensors); photos work without it.") from error
-
-
-def _count(count) -> int:
-    from core.augment.catalogue import MAX_COUNT
-
-    if count is None or not 1 <= float(count) <= MAX_COUNT:
-        raise gr.Error(f"count must be between 1 and {MAX_COUNT}.")
-    return int(count)
-
-
-def _seed(seed) -> int:
-    if seed is None or not 0 <= float(seed) < 2**63:
-        raise gr.Error("seed must be a whole number from 0 to 2**63 - 1.")
-    return int(seed)
-
-
-def _digit(image):
-    from core.digits.preprocess import prepare_digit
-
-    return prepare_digit(image).image
-
-
-def _steps(chosen, values) -> list[dict]:
-    from core.augment.transforms import parse_pipeline
-
-    return parse_pipeline(steps_from_widgets(chosen, values))
-
-
+@user_errors
 def sample_ui(source, photo, boxes_text, sketch, chosen, seed, count, *values):
     """The Sample button: whichever input tab is open -> gallery, summary, table, code, records."""
-    steps, seed, count = _checked(_steps, chosen, values), _seed(seed), _count(count)
+    steps, seed, count = parse_pipeline(steps_from_widgets(chosen, values)), _seed(seed), _count(count)
     if not steps:
-        raise gr.Error("Pick at least one transform for the pipeline.")
+        raise UserError("Pick at least one transform for the pipeline.")
     if source == "digit":
         # The composite is what is on screen; right after an example is picked it may not exist yet.
         composite = None if sketch is None else next((sketch[k] for k in ("composite", "background") if sketch.get(k) is not None), None)
         if composite is None:
-            raise gr.Error("No digit found: draw one on the canvas (or pick an example).")
-        out = _checked(digit_grid, _checked(_digit, composite), steps, seed, count)
+            raise UserError("No digit found: draw one on the canvas (or pick an example).")
+        out = digit_grid(_digit(composite), steps, seed, count)
     else:
         if photo is None:
-            raise gr.Error("Upload a photo or pick an example first.")
-        from core.augment.catalogue import parse_boxes
-
-        out = _checked(photo_grid, photo, steps, _checked(parse_boxes, boxes_text), seed, count)
+            raise UserError("Upload a photo or pick an example first.")
+        out = photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
     table = gr.Dataframe(value=out.get("table"), visible="table" in out)
     return out["gallery"], out["summary"], table, out["code"], out["records"], None
 
 
-def augment_image(image, pipeline: str, seed, count):
+@user_errors
+def augment_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: int = 0, count: int = 16) -> tuple[list[dict], dict]:
     """Augment an image file: pipeline = JSON list of steps like [{"transform": "rotation", "degrees": 30}]
     (or {"steps": [...], "boxes": [[x1, y1, x2, y2]]}), seed, count (1-64) -> gallery of (image, caption)
     and every sample's sampled parameters."""
-    if image is None:
-        raise gr.Error("Send an image file.")
-    from core.augment.transforms import parse_settings
-
-    steps, boxes = _checked(parse_settings, pipeline)
-    out = _checked(photo_grid, image, steps, boxes, _seed(seed), _count(count))
-    return out["gallery"], {"samples": out["records"], "code": out["code"]}
+    steps, boxes = parse_settings(pipeline)
+    out = photo_grid(uploaded_path(image), steps, boxes, _seed(seed), _count(count))
+    return api_gallery(out["gallery"]), {"samples": out["records"], "code": out["code"]}
 
 
-def augment_digit_image(image, pipeline: str, seed, count):
+@user_errors
+def augment_digit_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: int = 0, count: int = 16) -> tuple[list[dict], dict]:
     """Augment an image of a handwritten digit and classify every sample with the digit CNN ->
     gallery, and {"original_class", "classes", "per_transform": [[transform, changed pixels in, changed class alone]], ...}."""
-    if image is None:
-        raise gr.Error("Send an image file.")
-    from core.augment.transforms import parse_settings
-    from core.images import open_image
-
-    steps, _ = _checked(parse_settings, pipeline)
-    digit = _checked(_digit, _checked(open_image, image))
-    out = _checked(digit_grid, digit, steps, _seed(seed), _count(count))
+    steps, _ = parse_settings(pipeline)
+    digit = _digit(open_image(uploaded_path(image)))
+    out = digit_grid(digit, steps, _seed(seed), _count(count))
     details = {k: out[k] for k in ("original_class", "classes", "code")}
-    return out["gallery"], {**details, "per_transform": out["table"], "samples": out["records"]}
+    return api_gallery(out["gallery"]), {**details, "per_transform": out["table"], "samples": out["records"]}
 
 
+@user_errors
 def show_sample(records, event: gr.SelectData):
     return records[event.index] if records and event.index < len(records) else None
 
 
+@user_errors
 def next_seed(seed) -> int:
     return (int(seed or 0) + 1) % 2**31
 
 
 def warm_up() -> None:
     """Import torchvision and load the digit CNN once, so the first grid is quick."""
-    import numpy as np
-
-    from core.checkpoints import MissingCheckpointError
-
     photo_grid(DIGITS[0], [{"transform": "rotation", "degrees": 15.0}], [], seed=0, count=2)
     digit = np.zeros((28, 28), np.float32)
     digit[6:22, 12:16] = 1.0
     try:
         digit_grid(digit, [{"transform": "rotation", "degrees": 15.0}], seed=0, count=2)
-    except MissingCheckpointError:
+    except checkpoints.MissingCheckpointError:
         pass  # the photo side works without it; digit grids will say what is missing
 
 
@@ -248,8 +197,6 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    from core.augment.catalogue import CATALOGUE, MAX_COUNT
-
     with gr.Blocks(title="Augmentation previewer") as page:
         gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
         source = gr.Textbox("photo", visible=False)  # set in the browser by the input tabs: no server round trip
@@ -312,7 +259,7 @@ def build() -> gr.Blocks:
                 details = gr.JSON(label="Parameters of the selected sample (exact)")
                 code = gr.Code(label="Reproduce this grid", language="python", interactive=False)
         with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=False):
-            gr.Markdown(__doc__.split("\n", 2)[2])
+            gr.Markdown(lesson("augment"))
 
         photo_tab.select(None, None, source, js="() => 'photo'")
         digit_tab.select(None, None, source, js="() => 'digit'")
@@ -328,20 +275,9 @@ def build() -> gr.Blocks:
         run.click(**sample)
         page.load(**sample)  # the opening grid: 16 samples of the cheetah, ~0.13 s of server time
         gallery.select(show_sample, records, details, api_visibility="private")
-        with gr.Row(visible=False):  # API-only inputs and outputs
-            api_image = gr.File(label="image", type="filepath")  # a File, not an Image: we judge the bytes ourselves
-            api_pipeline = gr.Textbox(json.dumps([{"transform": k} for k in DEFAULT_PIPELINE]), label="pipeline")
-            api_seed, api_count = gr.Number(0, label="seed", precision=0), gr.Number(16, label="count", precision=0)
-            api_gallery, api_details = gr.Gallery(label="samples", format="jpeg"), gr.JSON(label="details")
-            api_button = gr.Button()
-        api = dict(
-            inputs=[api_image, api_pipeline, api_seed, api_count],
-            outputs=[api_gallery, api_details],
-            concurrency_limit=2,
-            concurrency_id="augment",
-        )
-        api_button.click(augment_image, api_name="augment_image", **api)
-        api_button.click(augment_digit_image, api_name="augment_digit", **api)
+        api = dict(concurrency_limit=2, concurrency_id="augment")
+        gr.api(augment_image, api_name="augment_image", **api)
+        gr.api(augment_digit_image, api_name="augment_digit", **api)
     return page
 
 

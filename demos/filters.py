@@ -1,22 +1,6 @@
 """CNN filter visualiser: what the filters of a convnet have learned, and what they see in your image.
 
-**The lesson.** A convolution layer slides small kernels (3x3 weights here) over its input. Each
-kernel is a *filter*: at every position it takes the weighted sum of the patch under it, so the
-output, its *feature map*, is bright wherever that pattern appears. The same weights are used at
-every position, which is why convolution suits images: a stroke detector learned in one corner
-works everywhere, and a 3x3 filter has 9 weights however large the image is.
-
-Stacked, the layers build up: **early layers see edges** (light-to-dark steps in one direction, the
-red/blue halves of conv1's kernels), **later layers see parts** (curves, loops, corners), because each
-of their filters combines the maps below it over a wider patch of the image.
-
-**Try this.** Pick conv1 and draw a vertical stroke, then a horizontal one: which maps light up?
-Click a map to see it large. Step to conv5: the maps are 7x7 and no longer look like the digit.
-Ask what excites a filter at the centre of the image: a conv1 unit wants a tiny edge inside its
-3x3 window, a conv5 unit wants stroke fragments across most of the digit, because its *receptive
-field* has grown layer by layer. Grad-CAM shows where the evidence for the predicted digit lies.
-In the sandbox, set stride 2 and watch the output shrink exactly as the formula says.
-
+Its lesson (filters, feature maps, and why convolution suits images) is demos/lessons/filters.md.
 The inputs are a drawn digit, an upload or an example. A GAN digit will be one more value of the
 "Inspect" choice and one more branch in `current_image`, once the GAN demo can hand one over.
 """
@@ -28,8 +12,17 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from demos import launch
+from core.errors import UserError
+from core.images import open_image
+from core.vision import convolution as conv  # numpy only: light enough for start-up
+from core.vision.pictures import enlarge, kernel_grid
+from demos import launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.png import png_file
+
+filters = lazy_module("core.vision.filters")  # torch: imported with the first map, not at start-up
+imagenet = lazy_module("core.vision.imagenet")
+checkpoints = lazy_module("core.checkpoints")
+preprocess = lazy_module("core.digits.preprocess")
 
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*")) + [str(ASSETS / "filters" / "grace_hopper.jpg")]
@@ -49,45 +42,58 @@ CAM_LEGEND = (
 )
 
 
-# ---------- handlers: convert Gradio values only ----------
+# ---------- pure functions: plain values in, plain values out ----------
 
 
-def _open_upload(path: str) -> np.ndarray:
-    from core.images import BadImageError, open_image
-
-    try:
-        return np.asarray(open_image(path))
-    except BadImageError as error:
-        raise gr.Error(f"Could not read that image: {error}.") from error
-
-
-def _vision_or_message(key: str):
+def vision_or_message(key: str):
     """(model, None), or (None, a message saying how to get its weights): never an exception."""
-    from core.checkpoints import MissingCheckpointError
-    from core.vision.filters import vision_model
-    from core.vision.imagenet import WeightsMissingError
-
     try:
-        return vision_model(key), None
-    except (WeightsMissingError, MissingCheckpointError) as missing:
+        return filters.vision_model(key), None
+    except (imagenet.WeightsMissingError, checkpoints.MissingCheckpointError) as missing:
         return None, f"⚠️ {missing}"
 
 
 def current_image(source: str, sketch: dict | None, path: str | None):
     """The image being inspected: the drawing's composite or the opened upload (None: nothing yet)."""
     if source == "upload":
-        return None if path is None else _open_upload(path)
+        return None if path is None else np.asarray(open_image(path))
     return None if sketch is None else sketch.get("composite")
 
 
+def sandbox(input_text, kernel_text, stride, padding, row, col):
+    """Sandbox numbers -> (input | output picture, output numbers, size formula, one value worked out)."""
+    request = conv.read_sandbox(input_text, kernel_text, stride, padding, row, col)
+    image, kernel, stride, padding = request.image, request.kernel, request.stride, request.padding
+    output = conv.convolve(image, kernel, stride, padding)
+    worked = conv.work_through(image, kernel, stride, padding, request.row, request.col)
+    picture = conv.sandbox_picture(image, kernel, stride, padding, worked)
+    numbers = f"Output ({output.shape[0]}×{output.shape[1]}):\n```\n{conv.format_matrix(output)}\n```"
+    return picture, numbers, conv.explain_size(image, kernel, stride, padding), conv.explain_value(worked, kernel, stride, padding)
+
+
+def digit_maps(path: str, layer: str) -> str:
+    """An image file -> the path of a PNG tiling every channel's map of the digit CNN's `layer`."""
+    if layer not in DIGIT_LAYERS:
+        raise UserError(f"Unknown layer {str(layer)[:40]!r}: choose one of {', '.join(DIGIT_LAYERS)}.")
+    vision, message = vision_or_message("digits")
+    if vision is None:
+        raise UserError(message)
+    grid = filters.layer_grid(vision, np.asarray(open_image(path)), layer, min_side=1)  # one pixel per activation
+    if grid is None:
+        raise preprocess.NoInkError()
+    return png_file(grid.paletted())  # a paletted PNG: the same colours, a third of the bytes to encode
+
+
+# ---------- handlers: convert Gradio values only ----------
+
+
+@user_errors
 def choose_model(key: str):
     """Model choice -> layer dropdown, status, whether the download button shows."""
-    vision, message = _vision_or_message(key)
+    vision, message = vision_or_message(key)
     if vision is None:
         return gr.Dropdown(choices=[], value=None), message, gr.Button(visible=True)
-    from core.vision.filters import layer_choices
-
-    choices = layer_choices(vision)
+    choices = filters.layer_choices(vision)
     return (
         gr.Dropdown(choices=choices, value=choices[0][1]),
         f"**{vision.title}**: {len(choices)} convolution layers.",
@@ -95,70 +101,57 @@ def choose_model(key: str):
     )
 
 
+@user_errors
 def download_weights(key: str):
-    from core.vision.imagenet import IMAGENET_MODELS, WeightsMissingError, download_weights
-
-    try:
-        gr.Info("Downloading the weights: this can take a minute.")
-        download_weights(IMAGENET_MODELS[key])
-    except WeightsMissingError as error:
-        raise gr.Error(str(error)) from error
+    gr.Info("Downloading the weights: this can take a minute.")
+    imagenet.download_weights(imagenet.IMAGENET_MODELS[key])
     return choose_model(key)
 
 
+@user_errors
 def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None, path: str | None):
     """Everything that depends on model, layer and input: maps, kernels, Grad-CAM, status."""
-    vision, message = _vision_or_message(key)
+    vision, message = vision_or_message(key)
     if vision is None or not layer or layer not in vision.layers:
         return None, "", None, None, None, message or "Choose a layer."
-    from core.vision.filters import explain, layer_grid
-    from core.vision.pictures import kernel_grid
-
     kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().numpy())
     image = current_image(source, sketch, path)
-    grid = None if image is None else layer_grid(vision, image, layer, UI_MAP_SIDE)
+    grid = None if image is None else filters.layer_grid(vision, image, layer, UI_MAP_SIDE)
     if grid is None:
         return kernels, how, None, None, None, PROMPT
-    overlay, label = explain(vision, image)
+    overlay, label = filters.explain(vision, image)
     return kernels, how, grid.image, overlay, label, f"**{vision.title}**, {layer}: {grid.count} feature maps. {MAPS_LEGEND}"
 
 
+@user_errors
 def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
     """A click on the grid of maps -> that map's channel number."""
-    from core.vision.filters import grid_layout
-
-    vision, _ = _vision_or_message(key)
+    vision, _ = vision_or_message(key)
     if vision is None or layer not in vision.layers:
         return gr.Number()
-    channel = grid_layout(vision, layer, UI_MAP_SIDE).channel_at(*evt.index)
+    channel = filters.grid_layout(vision, layer, UI_MAP_SIDE).channel_at(*evt.index)
     return gr.Number() if channel is None else gr.Number(value=channel)
 
 
+@user_errors
 def show_channel(key: str, layer: str | None, channel: float | None, source: str, sketch: dict | None, path: str | None):
-    vision, _ = _vision_or_message(key)
+    vision, _ = vision_or_message(key)
     image = current_image(source, sketch, path)
     if vision is None or image is None or not layer or layer not in vision.layers:
         return None
-    from core.vision.filters import channel_view
-
-    return channel_view(vision, image, layer, int(channel or 0))
+    return filters.channel_view(vision, image, layer, int(channel or 0))
 
 
+@user_errors
 def excite_filter(key: str, layer: str | None, channel: float | None):
     """The input that excites the chosen filter most (cached per model, layer and channel)."""
-    from core.vision.filters import excite
-    from core.vision.pictures import enlarge
-
-    vision, message = _vision_or_message(key)
+    vision, message = vision_or_message(key)
     if vision is None:
-        raise gr.Error(message)
+        raise UserError(message)
     if not layer or layer not in vision.layers:
-        raise gr.Error("Choose a layer first.")
-    count = vision.layer(layer).out_channels
+        raise UserError("Choose a layer first.")
     channel = int(channel or 0)
-    if not 0 <= channel < count:
-        raise gr.Error(f"{layer} has channels 0 to {count - 1}.")
-    found = excite(vision, layer, channel)
+    found = filters.excite(vision, layer, channel)  # a channel the layer lacks is a UserError that names its range
     caption = (
         f"{layer}, channel {channel}: response at the centre {found.start:.3g} on the starting noise → "
         f"**{found.final:.3g}** after {found.steps} steps of gradient ascent (jitter, blur, L2)."
@@ -166,69 +159,59 @@ def excite_filter(key: str, layer: str | None, channel: float | None):
     return enlarge((255 * found.pixels).astype(np.uint8), 224), caption
 
 
-def feature_maps(image: str, layer: str):
+@user_errors
+def feature_maps(image: gr.FileData, layer: str = "conv1") -> gr.FileData:
     """The digit CNN's feature maps for one image file: one picture tiling every channel's map.
 
     One pixel per activation; maps laid out row by row (8 per row up to 32 channels, then 16),
     one grey pixel between them, each on its own colour scale: red positive, blue negative,
     white zero. `layer` is conv1 to conv5.
     """
-    from core.vision.filters import layer_grid
-
-    if layer not in DIGIT_LAYERS:
-        raise gr.Error(f"Unknown layer {str(layer)[:40]!r}: choose one of {', '.join(DIGIT_LAYERS)}.")
-    if image is None:
-        raise gr.Error("Send an image of a digit.")
-    vision, message = _vision_or_message("digits")
-    if vision is None:
-        raise gr.Error(message)
-    grid = layer_grid(vision, _open_upload(image), layer, min_side=1)  # one pixel per activation
-    if grid is None:
-        raise gr.Error("No digit found in that image: draw a digit (dark on light, or light on dark).")
-    return png_file(grid.paletted())  # a paletted PNG: the same colours, a third of the bytes to encode
+    return gr.FileData(path=digit_maps(uploaded_path(image), layer))
 
 
-def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float):
-    """Sandbox numbers -> (input | output picture, output numbers, size formula, one value worked out)."""
-    from core.vision import convolution as conv
-
-    try:
-        image = conv.parse_matrix(input_text, "input", conv.MAX_INPUT_SIDE)
-        kernel = conv.parse_matrix(kernel_text, "kernel", conv.MAX_KERNEL_SIDE)
-        stride, padding = int(stride), int(padding)
-        output = conv.convolve(image, kernel, stride, padding)
-        worked = conv.work_through(image, kernel, stride, padding, int(row or 0), int(col or 0))
-    except (conv.SandboxError, TypeError, ValueError, OverflowError) as error:  # also NaN or text through the API
-        raise gr.Error(f"Sandbox: {error}.") from error
-    picture = conv.sandbox_picture(image, kernel, stride, padding, worked)
-    numbers = f"Output ({output.shape[0]}×{output.shape[1]}):\n```\n{conv.format_matrix(output)}\n```"
-    return picture, numbers, conv.explain_size(image, kernel, stride, padding), conv.explain_value(worked, kernel, stride, padding)
-
-
+@user_errors
 def kernel_preset(name: str) -> str:
-    from core.vision.convolution import KERNELS, format_matrix
-
-    return format_matrix(np.array(KERNELS[name]))
+    return conv.format_matrix(np.array(conv.KERNELS[name]))
 
 
+@user_errors
 def input_preset(name: str) -> str:
-    from core.vision.convolution import INPUTS, format_matrix
+    return conv.format_matrix(conv.INPUTS[name])
 
-    return format_matrix(INPUTS[name])
+
+@user_errors
+def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float):
+    """The sandbox on the page: its pictures and Markdown, as they are."""
+    return sandbox(input_text, kernel_text, stride, padding, row, col)
+
+
+@user_errors
+def convolve(
+    input_text: str = input_preset("vertical edge"),
+    kernel_text: str = kernel_preset("edge (vertical, Sobel)"),
+    stride: int = 1,
+    padding: int = 0,
+    row: int = 0,
+    col: int = 0,
+) -> tuple[gr.FileData, str, str, str]:
+    """The convolution sandbox: an input and a kernel as rows of numbers (';' or a new line between
+    rows), stride 1-3, padding 0-3 -> a PNG of the padded input beside the output, the output's
+    numbers, the output-size formula with these numbers, and output[row, col] worked through."""
+    picture, numbers, size, worked = sandbox(input_text, kernel_text, stride, padding, row, col)
+    return gr.FileData(path=png_file(picture)), numbers, size, worked
 
 
 def warm_up() -> None:
     """Load the digit CNN and run an example through every layer, the API's own path."""
     for layer in DIGIT_LAYERS:
-        feature_maps(OPENING_EXAMPLE, layer)
+        digit_maps(OPENING_EXAMPLE, layer)
 
 
 # ---------- layout and wiring ----------
 
 
 def build() -> gr.Blocks:
-    from core.vision.convolution import INPUTS, KERNELS  # numpy only: light enough for start-up
-
     with gr.Blocks(title="CNN filter visualiser") as page:
         gr.Markdown("## 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
         with gr.Row():
@@ -274,10 +257,10 @@ def build() -> gr.Blocks:
         with gr.Accordion("Convolution sandbox: the arithmetic, one number at a time", open=False):
             with gr.Row():
                 with gr.Column():
-                    input_choice = gr.Dropdown(list(INPUTS), value="vertical edge", label="Input preset")
+                    input_choice = gr.Dropdown(list(conv.INPUTS), value="vertical edge", label="Input preset")
                     input_text = gr.Textbox(input_preset("vertical edge"), label="Input (rows of numbers)", lines=8)
                 with gr.Column():
-                    kernel_choice = gr.Dropdown(list(KERNELS), value="edge (vertical, Sobel)", label="Kernel preset")
+                    kernel_choice = gr.Dropdown(list(conv.KERNELS), value="edge (vertical, Sobel)", label="Kernel preset")
                     kernel_text = gr.Textbox(kernel_preset("edge (vertical, Sobel)"), label="Kernel (your own numbers welcome)", lines=4)
                     stride = gr.Slider(1, 3, 1, step=1, label="Stride")
                     padding = gr.Slider(0, 3, 0, step=1, label="Padding")
@@ -292,7 +275,7 @@ def build() -> gr.Blocks:
                 sandbox_size = gr.Markdown()
             sandbox_worked = gr.Markdown(elem_id="filters-worked")
         with gr.Accordion("The lesson: filters, feature maps, and why convolution suits images", open=False):
-            gr.Markdown(__doc__.split("\n", 2)[2])
+            gr.Markdown(lesson("filters"))
 
         inputs = [source, canvas, photo]  # the image itself is re-read: no per-user copy kept on the server
         shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="filters_models", api_visibility="private")
@@ -309,21 +292,22 @@ def build() -> gr.Blocks:
         maps.select(pick_channel, [model, layer], channel, **shared)
         download.click(download_weights, model, [layer, status, download], api_visibility="private", concurrency_limit=1)
         excite_button.click(excite_filter, [model, layer, channel], [excited, excite_caption], **dict(shared, show_progress="full"))
-        sandbox = [input_text, kernel_text, stride, padding, out_row, out_col]
         sandbox_outputs = [sandbox_picture, sandbox_numbers, sandbox_size, sandbox_worked]
         input_choice.change(input_preset, input_choice, input_text, api_visibility="private")
         kernel_choice.change(kernel_preset, kernel_choice, kernel_text, api_visibility="private")
-        gr.on([c.change for c in sandbox], run_sandbox, sandbox, sandbox_outputs, api_name="convolve", show_progress="hidden")
-        page.load(run_sandbox, sandbox, sandbox_outputs, api_visibility="private")
-        page.load(**refresh).then(**channel_args)  # the opening example's maps (~7 ms)
-        with gr.Row(visible=False):  # the API's own inputs and output: a file and a layer name in, one image out
-            api_image = gr.File(type="filepath")  # not gr.Image: the file is decoded once, by open_image
-            api_layer = gr.Textbox("conv1")  # checked by feature_maps, with a message that lists the layers
-            api_maps = gr.Image(format="png")
-            api_button = gr.Button()
-        api_button.click(
-            feature_maps, [api_image, api_layer], api_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models"
+        sandbox_inputs = [input_text, kernel_text, stride, padding, out_row, out_col]
+        gr.on(
+            [c.change for c in sandbox_inputs],
+            run_sandbox,
+            sandbox_inputs,
+            sandbox_outputs,
+            api_visibility="private",
+            show_progress="hidden",
         )
+        page.load(run_sandbox, sandbox_inputs, sandbox_outputs, api_visibility="private")
+        page.load(**refresh).then(**channel_args)  # the opening example's maps (~7 ms)
+        gr.api(feature_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models")
+        gr.api(convolve, api_name="convolve")
     return page
 
 

@@ -1,21 +1,6 @@
 """Small GAN: a generator that learned to draw digits by trying to fool a discriminator.
 
-**The lesson.** A GAN is two networks in a contest. The *generator* G turns random noise (and here
-the digit you ask for) into an image. The *discriminator* D looks at an image and scores how real
-it seems. D trains to tell real MNIST digits from G's fakes; G trains to make D call its fakes real.
-Neither sees a loss that simply goes down: each one's target moves whenever the other learns, so
-training is a chase, not a descent, and it can orbit, oscillate or blow up. The usual failure is
-*mode collapse*: G finds a few outputs that fool D and makes only those, a ring of eight clusters
-becomes one or two, and D's pushback comes too late to spread it out again.
-
-**Try this.** *Generate*: ask for 7s with different seeds; the same seed always gives the same
-digits. The score under each image is D's verdict (1 = real) and the judge CNN's reading.
-*Latent space*: walk from one seed to another and watch one digit morph into another of the same
-class; the sliders push the noise along the directions that change the image most.
-*Watch it learn*: train a GAN on 2-D points live. Pick "trains well", then "collapses to a few
-modes": the generator learns ten times faster than its critic, so it keeps jumping to whichever
-spot D currently calls real, and the crowd of points hops from cluster to cluster. Then try k = 5
-discriminator steps per generator step, the saturating "minimax" loss, or swap the learning rates.
+Its lesson (generator vs discriminator, unstable training, mode collapse) is demos/lessons/gan.md.
 """
 
 from __future__ import annotations
@@ -26,9 +11,17 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
-from demos import launch
+from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, PRESETS, ToyConfig  # no torch
+from demos import launch, lazy_module, lesson, user_errors
 from demos.png import png_file
+
+sample = lazy_module("core.gan.sample")  # torch and the GAN: loaded with the first digits, not at start-up
+toy = lazy_module("core.gan.toy")
+digits = lazy_module("core.digits.predict")
+preprocess = lazy_module("core.digits.preprocess")
+checkpoints = lazy_module("core.checkpoints")
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "gan"
 DIGIT_CHOICES = [("any digit", -1)] + [(str(d), d) for d in range(10)]
@@ -55,20 +48,13 @@ def read_digits(digit: int, seed: int, count: int):
 
     The judge columns are None when the digit CNN's checkpoint is not there.
     """
-
-    from core.checkpoints import MissingCheckpointError
-    from core.digits.preprocess import normalize
-    from core.gan.sample import discriminator_scores, generate, request_latents
-
-    z, labels = request_latents(digit, seed, count)
-    images = generate(z, labels)
-    scores = discriminator_scores(images, labels)
+    z, labels = sample.request_latents(digit, seed, count)
+    images = sample.generate(z, labels)
+    scores = sample.discriminator_scores(images, labels)
     try:
-        from core.digits.predict import answering_cnn, class_probabilities
-
-        probabilities = class_probabilities(answering_cnn(), normalize(images[:, None]))
+        probabilities = digits.class_probabilities(digits.answering_cnn(), preprocess.normalize(images[:, None]))
         readings, confidences = probabilities.argmax(1), probabilities.max(1)
-    except MissingCheckpointError:
+    except checkpoints.MissingCheckpointError:
         readings = confidences = None
     return images.numpy(), labels.numpy(), scores, readings, confidences
 
@@ -80,10 +66,29 @@ def summary(labels: np.ndarray, readings: np.ndarray | None) -> str:
     return f"The judge CNN reads **{agree} of {len(labels)}** as the digit that was asked for."
 
 
+def digit_gallery(digit: int, seed: int, count: int) -> tuple[list[tuple[np.ndarray, str]], str]:
+    """(digit, seed, count) -> gallery items (enlarged digit, D's score and the judge's reading) and a summary."""
+    images, labels, scores, readings, confidences = read_digits(digit, seed, count)
+    items = [
+        (enlarge(image), caption(float(scores[i]), None if readings is None else int(readings[i]), int(labels[i])))
+        for i, image in enumerate(images)
+    ]
+    return items, summary(labels, readings)
+
+
+def walk_strip(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray:
+    """The walk from seed A's digit to seed B's, as one enlarged strip."""
+    strip = sample.interpolate(digit, seed_a, seed_b, frames)
+    return enlarge(sample.tile(strip, columns=len(strip)) / 255.0, zoom=3)
+
+
+def moved_digit(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
+    """Seed A's digit after its noise moved along the three steepest directions, enlarged."""
+    return enlarge(sample.move_in_latent(digit, seed, amounts), zoom=8)
+
+
 def snapshot_items() -> list[tuple[np.ndarray, str]]:
     """The fixed-noise grids saved during training, oldest first: [(image, "after epoch N")]."""
-    from PIL import Image
-
     items = []
     for path in sorted(DOCS.glob("epoch_*.png")):
         epoch = int(path.stem.split("_")[1])
@@ -95,123 +100,83 @@ def snapshot_items() -> list[tuple[np.ndarray, str]]:
 # ---------- handlers: convert Gradio values only ----------
 
 
-def _checked(call, *args):
-    try:
-        return call(*args)
-    except ValueError as error:
-        raise gr.Error(str(error)) from error
-
-
-def _whole(value, name: str) -> int:
-    if value is None or not float(value).is_integer():
-        raise gr.Error(f"{name} must be a whole number; got {value!r}")
-    return int(value)
-
-
-def generate_digits(digit: float, seed: float, count: float) -> str:
+@user_errors
+def generate_digits(digit: int, seed: int, count: int) -> gr.FileData:
     """Generate digits. digit: 0-9, or -1 for every class in turn; seed: 0 or more; count: 1-256.
 
     Returns one PNG image: the digits, 28x28 each, white on black, in rows of 8 with a 2-pixel
     border. The same seed gives the same images.
     """
-    from core.gan.sample import sample_digits, tile
-
-    digit, seed, count = _whole(digit, "digit"), _whole(seed, "seed"), _whole(count, "count")
-    return png_file(tile(_checked(sample_digits, digit, seed, count), columns=8))
+    return gr.FileData(path=png_file(sample.tile(sample.sample_digits(digit, seed, count), columns=8)))
 
 
+@user_errors
 def show_digits(digit: int, seed: float, count: float):
-    digit, seed, count = int(digit), _whole(seed, "seed"), _whole(count, "count")
-    images, labels, scores, readings, confidences = _checked(read_digits, digit, seed, count)
-    items = [
-        (enlarge(image), caption(float(scores[i]), None if readings is None else int(readings[i]), int(labels[i])))
-        for i, image in enumerate(images)
-    ]
-    return items, summary(labels, readings)
+    return digit_gallery(digit, seed, count)
 
 
+@user_errors
 def walk_between(digit: int, seed_a: float, seed_b: float, frames: float) -> np.ndarray:
-    from core.gan.sample import interpolate, tile
-
-    strip = _checked(interpolate, int(digit), _whole(seed_a, "seed A"), _whole(seed_b, "seed B"), _whole(frames, "frames"))
-    return enlarge(tile(strip, columns=len(strip)) / 255.0, zoom=3)
+    return walk_strip(digit, seed_a, seed_b, frames)
 
 
+@user_errors
 def move_digit(digit: int, seed: float, first: float, second: float, third: float) -> np.ndarray:
-    from core.gan.sample import move_in_latent
-
-    return enlarge(_checked(move_in_latent, int(digit), _whole(seed, "seed A"), [first, second, third]), zoom=8)
+    return moved_digit(digit, seed, [first, second, third])
 
 
+@user_errors
 def apply_preset(name: str):
-    from core.gan.config import PRESETS
-
     preset = PRESETS[name]
     return preset.distribution, preset.g_lr, preset.d_lr, preset.d_steps, preset.loss, preset.steps
 
 
+@user_errors
 def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss: str, steps: float, seed: float):
     """Stream frames of a toy GAN training from scratch: capped steps and seconds, stoppable."""
-    from core.gan.config import MAX_TOY_SECONDS, ToyConfig
-    from core.gan.toy import toy_figure, train_toy
-
-    try:
-        config = dataclasses.replace(
-            ToyConfig(),
-            distribution=distribution,
-            g_lr=float(g_lr),
-            d_lr=float(d_lr),
-            d_steps=_whole(d_steps, "k"),
-            loss=loss,
-            steps=_whole(steps, "steps"),
-            seed=_whole(seed, "seed"),
-        )
-        frames = train_toy(config)
-        shown, frame = 0.0, None
-        for frame in frames:
-            if time.perf_counter() - shown >= FRAME_SECONDS:
-                shown = time.perf_counter()
-                yield toy_figure(frame), f"Training… step {frame.step} of {frame.total_steps}"
-    except ValueError as error:
-        raise gr.Error(str(error)) from error
+    config = dataclasses.replace(
+        ToyConfig(), distribution=distribution, g_lr=g_lr, d_lr=d_lr, d_steps=d_steps, loss=loss, steps=steps, seed=seed
+    )  # checked by train_toy: a bad value is a UserError that names it
+    shown, frame = 0.0, None
+    for frame in toy.train_toy(config):
+        if time.perf_counter() - shown >= FRAME_SECONDS:
+            shown = time.perf_counter()
+            yield toy.toy_figure(frame), f"Training… step {frame.step} of {frame.total_steps}"
     if frame is not None:
         capped = frame.step < frame.total_steps
         note = f" (stopped at the {MAX_TOY_SECONDS:.0f} s limit per run)" if capped else ""
-        yield toy_figure(frame), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
+        yield toy.toy_figure(frame), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
 
 
+@user_errors
 def first_digits(digit: int, seed: float, count: float):
     """On page load: a first grid, or a note on how to make the checkpoint when it is missing."""
-    from core.checkpoints import MissingCheckpointError
-
     try:
-        return show_digits(digit, seed, count)
-    except MissingCheckpointError as missing:
-        return [], f"The trained GAN is not here yet: {missing}"
+        return digit_gallery(digit, seed, count)
+    except checkpoints.MissingCheckpointError as missing:
+        return [], f"The trained GAN is not here yet. {missing}"
 
 
+@user_errors
 def show_snapshots():
     return snapshot_items()
 
 
+@user_errors
 def first_walk(digit: int, seed_a: float, seed_b: float, frames: float, *amounts: float):
     """On page load: the walk from A to B and seed A moved, or nothing when the checkpoint is missing."""
-    from core.checkpoints import MissingCheckpointError
-
     try:
-        return walk_between(digit, seed_a, seed_b, frames), move_digit(digit, seed_a, *amounts)
-    except MissingCheckpointError:
+        return walk_strip(digit, seed_a, seed_b, frames), moved_digit(digit, seed_a, list(amounts))
+    except checkpoints.MissingCheckpointError:
         return None, None  # the Generate tab says how to make it
 
 
 def warm_up() -> None:
     """Load the GAN and the judge and draw once, and find the opening walk's latent directions
     (~0.14 s, then cached), so that the first visitor's page answers at full speed."""
-    from core.checkpoints import MissingCheckpointError
-
     try:
         read_digits(-1, 0, 10)
-    except MissingCheckpointError:
+    except checkpoints.MissingCheckpointError:
         pass  # the page says how to make it
     first_walk(*OPENING_WALK, 0.0, 0.0, 0.0)
 
@@ -220,8 +185,6 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    from core.gan.config import DISTRIBUTIONS, LOSSES, PRESETS, ToyConfig
-
     defaults = ToyConfig()
     with gr.Blocks(title="Small GAN") as page:
         gr.Markdown("## Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
@@ -278,10 +241,7 @@ def build() -> gr.Blocks:
             gr.Markdown("The same noise, one row per digit, drawn by the generator after each epoch of training.")
             snapshots = gr.Gallery(label="Fixed-noise samples during training", columns=3, height="auto", object_fit="contain")
         with gr.Accordion("The lesson: generator vs discriminator, unstable training, mode collapse", open=False):
-            gr.Markdown(__doc__.split("\n", 2)[2])
-        with gr.Row(visible=False):  # the API's own inputs: numbers that reach the function as sent
-            api_digit, api_seed, api_count = gr.Number(precision=0), gr.Number(precision=0), gr.Number(precision=0)
-            api_grid = gr.Image(format="png")
+            gr.Markdown(lesson("gan"))
 
         generate.click(
             show_digits,
@@ -332,14 +292,7 @@ def build() -> gr.Blocks:
             concurrency_id="gan_digits",
         )
         page.load(first_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_id="gan_digits")
-        api_digit.submit(
-            generate_digits,
-            [api_digit, api_seed, api_count],
-            api_grid,
-            api_name="generate_digits",
-            concurrency_limit=8,
-            concurrency_id="gan_api",
-        )
+        gr.api(generate_digits, api_name="generate_digits", concurrency_limit=8, concurrency_id="gan_api")
     return page
 
 

@@ -1,23 +1,6 @@
 """Overfitting playground: train small networks live and watch train and validation part ways.
 
-**The lesson.** A network is trained on its *training* points: the loss it lowers is measured there.
-But the point of training is the next, unseen example, so we hold back *validation* points that the
-optimiser never touches and measure on them as well. While both losses fall, the network is learning
-the pattern. When the training loss keeps falling but the validation loss turns up, it has begun to
-*memorise the noise*: this is **overfitting**, and the epoch where validation loss was lowest is where
-it starts. The opposite, **underfitting**, is a model too small or too constrained to fit even the
-training set: both losses stay high and close together.
-
-The fixes each take away some of the freedom to memorise. **Dropout** zeroes random hidden units in
-every step, so no unit can rely on another one fitting a single point. **Weight decay** (L2) pulls
-every weight towards zero, preferring smooth boundaries. **More data** makes the noise average out:
-a boundary through 340 points cannot bend around each one. **Early stopping** watches validation
-loss and stops (keeping the best weights) once it has not improved for a while.
-
-**Try this.** Run "memorise the noise", then each "fix it" preset: the curves of your earlier runs
-stay on the plots, so you can compare the gap between training and validation. Same seed, same run:
-the URL holds every setting, so you can send a run to someone. Turn the 1-D curve problem up to
-depth 6 and width 256: the red fit wiggles through the noise.
+Its lesson (overfitting, underfitting, validation data and the fixes) is demos/lessons/overfit.md.
 """
 
 from __future__ import annotations
@@ -26,9 +9,13 @@ import time
 from dataclasses import fields, replace
 
 import gradio as gr
+import pandas as pd  # Gradio has imported it already
 
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
-from demos import launch
+from demos import launch, lazy_module, lesson, user_errors
+
+experiment = lazy_module("core.playground.experiment")
+draw = lazy_module("core.playground.draw")
 
 THROTTLE_SECONDS = 0.15  # at most ~6 page updates a second: more than the browser draws
 KEPT_RUNS = 4  # earlier runs kept on the plots besides the current one
@@ -60,25 +47,16 @@ def settings_from_values(values: dict) -> ps.Settings:
 
 def settings_from_query(query: dict) -> ps.Settings | None:
     """URL query parameters -> Settings, ignoring unknown keys and bad values; None when none apply."""
-    known = {f.name: f.type for f in fields(ps.Settings)}
     updates = {}
     for name in setting_names():
         if name not in query:
             continue
         raw = str(query[name])
-        if name == "batch_norm":
-            updates[name] = raw.lower() in ("true", "1", "yes")
-        elif name in ps.CHOICES:
-            updates[name] = raw
-        else:
-            try:
-                updates[name] = float(raw) if known[name] == "float" else int(float(raw))
-            except ValueError:
-                continue
-        try:
-            ps.check(replace(ps.DEFAULTS, **{name: updates[name]}))
+        value = raw.lower() in ("true", "1", "yes") if name == "batch_norm" else raw
+        try:  # ps.check reads numbers from text, and refuses what is out of range or not a number
+            updates[name] = getattr(ps.check(replace(ps.DEFAULTS, **{name: value})), name)
         except ps.SettingsError:
-            del updates[name]
+            continue
     return replace(ps.DEFAULTS, **updates) if updates else None
 
 
@@ -130,8 +108,6 @@ def curve_frames(history: list[dict], best_epoch: int | None):
     """The kept runs' curves as long tables for gr.LinePlot: (loss frame, accuracy frame, legend).
 
     The current run is the last in `history`; a vertical line marks its lowest validation loss."""
-    import pandas as pd
-
     loss_rows, accuracy_rows = [], []
     for slot, entry in zip(SLOTS, reversed(history)):
         for split, title in (("train", "train"), ("val", "validation")):
@@ -181,27 +157,19 @@ def api_record(record, curves: dict | None = None) -> dict:
 
 
 def _start(values: dict):
-    """{setting: value} -> a PlaygroundRun, or a gr.Error that says what to change."""
-    from core.data import DataUnavailableError
-    from core.playground.experiment import PlaygroundRun
-
-    try:
-        return PlaygroundRun(settings_from_values(values))
-    except ps.SettingsError as error:
-        raise gr.Error(f"Check the settings: {error}.") from error
-    except DataUnavailableError as error:
-        raise gr.Error(f"The MNIST mode needs the MNIST files. {error}") from error
+    """{setting: value} -> a PlaygroundRun, or a UserError that says what to change (a setting out
+    of range, or the MNIST files missing)."""
+    return experiment.PlaygroundRun(settings_from_values(values))
 
 
+@user_errors
 def train_on_page(*args):
     """Stream a run to the page: curves, picture, gap and summary, a few times a second."""
-    from core.playground.draw import Painter
-
     *values, history = args
     run = _start(dict(zip(setting_names(), values)))
     entry = new_entry(history[-1]["number"] + 1 if history else 1, run.settings)
     history = [*history[-KEPT_RUNS:], entry]
-    picture, last_shown = Painter(run.data), 0.0
+    picture, last_shown = draw.Painter(run.data), 0.0
     for record in run.records():
         add_record(entry, record)
         if record.stopped or time.perf_counter() - last_shown >= THROTTLE_SECONDS:
@@ -214,6 +182,7 @@ def train_on_page(*args):
             yield loss, accuracy, picture(run.model), gap_value(record), summary(record, run.settings), runs_list(history), history
 
 
+@user_errors
 def train_playground(
     problem: str = "moons",
     noise: float = 0.35,
@@ -249,11 +218,13 @@ def train_playground(
             yield api_record(record)
 
 
+@user_errors
 def apply_preset(name: str):
     settings = ps.PRESETS.get(name)
     return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
 
 
+@user_errors
 def restore_from_url(request: gr.Request):
     """Opening a shared URL restores its settings, alone or in the gallery (where the gallery may
     already have rewritten `tab` by the time this runs, so it is not consulted)."""
@@ -262,15 +233,14 @@ def restore_from_url(request: gr.Request):
     return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
 
 
+@user_errors
 def clear_history():
     return [], None, None, None, None, "", ""
 
 
 def warm_up() -> None:
     """Import torch and train two epochs in the background at start-up, so the first click trains at once."""
-    from core.playground.experiment import run_to_end
-
-    run_to_end(replace(ps.DEFAULTS, epochs=2))
+    experiment.run_to_end(replace(ps.DEFAULTS, epochs=2))
 
 
 def url_writer_js() -> str:
@@ -331,7 +301,7 @@ def build() -> gr.Blocks:
                         runs = gr.Markdown(elem_id="overfit-runs")
                 gr.Markdown(LEGEND)
         with gr.Accordion("The lesson: overfitting, underfitting, validation data and the fixes", open=False):
-            gr.Markdown(__doc__.split("\n", 2)[2])
+            gr.Markdown(lesson("overfit"))
 
         history = gr.State([])
         controls = [c[name] for name in setting_names()]
@@ -343,8 +313,7 @@ def build() -> gr.Blocks:
             concurrency_limit=2,
             concurrency_id="overfit_training",
             show_progress="minimal",
-            api_visibility="undocumented",
-            api_name="train_on_page",
+            api_visibility="private",
         )
         stop_button.click(fn=None, cancels=[training])
         clear_button.click(clear_history, None, [history, loss_plot, accuracy_plot, boundary, gap, report, runs], api_visibility="private")

@@ -1,31 +1,21 @@
 """Sentiment classifier: a network trained from scratch against transfer learning, word by word.
 
-**The lesson.** A network cannot read letters, so text is cut into *tokens* and each token gets an
-*embedding*: a vector of numbers, learned so that words used alike end up close together.
-The *from-scratch* model learns everything, embeddings included, from 25,000 IMDB reviews: two
-*recurrent networks* (GRUs) read the review word by word, one from the first word and one from the
-last, updating a memory vector after each word, and the classifier looks at the strongest and the
-average memories. It knows only the words those reviews contained.
-
-The *transfer* model starts from MiniLM, a small *transformer* pretrained on a billion sentence
-pairs: in every layer each word looks at every other word (*attention*), so "not" can change what
-"bad" means wherever it stands. Its six layers and a new two-way head were fine-tuned, on 67,000
-short SST-2 movie phrases; its vocabulary of word-piece embeddings was kept as it was. That is *transfer
-learning*: knowledge of language learned elsewhere, reused. The learning-curve figure below shows
-what it buys when labels are few.
-
-**Try this.** "not bad at all" (negation), "great cast, terrible plot" (contrast), and sarcasm
-("Oh great, another masterpiece... I walked out after twenty minutes"). Watch which words each
-model leans on, and when the two disagree. Paste a very long review: each model reads only its
-first and last words (from scratch: 100 + 300 words; transfer: 32 + 94 word pieces), and the
-middle is shown as cut off.
+Its lesson (embeddings, RNNs, transformers and transfer) is demos/lessons/sentiment.md.
 """
 
 from __future__ import annotations
 
 import gradio as gr
+import pandas as pd  # Gradio has imported it already
 
-from demos import launch
+from core.errors import UserError
+from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokenizer is plain Python
+from demos import launch, lazy_module, lesson, user_errors
+
+predict = lazy_module("core.sentiment.predict")  # torch and the models: loaded with the first text
+models = lazy_module("core.sentiment.models")
+checkpoints = lazy_module("core.checkpoints")
+figure = lazy_module("matplotlib.figure")  # ~0.6 s: loaded with the learning-curve plot, not at start-up
 
 MODELS = ("scratch", "transfer")
 NAMES = {"scratch": "From scratch (GRU)", "transfer": "Transfer (MiniLM)"}
@@ -50,28 +40,23 @@ EXAMPLES = [
     LONG_REVIEW,
 ]
 BATCH_EXAMPLE = "\n".join(EXAMPLES[:5])
+COLUMNS = ["text", "from scratch", "scratch p(positive)", "transfer", "transfer p(positive)", "agree"]
 
 
 # ---------- pure functions: readings in, plain values out ----------
 
 
-class TextError(ValueError):
-    """Input that cannot be classified; the message says why."""
-
-
 def checked(text: str | None) -> tuple[str, str]:
-    """Input text -> (text to read, note for the user). Empty or blank text is a TextError."""
-    from core.sentiment.text import MAX_CHARACTERS, tokenize
-
+    """Input text -> (text to read, note for the user). Empty or blank text is a UserError."""
     if text is None or not str(text).strip():
-        raise TextError("Type or paste some text first: a sentence or a review.")
+        raise UserError("Type or paste some text first: a sentence or a review.")
     text = str(text)
     note = ""
     if len(text) > MAX_CHARACTERS:
         note = f"Only the first {MAX_CHARACTERS:,} of {len(text):,} characters were read. "
         text = text[:MAX_CHARACTERS]
     if not tokenize(text):
-        raise TextError("No words or symbols found: only spaces or invisible control characters.")
+        raise UserError("No words or symbols found: only spaces or invisible control characters.")
     return text, note
 
 
@@ -126,15 +111,12 @@ def cut_off_text(reading) -> str:
 
 def batch_rows(text: str) -> tuple[list[list], str]:
     """Many lines -> table rows [line, scratch, p(positive), transfer, p(positive), agree] and a note."""
-    from core.sentiment.predict import probabilities
-    from core.sentiment.text import MAX_CHARACTERS
-
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
     if not lines:
-        raise TextError("Paste one text per line.")
+        raise UserError("Paste one text per line.")
     note = f"{len(lines):,} lines; the first {MAX_LINES} were classified." if len(lines) > MAX_LINES else f"{len(lines)} lines."
     lines = [line[:MAX_CHARACTERS] for line in lines[:MAX_LINES]]
-    scratch, transfer = probabilities(lines, "scratch"), probabilities(lines, "transfer")
+    scratch, transfer = predict.probabilities(lines, "scratch"), predict.probabilities(lines, "transfer")
     rows = []
     for line, s, t in zip(lines, scratch, transfer):
         a, b = ("positive" if p[1] >= 0.5 else "negative" for p in (s, t))
@@ -145,14 +127,12 @@ def batch_rows(text: str) -> tuple[list[list], str]:
 
 def curve_figure(curve: dict | None):
     """The learning-curve results -> a matplotlib Figure (accuracy against number of labels)."""
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(6.4, 3.8), layout="constrained")
-    axes = figure.add_subplot()
+    plot = figure.Figure(figsize=(6.4, 3.8), layout="constrained")
+    axes = plot.add_subplot()
     if not curve:
         axes.text(0.5, 0.5, "Not measured yet:\npython -m train.sentiment curve", ha="center", va="center")
         axes.set_axis_off()
-        return figure
+        return plot
     for model, style in (("scratch", "o-"), ("transfer", "s-")):
         points = sorted((p["labels"], p["accuracy"]) for p in curve["points"] if p["model"] == model)
         if points:
@@ -163,27 +143,21 @@ def curve_figure(curve: dict | None):
     axes.axhline(0.5, color="grey", lw=0.8, ls=":")
     axes.grid(alpha=0.3)
     axes.legend()
-    return figure
+    return plot
 
 
 def load_curve() -> dict | None:
-    from core.sentiment.models import learning_curve
-
-    return learning_curve()
+    return models.learning_curve()
 
 
 # ---------- handlers: convert Gradio values only ----------
 
 
+@user_errors
 def explain(text: str):
     """Text -> both labels, the verdict, both attribution views, both cut-off parts, a note."""
-    from core.sentiment.predict import read_scratch, read_transfer
-
-    try:
-        text, note = checked(text)
-    except TextError as error:
-        raise gr.Error(str(error)) from error
-    scratch, transfer = read_scratch(text), read_transfer(text)
+    text, note = checked(text)
+    scratch, transfer = predict.read_scratch(text), predict.read_transfer(text)
     return (
         label_value(scratch.probabilities),
         label_value(transfer.probabilities),
@@ -195,46 +169,44 @@ def explain(text: str):
     )
 
 
+@user_errors
 def classify_sentiment(text: str, model: str = "scratch") -> dict:
     """Classify the sentiment of `text` with model "scratch" (GRU) or "transfer" (MiniLM).
 
     Returns the gr.Label value: {"label": "positive"|"negative", "confidences": [{"label", "confidence"}, ...]}.
     """
-    from core.sentiment.predict import probabilities
-
     if model not in MODELS:
-        raise gr.Error(f'model must be "scratch" or "transfer", not {str(model)[:40]!r}.')
-    try:
-        text, _ = checked(text)
-    except TextError as error:
-        raise gr.Error(str(error)) from error
-    return label_payload(probabilities([text], model)[0])
+        raise UserError(f'model must be "scratch" or "transfer", not {str(model)[:40]!r}.')
+    text, _ = checked(text)
+    return label_payload(predict.probabilities([text], model)[0])
 
 
-def classify_lines(text: str):
-    """Many lines of text -> a table with both models' predictions for each line."""
-    import pandas as pd
-
-    try:
-        rows, note = batch_rows(text)
-    except TextError as error:
-        raise gr.Error(str(error)) from error
-    columns = ["text", "from scratch", "scratch p(positive)", "transfer", "transfer p(positive)", "agree"]
-    return pd.DataFrame(rows, columns=columns), note
+@user_errors
+def classify_lines(text: str = BATCH_EXAMPLE) -> tuple[dict, str]:
+    """Many lines of text (the first 200 are read) -> a table with both models' predictions for each
+    line, as gr.Dataframe sends one ({"headers", "data", "metadata"}), and a note."""
+    rows, note = batch_rows(text)
+    return {"headers": COLUMNS, "data": rows, "metadata": None}, note
 
 
+@user_errors
+def classify_lines_on_page(text: str):
+    rows, note = batch_rows(text)
+    return pd.DataFrame(rows, columns=COLUMNS), note
+
+
+@user_errors
 def show_curve():
     return curve_figure(load_curve())
 
 
+@user_errors
 def show_cards() -> str:
-    from core.checkpoints import MissingCheckpointError, load_card
-
     lines = []
     for model in MODELS:
         try:
-            test = load_card(f"sentiment_{model}").get("test", {})
-        except MissingCheckpointError:
+            test = checkpoints.load_card(f"sentiment_{model}").get("test", {})
+        except checkpoints.MissingCheckpointError:
             test = {}
         parts = [f"{r['accuracy']:.1%} on {key.replace('_', ' ')} ({r['examples']:,})" for key, r in test.items()]
         lines.append(f"{NAMES[model]}: " + ", ".join(parts))
@@ -281,15 +253,16 @@ def build() -> gr.Blocks:
             curve = gr.Plot(label="Learning curve", show_label=False)
             cards = gr.Markdown()
         with gr.Accordion("The lesson: embeddings, RNNs, transformers and transfer", open=False):
-            gr.Markdown(__doc__.split("\n", 2)[2])
+            gr.Markdown(lesson("sentiment"))
 
         outputs = [scratch_label, transfer_label, answer, scratch_words, transfer_words, scratch_cut, transfer_cut]
         shared = dict(concurrency_limit=2, concurrency_id="sentiment_models")
         gr.on([run.click, text.submit], explain, text, outputs, api_visibility="private", **shared)
-        run_lines.click(classify_lines, lines, [table, lines_note], api_name="classify_lines", **shared)
+        run_lines.click(classify_lines_on_page, lines, [table, lines_note], api_visibility="private", **shared)
         page.load(show_curve, None, curve, api_visibility="private")
         page.load(show_cards, None, cards, api_visibility="private")
         gr.api(classify_sentiment, api_name="classify_sentiment", concurrency_limit=4)
+        gr.api(classify_lines, api_name="classify_lines", **shared)
     return page
 
 

@@ -1,19 +1,6 @@
 """MNIST digit sketcher: draw a digit, see what the network sees and why it decides.
 
-**The lesson.** A network is a stack of weighted sums: each layer multiplies its input by a matrix
-of *weights*, adds a bias and bends the result (ReLU). Training nudges every weight to lower the
-*loss*, the cross-entropy between the network's guess and the true digit, over 60,000 examples.
-The last layer gives ten scores; softmax turns them into *probabilities* that add up to 1. They say
-how sure the model is, not how right: a scribble still gets 100% spread over ten digits.
-
-The *MLP* looks at the 784 pixels as one long list: it must learn a "7" separately at every
-position. The *CNN* slides small 3x3 filters over the image, so a stroke detector learned in one
-place works everywhere, and pooling forgives small shifts. With fewer weights it does better.
-
-**Try this.** Draw a 7, then add a bar across its middle. Draw a 1 with a base, then without.
-Draw a 4 left open and a 4 closed at the top. Draw tiny in a corner: the preprocessing crops,
-scales and centres the ink exactly as MNIST did, so position and size barely matter. Where do the
-two models disagree? The attribution map shows which strokes pushed the CNN towards its answer.
+Its lesson (weights, loss, probabilities, and why the CNN wins) is demos/lessons/sketcher.md.
 """
 
 from __future__ import annotations
@@ -24,7 +11,11 @@ import gradio as gr
 import numpy as np
 
 from core.device import gpu
-from demos import launch
+from core.images import open_image
+from demos import launch, lazy_module, lesson, uploaded_path, user_errors
+
+digits = lazy_module("core.digits.predict")  # torch: imported on the first drawing, not at start-up
+preprocess = lazy_module("core.digits.preprocess")
 
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*"))
@@ -80,44 +71,29 @@ def read_digit(image, explain: bool = True):
     """Image -> (CNN probabilities, MLP probabilities, prepared digit, CNN map, MLP map).
 
     Returns None when there is no ink. With explain=False only the CNN runs and the rest is None.
-    Heavy modules are imported on first use, not at start-up.
     """
-    from core.digits.predict import answering_cnn, class_probabilities, integrated_gradients, load_digit_model
-    from core.digits.preprocess import NoInkError, prepare_digit, to_model_input, to_source_map
-
     try:
-        prepared = prepare_digit(image)
-    except NoInkError:
+        prepared = preprocess.prepare_digit(image)
+    except preprocess.NoInkError:
         return None
-    inputs = to_model_input(prepared)
+    inputs = preprocess.to_model_input(prepared)
     if not explain:
-        return class_probabilities(answering_cnn(), inputs)[0], None, prepared, None, None
+        return digits.class_probabilities(digits.answering_cnn(), inputs)[0], None, prepared, None, None
     results = []
     for kind in ("cnn", "mlp"):
-        model = load_digit_model(kind)
-        probabilities = class_probabilities(model, inputs)[0]
-        field = integrated_gradients(model, inputs, int(probabilities.argmax()))
-        results.append((probabilities, to_source_map(prepared, field)))
+        model = digits.load_digit_model(kind)
+        probabilities = digits.class_probabilities(model, inputs)[0]
+        field = digits.integrated_gradients(model, inputs, int(probabilities.argmax()))
+        results.append((probabilities, preprocess.to_source_map(prepared, field)))
     (cnn, cnn_map), (mlp, mlp_map) = results
     return cnn, mlp, prepared, cnn_map, mlp_map
 
 
 def accuracy_caption(kind: str) -> str:
-    from core.digits.predict import digit_card
-
-    return f"{kind.upper()}: {digit_card(kind)['test_accuracy']:.2%} on the 10,000 MNIST test digits"
+    return f"{kind.upper()}: {digits.digit_card(kind)['test_accuracy']:.2%} on the 10,000 MNIST test digits"
 
 
 # ---------- handlers: convert Gradio values only ----------
-
-
-def _open_upload(path: str):
-    from core.images import BadImageError, open_image
-
-    try:
-        return open_image(path)
-    except BadImageError as error:
-        raise gr.Error(f"Could not read that image: {error}.") from error
 
 
 def predict_digit(image):
@@ -136,26 +112,33 @@ def predict_digit(image):
     )
 
 
+@user_errors
 def predict_drawing(sketch: dict | None):
     # Sketchpad gives {"background", "layers", "composite"}; the composite is what is on screen.
     return predict_digit(None if sketch is None else sketch.get("composite"))
 
 
+@user_errors
 def predict_upload(path: str | None):
-    return predict_digit(None if path is None else _open_upload(path))
+    return predict_digit(None if path is None else open_image(path))
 
 
+@user_errors
 def classify_digit(image: gr.FileData) -> dict:
     """Classify one image file of a handwritten digit with the CNN.
 
     Returns the gr.Label value: {"label": top digit, "confidences": [{"label", "confidence"}, ...]}.
     An image with no ink is an error ("draw a digit").
     """
-    path = image["path"] if isinstance(image, dict) else image
-    found = read_digit(_open_upload(path), explain=False)
+    found = read_digit(open_image(uploaded_path(image)), explain=False)
     if found is None:
-        raise gr.Error("No digit found in that image: draw a digit (dark on light, or light on dark).")
+        raise preprocess.NoInkError()
     return label_payload(found[0])
+
+
+@user_errors
+def show_accuracies() -> str:
+    return " · ".join(accuracy_caption(kind) for kind in ("cnn", "mlp"))
 
 
 def warm_up() -> None:
@@ -196,7 +179,7 @@ def build() -> gr.Blocks:
                     mlp_map = gr.Image(label="MLP: which strokes mattered", interactive=False)
                 gr.Markdown(LEGEND)
         with gr.Accordion("The lesson: weights, loss, probabilities, and why the CNN wins", open=False):
-            gr.Markdown(__doc__.split("\n", 2)[2])
+            gr.Markdown(lesson("sketcher"))
 
         outputs = [cnn_label, mlp_label, seen, cnn_map, mlp_map, answer]
         shared = dict(outputs=outputs, show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models")
@@ -205,10 +188,6 @@ def build() -> gr.Blocks:
         page.load(show_accuracies, None, accuracies, api_visibility="private")
         gr.api(classify_digit, api_name="classify_digit", concurrency_limit=4, concurrency_id="digit_models")
     return page
-
-
-def show_accuracies() -> str:
-    return " · ".join(accuracy_caption(kind) for kind in ("cnn", "mlp"))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from torchvision.transforms.v2 import functional as F
 
 from core.augment.catalogue import parse_boxes
 from core.augment.grid import caption, shown_records
-from core.augment.transforms import CATALOGUE, MAX_COUNT, PipelineError, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
+from core.augment.transforms import CATALOGUE, MAX_COUNT, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
+from core.errors import UserError
 from demos import augment
 from tests.conftest import ROOT, need, open_gradio
 
@@ -62,9 +63,9 @@ def test_a_step_gets_its_defaults_and_ranges_are_checked():
         ({"transform": "rotation", "angle": 3}, "no parameter angle"),
         ({"transform": "auto_augment", "policy": "mnist"}, "imagenet"),
     ]:
-        with pytest.raises(PipelineError, match=message):
+        with pytest.raises(UserError, match=message):
             parse_pipeline([bad])
-    with pytest.raises(PipelineError, match="at most"):
+    with pytest.raises(UserError, match="at most"):
         parse_pipeline([{"transform": "hflip"}] * 50)
 
 
@@ -72,12 +73,12 @@ def test_api_settings_are_json_steps_optionally_with_boxes():
     steps, boxes = parse_settings('{"steps": [{"transform": "hflip", "p": 1}], "boxes": [[1, 2, 30, 40]]}')
     assert steps == [{"transform": "hflip", "p": 1.0}] and boxes == [[1, 2, 30, 40]]
     assert parse_settings('[{"transform": "grayscale"}]') == ([{"transform": "grayscale", "p": 0.2}], [])
-    with pytest.raises(PipelineError, match="not valid JSON"):
+    with pytest.raises(UserError, match="not valid JSON"):
         parse_settings("[{")
-    with pytest.raises(PipelineError, match="20,000"):
+    with pytest.raises(UserError, match="20,000"):
         parse_settings("x" * 200_000)
     assert parse_boxes("82, 116, 378, 236\n1,2,3,4") == [[82, 116, 378, 236], [1, 2, 3, 4]]
-    with pytest.raises(PipelineError, match="x1 < x2"):
+    with pytest.raises(UserError, match="x1 < x2"):
         parse_boxes("10, 10, 5, 50")
 
 
@@ -206,7 +207,7 @@ def test_costs_are_capped(tmp_path):
     out = augment.photo_grid(str(big), parse_pipeline([{"transform": "hflip"}]), [[0, 0, 3000, 1500]], 0, 1)
     assert "1 samples of a 512×256 image" in out["summary"]
     assert max(out["gallery"][0][0].size) == augment.DEFAULTS.display_side
-    with pytest.raises(PipelineError, match="at least 28"):
+    with pytest.raises(UserError, match="at least 28"):
         sample_grid(Image.new("RGB", (20, 100)), [], 0, 1)
 
 
@@ -217,7 +218,7 @@ def test_a_corrupt_or_non_image_file_is_a_clear_error(tmp_path, content):
     bad = tmp_path / "photo.png"
     bad.write_bytes(content)
     with pytest.raises(gr.Error, match="Could not read that image"):
-        augment.augment_image(str(bad), "[]", 0, 4)
+        augment.augment_image(handle_file(str(bad)), "[]", 0, 4)
 
 
 # ---------- the digit CNN: does the label survive? ----------

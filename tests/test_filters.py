@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from core.errors import UserError
 from core.vision import convolution as conv
 from core.vision.pictures import diverging, kernel_grid, map_grid
 from demos import filters as demo
@@ -47,7 +48,7 @@ def digit_input(digits):
 
 def test_the_demo_names_every_convolution_of_the_digit_cnn():
     from core.digits.models import DigitCNN
-    from core.vision.filters import conv_layers
+    from core.vision.model import conv_layers
 
     assert list(conv_layers(DigitCNN(), short_names=True)) == demo.DIGIT_LAYERS
 
@@ -100,7 +101,7 @@ def test_output_size_formula():
     ],
 )
 def test_sandbox_numbers_are_checked(text, message):
-    with pytest.raises(conv.SandboxError, match=message):
+    with pytest.raises(UserError, match=message):
         conv.parse_matrix(text, "input", conv.MAX_INPUT_SIDE)
 
 
@@ -306,7 +307,7 @@ def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_s
 
 
 def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names():
-    from core.vision.filters import conv_layers
+    from core.vision.model import conv_layers
     from core.vision.imagenet import RESNET18, weights_file
 
     model = RESNET18.build()  # architecture only: random weights, nothing downloaded

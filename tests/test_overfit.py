@@ -6,7 +6,6 @@ import math
 import re
 from dataclasses import replace
 
-import gradio as gr
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,6 +13,7 @@ from gradio_client import Client
 
 import core.playground.experiment as pg
 from bench.overfit import preset_figures, preset_line
+from core.errors import UserError
 from core.playground.draw import CLASS_COLOURS, decision_regions, picture
 from demos import overfit
 from tests.conftest import ROOT, open_gradio
@@ -42,7 +42,7 @@ def values_of(settings) -> dict:
 def test_absurd_settings_are_refused_with_the_reason(change, message):
     with pytest.raises(pg.SettingsError, match=message):
         pg.check(replace(pg.DEFAULTS, **change))
-    with pytest.raises(gr.Error, match="Check the settings"):
+    with pytest.raises(UserError, match="Check the settings"):
         overfit._start(values_of(replace(pg.DEFAULTS, **change)))
 
 
@@ -172,7 +172,7 @@ def test_mnist_subset_overfits_a_few_hundred_digits(mnist_dir):
 
 def test_mnist_absent_says_where_to_put_it(tmp_path, monkeypatch):
     monkeypatch.setenv("GALLERY_DATA_DIR", str(tmp_path))
-    with pytest.raises(gr.Error, match="MNIST.*Put MNIST/raw"):
+    with pytest.raises(UserError, match="MNIST.*Put MNIST/raw"):
         overfit._start(values_of(replace(pg.DEFAULTS, problem="mnist")))
 
 

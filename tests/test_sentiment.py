@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from core.checkpoints import CHECKPOINT_DIR, load_card
+from core.errors import UserError
 from core.sentiment.text import Vocabulary, clean, head_and_tail, tokenize, tokenize_with_spans
 from demos import sentiment
 from tests.conftest import ROOT, need, open_gradio
@@ -218,9 +219,9 @@ def test_transfer_tokens_of_a_long_review_are_cut_in_the_middle():
 
 
 def test_checked_text_answers_every_kind_of_odd_input():
-    with pytest.raises(sentiment.TextError, match="Type or paste"):
+    with pytest.raises(UserError, match="Type or paste"):
         sentiment.checked("   \n\t ")
-    with pytest.raises(sentiment.TextError, match="control characters"):
+    with pytest.raises(UserError, match="control characters"):
         sentiment.checked("\x00\x07\x1b")
     assert sentiment.checked("so good 😍")[0] == "so good 😍"
     text, note = sentiment.checked("a" * 200_000)

@@ -13,6 +13,8 @@ import json
 import math
 from dataclasses import dataclass
 
+from core.errors import UserError
+
 MAX_COUNT = 64  # samples per grid: 64 thumbnails is already more than a screen
 MAX_STEPS = 12  # transforms per pipeline: longer chains teach nothing more and cost more
 MIN_SIDE = 28  # smallest image side accepted: an MNIST digit; blur kernels need room to reflect
@@ -171,29 +173,30 @@ CATALOGUE = {
 POLICIES = {"auto_augment", "rand_augment", "trivial_augment", "augmix"}
 
 
-class PipelineError(ValueError):
-    """The pipeline settings are not usable; the message is fit to show to the user."""
+def pipeline_error(problem: str) -> UserError:
+    """Pipeline settings that are not usable: the message, a sentence, says what to fix."""
+    return UserError(f"{problem[:1].upper()}{problem[1:]}.")
 
 
 def parse_step(raw: dict) -> dict:
     """A user's step -> a complete, validated step: defaults filled, numbers in range, ranges ordered."""
     if not isinstance(raw, dict) or raw.get("transform") not in CATALOGUE:
-        raise PipelineError(f"each step needs a 'transform', one of: {', '.join(CATALOGUE)}; got {raw!r:.80}")
+        raise pipeline_error(f"each step needs a 'transform', one of: {', '.join(CATALOGUE)}; got {raw!r:.80}")
     spec = CATALOGUE[raw["transform"]]
     unknown = set(raw) - {"transform"} - {p.name for p in spec.params}
     if unknown:
-        raise PipelineError(f"{spec.key} has no parameter {', '.join(sorted(unknown))}")
+        raise pipeline_error(f"{spec.key} has no parameter {', '.join(sorted(unknown))}")
     step = {"transform": spec.key}
     for p in spec.params:
         value = raw.get(p.name, p.default)
         if p.choices:
             if value not in p.choices:
-                raise PipelineError(f"{spec.key}.{p.name} must be one of {', '.join(p.choices)}; got {value!r:.40}")
+                raise pipeline_error(f"{spec.key}.{p.name} must be one of {', '.join(p.choices)}; got {value!r:.40}")
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise PipelineError(f"{spec.key}.{p.name} must be a number; got {value!r:.40}")
+                raise pipeline_error(f"{spec.key}.{p.name} must be a number; got {value!r:.40}")
             if not p.low <= value <= p.high:
-                raise PipelineError(f"{spec.key}.{p.name} must be between {p.low:g} and {p.high:g}; got {value:g}")
+                raise pipeline_error(f"{spec.key}.{p.name} must be between {p.low:g} and {p.high:g}; got {value:g}")
             value = int(value) if isinstance(p.default, int) else float(value)
         step[p.name] = value
     for low, high in (("scale_min", "scale_max"), ("sigma_min", "sigma_max")):
@@ -206,9 +209,9 @@ def parse_step(raw: dict) -> dict:
 
 def parse_pipeline(steps: list) -> list[dict]:
     if not isinstance(steps, list):
-        raise PipelineError("the pipeline must be a list of steps")
+        raise pipeline_error("the pipeline must be a list of steps")
     if len(steps) > MAX_STEPS:
-        raise PipelineError(f"at most {MAX_STEPS} steps in a pipeline; got {len(steps)}")
+        raise pipeline_error(f"a pipeline takes at most {MAX_STEPS} steps; got {len(steps)}")
     return [parse_step(step) for step in steps]
 
 
@@ -278,20 +281,22 @@ def parse_boxes(text: str) -> list[list[float]]:
         rows = json.loads(text) if text.startswith("[") else [line.split(",") for line in text.splitlines() if line.strip()]
         boxes = [[float(v) for v in row] for row in rows]
     except (ValueError, TypeError) as error:
-        raise PipelineError("boxes must be 'x1, y1, x2, y2' per line, in the photo's pixels") from error
+        raise pipeline_error("boxes must be 'x1, y1, x2, y2' per line, in the photo's pixels") from error
     if len(boxes) > 32 or any(len(b) != 4 or not all(map(math.isfinite, b)) or not (b[0] < b[2] and b[1] < b[3]) for b in boxes):
-        raise PipelineError("each box needs 4 numbers x1, y1, x2, y2 with x1 < x2 and y1 < y2 (at most 32 boxes)")
+        raise pipeline_error("each box needs 4 numbers x1, y1, x2, y2 with x1 < x2 and y1 < y2 (at most 32 boxes)")
     return boxes
 
 
 def parse_settings(text: str) -> tuple[list[dict], list[list[float]]]:
     """The API's pipeline settings: a JSON list of steps, or {"steps": [...], "boxes": [[x1, y1, x2, y2]]}."""
+    if text is not None and not isinstance(text, str):
+        raise pipeline_error('the pipeline settings must be JSON text, e.g. [{"transform": "rotation", "degrees": 30}]')
     if len(text or "") > 20_000:
-        raise PipelineError("the pipeline settings are longer than 20,000 characters")
+        raise pipeline_error("the pipeline settings are longer than 20,000 characters")
     try:
         settings = json.loads(text or "[]")
     except json.JSONDecodeError as error:
-        raise PipelineError(f"the pipeline settings are not valid JSON ({error.msg})") from error
+        raise pipeline_error(f"the pipeline settings are not valid JSON ({error.msg})") from error
     if isinstance(settings, dict):
         return parse_pipeline(settings.get("steps", [])), parse_boxes(json.dumps(settings.get("boxes") or []))
     return parse_pipeline(settings), []

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
+from torchvision.transforms.v2.functional import pil_to_tensor
 
 from core.augment.transforms import POLICIES, Sample, apply_step, sample_grid
+from core.digits.predict import answering_cnn, class_probabilities
+from core.digits.preprocess import normalize
 from core.images import open_image
 
 
 def load_photo(path: str | os.PathLike, max_side: int) -> tuple[Image.Image, float]:
     """An image file -> (RGB image with longest side <= max_side, the scale that was applied).
 
-    Raises core.images.BadImageError for anything that is not a readable image.
+    Raises a core.errors.UserError for anything that is not a readable image.
     """
     image = open_image(path, max_side=max_side).convert("RGB")
     with Image.open(path) as original:  # header only: the size boxes were given in
@@ -114,11 +117,6 @@ def digit_image(digit: np.ndarray) -> Image.Image:
 
 def read_digits(images: list[Image.Image]) -> np.ndarray:
     """28x28 greyscale digits -> the digit CNN's classes (N,), in one batch."""
-    from torchvision.transforms.v2.functional import pil_to_tensor
-
-    from core.digits.predict import answering_cnn, class_probabilities
-    from core.digits.preprocess import normalize
-
     batch = normalize(torch.stack([pil_to_tensor(image) for image in images]).float() / 255.0)  # (N, 1, 28, 28)
     return class_probabilities(answering_cnn(), batch).argmax(axis=1)
 

@@ -30,10 +30,10 @@ from core.augment.catalogue import (  # noqa: F401  (re-exported: the one import
     MAX_STEPS,
     MIN_SIDE,
     POLICIES,
-    PipelineError,
     parse_pipeline,
     parse_settings,
     pipeline_code,
+    pipeline_error,
     to_v2,
 )
 
@@ -183,7 +183,7 @@ def apply_step(image, record: dict):
         return F.rgb_to_grayscale(image, num_output_channels=r["num_output_channels"])
     if k == "erasing":
         return F.erase(image, r["i"], r["j"], r["h"], r["w"], torch.tensor([float(r["value"])])[:, None, None])
-    raise PipelineError(f"unknown transform {k}")
+    raise ValueError(f"unknown transform {k}")  # steps are checked before they get here
 
 
 @dataclass
@@ -210,7 +210,7 @@ def sample_grid(image: Image.Image, steps: list[dict], seed: int, count: int, bo
     once `max_seconds` have passed. Boxes are (N, 4) XYXY pixels; policies cannot carry them."""
     height, width = F.get_size(image)
     if min(height, width) < MIN_SIDE:
-        raise PipelineError(f"the image is {width}x{height}; each side needs at least {MIN_SIDE} pixels")
+        raise pipeline_error(f"the image is {width}x{height}; each side needs at least {MIN_SIDE} pixels")
     if boxes is not None and len(boxes) and not any(s["transform"] in POLICIES for s in steps):
         boxes = tv_tensors.BoundingBoxes(boxes, format="XYXY", canvas_size=(height, width))
     else:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from core.errors import UserError
 from core.images import common_mode
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -24,8 +25,11 @@ MIN_STROKE = 2.0  # pixels at the 20x20 scale; thinner strokes are thickened so 
 MIN_CONTRAST = 0.08  # below this spread of lightness, the image is blank
 
 
-class NoInkError(ValueError):
+class NoInkError(UserError):
     """The image has nothing that looks like ink (an empty canvas, a blank photo)."""
+
+    def __init__(self, message: str = "No digit found in that image: draw a digit (dark on light, or light on dark)."):
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -130,10 +134,10 @@ def ink_map(lightness: np.ndarray) -> np.ndarray:
     Huge images come back shrunk to WORK_SIDE. Raises NoInkError when the image is blank.
     """
     if lightness.size == 0:
-        raise NoInkError("the image is empty")
+        raise NoInkError()
     lightness = _shrink_to(lightness, WORK_SIDE)
     if float(lightness.max() - lightness.min()) < MIN_CONTRAST:
-        raise NoInkError("the image has no ink")
+        raise NoInkError()
     # Ink covers less than half of a digit image, so most pixels are the paper.
     light_paper = 2 * np.count_nonzero(lightness >= 0.5) > lightness.size
     ink = np.subtract(1.0, lightness, dtype=np.float32) if light_paper else np.array(lightness, np.float32)
@@ -142,7 +146,7 @@ def ink_map(lightness: np.ndarray) -> np.ndarray:
     inked = ink[ink > 0]
     peak = float(np.percentile(inked, 99)) if inked.size else 0.0
     if peak < MIN_CONTRAST:
-        raise NoInkError("the image has no ink")
+        raise NoInkError()
     np.divide(ink, peak, out=ink)
     np.minimum(ink, 1.0, out=ink)
     ink[ink < 0.2] = 0.0  # paper grain and shadows
@@ -165,7 +169,7 @@ def center_digit(ink: np.ndarray) -> PreparedDigit:
     rows = np.flatnonzero((ink > 0.35).any(axis=1))
     cols = np.flatnonzero((ink > 0.35).any(axis=0))
     if rows.size == 0:
-        raise NoInkError("the image has no ink")
+        raise NoInkError()
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     crop = ink[top:bottom, left:right]
     h, w = crop.shape

@@ -13,18 +13,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.errors import UserError, whole_number
 from core.gan.fused import load_fused_generator
 from core.gan.models import DIGIT_GAN, MAX_DIGITS, DigitGan, load_digit_gan
 
 
-def check_request(digit: int, seed: int, count: int) -> None:
-    """Raise ValueError with a readable message for a digit, seed or count out of range."""
-    if not -1 <= digit <= 9:
-        raise ValueError(f"digit must be 0-9, or -1 for any digit; got {digit}")
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1; got {seed}")
-    if not 1 <= count <= MAX_DIGITS:
-        raise ValueError(f"count must be between 1 and {MAX_DIGITS}; got {count}")
+def check_request(digit, seed, count) -> tuple[int, int, int]:
+    """(digit, seed, count) as a visitor or an API client sent them -> whole numbers in range, or a
+    UserError naming the one that is not (digit -1 asks for every class in turn)."""
+    return whole_number(digit, "digit", -1, 9), whole_number(seed, "seed", 0, 2**63 - 1), whole_number(count, "count", 1, MAX_DIGITS)
 
 
 def request_latents(digit: int, seed: int, count: int, latent_dim: int = DIGIT_GAN.latent_dim):
@@ -33,7 +30,7 @@ def request_latents(digit: int, seed: int, count: int, latent_dim: int = DIGIT_G
     Digit -1 cycles through 0-9 so that every class appears; the noise comes from its own
     `torch.Generator(seed)`, never from the global random state.
     """
-    check_request(digit, seed, count)
+    digit, seed, count = check_request(digit, seed, count)
     generator = torch.Generator().manual_seed(seed)
     z = torch.randn(count, latent_dim, generator=generator)
     labels = torch.arange(count) % 10 if digit == -1 else torch.full((count,), digit)
@@ -58,7 +55,7 @@ def generate(z: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = Non
 def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
     """`count` generated digits of class `digit` (-1: all classes in turn), (N, 28, 28) float [0, 1].
 
-    Same arguments, same images. Raises ValueError for arguments out of range.
+    Same arguments, same images. Raises UserError for arguments out of range.
     """
     z, labels = request_latents(digit, seed, count)
     return generate(z, labels).numpy()
@@ -91,12 +88,11 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 def interpolate(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray:
     """(frames, 28, 28) digits along the sphere from seed_a's noise to seed_b's, one class."""
-    if not 2 <= frames <= 64:
-        raise ValueError(f"frames must be between 2 and 64; got {frames}")
-    z_a, _ = request_latents(max(digit, 0), seed_a, 1)
-    z_b, _ = request_latents(max(digit, 0), seed_b, 1)
+    digit, frames = max(whole_number(digit, "digit", -1, 9), 0), whole_number(frames, "frames", 2, 64)
+    z_a, _ = request_latents(digit, seed_a, 1)
+    z_b, _ = request_latents(digit, seed_b, 1)
     path = slerp(z_a[0], z_b[0], torch.linspace(0, 1, frames))  # (frames, latent)
-    return generate(path, torch.full((frames,), max(digit, 0))).numpy()
+    return generate(path, torch.full((frames,), digit)).numpy()
 
 
 def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tensor:
@@ -126,8 +122,9 @@ def _directions_at(digit: int, seed: int, count: int) -> torch.Tensor:
 
 def move_in_latent(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
     """One digit (28, 28) in [0, 1] after moving its noise by amounts[i] along direction i."""
-    if any(not -4 <= a <= 4 for a in amounts):
-        raise ValueError("each move must be between -4 and 4")
+    if any(not isinstance(a, (int, float)) or not -4 <= a <= 4 for a in amounts):  # NaN fails the range test too
+        raise UserError("Each move must be a number between -4 and 4.")
+    digit, seed, _ = check_request(digit, seed, 1)
     digit = max(digit, 0)
     z, _ = request_latents(digit, seed, 1)
     directions = _directions_at(digit, seed, len(amounts))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
+from core.errors import UserError, whole_number
 from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
 from core.gan.models import adversarial_step, realness
 from core.training import fit
@@ -128,18 +130,21 @@ class ToyFrame:
 
 
 def check_config(config: ToyConfig) -> ToyConfig:
-    """Raise ValueError on settings outside what a request may cost or what makes sense."""
+    """The config with its whole numbers made ints, or a UserError on settings outside what a
+    request may cost or what makes sense."""
     if config.distribution not in DISTRIBUTIONS:
-        raise ValueError(f"distribution must be one of {DISTRIBUTIONS}")
+        raise UserError(f"The real data must be one of: {', '.join(DISTRIBUTIONS)}.")
     if config.loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}")
-    if not (1e-5 <= config.g_lr <= 0.1 and 1e-5 <= config.d_lr <= 0.1):
-        raise ValueError("learning rates must be between 0.00001 and 0.1")
-    if not 1 <= config.d_steps <= 10:
-        raise ValueError("discriminator steps per generator step must be between 1 and 10")
-    if not 1 <= config.steps <= MAX_TOY_STEPS:
-        raise ValueError(f"steps must be between 1 and {MAX_TOY_STEPS}")
-    return config
+        raise UserError(f"The loss must be one of: {', '.join(LOSSES)}.")
+    for rate in (config.g_lr, config.d_lr):
+        if not isinstance(rate, (int, float)) or not 1e-5 <= rate <= 0.1:  # NaN fails the range test too
+            raise UserError("Learning rates must be between 0.00001 and 0.1.")
+    return replace(
+        config,
+        d_steps=whole_number(config.d_steps, "k (discriminator steps per generator step)", 1, 10),
+        steps=whole_number(config.steps, "steps", 1, MAX_TOY_STEPS),
+        seed=whole_number(config.seed, "seed", 0, 2**63 - 1),
+    )
 
 
 @torch.no_grad()
@@ -180,7 +185,7 @@ def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterat
     Stops at `config.steps` or after `max_seconds` (capped at MAX_TOY_SECONDS), whichever is first.
     Everything random comes from generators seeded with `config.seed`.
     """
-    check_config(config)
+    config = check_config(config)
     weights = torch.Generator().manual_seed(config.seed)
     g, d = seeded(ToyGenerator(config.hidden), weights), seeded(ToyDiscriminator(config.hidden), weights)
     betas = (0.5, 0.999)
@@ -212,8 +217,6 @@ def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterat
 
 def toy_figure(frame: ToyFrame, title: str = ""):
     """A matplotlib Figure: points over D's decision surface on the left, both losses on the right."""
-    from matplotlib.figure import Figure
-
     figure = Figure(figsize=(10, 4.4), layout="constrained")
     plane, losses = figure.subplots(1, 2, width_ratios=[1, 1.2])
     image = plane.imshow(frame.surface, origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap="RdBu", vmin=0, vmax=1, alpha=0.55)

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.data import data_dir, mnist
 from core.loading import cached_loader
 from core.playground.settings import (  # noqa: F401  (re-exported: one import for callers)
     ACTIVATIONS,
@@ -113,8 +114,6 @@ def _extent(x: torch.Tensor) -> tuple[float, float, float, float]:
 
 @cached_loader
 def _mnist_flat(root: str) -> tuple[torch.Tensor, torch.Tensor]:
-    from core.data import mnist
-
     # download=False: a visitor's click never reaches the network; the error says where to put the files.
     dataset = mnist(train=True, root=root, download=False)
     return dataset.data.reshape(-1, 784), dataset.targets  # (60000, 784) uint8, (60000,)
@@ -124,8 +123,6 @@ def make_data(settings: Settings, data_root: str | Path | None = None) -> Data:
     """The split data set the settings describe. MNIST raises core.data.DataUnavailableError when absent."""
     g = torch.Generator().manual_seed(settings.seed)
     if settings.problem == "mnist":
-        from core.data import data_dir
-
         images, labels = _mnist_flat(str(data_dir(data_root)))
         pick = torch.randperm(len(labels), generator=g)[: settings.points]
         x = (images[pick].float() / 255 - 0.1307) / 0.3081  # (N, 784), MNIST's mean and std

@@ -7,13 +7,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
+from core.errors import UserError
+
 PROBLEMS = ("moons", "circles", "spiral", "xor", "blobs", "curve", "mnist")
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 
 
-class SettingsError(ValueError):
-    """A setting is outside what the playground allows; the message names it and the range."""
+class SettingsError(UserError):
+    """A setting is outside what the playground allows; the message names it and the range.
+    (A URL's query is checked setting by setting, and a bad one skipped: so its own class.)"""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def check(settings: Settings) -> Settings:
         value = getattr(settings, f.name)
         if f.name in CHOICES:
             if value not in CHOICES[f.name]:
-                raise SettingsError(f"{f.name} must be one of {', '.join(CHOICES[f.name])}; got {value!r}")
+                raise SettingsError(f"Check the settings: {f.name} must be one of {', '.join(CHOICES[f.name])}; got {value!r:.40}.")
         elif f.name == "batch_norm":
             value = bool(value)
         else:
@@ -83,9 +86,9 @@ def check(settings: Settings) -> Settings:
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                raise SettingsError(f"{f.name} must be a number; got {value!r}") from None
+                raise SettingsError(f"Check the settings: {f.name} must be a number; got {value!r:.40}.") from None
             if not math.isfinite(number) or not low <= number <= high:
-                raise SettingsError(f"{f.name} must be between {low} and {high}; got {value!r}")
+                raise SettingsError(f"Check the settings: {f.name} must be between {low} and {high}; got {value!r:.40}.")
             value = int(round(number)) if isinstance(low, int) else number
         values[f.name] = value
     return Settings(**values)

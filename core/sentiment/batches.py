@@ -8,6 +8,7 @@ import math
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from core.sentiment.models import transfer_ids
 
@@ -41,8 +42,6 @@ def padded(rows: list[list[int]]) -> torch.Tensor:
 @torch.inference_mode()
 def lower_features(model, texts: list[str], batch_size: int = 128) -> list[torch.Tensor]:
     """The frozen layers' output for every text, computed once: a float16 (T_i, 384) per text."""
-    from tqdm.auto import tqdm
-
     rows = [transfer_ids(t)[0] for t in texts]
     order = np.argsort([len(r) for r in rows])
     features: list = [None] * len(rows)

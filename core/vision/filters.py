@@ -17,6 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.digits.preprocess import NoInkError
+from core.errors import UserError
+from core.training import fit
 from core.vision.imagenet import IMAGENET_MODELS, imagenet_vision_model
 from core.vision.model import VisionModel, digit_vision_model
 from core.vision.pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
@@ -145,11 +148,9 @@ class Excitation:
 def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.steps, seed: int = 0) -> Excitation:
     """The input that makes filter `channel` of `layer` respond most at the centre: gradient ascent on the pixels,
     with jitter, blur and an L2 pull towards the mean pixel. Cached by (model, layer, channel, steps, seed)."""
-    from core.training import fit
-
     out_channels = vision.layer(layer).out_channels
     if not 0 <= channel < out_channels:
-        raise ValueError(f"{layer} has channels 0 to {out_channels - 1}")
+        raise UserError(f"{layer} has channels 0 to {out_channels - 1}.")
     steps = int(np.clip(steps, 1, MAX_EXCITE_STEPS))
     generator = torch.Generator().manual_seed(seed)
     mean = torch.tensor(vision.mean).view(1, -1, 1, 1)
@@ -204,8 +205,6 @@ def layer_choices(vision: VisionModel) -> list[tuple[str, str]]:
 
 def model_input(vision: VisionModel, image) -> tuple[torch.Tensor, np.ndarray] | None:
     """Any image -> (model input, pixels in [0, 1]); None when the digit model finds no ink."""
-    from core.digits.preprocess import NoInkError
-
     try:
         return vision.prepare(image)
     except NoInkError:

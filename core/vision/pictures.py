@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 # Diverging colour scale: blue (negative) -> white (zero) -> red (positive), as in RdBu.
 NEGATIVE = np.array([33, 102, 172], np.float32)
@@ -71,8 +72,6 @@ class MapGrid:
 
     def paletted(self):
         """The same picture as a PIL "P" image: a third of the bytes to encode as PNG."""
-        from PIL import Image
-
         image = Image.fromarray(self.indices, mode="P")
         image.putpalette(PALETTE.ravel().tolist())
         return image
