@@ -141,3 +141,16 @@ def test_the_library_never_imports_gradio_demos_or_training():
     modules = sorted(n for n in project_modules() if n.startswith("core"))
     code = f"import sys, {', '.join(modules)}; sys.exit('gradio' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_a_lazy_module_is_imported_on_first_attribute_use_not_before(tmp_path, monkeypatch):
+    from demos import lazy_module
+
+    (tmp_path / "lazy_probe.py").write_text("import sys\nsys.lazy_probe_runs = getattr(sys, 'lazy_probe_runs', 0) + 1\nVALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "lazy_probe", raising=False)
+    monkeypatch.setattr(sys, "lazy_probe_runs", 0, raising=False)
+    probe = lazy_module("lazy_probe")
+    assert "lazy_probe" not in sys.modules and sys.lazy_probe_runs == 0
+    assert probe.VALUE == 42 and probe.VALUE == 42
+    assert "lazy_probe" in sys.modules and sys.lazy_probe_runs == 1  # imported once, on first use
