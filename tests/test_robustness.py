@@ -1,24 +1,38 @@
 """Hostile input for every named API endpoint of every demo, found from the live API description.
 
-Each call must end, within a bounded time, in a result or a clear `gr.Error` message (never the bare
-"Error" of an uncaught exception), and the server must still answer a normal request correctly.
+Each call must end, within a bounded time, in a result or a message the app wrote (`gr.Error`), and
+the server must still answer a normal request correctly. An uncaught exception is a bug whatever the
+client shows for it: pages are served with show_error=False, so gradio_client receives Gradio's
+generic "...has not enabled verbose error reporting" text (or a bare "Error") rather than a message.
+A page with a deliberately broken endpoint checks that the check sees it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import struct
+import time
+import urllib.request
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image
 
-from demos import DEMOS
+from demos import DEMOS, SERVER_SETTINGS, for_serving
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.e2e
 
 SECONDS_PER_CALL = 90
+# What gradio_client raises for an uncaught exception on a page served with show_error=False, and the
+# bare texts older clients and the browser show for one: none of them is a message the app wrote.
+UNCAUGHT = "has not enabled verbose error reporting"
+BARE = ("", "Error", "None")
 DIGIT = Path(__file__).resolve().parent.parent / "demos" / "assets" / "digit_3.png"
 TEXTS = {
     "empty": "",
@@ -75,16 +89,6 @@ def hostile_files(tmp_path_factory) -> dict[str, Path]:
     return files
 
 
-def endpoints(app_url: str):
-    """(slug, api_name, parameters) for every named endpoint of every demo."""
-    found = []
-    for demo in DEMOS:
-        api = Client(f"{app_url}/demos/{demo.slug}/", verbose=False).view_api(print_info=False, return_format="dict")
-        for name, info in api["named_endpoints"].items():
-            found.append((demo.slug, name, info["parameters"]))
-    return found
-
-
 def kind_of(parameter: dict) -> str:
     python_type = parameter["python_type"]["type"].lower()
     if "filepath" in python_type or "filedata" in str(parameter["type"]).lower():
@@ -120,31 +124,130 @@ def hostile_calls(parameters: list[dict], files: dict[str, Path]):
             yield f"{p['parameter_name']}={label}", args
 
 
+class NotAnAnswer(AssertionError):
+    """A call that ended in neither a result nor a message the app wrote: a bug."""
+
+
+def message_or_bug(error) -> str:
+    """The message the app wrote, from an error answer; NotAnAnswer when the answer is what an
+    uncaught exception looks like from outside."""
+    message = str(error or "").strip()
+    if message in BARE or UNCAUGHT in message:
+        raise NotAnAnswer(f"an uncaught exception on the server (the client got {message!r})")
+    return message
+
+
 def outcome(client: Client, api_name: str, args: list) -> str:
-    """'ok', or the error message the user would see."""
+    """'ok', or the message the app wrote for the user (a `gr.Error`).
+
+    Raises NotAnAnswer for anything else: an uncaught exception on the server, whatever text the client
+    shows for it; no answer within SECONDS_PER_CALL; or a call that failed before it got an answer."""
+    if not all(math.isfinite(a) for a in args if isinstance(a, float)):
+        return outcome_over_http(client.src, api_name, args)
     job = client.submit(*args, api_name=api_name)
     try:
         job.result(timeout=SECONDS_PER_CALL)
         return "ok"
     except TimeoutError:
         job.cancel()
-        raise AssertionError(f"{api_name} did not answer within {SECONDS_PER_CALL}s") from None
-    except Exception as error:  # gradio_client raises AppError carrying the server's message
-        return str(error)
+        raise NotAnAnswer(f"no answer within {SECONDS_PER_CALL}s") from None
+    except AppError as error:  # the server's answer to the call was an error
+        return message_or_bug(error)
+    except Exception as error:
+        raise NotAnAnswer(f"the call failed: {type(error).__name__}: {error}") from None
+
+
+def outcome_over_http(url: str, api_name: str, args: list) -> str:
+    """`outcome` for values that gradio_client will not encode (NaN and the infinities are not JSON),
+    although Python's json module, and so the server, accepts them: Gradio's HTTP API, by hand."""
+    call = f"{url.rstrip('/')}/gradio_api/call/{api_name.lstrip('/')}"
+    body = json.dumps({"data": args}).encode()  # writes NaN and Infinity as JavaScript does
+    deadline, event = time.monotonic() + SECONDS_PER_CALL, None
+    try:
+        request = urllib.request.Request(call, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=SECONDS_PER_CALL) as response:
+            event_id = json.load(response)["event_id"]
+        with urllib.request.urlopen(f"{call}/{event_id}", timeout=SECONDS_PER_CALL) as stream:
+            for line in stream:  # server-sent events: "event: <kind>" then "data: <json>"
+                line = line.decode("utf-8").rstrip("\n")
+                if line.startswith("event: "):
+                    event = line.removeprefix("event: ")
+                elif line.startswith("data: ") and event == "complete":
+                    return "ok"
+                elif line.startswith("data: ") and event == "error":
+                    error = json.loads(line.removeprefix("data: "))
+                    return message_or_bug(error.get("error") if isinstance(error, dict) else error)
+                if time.monotonic() > deadline:
+                    raise NotAnAnswer(f"no answer within {SECONDS_PER_CALL}s")
+    except OSError as error:
+        raise NotAnAnswer(f"the call failed: {type(error).__name__}: {error}") from None
+    raise NotAnAnswer(f"the answer ended without a result or an error (last event {event!r})")
+
+
+def bugs_on(url: str, files: dict[str, Path]) -> list[str]:
+    """Every named endpoint of the page at `url`, called once with its defaults and once per hostile
+    value: each call that is not answered with a result or a message the app wrote."""
+    client = Client(url, verbose=False)
+    bugs = []
+    for api_name, info in client.view_api(print_info=False, return_format="dict")["named_endpoints"].items():
+        parameters = info["parameters"]
+        for label, args in [("its defaults", defaults(parameters, files)), *hostile_calls(parameters, files)]:
+            try:
+                outcome(client, api_name, args)
+            except NotAnAnswer as bug:
+                bugs.append(f"{url} {api_name} with {label}: {bug}")
+    return bugs
 
 
 def test_every_endpoint_survives_hostile_input(app_url, hostile_files):
-    failures = []
-    for slug, api_name, parameters in endpoints(app_url):
-        client = Client(f"{app_url}/demos/{slug}/", verbose=False)
-        for label, args in hostile_calls(parameters, hostile_files):
-            message = outcome(client, api_name, args)
-            if message != "ok" and (not message.strip() or message.strip() in ("Error", "None")):
-                failures.append(f"{slug}{api_name} with {label}: bare error {message!r}")
+    bugs = []
+    for demo in DEMOS:
+        bugs += bugs_on(f"{app_url}/demos/{demo.slug}/", hostile_files)
         # The server must still answer a normal request correctly right after.
         canary = Client(f"{app_url}/demos/sketcher/", verbose=False)
         assert canary.predict(handle_file(str(DIGIT)), api_name="/classify_digit")["label"] == "3"
-    assert not failures, "\n".join(failures)
+    assert not bugs, "\n".join(bugs)
+
+
+@pytest.fixture(scope="module")
+def deliberate_page():
+    """A page served like every demo, with one endpoint that answers, one that refuses its input with
+    a message, and one with a bug; yields its URL."""
+    import gradio as gr
+
+    def echo(text: str, number: float) -> str:
+        return f"{text} {number}"
+
+    def refuse(text: str) -> str:
+        raise gr.Error("Write a review of at least one word.")
+
+    def divide(number: float) -> float:
+        return number / 0  # the bug: an uncaught ZeroDivisionError
+
+    with gr.Blocks() as page:
+        for fn in (echo, refuse, divide):
+            gr.api(fn, api_name=fn.__name__)
+    for_serving(page).launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, **SERVER_SETTINGS)
+    try:
+        yield page.local_url
+    finally:
+        page.close()
+
+
+def test_the_check_flags_an_uncaught_exception_whatever_the_client_shows(deliberate_page, hostile_files):
+    bugs = bugs_on(deliberate_page, hostile_files)
+    assert all("/divide" in bug and "uncaught exception" in bug for bug in bugs), bugs
+    labels = {bug.split(" with ")[1].split(":")[0] for bug in bugs}
+    assert labels == {"its defaults"} | {f"number={label}" for label in NUMBERS}  # through gradio_client and over HTTP
+
+
+def test_the_check_takes_a_result_or_a_message_the_app_wrote(deliberate_page):
+    client = Client(deliberate_page, verbose=False)
+    assert outcome(client, "/echo", ["a fine film", 1.0]) == outcome(client, "/echo", ["a fine film", math.nan]) == "ok"
+    assert outcome(client, "/refuse", ["a fine film"]) == "Write a review of at least one word."
+    for number in (1.0, math.inf):
+        with pytest.raises(NotAnAnswer, match="uncaught exception"):
+            outcome(client, "/divide", [number])
 
 
 def test_hostile_files_get_clear_messages_from_classify_digit(app_url, hostile_files):
