@@ -1,7 +1,12 @@
-"""Shared fixtures: the real MNIST files, and the whole app running in a subprocess on a free port."""
+"""Shared fixtures: the real MNIST files, and the whole app running in a subprocess on a free port.
+
+Also the suite's own rules: every test carries exactly one tier marker, nothing skips in CI, and a
+run that changes a tracked file fails.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -15,15 +20,96 @@ import gradio
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
+pytest_plugins = ["pytester"]  # tests/test_conftest.py runs small pytest sessions to check the rules below
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
 
 
 def need(condition: bool, why: str) -> None:
     """Skip on a developer's machine, fail in CI: CI must exercise everything."""
     if not condition:
-        if IN_CI:
+        if in_ci():
             pytest.fail(f"{why} (CI=true: this is a failure, not a skip)")
         pytest.skip(why)
+
+
+# ---------- the suite's rules ----------
+
+TIERS = ("unit", "reference", "e2e", "browser")  # declared in pyproject.toml; `python -m pytest -m unit`
+
+
+def tier_problems(items) -> list[str]:
+    """Each test that does not carry exactly one tier marker, with the tiers it has."""
+    problems = []
+    for item in items:
+        tiers = sorted({mark.name for mark in item.iter_markers() if mark.name in TIERS})
+        if len(tiers) != 1:
+            problems.append(f"{item.nodeid}: {' and '.join(tiers) or 'no tier'}")
+    return problems
+
+
+def pytest_collection_modifyitems(config, items):
+    problems = tier_problems(items)
+    if problems:
+        raise pytest.UsageError(
+            f"every test needs exactly one tier marker ({', '.join(TIERS)}): a module's "
+            "`pytestmark = pytest.mark.<tier>` or the test's own `@pytest.mark.<tier>`\n  " + "\n  ".join(problems)
+        )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skip is a failure, however it was asked for (need(), skipif, importorskip, pytest.skip)."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI (CI=true), which must run everything: {report.longrepr}"
+
+
+def tracked_changes(root: Path) -> dict[str, str] | None:
+    """Each tracked file that differs from HEAD, with a hash of its content; None outside a git checkout."""
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run(
+            ["git", "status", "--porcelain", "-z", "--untracked-files=no"], cwd=root, capture_output=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    root = Path(top.strip())  # porcelain paths are relative to the top of the checkout
+    changes, fields = {}, iter(listing.decode("utf-8", "replace").split("\0"))
+    for entry in fields:
+        if not entry:
+            continue
+        status, name = entry[:2], entry[3:]
+        if "R" in status or "C" in status:
+            next(fields, None)  # a rename or copy is followed by the path it came from
+        path = root / name
+        changes[name] = status + (hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "")
+    return changes
+
+
+TRACKED_BEFORE = pytest.StashKey[dict]()
+
+
+def pytest_sessionstart(session):
+    session.config.stash[TRACKED_BEFORE] = tracked_changes(session.config.rootpath)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Tests write to tmp_path, never to the repository: a tracked file changed by the run fails it."""
+    before = session.config.stash.get(TRACKED_BEFORE, None)
+    if before is None or session.config.option.collectonly:
+        return
+    after = tracked_changes(session.config.rootpath) or {}
+    changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    if changed:
+        session.config.get_terminal_writer().line(
+            f"\nThe test run changed tracked files (tests must write only to tmp_path): {', '.join(changed)}", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +136,8 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 90.0) ->
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)  # the poll interval, inside the deadline
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
@@ -146,3 +233,9 @@ def open_gradio(page, url: str, timeout: float = 90.0) -> None:
         if quiet_since and time.monotonic() - quiet_since > 0.5:
             return
     raise TimeoutError(f"{url}: requests still pending after {timeout}s: {[r.url for r in pending]}")
+
+
+def wait_until_streaming_ends(page, output, timeout: float = 30.0) -> None:
+    """Wait until Gradio no longer marks `output` (a locator for one of an event's outputs) as
+    streaming: the event has finished or was cancelled, so no further update will reach it."""
+    page.wait_for_function("el => !el.querySelector('.generating')", arg=output.element_handle(), timeout=timeout * 1000)

@@ -26,6 +26,7 @@ def fetch(url: str, follow: bool = True):
         return error.code, error.headers, ""
 
 
+@pytest.mark.unit
 def test_every_demo_exists_once_and_has_a_build():
     assert len(SLUGS) == len(set(SLUGS)) >= 1
     assert set(SLUGS) <= {"sketcher", "augment", "filters", "overfit", "sentiment", "gan"}
@@ -33,6 +34,7 @@ def test_every_demo_exists_once_and_has_a_build():
         assert callable(demo.load().build)
 
 
+@pytest.mark.e2e
 def test_gallery_page_lists_every_tab(app_url):
     status, _, _ = fetch(app_url + "/")
     assert status == 200
@@ -41,6 +43,7 @@ def test_gallery_page_lists_every_tab(app_url):
     assert set(SLUGS) <= tabs
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("slug", SLUGS)
 def test_bare_demo_path_redirects_to_the_slash(app_url, slug):
     status, headers, _ = fetch(f"{app_url}/demos/{slug}", follow=False)
@@ -49,6 +52,7 @@ def test_bare_demo_path_redirects_to_the_slash(app_url, slug):
     assert fetch(f"{app_url}/demos/{slug}")[0] == 200
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("slug", SLUGS)
 def test_each_demo_alone_serves_a_page_and_an_api(app_url, slug):
     status, _, html = fetch(f"{app_url}/demos/{slug}/")
@@ -57,14 +61,17 @@ def test_each_demo_alone_serves_a_page_and_an_api(app_url, slug):
     assert client.view_api(print_info=False, return_format="dict")["named_endpoints"]
 
 
+@pytest.mark.e2e
 def test_unknown_paths_are_404(app_url):
     assert fetch(app_url + "/demos/nope/")[0] == 404
 
 
+@pytest.mark.e2e
 def test_monitoring_dashboard_is_closed(app_url):
     assert fetch(app_url + "/monitoring")[0] in (403, 404)
 
 
+@pytest.mark.e2e
 def test_starting_the_app_loads_no_heavy_library():
     """app.py builds every page without torch, transformers or matplotlib: they load on first use."""
     import subprocess
@@ -80,6 +87,7 @@ def test_starting_the_app_loads_no_heavy_library():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.e2e
 def test_served_pages_send_queue_status_once_a_second():
     """The gallery and every page served alone send waiting events their place in the queue on a
     timer, not after every job (Gradio's "auto": with 28 events waiting, 28 messages a job), and keep
@@ -97,6 +105,7 @@ def test_served_pages_send_queue_status_once_a_second():
         assert page.state_session_capacity == SESSIONS_KEPT
 
 
+@pytest.mark.unit
 def test_queues_keep_no_event_analytics():
     """Gradio's per-event analytics (only the closed dashboard reads them) are off for every page:
     with the defaults, each event copies up to 10,000 past ones and rebuilds a pandas summary."""

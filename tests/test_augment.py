@@ -49,6 +49,7 @@ def cheetah() -> str:
 # ---------- unit: settings ----------
 
 
+@pytest.mark.unit
 def test_a_step_gets_its_defaults_and_ranges_are_checked():
     step = parse_pipeline([{"transform": "rotation"}])[0]
     assert step == {"transform": "rotation", "degrees": 15.0}
@@ -69,6 +70,7 @@ def test_a_step_gets_its_defaults_and_ranges_are_checked():
         parse_pipeline([{"transform": "hflip"}] * 50)
 
 
+@pytest.mark.unit
 def test_api_settings_are_json_steps_optionally_with_boxes():
     steps, boxes = parse_settings('{"steps": [{"transform": "hflip", "p": 1}], "boxes": [[1, 2, 30, 40]]}')
     assert steps == [{"transform": "hflip", "p": 1.0}] and boxes == [[1, 2, 30, 40]]
@@ -82,6 +84,7 @@ def test_api_settings_are_json_steps_optionally_with_boxes():
         parse_boxes("10, 10, 5, 50")
 
 
+@pytest.mark.unit
 def test_widgets_become_steps_in_the_order_picked():
     values = [p.default for spec in CATALOGUE.values() for p in spec.params]
     values[[p for s in CATALOGUE.values() for p in s.params].index(CATALOGUE["rotation"].params[0])] = 90.0
@@ -130,6 +133,7 @@ def replay(image, record: dict):
     return image
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("key", list(CATALOGUE))
 def test_each_sample_equals_v2_functional_with_the_shown_parameters(key):
     image = picture()
@@ -144,6 +148,7 @@ def test_each_sample_equals_v2_functional_with_the_shown_parameters(key):
     assert any(not same(s.image, image) for s in samples)  # the transform did something
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("key", list(CATALOGUE))
 def test_our_generator_draws_exactly_what_torchvision_draws_from_the_same_seed(key):
     """torch.manual_seed(s) + the v2 transform == our samples from torch.Generator().manual_seed(s)."""
@@ -156,6 +161,7 @@ def test_our_generator_draws_exactly_what_torchvision_draws_from_the_same_seed(k
         assert all(same(s.image, transform(image)) for s in samples)
 
 
+@pytest.mark.reference
 def test_the_shown_code_reproduces_the_grid():
     image = picture()
     steps = parse_pipeline([{"transform": k} for k in ("hflip", "resized_crop", "color_jitter", "erasing", "rand_augment", "elastic")])
@@ -168,6 +174,7 @@ def test_the_shown_code_reproduces_the_grid():
     assert all(same(ours, theirs) for ours, theirs in zip((s.image for s in samples), scope["samples"]))
 
 
+@pytest.mark.unit
 def test_same_seed_same_samples_other_seed_other_samples():
     image, steps = picture(), parse_pipeline([{"transform": "rotation", "degrees": 40}, {"transform": "color_jitter"}])
     first, again, other = (sample_grid(image, steps, seed, 8) for seed in (3, 3, 4))
@@ -176,6 +183,7 @@ def test_same_seed_same_samples_other_seed_other_samples():
     assert len({caption(s, 0) for s in first}) == 8  # every sample shows its own parameters
 
 
+@pytest.mark.reference
 def test_boxes_follow_the_image():
     image, box = picture(), [[10.0, 8.0, 30.0, 20.0]]
     (flipped,) = sample_grid(image, parse_pipeline([{"transform": "hflip", "p": 1}]), 0, 1, torch.tensor(box))
@@ -190,6 +198,7 @@ def test_boxes_follow_the_image():
     assert sample_grid(image, parse_pipeline([{"transform": "auto_augment"}]), 0, 1, torch.tensor(box))[0].boxes is None
 
 
+@pytest.mark.unit
 def test_boxes_are_drawn_on_the_cheetah(cheetah):
     full_size = replace(augment.DEFAULTS, display_side=1024)
     out = augment.photo_grid(cheetah, parse_pipeline([{"transform": "hflip", "p": 1}]), augment.BOXES["cheetah.jpg"], 0, 1, full_size)
@@ -199,6 +208,7 @@ def test_boxes_are_drawn_on_the_cheetah(cheetah):
     assert (green[..., 1] > 200).all() and (green[..., 0] < 90).all()
 
 
+@pytest.mark.unit
 def test_costs_are_capped(tmp_path):
     image = picture()
     assert len(sample_grid(image, parse_pipeline([{"transform": "hflip"}]), 0, 10_000)) == MAX_COUNT
@@ -211,6 +221,7 @@ def test_costs_are_capped(tmp_path):
         sample_grid(Image.new("RGB", (20, 100)), [], 0, 1)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n not really a png", b"just some text, not an image"])
 def test_a_corrupt_or_non_image_file_is_a_clear_error(tmp_path, content):
     import gradio as gr
@@ -234,6 +245,7 @@ def six() -> np.ndarray:
     return prepare_digit(Image.open(augment.ASSETS / "digit_6.png")).image
 
 
+@pytest.mark.reference
 def test_a_six_turned_upside_down_reads_as_a_nine():
     need_digit_cnn()
     steps = parse_pipeline([{"transform": "hflip", "p": 1}, {"transform": "vflip", "p": 1}])
@@ -245,6 +257,7 @@ def test_a_six_turned_upside_down_reads_as_a_nine():
     assert np.asarray(out["gallery"][0][0])[0, 0].tolist() == list(augment.DEFAULTS.changed)  # framed red
 
 
+@pytest.mark.reference
 def test_gentle_augmentation_keeps_the_label():
     need_digit_cnn()
     steps = parse_pipeline([{"transform": "rotation", "degrees": 8}, {"transform": "color_jitter"}])
@@ -261,6 +274,7 @@ def client(app_url):
     return Client(f"{app_url}/demos/augment/", verbose=False)
 
 
+@pytest.mark.e2e
 def test_augment_image_endpoint_is_seeded_and_shows_parameters(client, cheetah):
     settings = json.dumps(
         {"steps": [{"transform": "rotation", "degrees": 30}, {"transform": "color_jitter"}], "boxes": [[82, 116, 378, 236]]}
@@ -275,6 +289,7 @@ def test_augment_image_endpoint_is_seeded_and_shows_parameters(client, cheetah):
     assert [c["caption"] for c in gallery] == [c["caption"] for c in again]
 
 
+@pytest.mark.e2e
 def test_augment_image_endpoint_refuses_bad_input_clearly(client, cheetah, tmp_path):
     text = tmp_path / "notes.png"
     text.write_text("not an image")
@@ -286,6 +301,7 @@ def test_augment_image_endpoint_refuses_bad_input_clearly(client, cheetah, tmp_p
         client.predict(handle_file(cheetah), '[{"transform": "rotation", "degrees": 1e9}]', 0, 4, api_name="/augment_image")
 
 
+@pytest.mark.e2e
 def test_augment_digit_endpoint_counts_changed_classes(client):
     need_digit_cnn()
     settings = json.dumps([{"transform": "vflip", "p": 1}, {"transform": "hflip", "p": 1}])
@@ -294,6 +310,7 @@ def test_augment_digit_endpoint_counts_changed_classes(client):
     assert gallery[0]["caption"].startswith("reads 9 ✗")
 
 
+@pytest.mark.browser
 def test_the_page_opens_on_a_grid_of_the_cheetah_with_its_box(page, app_url):
     open_gradio(page, f"{app_url}/demos/augment/")
     gallery, summary = page.locator("#augment-gallery"), page.locator("#augment-summary")
@@ -304,6 +321,7 @@ def test_the_page_opens_on_a_grid_of_the_cheetah_with_its_box(page, app_url):
     assert "v2.RandomRotation(degrees=15.0" in code and "torch.manual_seed(0)" in code
 
 
+@pytest.mark.browser
 def test_the_page_samples_another_photo_with_its_box(page, app_url):
     open_gradio(page, f"{app_url}/demos/augment/")
     summary = page.locator("#augment-summary")
@@ -315,6 +333,7 @@ def test_the_page_samples_another_photo_with_its_box(page, app_url):
     assert page.locator("#augment-gallery img").count() >= 16
 
 
+@pytest.mark.browser
 def test_the_page_reads_every_sample_of_a_drawn_digit(page, app_url):
     from tests.test_browser import SEVEN, draw
 
@@ -323,8 +342,7 @@ def test_the_page_reads_every_sample_of_a_drawn_digit(page, app_url):
     page.get_by_role("tab", name="Digit").click()
     page.get_by_role("button", name="Brush", exact=True).first.click()
     draw(page, page.locator("#augment-canvas canvas").last, SEVEN)
-    page.wait_for_timeout(500)  # let the canvas publish its composite
-    page.locator("#augment-run").click()
+    page.locator("#augment-run").click()  # the click sends the canvas as drawn: no wait needed (Gradio 6.31)
     summary = page.locator("#augment-summary")
     page.wait_for_function("el => el.innerText.includes('The CNN reads')", arg=summary.element_handle(), timeout=60_000)
     assert "reads the original as a 7" in summary.inner_text() and "of 16" in summary.inner_text()

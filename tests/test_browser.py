@@ -1,8 +1,8 @@
 """Browser tests: Playwright for Python driving Debian's chromium (never `playwright install`).
 
 They walk the gallery's tabs, open each demo alone, embed one in an <iframe> and in the
-<gradio-app> web component, draw a digit with the mouse, fail on any console error, and save the
-README's screenshot to docs/.
+<gradio-app> web component, draw a digit with the mouse, and fail on any console error. The README's
+screenshots are made by scripts/screenshots.py, not here: tests never write tracked files.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from demos import DEMOS
-from tests.conftest import CDN, ROOT, open_gradio
+from tests.conftest import CDN, open_gradio
+
+pytestmark = pytest.mark.browser
 
 
 def test_gallery_walks_every_tab_and_keeps_the_url(page, app_url):
@@ -72,6 +74,3 @@ def test_drawing_a_digit_gets_it_read(page, app_url):
     canvas = page.locator("#sketcher-canvas canvas").last
     draw(page, canvas, SEVEN)
     expect(page.locator("#verdict")).to_contain_text(re.compile(r"reads? an? 7\b"), timeout=20_000)
-    page.wait_for_timeout(500)  # let the attribution images paint
-    (ROOT / "docs").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=False)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---------- device ----------
 
 
+@pytest.mark.unit
 def test_device_override_and_fallback(monkeypatch):
     monkeypatch.setenv(device.DEVICE_ENV, "cpu")
     assert device.pick_device() == torch.device("cpu")
@@ -30,12 +31,14 @@ def test_device_override_and_fallback(monkeypatch):
     assert device.pick_device() == torch.device("cuda")  # CUDA first
 
 
+@pytest.mark.unit
 def test_device_override_to_missing_cuda_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(RuntimeError, match="CUDA is not available"):
         device.pick_device("cuda")
 
 
+@pytest.mark.unit
 def test_gpu_decorator_is_a_no_op_without_spaces():
     def f(x):
         return x + 1
@@ -47,6 +50,7 @@ def test_gpu_decorator_is_a_no_op_without_spaces():
 # ---------- checkpoints ----------
 
 
+@pytest.mark.unit
 def test_checkpoint_round_trip(tmp_path):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
@@ -63,12 +67,14 @@ def test_checkpoint_round_trip(tmp_path):
     assert checkpoints.load_card("tiny", tmp_path) == card
 
 
+@pytest.mark.unit
 def test_missing_checkpoint_names_the_file_and_the_command(tmp_path):
     with pytest.raises(checkpoints.MissingCheckpointError) as error:
         checkpoints.load_weights(nn.Linear(2, 2), "absent", "python -m core.make_absent", directory=tmp_path)
     assert "absent.safetensors" in str(error.value) and "python -m core.make_absent" in str(error.value)
 
 
+@pytest.mark.unit
 def test_shipped_checkpoints_have_cards():
     for weights in checkpoints.CHECKPOINT_DIR.glob("*.safetensors"):
         card = checkpoints.load_card(weights.stem)
@@ -78,6 +84,7 @@ def test_shipped_checkpoints_have_cards():
 # ---------- data ----------
 
 
+@pytest.mark.unit
 def test_data_dir_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv(data.DATA_ENV, raising=False)
     assert data.data_dir() == Path("data")
@@ -86,6 +93,7 @@ def test_data_dir_precedence(monkeypatch, tmp_path):
     assert data.data_dir(tmp_path / "flag") == tmp_path / "flag"
 
 
+@pytest.mark.unit
 def test_offline_without_data_says_what_to_do(monkeypatch, tmp_path):
     import torchvision.datasets.mnist as tv_mnist
 
@@ -101,6 +109,7 @@ def test_offline_without_data_says_what_to_do(monkeypatch, tmp_path):
         data.mnist(train=False, root=tmp_path, download=False)
 
 
+@pytest.mark.reference
 def test_mnist_reads_the_real_files(mnist_dir):
     images, labels = data.mnist_tensors(train=False, root=mnist_dir)
     assert images.shape == (10000, 28, 28) and images.dtype == torch.uint8
@@ -117,6 +126,7 @@ def _blobs(n=256, seed=0):
     return list(zip(x.split(32), y.split(32)))
 
 
+@pytest.mark.unit
 def test_training_loop_lowers_the_loss():
     torch.manual_seed(0)
     model = nn.Linear(2, 2)
@@ -140,6 +150,7 @@ def test_training_loop_lowers_the_loss():
     assert epochs[-1].metrics["accuracy"] > 0.95
 
 
+@pytest.mark.unit
 def test_training_loop_stops_on_time_and_when_closed():
     model = nn.Linear(2, 2)
     step = training.supervised_step(model, torch.optim.SGD(model.parameters(), lr=0.1))
@@ -156,6 +167,7 @@ def test_training_loop_stops_on_time_and_when_closed():
 # ---------- boundaries ----------
 
 
+@pytest.mark.unit
 def test_serving_uses_one_torch_thread_unless_told(monkeypatch):
     before = torch.get_num_threads()
     try:
@@ -167,29 +179,42 @@ def test_serving_uses_one_torch_thread_unless_told(monkeypatch):
         torch.set_num_threads(before)
 
 
+@pytest.mark.unit
 def test_cached_loader_builds_once_when_threads_race():
     import threading
-    import time
 
     from core.loading import cached_loader
 
-    builds = []
+    class Key:
+        """A cache key that notes each thread that looks it up (any cache hashes its key)."""
+
+        def __init__(self, threads: int):
+            self.threads, self.seen, self.all_looked = threads, set(), threading.Event()
+
+        def __hash__(self):
+            self.seen.add(threading.get_ident())
+            if len(self.seen) == self.threads:
+                self.all_looked.set()
+            return 0
+
+    key, builds, overlapped = Key(8), [], []
 
     @cached_loader
-    def load(name):
-        builds.append(name)
-        time.sleep(0.05)  # long enough for every thread to arrive while the first one builds
+    def load(key):
+        builds.append(key)
+        overlapped.append(key.all_looked.wait(10))  # every thread has looked for the value while it is being built
         return object()
 
     results = []
-    threads = [threading.Thread(target=lambda: results.append(load("model"))) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: results.append(load(key))) for _ in range(key.threads)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert builds == ["model"] and len({id(r) for r in results}) == 1
+    assert overlapped[0] and builds == [key] and len(results) == 8 and len({id(r) for r in results}) == 1
 
 
+@pytest.mark.unit
 def test_a_built_value_never_waits_for_another_loader():
     import threading
 
@@ -222,6 +247,7 @@ def test_a_built_value_never_waits_for_another_loader():
     assert answered_while_loading == ["digits"]
 
 
+@pytest.mark.unit
 def test_shuffled_batches_cover_every_example_and_replay_from_a_seed():
     x, y = torch.arange(10).float()[:, None], torch.arange(10)
 

@@ -46,6 +46,7 @@ def digit_input(digits):
 # ---------- unit: pictures and arithmetic ----------
 
 
+@pytest.mark.unit
 def test_the_demo_names_every_convolution_of_the_digit_cnn():
     from core.digits.models import DigitCNN
     from core.vision.model import conv_layers
@@ -53,6 +54,7 @@ def test_the_demo_names_every_convolution_of_the_digit_cnn():
     assert list(conv_layers(DigitCNN(), short_names=True)) == demo.DIGIT_LAYERS
 
 
+@pytest.mark.unit
 def test_diverging_colours_are_red_for_positive_blue_for_negative_white_for_zero():
     red, white, blue = diverging(np.array([2.0, 0.0, -2.0]))
     assert red[0] > 150 and red[2] < 60
@@ -60,6 +62,7 @@ def test_diverging_colours_are_red_for_positive_blue_for_negative_white_for_zero
     assert tuple(white) == (255, 255, 255)
 
 
+@pytest.mark.unit
 def test_a_click_on_the_grid_of_maps_finds_its_channel():
     maps = np.random.default_rng(0).normal(size=(20, 7, 7))
     grid = map_grid(maps)  # 7x7 maps are enlarged to 28x28 tiles, 8 a row
@@ -71,6 +74,7 @@ def test_a_click_on_the_grid_of_maps_finds_its_channel():
     assert grid.channel_at(29 * 4 + 5, 29 * 2 + 5) is None  # past the last map
 
 
+@pytest.mark.unit
 def test_kernel_grid_shares_one_scale_and_says_so():
     weight = np.zeros((4, 2, 3, 3), np.float32)
     weight[1, 0, 1, 1], weight[2, 1, 0, 0] = 0.5, -0.25
@@ -83,12 +87,14 @@ def test_kernel_grid_shares_one_scale_and_says_so():
     assert centre[0] > 150 and centre[2] < 60
 
 
+@pytest.mark.unit
 def test_output_size_formula():
     assert conv.output_size(8, 3, 1, 0) == 6
     assert conv.output_size(8, 3, 2, 1) == 4
     assert conv.output_size(5, 3, 3, 1) == 2
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "text,message",
     [
@@ -105,6 +111,7 @@ def test_sandbox_numbers_are_checked(text, message):
         conv.parse_matrix(text, "input", conv.MAX_INPUT_SIDE)
 
 
+@pytest.mark.unit
 def test_sandbox_refuses_a_kernel_that_does_not_fit_with_a_clear_message():
     import gradio as gr
 
@@ -114,6 +121,7 @@ def test_sandbox_refuses_a_kernel_that_does_not_fit_with_a_clear_message():
         demo.run_sandbox("1 2; 3 4", "1", 99, 0, 0, 0)
 
 
+@pytest.mark.unit
 def test_one_output_value_is_worked_through_step_by_step():
     image = conv.INPUTS["vertical edge"].astype(float)
     kernel = np.array(conv.KERNELS["edge (vertical, Sobel)"], float)
@@ -127,6 +135,7 @@ def test_one_output_value_is_worked_through_step_by_step():
 # ---------- reference: F.conv2d and forward hooks ----------
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("stride", range(1, conv.MAX_STRIDE + 1))
 @pytest.mark.parametrize("padding", range(0, conv.MAX_PADDING + 1))
 def test_sandbox_output_equals_f_conv2d_for_every_stride_and_padding(stride, padding):
@@ -140,12 +149,14 @@ def test_sandbox_output_equals_f_conv2d_for_every_stride_and_padding(stride, pad
             np.testing.assert_allclose(ours, reference[0, 0].numpy(), atol=1e-9)
 
 
+@pytest.mark.unit
 def test_sandbox_handler_shows_the_size_from_the_formula():
     picture, numbers, size, worked = demo.run_sandbox(demo.input_preset("a square"), demo.kernel_preset("sharpen"), 2, 1, 1, 1)
     assert "Output (4×4)" in numbers and "⌊7 / 2⌋ + 1 = **4**" in size
     assert "**Output[1, 1]**" in worked and picture.dtype == np.uint8
 
 
+@pytest.mark.reference
 def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(digits, digit_input):
     from core.vision.filters import feature_maps
 
@@ -162,6 +173,7 @@ def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(dig
         assert np.abs(shown).max() > 0.01  # a real response, not an empty map
 
 
+@pytest.mark.reference
 def test_the_api_picture_is_the_layers_maps_each_on_its_own_scale(digits, digit_input):
     from core.vision.filters import feature_maps
 
@@ -175,6 +187,7 @@ def test_the_api_picture_is_the_layers_maps_each_on_its_own_scale(digits, digit_
     assert tuple(pixel) == expected
 
 
+@pytest.mark.reference
 def test_a_shallow_layer_costs_a_shallow_pass(digits, digit_input):
     from core.vision.filters import feature_maps
 
@@ -190,6 +203,7 @@ def test_a_shallow_layer_costs_a_shallow_pass(digits, digit_input):
         handle.remove()
 
 
+@pytest.mark.reference
 def test_concurrent_requests_never_see_each_others_activations(digits, digit_input):
     from core.vision.filters import feature_maps
 
@@ -209,6 +223,7 @@ def test_concurrent_requests_never_see_each_others_activations(digits, digit_inp
     assert not failures
 
 
+@pytest.mark.reference
 def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digit_input):
     """With global average pooling and one linear layer, Grad-CAM is CAM (Zhou et al., 2016)."""
     from core.vision.filters import grad_cam
@@ -225,6 +240,7 @@ def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digi
 # ---------- activation maximisation on the shipped digit CNN ----------
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("layer,channel", [("conv1", 3), ("conv3", 10), ("conv5", 20)])
 def test_activation_maximisation_raises_the_filters_response(digits, digit_input, layer, channel):
     from core.vision.filters import channel_activation, excite
@@ -242,6 +258,7 @@ def test_activation_maximisation_raises_the_filters_response(digits, digit_input
     assert excite(digits, layer, channel) is found  # computed once, then cached
 
 
+@pytest.mark.unit
 def test_excite_handler_refuses_a_channel_that_does_not_exist():
     import gradio as gr
 
@@ -262,6 +279,7 @@ def _tiny_categories():
     return tuple(f"thing {i}" for i in range(10))
 
 
+@pytest.mark.unit
 def test_a_layer_the_model_lacks_is_answered_not_crashed():
     """What a session Gradio has forgotten sends after the user chose an ImageNet layer: the layer
     list takes any value, and every handler checks it."""
@@ -294,6 +312,7 @@ def tiny_spec(tmp_path, monkeypatch):
     return spec
 
 
+@pytest.mark.unit
 def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_spec):
     import gradio as gr
 
@@ -306,6 +325,7 @@ def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_s
         demo.excite_filter("resnet18", "conv1", 0)
 
 
+@pytest.mark.unit
 def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names():
     from core.vision.model import conv_layers
     from core.vision.imagenet import RESNET18, weights_file
@@ -316,6 +336,7 @@ def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names
     assert weights_file(RESNET18).name == "resnet18-f37072fd.pth"
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("size", [(273, 320), (301, 257), (257, 1000), (224, 224)])
 def test_imagenet_input_equals_torchvisions_own_transforms(size):
     from torchvision.models import ResNet18_Weights
@@ -330,6 +351,7 @@ def test_imagenet_input_equals_torchvisions_own_transforms(size):
     np.testing.assert_allclose(ours[0].numpy(), reference.numpy(), atol=1e-5)
 
 
+@pytest.mark.unit
 def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_spec):
     from core.vision.imagenet import WeightsMissingError, download_weights, weights_file
 
@@ -339,6 +361,7 @@ def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_sp
     assert not list(weights_file(tiny_spec).parent.glob("*.partial"))
 
 
+@pytest.mark.reference
 def test_imagenet_option_runs_offline_through_the_demo_with_cached_weights(tiny_spec):
     from core.vision.filters import channel_activation, excite, feature_maps, vision_model
     from core.vision.imagenet import weights_file
@@ -382,6 +405,7 @@ def client(app_url):
     return Client(f"{app_url}/demos/filters/", verbose=False)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("layer,shape", [("conv1", (4 * 29 - 1, 8 * 29 - 1, 3)), ("conv5", (8 * 8 - 1, 16 * 8 - 1, 3))])
 def test_feature_maps_endpoint_returns_every_channels_map(client, digits, layer, shape):
     from core.vision.filters import layer_grid
@@ -393,6 +417,7 @@ def test_feature_maps_endpoint_returns_every_channels_map(client, digits, layer,
     assert np.array_equal(received, expected)
 
 
+@pytest.mark.e2e
 def test_feature_maps_endpoint_explains_bad_requests(client, tmp_path):
     with pytest.raises(Exception, match="Unknown layer"):
         client.predict(handle_file(DIGIT_3), "conv99", api_name="/feature_maps")
@@ -405,11 +430,13 @@ def test_feature_maps_endpoint_explains_bad_requests(client, tmp_path):
         client.predict(handle_file(str(broken)), "conv1", api_name="/feature_maps")
 
 
+@pytest.mark.e2e
 def test_convolve_endpoint_works_one_value_through(client):
     picture, numbers, size, worked = client.predict("1 2 3; 4 5 6; 7 8 9", "1 0; 0 -1", 1, 0, 1, 1, api_name="/convolve")
     assert "-4 -4\n-4 -4" in numbers and "**2**" in size and "5·1 + 6·0 + 8·0 + 9·-1 = **-4**" in worked
 
 
+@pytest.mark.browser
 def test_browser_page_opens_on_an_example_with_its_maps(page, app_url):
     from tests.conftest import open_gradio
 
@@ -420,6 +447,7 @@ def test_browser_page_opens_on_an_example_with_its_maps(page, app_url):
     assert page.get_by_role("tab", name="Upload").get_attribute("aria-selected") == "true"
 
 
+@pytest.mark.browser
 def test_browser_example_shows_the_maps_and_a_click_picks_a_channel(page, app_url):
     from tests.conftest import open_gradio
 

@@ -1,12 +1,14 @@
 """The Small GAN: its core pieces on tiny inputs, references against torch, the shipped model, the
-`generate_digits` endpoint, and the page in a browser (which saves docs/gan/screenshot.png)."""
+`generate_digits` endpoint, and the page in a browser (scripts/screenshots.py makes the README's picture)."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
+import scipy.linalg as scipy_linalg
 import torch
 import torch.nn.functional as F
 from gradio_client import Client
@@ -19,16 +21,24 @@ from core.gan import models as gan
 from core.gan import sample as gan_sample
 from core.gan import toy as gan_toy
 from demos import gan as demo
-from tests.conftest import ROOT, open_gradio
+from tests.conftest import need, open_gradio, wait_until_streaming_ends
 from train.gan import frechet_distance
 
 HAVE_GAN = weights_path(gan.CHECKPOINT).exists()
-needs_gan = pytest.mark.skipif(not HAVE_GAN, reason="checkpoints/gan_digits.safetensors is not trained yet")
+
+
+@pytest.fixture
+def shipped_gan():
+    need(HAVE_GAN, "checkpoints/gan_digits.safetensors is not trained yet (python -m train.gan)")
+
+
+needs_gan = pytest.mark.usefixtures("shipped_gan")
 
 
 # ---------- unit tests on tiny inputs ----------
 
 
+@pytest.mark.unit
 def test_tile_places_each_image_in_rows():
     images = np.zeros((10, 2, 2), np.float32)
     images[9] = 1.0
@@ -38,6 +48,7 @@ def test_tile_places_each_image_in_rows():
     assert grid.sum() == 255 * 4
 
 
+@pytest.mark.unit
 def test_tile_matches_placing_each_image_by_hand():
     images = np.random.default_rng(0).uniform(-0.1, 1.1, (13, 5, 4))
     grid = gan_sample.tile(images, columns=4, pad=2)
@@ -48,6 +59,7 @@ def test_tile_matches_placing_each_image_by_hand():
     assert grid[2 + 21 :, 2 + 6 :].max() == 0  # no images after the 13th
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("cin,cout", [(3, 1), (5, 2)])
 def test_subpixel_convolution_equals_the_transposed_convolution(cin, cout):
     generator = torch.Generator().manual_seed(cin)
@@ -57,6 +69,7 @@ def test_subpixel_convolution_equals_the_transposed_convolution(cin, cout):
     assert torch.allclose(actual, expected, atol=1e-5)
 
 
+@pytest.mark.unit
 def test_fused_generator_computes_what_the_generator_computes():
     torch.manual_seed(0)
     generator = gan.DigitGenerator(gan.DigitGanConfig(latent_dim=8, width=4))
@@ -71,6 +84,7 @@ def test_fused_generator_computes_what_the_generator_computes():
         assert torch.allclose(gan_fused.FusedGenerator(generator)(z, labels), generator(z, labels), atol=1e-5)
 
 
+@pytest.mark.unit
 def test_requests_are_reproducible_and_any_digit_covers_every_class():
     z1, labels = gan_sample.request_latents(-1, 5, 20)
     z2, _ = gan_sample.request_latents(-1, 5, 20)
@@ -80,6 +94,7 @@ def test_requests_are_reproducible_and_any_digit_covers_every_class():
     assert gan_sample.request_latents(7, 0, 3)[1].tolist() == [7, 7, 7]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "digit,seed,count,message",
     [(42, 0, 8, "digit must be"), (3, -1, 8, "seed must be"), (3, 0, 10_000, "count must be"), (3, 0, 0, "count must be")],
@@ -89,6 +104,7 @@ def test_out_of_range_requests_are_refused_with_a_message(digit, seed, count, me
         gan_sample.request_latents(digit, seed, count)
 
 
+@pytest.mark.unit
 def test_slerp_starts_and_ends_on_the_seeds_and_keeps_the_length():
     a, b = torch.tensor([3.0, 0.0]), torch.tensor([0.0, 3.0])
     path = gan_sample.slerp(a, b, torch.linspace(0, 1, 5))
@@ -96,6 +112,7 @@ def test_slerp_starts_and_ends_on_the_seeds_and_keeps_the_length():
     assert torch.allclose(path.norm(dim=1), torch.full((5,), 3.0), atol=1e-4)  # a line would dip to 2.12
 
 
+@pytest.mark.reference
 def test_discriminator_loss_is_binary_cross_entropy():
     real, fake = torch.randn(16), torch.randn(16)
     expected = F.binary_cross_entropy_with_logits(real, torch.ones(16)) + F.binary_cross_entropy_with_logits(fake, torch.zeros(16))
@@ -103,6 +120,7 @@ def test_discriminator_loss_is_binary_cross_entropy():
     assert torch.allclose(gan.generator_loss(fake, "non-saturating"), F.binary_cross_entropy_with_logits(fake, torch.ones(16)), atol=1e-6)
 
 
+@pytest.mark.unit
 def test_minimax_loss_saturates_when_the_discriminator_is_sure():
     """The lesson's claim: with D sure a fake is fake, log(1 - D) gives G almost no gradient."""
     grads = {}
@@ -113,6 +131,7 @@ def test_minimax_loss_saturates_when_the_discriminator_is_sure():
     assert grads["minimax"] < 0.01 < 0.9 < grads["non-saturating"]
 
 
+@pytest.mark.unit
 def test_adversarial_step_takes_k_discriminator_steps_per_generator_step():
     g, d = gan_toy.ToyGenerator(8), gan_toy.ToyDiscriminator(8)
     g_opt, d_opt = torch.optim.Adam(g.parameters(), 0.1), torch.optim.Adam(d.parameters(), 0.1)
@@ -125,6 +144,7 @@ def test_adversarial_step_takes_k_discriminator_steps_per_generator_step():
     assert set(metrics) == {"d_loss", "g_loss", "d_fake"}
 
 
+@pytest.mark.unit
 def test_the_mode_seeking_term_rewards_a_generator_that_uses_its_noise():
     def g_loss_of(generator) -> float:
         d = gan_toy.ToyDiscriminator(8)
@@ -152,8 +172,8 @@ def test_the_mode_seeking_term_rewards_a_generator_that_uses_its_noise():
     assert float(collapsed["g_loss"]) > 1e4  # weight / (0 + 1e-5): collapse costs a fortune
 
 
+@pytest.mark.reference
 def test_frechet_distance_matches_the_closed_form():
-    scipy_linalg = pytest.importorskip("scipy.linalg")
     rng = np.random.default_rng(0)
     a = rng.normal(size=(500, 4)) @ rng.normal(size=(4, 4))
     b = rng.normal(size=(400, 4)) * 2 + 1
@@ -163,6 +183,7 @@ def test_frechet_distance_matches_the_closed_form():
     assert frechet_distance(torch.tensor(a), torch.tensor(a)) == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", gan_config.DISTRIBUTIONS)
 def test_toy_distributions_stay_in_the_plane(name):
     points = gan_toy.sample_toy(name, 2000, torch.Generator().manual_seed(0))
@@ -170,6 +191,7 @@ def test_toy_distributions_stay_in_the_plane(name):
     assert points.std(0).min() > 0.3  # spread out, not a single blob
 
 
+@pytest.mark.unit
 def test_modes_covered_counts_the_ring_clusters():
     centres = gan_toy.mode_centres("ring of 8 Gaussians")
     assert gan_toy.modes_covered(np.repeat(centres, 10, axis=0), "ring of 8 Gaussians") == 8
@@ -177,6 +199,7 @@ def test_modes_covered_counts_the_ring_clusters():
     assert gan_toy.modes_covered(np.zeros((5, 2)), "two moons") is None
 
 
+@pytest.mark.unit
 def test_toy_training_streams_reproducible_frames_and_refuses_huge_runs():
     config = dataclasses.replace(gan_config.ToyConfig(), steps=40, frame_every=20, batch_size=32, hidden=16)
     first, second = list(gan_toy.train_toy(config)), list(gan_toy.train_toy(config))
@@ -190,6 +213,7 @@ def test_toy_training_streams_reproducible_frames_and_refuses_huge_runs():
     assert len(figure.axes) == 3  # plane, losses, colour bar
 
 
+@pytest.mark.unit
 def test_bad_api_arguments_become_clear_errors():
     import gradio as gr
 
@@ -206,6 +230,7 @@ def test_bad_api_arguments_become_clear_errors():
 # ---------- the shipped model ----------
 
 
+@pytest.mark.reference
 @needs_gan
 def test_shipped_networks_are_small_and_the_card_meets_the_targets():
     assert weights_path(gan.CHECKPOINT).stat().st_size <= 10e6
@@ -215,6 +240,7 @@ def test_shipped_networks_are_small_and_the_card_meets_the_targets():
     assert metrics["frechet_generated_vs_test"] > metrics["frechet_train_vs_test_floor"] > 0
 
 
+@pytest.mark.reference
 @needs_gan
 def test_sample_digits_is_reproducible_white_ink_on_black():
     images = gan_sample.sample_digits(-1, 3, 20)
@@ -226,6 +252,7 @@ def test_sample_digits_is_reproducible_white_ink_on_black():
     assert border < 0.05 < centre  # black background, ink in the middle, like MNIST
 
 
+@pytest.mark.reference
 @needs_gan
 def test_generate_uses_the_fused_shipped_generator_with_the_same_result():
     z, labels = gan_sample.request_latents(-1, 8, 64)
@@ -235,15 +262,16 @@ def test_generate_uses_the_fused_shipped_generator_with_the_same_result():
     assert torch.allclose(gan_sample.generate(z, labels), original, atol=1e-5)
 
 
+@pytest.mark.reference
 @needs_gan
 def test_the_judge_reads_generated_digits_as_the_class_asked_for():
     images, labels, scores, readings, _ = demo.read_digits(-1, 11, 100)
-    if readings is None:
-        pytest.skip("the digit CNN is not trained yet")
+    need(readings is not None, "the digit CNN is not trained yet")
     assert (readings == labels).mean() >= 0.9
     assert scores.shape == (100,) and 0 <= scores.min() <= scores.max() <= 1
 
 
+@pytest.mark.reference
 @needs_gan
 def test_latent_directions_are_orthonormal_and_change_the_digit_most():
     gan.load_digit_gan.cache_clear()
@@ -273,6 +301,7 @@ def tiles(path: str) -> np.ndarray:
     return np.stack([grid[2 + r * 30 : 2 + r * 30 + 28, 2 + c * 30 : 2 + c * 30 + 28] for r in range(rows) for c in range(columns)])
 
 
+@pytest.mark.e2e
 @needs_gan
 def test_generate_digits_endpoint_is_reproducible(client):
     first = tiles(client.predict(4, 9, 64, api_name="/generate_digits"))
@@ -284,6 +313,7 @@ def test_generate_digits_endpoint_is_reproducible(client):
     assert np.abs(first.astype(int) - expected).max() <= 1  # PNG is lossless
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args,message", [((42, 0, 8), "digit must be"), ((3, -1, 8), "seed must be"), ((3, 0, 10_000), "count must be")])
 def test_generate_digits_endpoint_refuses_bad_input_clearly(client, args, message):
     with pytest.raises(Exception, match=message):
@@ -293,6 +323,7 @@ def test_generate_digits_endpoint_refuses_bad_input_clearly(client, args, messag
 # ---------- in a browser ----------
 
 
+@pytest.mark.browser
 @needs_gan
 def test_the_page_shows_digits_the_judge_agrees_with(page, app_url):
     open_gradio(page, f"{app_url}/demos/gan/")
@@ -302,10 +333,9 @@ def test_the_page_shows_digits_the_judge_agrees_with(page, app_url):
     agreed = int(verdict.inner_text().split("reads")[1].split("of")[0])
     assert agreed >= 17
     assert page.locator("#gan-gallery img").count() >= 20
-    page.wait_for_timeout(500)  # let the thumbnails paint
-    page.screenshot(path=str(ROOT / "docs" / "gan" / "screenshot.png"), full_page=False)
 
 
+@pytest.mark.browser
 @needs_gan
 def test_the_latent_tab_opens_on_a_walk_and_a_slider_moves_the_digit(page, app_url):
     open_gradio(page, f"{app_url}/demos/gan/")
@@ -320,6 +350,7 @@ def test_the_latent_tab_opens_on_a_walk_and_a_slider_moves_the_digit(page, app_u
     page.wait_for_function("([el, before]) => el.src !== before", arg=[moved.first.element_handle(), before], timeout=30_000)
 
 
+@pytest.mark.browser
 def test_watch_it_learn_streams_frames_and_stops(page, app_url):
     open_gradio(page, f"{app_url}/demos/gan/")
     page.get_by_role("tab", name="Watch it learn").click()
@@ -327,6 +358,6 @@ def test_watch_it_learn_streams_frames_and_stops(page, app_url):
     status = page.locator("#gan-status")
     page.wait_for_function("el => /step \\d+ of/.test(el.innerText)", arg=status.element_handle(), timeout=60_000)
     page.locator("#gan-stop").click()
-    stopped = status.inner_text()
-    page.wait_for_timeout(1500)
-    assert status.inner_text() == stopped  # no more frames after Stop
+    wait_until_streaming_ends(page, status)  # within 30 s, half the run's own 60 s cap: Stop ended it
+    step, total = map(int, re.search(r"step (\d+) of (\d+)", status.inner_text()).groups())
+    assert step < total and "limit" not in status.inner_text()  # stopped where Stop was pressed, not at the end or the cap

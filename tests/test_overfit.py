@@ -16,7 +16,7 @@ from bench.overfit import preset_figures, preset_line
 from core.errors import UserError
 from core.playground.draw import CLASS_COLOURS, decision_regions, picture
 from demos import overfit
-from tests.conftest import ROOT, open_gradio
+from tests.conftest import ROOT, open_gradio, wait_until_streaming_ends
 
 SHORT = replace(pg.DEFAULTS, epochs=12)
 
@@ -28,6 +28,7 @@ def values_of(settings) -> dict:
 # ---------- unit: settings, data, model ----------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "change,message",
     [
@@ -46,11 +47,13 @@ def test_absurd_settings_are_refused_with_the_reason(change, message):
         overfit._start(values_of(replace(pg.DEFAULTS, **change)))
 
 
+@pytest.mark.unit
 def test_check_coerces_numbers_from_a_request():
     settings = pg.check(replace(pg.DEFAULTS, width=64.0, seed="3", batch_norm=1))
     assert (settings.width, settings.seed, settings.batch_norm) == (64, 3, True)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("problem", ["moons", "circles", "spiral", "xor", "blobs", "curve"])
 def test_toy_problems_split_reproducibly(problem):
     settings = replace(pg.DEFAULTS, problem=problem, points=100, val_fraction=0.3)
@@ -66,6 +69,7 @@ def test_toy_problems_split_reproducibly(problem):
         assert len(torch.unique(a.y_train)) == a.classes
 
 
+@pytest.mark.unit
 def test_mlp_has_the_layers_asked_for_and_returns_logits():
     g = torch.Generator().manual_seed(0)
     model = pg.PlaygroundMLP(2, 3, replace(pg.DEFAULTS, depth=2, width=16, dropout=0.5, batch_norm=True, activation="tanh"), g)
@@ -76,6 +80,7 @@ def test_mlp_has_the_layers_asked_for_and_returns_logits():
     assert [type(m).__name__ for m in linear.net] == ["Linear"]
 
 
+@pytest.mark.reference
 def test_seeded_dropout_matches_torch_dropout_statistics_and_is_off_in_eval():
     layer = pg.SeededDropout(0.3, torch.Generator().manual_seed(1))
     x = torch.ones(200_000)
@@ -86,6 +91,7 @@ def test_seeded_dropout_matches_torch_dropout_statistics_and_is_off_in_eval():
     assert torch.equal(layer(x), x)
 
 
+@pytest.mark.reference
 def test_playground_training_equals_a_bare_pytorch_loop():
     """Same data, init and batch order: `fit` + `supervised_step` end with the same weights."""
     settings = replace(pg.DEFAULTS, epochs=3, optimizer="momentum", weight_decay=0.01, lr=0.05)
@@ -104,6 +110,7 @@ def test_playground_training_equals_a_bare_pytorch_loop():
     assert records[-1].val_loss == pytest.approx(float(val_loss), rel=1e-5)
 
 
+@pytest.mark.unit
 def test_the_same_seed_gives_the_same_curves_and_another_seed_does_not():
     settings = replace(SHORT, dropout=0.3, batch_norm=True)
     strip = lambda records: [replace(r, elapsed=0.0) for r in records]  # noqa: E731
@@ -112,6 +119,7 @@ def test_the_same_seed_gives_the_same_curves_and_another_seed_does_not():
     assert strip(pg.run_to_end(replace(settings, seed=1))) != first
 
 
+@pytest.mark.unit
 def test_early_stopping_keeps_the_best_weights():
     run = pg.PlaygroundRun(replace(pg.DEFAULTS, patience=5))
     records = list(run.records())
@@ -122,6 +130,7 @@ def test_early_stopping_keeps_the_best_weights():
     assert run.evaluate()["val_loss"] == pytest.approx(best.val_loss, rel=1e-5)
 
 
+@pytest.mark.unit
 def test_the_wall_time_cap_ends_a_long_run():
     records = pg.run_to_end(replace(pg.DEFAULTS, epochs=1000, max_seconds=0.3))
     assert records[-1].epoch < 1000 and "wall-time cap" in records[-1].stopped
@@ -135,21 +144,25 @@ def preset_results():
     return {name: pg.kept_metrics(pg.run_to_end(settings)) for name, settings in pg.PRESETS.items()}
 
 
+@pytest.mark.reference
 def test_memorising_the_noise_fits_training_far_better_than_validation(preset_results):
     memorise = preset_results["memorise the noise"]
     assert memorise.train_accuracy >= 0.97
     assert memorise.gap >= 0.1  # train accuracy 10+ points above validation
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("fix", ["fix it with dropout", "fix it with weight decay", "fix it with more data", "stop early"])
 def test_each_fix_shrinks_the_gap(preset_results, fix):
     assert preset_results[fix].gap <= preset_results["memorise the noise"].gap - 0.07
 
 
+@pytest.mark.reference
 def test_underfitting_cannot_even_fit_the_training_set(preset_results):
     assert preset_results["underfit"].train_accuracy <= preset_results["memorise the noise"].train_accuracy - 0.25
 
 
+@pytest.mark.reference
 def test_the_readme_states_what_the_presets_command_prints():
     # `python -m bench.overfit --presets` prints this line; seeded, so exact to the printed 0.1%.
     figures = preset_figures()
@@ -164,12 +177,14 @@ def test_the_readme_states_what_the_presets_command_prints():
 # ---------- MNIST mode ----------
 
 
+@pytest.mark.reference
 def test_mnist_subset_overfits_a_few_hundred_digits(mnist_dir):
     records = pg.run_to_end(replace(pg.DEFAULTS, problem="mnist", points=400, val_fraction=0.5, epochs=15), data_root=mnist_dir)
     last = records[-1]
     assert last.train_accuracy >= 0.98 and 0.6 <= last.val_accuracy <= last.train_accuracy - 0.05
 
 
+@pytest.mark.unit
 def test_mnist_absent_says_where_to_put_it(tmp_path, monkeypatch):
     monkeypatch.setenv("GALLERY_DATA_DIR", str(tmp_path))
     with pytest.raises(UserError, match="MNIST.*Put MNIST/raw"):
@@ -179,6 +194,7 @@ def test_mnist_absent_says_where_to_put_it(tmp_path, monkeypatch):
 # ---------- page helpers ----------
 
 
+@pytest.mark.unit
 def test_curves_keep_earlier_runs_and_mark_the_lowest_validation_loss():
     history = []
     for number in (1, 2):
@@ -195,6 +211,7 @@ def test_curves_keep_earlier_runs_and_mark_the_lowest_validation_loss():
     assert "1 run ago** (run 1)" in overfit.runs_list(history)
 
 
+@pytest.mark.unit
 def test_url_query_restores_settings_and_ignores_junk():
     settings = overfit.settings_from_query(
         {"seed": "42", "width": "32", "batch_norm": "true", "problem": "spiral", "depth": "99", "lr": "abc", "tab": "overfit"}
@@ -204,6 +221,7 @@ def test_url_query_restores_settings_and_ignores_junk():
     assert overfit.settings_from_query({"tab": "gan"}) is None
 
 
+@pytest.mark.unit
 def test_decision_regions_are_tinted_by_the_predicted_class():
     class AlwaysOrange(torch.nn.Module):
         def forward(self, x):
@@ -217,12 +235,14 @@ def test_decision_regions_are_tinted_by_the_predicted_class():
     assert tuple(CLASS_COLOURS[1].astype(int)) in {tuple(p) for p in image.reshape(-1, 3).tolist()}  # filled training dots
 
 
+@pytest.mark.unit
 def test_the_regression_picture_has_its_shape():
     run = pg.PlaygroundRun(replace(SHORT, problem="curve"))
     list(run.records())
     assert picture(run.model, run.data).shape == (384, 384, 3)
 
 
+@pytest.mark.unit
 def test_training_events_share_a_concurrency_limit():
     page = overfit.build()
     limited = [fn for fn in page.fns.values() if fn.concurrency_id == "overfit_training"]
@@ -238,6 +258,7 @@ def client(app_url):
     return Client(f"{app_url}/demos/overfit/", verbose=False)
 
 
+@pytest.mark.e2e
 def test_train_playground_streams_records_and_reproduces_a_seed(client):
     runs = []
     for _ in range(2):
@@ -251,11 +272,13 @@ def test_train_playground_streams_records_and_reproduces_a_seed(client):
     assert runs[0]["curves"] == runs[1]["curves"]
 
 
+@pytest.mark.e2e
 def test_train_playground_refuses_absurd_sizes(client):
     with pytest.raises(Exception, match="width must be between 1 and 256"):
         client.predict(width=1_000_000, api_name="/train_playground")
 
 
+@pytest.mark.browser
 def test_the_page_restores_the_url_trains_live_and_stops(page, app_url):
     # Big enough that 1,000 epochs take far longer than the click on Stop (a small run can finish first).
     open_gradio(page, f"{app_url}/demos/overfit/?seed=5&problem=curve&depth=4&epochs=1000&points=2000&width=256")
@@ -265,9 +288,9 @@ def test_the_page_restores_the_url_trains_live_and_stops(page, app_url):
     summary = page.locator("#overfit-summary")
     page.wait_for_function("el => /Epoch \\d+\\/1000/.test(el.innerText)", arg=summary.element_handle(), timeout=60_000)
     page.get_by_role("button", name="Stop").click()
-    page.wait_for_timeout(1500)
+    wait_until_streaming_ends(page, summary, timeout=10)  # well before the run's 30 s wall-time cap
     text = summary.inner_text()
-    assert "Stopped: all" not in text and "Epoch" in text
+    assert "Stopped:" not in text and "Epoch" in text  # cancelled mid-run: neither finished nor capped
     assert "MSE" in text  # the regression problem came from the URL
     assert page.locator("#overfit-picture img").count() == 1
 
@@ -277,6 +300,7 @@ def test_the_page_restores_the_url_trains_live_and_stops(page, app_url):
     assert "problem=curve" in page.url and "depth=4" in page.url
 
 
+@pytest.mark.browser
 def test_a_shared_gallery_url_restores_the_settings_too(page, app_url):
     open_gradio(page, f"{app_url}/?tab=overfit&seed=11&problem=xor&width=16")
     page.get_by_role("tab", name="Overfitting playground").click()

@@ -11,6 +11,8 @@ from PIL import Image
 
 from demos.png import png_file
 
+pytestmark = pytest.mark.unit
+
 
 def test_png_file_round_trips_the_pixels_into_gradios_cache():
     pixels = np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8)

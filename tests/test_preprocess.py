@@ -20,6 +20,7 @@ def bar(height=200, width=200, box=(40, 90, 160, 110), ink=0.0, paper=1.0) -> np
     return image
 
 
+@pytest.mark.unit
 def test_output_is_a_centred_digit_in_a_20_pixel_box():
     prepared = prepare_digit(bar())
     field = prepared.image
@@ -32,6 +33,7 @@ def test_output_is_a_centred_digit_in_a_20_pixel_box():
     assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1  # centre of mass in the middle, as in MNIST
 
 
+@pytest.mark.unit
 def test_polarity_colour_and_alpha_do_not_matter():
     reference = prepare_digit(bar()).image
     white_on_black = bar(ink=1.0, paper=0.0)
@@ -42,17 +44,20 @@ def test_polarity_colour_and_alpha_do_not_matter():
         np.testing.assert_allclose(prepare_digit(variant).image, reference, atol=0.05)
 
 
+@pytest.mark.unit
 def test_sixteen_bit_greys_are_rescaled_not_clipped():
     sixteen = Image.fromarray((bar() * 65535).astype(np.uint16))
     np.testing.assert_allclose(prepare_digit(sixteen).image, prepare_digit(bar()).image, atol=0.05)
 
 
+@pytest.mark.unit
 def test_blank_images_have_no_ink():
     for blank in (np.ones((280, 280)), np.zeros((50, 50)), np.full((10, 10, 4), 255, np.uint8), np.zeros((0, 0))):
         with pytest.raises(NoInkError):
             prepare_digit(blank)
 
 
+@pytest.mark.unit
 def test_a_thin_stroke_survives_a_huge_canvas():
     thin = bar(2000, 2000, box=(200, 999, 1800, 1001))  # a 2-pixel line on a 2000-pixel canvas
     field = prepare_digit(thin).image
@@ -60,6 +65,7 @@ def test_a_thin_stroke_survives_a_huge_canvas():
     assert field.sum(axis=1).max() >= 1.8  # about two MNIST pixels of ink across the stroke
 
 
+@pytest.mark.unit
 def test_uneven_light_is_not_ink():
     yy, xx = np.mgrid[0:300, 0:300] / 300.0
     photo = (0.95 - 0.5 * xx - 0.3 * yy).astype(np.float32)  # bright corner to dim corner
@@ -69,6 +75,7 @@ def test_uneven_light_is_not_ink():
     assert cols[-1] - cols[0] + 1 <= 6  # only the stroke, not the dim half of the paper
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("k", [1, 3, 5, 7, 9, 15, 17, 31])
 def test_max_filter_equals_the_window_by_window_maximum(k):
     rng = np.random.default_rng(k)
@@ -79,6 +86,7 @@ def test_max_filter_equals_the_window_by_window_maximum(k):
         np.testing.assert_array_equal(preprocess._max_filter(array, k), windows.max(axis=(-2, -1)))
 
 
+@pytest.mark.unit
 def test_source_map_puts_the_field_back_on_the_ink():
     prepared = prepare_digit(bar())
     back = preprocess.to_source_map(prepared, prepared.image)
@@ -86,6 +94,7 @@ def test_source_map_puts_the_field_back_on_the_ink():
     assert back[100, 100] > 0.5 and back[100, 20] == 0.0
 
 
+@pytest.mark.unit
 def test_huge_inputs_are_worked_on_at_a_bounded_size():
     prepared = prepare_digit(bar(4000, 3000, box=(500, 1400, 3500, 1600)))
     assert max(prepared.ink.shape) == preprocess.WORK_SIDE
@@ -116,6 +125,7 @@ def predict(model, prepared_images) -> torch.Tensor:
     return torch.from_numpy(class_probabilities(model, batch).argmax(1))
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize(
     "style",
     [
@@ -135,6 +145,7 @@ def test_a_drawn_mnist_digit_gets_the_originals_prediction(style, test_digits, c
     assert agreement >= 0.97, f"{agreement:.1%} of 200 digits kept their prediction"
 
 
+@pytest.mark.reference
 def test_preprocessing_leaves_mnist_digits_nearly_unchanged(test_digits):
     images, _ = test_digits
     prepared = np.stack([prepare_digit(img).image for img in images])

@@ -28,6 +28,7 @@ def shipped():
 # ---------- unit: tokenizer, vocabulary, data ----------
 
 
+@pytest.mark.unit
 def test_tokens_keep_their_place_in_the_text():
     text = "Great cast,<br />terrible plot!\x07 I didn't like it 😀"
     assert len(clean(text)) == len(text)  # spans stay valid
@@ -37,6 +38,7 @@ def test_tokens_keep_their_place_in_the_text():
     assert "br" not in tokenize(text)
 
 
+@pytest.mark.unit
 def test_head_and_tail_cut_the_middle_of_long_texts_only():
     assert head_and_tail(10, 320, 80) == (10, 10)
     head_end, tail_start = head_and_tail(1000, 320, 80)
@@ -44,6 +46,7 @@ def test_head_and_tail_cut_the_middle_of_long_texts_only():
     assert head_end + (1000 - tail_start) == 320
 
 
+@pytest.mark.unit
 def test_vocabulary_orders_by_frequency_and_round_trips(tmp_path):
     vocab = Vocabulary.build([["bad", "good", "bad"], ["bad", "good", "rare"]], max_size=10, min_count=2)
     assert vocab.itos == ("<pad>", "<unk>", "bad", "good")
@@ -52,6 +55,7 @@ def test_vocabulary_orders_by_frequency_and_round_trips(tmp_path):
     assert Vocabulary.load(tmp_path / "v.json") == vocab
 
 
+@pytest.mark.reference
 def test_data_readers_see_the_real_files():
     from core.sentiment.data import imdb, sst2
 
@@ -63,6 +67,7 @@ def test_data_readers_see_the_real_files():
     assert len(texts) == 25_000 and sum(labels) == 12_500
 
 
+@pytest.mark.unit
 def test_missing_data_says_where_to_put_it(tmp_path):
     from core.data import DataUnavailableError
     from core.sentiment.data import imdb
@@ -74,6 +79,7 @@ def test_missing_data_says_where_to_put_it(tmp_path):
 # ---------- models against references ----------
 
 
+@pytest.mark.reference
 def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
     from core.sentiment.models import GRUClassifier, ScratchConfig
 
@@ -90,6 +96,7 @@ def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
         assert torch.allclose(states[0, -1], last[0, 0])
 
 
+@pytest.mark.reference
 def test_the_backward_gru_reads_each_text_from_its_last_word():
     from core.sentiment.models import GRUClassifier, ScratchConfig, reversed_index
 
@@ -105,6 +112,7 @@ def test_the_backward_gru_reads_each_text_from_its_last_word():
     assert torch.allclose(back[:, :3], expected, atol=1e-6)
 
 
+@pytest.mark.unit
 def test_int8_rows_reconstruct_the_weights_within_half_a_step():
     from core.sentiment.models import quantize_rows
 
@@ -114,6 +122,7 @@ def test_int8_rows_reconstruct_the_weights_within_half_a_step():
     assert torch.all((q.float() * scale - weight).abs() <= scale / 2 + 1e-9)
 
 
+@pytest.mark.reference
 def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
     from core.sentiment.int8 import LeanBertLayer
     from core.sentiment.models import additive_mask, base_transfer_model, transfer_ids
@@ -131,6 +140,7 @@ def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
             hidden = expected
 
 
+@pytest.mark.reference
 def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
     import warnings
 
@@ -153,6 +163,7 @@ def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
     assert torch.allclose(eight_bits(x), reference, atol=0.05 * float(reference.abs().max()))
 
 
+@pytest.mark.unit
 def test_the_epoch_with_the_best_validation_accuracy_is_kept():
     from core.training import Progress
     from train.sentiment import keep_best_epoch
@@ -171,6 +182,7 @@ def test_the_epoch_with_the_best_validation_accuracy_is_kept():
     assert float(best["w"]) == 2.0 and float(weights["w"]) == 3.0  # epoch 2's copy, not a view
 
 
+@pytest.mark.reference
 def test_transfer_layers_equal_the_transformers_model():
     """Our frozen/trained split of MiniLM reproduces transformers' BertModel, padding included."""
     from core.sentiment.models import base_transfer_model, transfer_ids
@@ -190,6 +202,7 @@ def test_transfer_layers_equal_the_transformers_model():
     assert torch.allclose(ours[1, :4], reference[1, :4], atol=1e-5)
 
 
+@pytest.mark.unit
 def test_integrated_gradients_add_up_to_the_log_odds_change():
     from core.sentiment.models import GRUClassifier, ScratchConfig
     from core.sentiment.predict import integrated_gradients
@@ -205,6 +218,7 @@ def test_integrated_gradients_add_up_to_the_log_odds_change():
     assert float(scores.sum()) == pytest.approx(gap, rel=0.05, abs=1e-3)
 
 
+@pytest.mark.unit
 def test_transfer_tokens_of_a_long_review_are_cut_in_the_middle():
     from core.sentiment.models import TRANSFER, transfer_ids
 
@@ -218,6 +232,7 @@ def test_transfer_tokens_of_a_long_review_are_cut_in_the_middle():
 # ---------- the demo's pure functions ----------
 
 
+@pytest.mark.unit
 def test_checked_text_answers_every_kind_of_odd_input():
     with pytest.raises(UserError, match="Type or paste"):
         sentiment.checked("   \n\t ")
@@ -228,6 +243,7 @@ def test_checked_text_answers_every_kind_of_odd_input():
     assert len(text) == 20_000 and "20,000 of 200,000" in note
 
 
+@pytest.mark.unit
 def test_highlighted_marks_the_cut_off_middle_and_scales_scores():
     from core.sentiment.predict import Reading
 
@@ -241,6 +257,7 @@ def test_highlighted_marks_the_cut_off_middle_and_scales_scores():
     assert sentiment.cut_off_text(reading) == "two three four"
 
 
+@pytest.mark.unit
 def test_labels_and_verdict():
     payload = sentiment.label_payload(np.array([0.2, 0.8]))
     assert payload["label"] == "positive" and payload["confidences"][0] == {"label": "positive", "confidence": 0.8}
@@ -248,6 +265,7 @@ def test_labels_and_verdict():
     assert "disagree" in sentiment.verdict(np.array([0.9, 0.1]), np.array([0.3, 0.7]))
 
 
+@pytest.mark.unit
 def test_learning_curve_figure_draws_both_models():
     curve = {
         "test_set": "SST-2 dev",
@@ -264,6 +282,7 @@ def test_learning_curve_figure_draws_both_models():
 # ---------- the shipped models ----------
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("model", ["scratch", "transfer"])
 def test_shipped_models_read_clear_reviews_right(model):
     shipped()
@@ -273,6 +292,7 @@ def test_shipped_models_read_clear_reviews_right(model):
     assert p[0, 1] > 0.8 and p[1, 1] < 0.2
 
 
+@pytest.mark.unit
 def test_a_re_measurement_matches_the_card_within_a_few_examples():
     from train.sentiment import matches_card
 
@@ -286,6 +306,7 @@ def test_a_re_measurement_matches_the_card_within_a_few_examples():
     assert not matches_card({"accuracy": 676 / 872, "examples": 872}, None, tolerance=2)  # no card figure
 
 
+@pytest.mark.reference
 def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
     shipped()
     from train.sentiment import CARD_TOLERANCE, accuracy, matches_card
@@ -304,6 +325,7 @@ def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
     assert (CHECKPOINT_DIR / "sentiment_transfer.safetensors").stat().st_size <= 15_000_000
 
 
+@pytest.mark.reference
 def test_explain_gives_labels_attributions_and_the_cut_off_part():
     shipped()
     scratch, transfer, verdict, scratch_words, transfer_words, scratch_cut, transfer_cut = sentiment.explain(sentiment.LONG_REVIEW)
@@ -325,6 +347,7 @@ def client(app_url):
     return Client(f"{app_url}/demos/sentiment/", verbose=False)
 
 
+@pytest.mark.e2e
 def test_classify_sentiment_endpoint_for_both_models(client):
     shipped()
     for model in ("scratch", "transfer"):
@@ -335,6 +358,7 @@ def test_classify_sentiment_endpoint_for_both_models(client):
     assert huge["label"] == "negative"
 
 
+@pytest.mark.e2e
 def test_classify_sentiment_rejects_bad_input_with_a_message(client):
     with pytest.raises(Exception, match="Type or paste"):
         client.predict("   ", "scratch", api_name="/classify_sentiment")
@@ -342,6 +366,7 @@ def test_classify_sentiment_rejects_bad_input_with_a_message(client):
         client.predict("fine", "gpt-5", api_name="/classify_sentiment")
 
 
+@pytest.mark.e2e
 def test_classify_lines_returns_a_table(client):
     shipped()
     table, note = client.predict(
@@ -352,6 +377,7 @@ def test_classify_lines_returns_a_table(client):
     assert len(rows) == 200 and rows[0][1] == "positive" and rows[1][1] == "negative"
 
 
+@pytest.mark.browser
 def test_browser_classifies_an_example_and_shows_attributions(page, app_url):
     shipped()
     open_gradio(page, f"{app_url}/demos/sentiment/")

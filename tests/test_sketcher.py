@@ -12,6 +12,7 @@ from demos import sketcher
 EXAMPLE_DIGITS = {"digit_3.png": "3", "digit_7_white_on_black.png": "7", "digit_4_thin.png": "4", "digit_9_photo.jpg": "9"}
 
 
+@pytest.mark.unit
 def test_label_values_are_what_gr_label_shows():
     probabilities = np.array([0.05, 0.7, 0.25] + [0.0] * 7)
     assert sketcher.label_value(probabilities)["1"] == pytest.approx(0.7)
@@ -21,6 +22,7 @@ def test_label_values_are_what_gr_label_shows():
     assert sum(c["confidence"] for c in payload["confidences"]) == pytest.approx(1.0)
 
 
+@pytest.mark.unit
 def test_seen_image_is_white_ink_on_black_and_enlarged():
     field = np.zeros((28, 28), np.float32)
     field[10, 12] = 1.0
@@ -29,6 +31,7 @@ def test_seen_image_is_white_ink_on_black_and_enlarged():
     assert seen[80:88, 96:104].min() == 255 and seen[0, 0] == 0
 
 
+@pytest.mark.unit
 def test_attribution_overlay_colours_for_and_against():
     ink = np.ones((4, 4), np.float32)
     attributions = np.array([[1.0, -1.0, 0.0, 0.0]] * 4, np.float32)
@@ -40,6 +43,7 @@ def test_attribution_overlay_colours_for_and_against():
     assert plain[0] == plain[1] == plain[2]  # no push: grey ink
 
 
+@pytest.mark.unit
 def test_empty_canvas_asks_for_a_digit_instead_of_failing():
     blank = {"background": None, "layers": [], "composite": np.full((280, 280, 4), 255, np.uint8)}
     outputs = sketcher.predict_drawing(blank)
@@ -47,6 +51,7 @@ def test_empty_canvas_asks_for_a_digit_instead_of_failing():
     assert sketcher.predict_drawing(None)[5] == sketcher.DRAW_PROMPT
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("name,digit", EXAMPLE_DIGITS.items())
 def test_examples_are_read_correctly_by_both_models(name, digit):
     cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_upload(str(sketcher.ASSETS / name))
@@ -57,6 +62,7 @@ def test_examples_are_read_correctly_by_both_models(name, digit):
     assert f"**{digit}**" in verdict
 
 
+@pytest.mark.reference
 def test_integrated_gradients_complete_to_the_logit_difference():
     """IG's completeness axiom: attributions add up to f(input) - f(baseline)."""
     import torch
@@ -72,6 +78,7 @@ def test_integrated_gradients_complete_to_the_logit_difference():
     assert attributions.sum() == pytest.approx(float(gap), rel=0.1)
 
 
+@pytest.mark.unit
 def test_a_corrupt_upload_is_a_clear_error(tmp_path):
     import gradio as gr
 
@@ -89,6 +96,7 @@ def client(app_url):
     return Client(f"{app_url}/demos/sketcher/", verbose=False)
 
 
+@pytest.mark.e2e
 def test_classify_digit_endpoint_returns_the_label_value(client):
     result = client.predict(handle_file(str(sketcher.ASSETS / "digit_3.png")), api_name="/classify_digit")
     assert result["label"] == "3"
@@ -96,6 +104,7 @@ def test_classify_digit_endpoint_returns_the_label_value(client):
     assert result["confidences"][0]["confidence"] > 0.5
 
 
+@pytest.mark.e2e
 def test_classify_digit_on_a_blank_image_says_draw_a_digit(client, tmp_path):
     blank = tmp_path / "blank.png"
     Image.new("RGB", (64, 64), "white").save(blank)
@@ -103,6 +112,7 @@ def test_classify_digit_on_a_blank_image_says_draw_a_digit(client, tmp_path):
         client.predict(handle_file(str(blank)), api_name="/classify_digit")
 
 
+@pytest.mark.reference
 def test_the_answering_cnn_is_the_shipped_cnn_with_batch_norms_folded():
     import torch
 
