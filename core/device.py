@@ -1,5 +1,10 @@
 """Which device to compute on, and the ZeroGPU decorator for Hugging Face Spaces.
 
+One place decides: $GALLERY_DEVICE (cpu, cuda, cuda:1, mps; tests also use PyTorch's `meta`),
+else CUDA, then Apple MPS, then the CPU. Every cached loader puts its model on `default_device()`;
+inputs follow the model (`model_device`), and outputs come back to the CPU only where a picture
+or JSON is made.
+
 torch is imported inside the functions so that demos can apply `gpu` at import time without
 paying for torch before the server is up.
 """
@@ -7,6 +12,7 @@ paying for torch before the server is up.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 
 DEVICE_ENV = "GALLERY_DEVICE"
@@ -33,8 +39,32 @@ def pick_device(override: str | None = None):
 
 @functools.cache
 def default_device():
-    """The device every cached model lives on, chosen once per process."""
-    return pick_device()
+    """The device every cached model lives on, chosen once per process (tests clear this cache).
+
+    On CUDA, convolutions keep full float32 (no TF32): these models are small, so TF32 would save
+    little, and GPU answers then agree with the CPU's to float error, as the tests check.
+    """
+    device = pick_device()
+    if device.type == "cuda":
+        import torch
+
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+    return device
+
+
+def model_device(model):
+    """Where `model` computes: its first parameter's device, or its first buffer's (a model made of
+    buffers, such as the fused generator); the CPU for a model with neither."""
+    import torch
+
+    tensor = next(itertools.chain(model.parameters(), model.buffers()), None)
+    return torch.device("cpu") if tensor is None else tensor.device
+
+
+def on_cpu(device) -> bool:
+    """True on the CPU, where the int8 and one-thread techniques apply; False on CUDA, MPS, meta."""
+    return getattr(device, "type", device) == "cpu"
 
 
 def configure_for_serving() -> int:
@@ -55,6 +85,8 @@ def _no_op_gpu(fn=None, **_kwargs):
     return fn if fn is not None else (lambda f: f)
 
 
+# Every demo handler that runs a model carries @gpu. Without the `spaces` package (anywhere but a
+# ZeroGPU Space) it is the identity: the handler is returned unchanged (tested).
 try:  # ZeroGPU on Spaces; elsewhere spaces.GPU returns the function unchanged.
     import spaces
 

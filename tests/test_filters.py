@@ -40,7 +40,7 @@ def digits():
 
 @pytest.fixture(scope="module")
 def digit_input(digits):
-    return digits.prepare(np.asarray(Image.open(DIGIT_3)))[0]
+    return digits.prepare(np.asarray(Image.open(DIGIT_3)))[0].to(digits.device)  # the CPU, or CUDA under GALLERY_DEVICE=cuda
 
 
 # ---------- unit: pictures and arithmetic ----------
@@ -167,9 +167,9 @@ def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(dig
             digits.model(digit_input)  # the whole network, no early stop
         handle.remove()
         shown = feature_maps(digits, digit_input, name)
-        np.testing.assert_allclose(shown, seen["output"][0].numpy(), atol=1e-6)
+        np.testing.assert_allclose(shown, seen["output"][0].cpu().numpy(), atol=1e-6)
         by_hand = F.conv2d(seen["input"], layer.weight, layer.bias, layer.stride, layer.padding)
-        np.testing.assert_allclose(shown, by_hand[0].detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(shown, by_hand[0].detach().cpu().numpy(), atol=1e-5)
         assert np.abs(shown).max() > 0.01  # a real response, not an empty map
 
 
@@ -234,7 +234,7 @@ def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digi
         features = digits.model.features(digit_input)  # (1, 128, 7, 7)
         by_hand = F.relu(torch.einsum("k,kij->ij", digits.model.head.weight[target], features[0]))
         by_hand = F.interpolate(by_hand[None, None], size=(28, 28), mode="bilinear", align_corners=False)[0, 0]
-    np.testing.assert_allclose(cam, (by_hand / by_hand.max()).numpy(), atol=1e-4)
+    np.testing.assert_allclose(cam, (by_hand / by_hand.max()).cpu().numpy(), atol=1e-4)
 
 
 # ---------- activation maximisation on the shipped digit CNN ----------
@@ -386,10 +386,10 @@ def test_imagenet_option_runs_offline_through_the_demo_with_cached_weights(tiny_
     seen = {}
     handle = layer.register_forward_hook(lambda m, args, out, seen=seen: seen.update(input=args[0]))
     with torch.no_grad():
-        vision.model(inputs)
+        vision.model(inputs.to(vision.device))
     handle.remove()
     by_hand = F.conv2d(seen["input"], layer.weight, layer.bias, layer.stride, layer.padding)
-    np.testing.assert_allclose(feature_maps(vision, inputs, "layer2.0.conv1"), by_hand[0].detach().numpy(), atol=1e-4)
+    np.testing.assert_allclose(feature_maps(vision, inputs, "layer2.0.conv1"), by_hand[0].detach().cpu().numpy(), atol=1e-4)
 
     found = excite(vision, "conv1", 5, steps=24)
     with torch.no_grad():

@@ -106,7 +106,8 @@ def test_playground_training_equals_a_bare_pytorch_loop():
     for a, b in zip(run.model.parameters(), bare.model.parameters()):
         torch.testing.assert_close(a, b)
     with torch.no_grad():
-        val_loss = F.cross_entropy(bare.model(bare.data.x_val), bare.data.y_val)
+        device = next(bare.model.parameters()).device  # the CPU here, CUDA under GALLERY_DEVICE=cuda
+        val_loss = F.cross_entropy(bare.model(bare.data.x_val.to(device)), bare.data.y_val.to(device))
     assert records[-1].val_loss == pytest.approx(float(val_loss), rel=1e-5)
 
 

@@ -17,6 +17,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from core.device import default_device, model_device
 from core.errors import UserError, whole_number
 from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
 from core.gan.models import adversarial_step, realness
@@ -150,8 +151,8 @@ def check_config(config: ToyConfig) -> ToyConfig:
 @torch.no_grad()
 def _frame(g, d, config, z, real, history, record, resolution=64) -> ToyFrame:
     g.eval(), d.eval()
-    fake = g(z).numpy()
-    axis = torch.linspace(-EXTENT, EXTENT, resolution)
+    fake = g(z).cpu().numpy()
+    axis = torch.linspace(-EXTENT, EXTENT, resolution, device=z.device)
     yy, xx = torch.meshgrid(axis, axis, indexing="ij")
     surface = realness(d(torch.stack([xx.flatten(), yy.flatten()], 1)), config.loss).view(resolution, resolution)
     centres = mode_centres(config.distribution)
@@ -161,7 +162,7 @@ def _frame(g, d, config, z, real, history, record, resolution=64) -> ToyFrame:
         record.elapsed,
         real,
         fake,
-        surface.numpy(),
+        surface.cpu().numpy(),
         {k: list(v) for k, v in history.items()},
         modes_covered(fake, config.distribution),
         None if centres is None else len(centres),
@@ -179,15 +180,25 @@ def seeded(model: nn.Module, generator: torch.Generator) -> nn.Module:
     return model
 
 
+def toy_models(config: ToyConfig) -> tuple[ToyGenerator, ToyDiscriminator]:
+    """G and D with weights drawn on the CPU from `config.seed` (the same on any device), then moved
+    to the default device, where they train."""
+    weights = torch.Generator().manual_seed(config.seed)
+    g, d = seeded(ToyGenerator(config.hidden), weights), seeded(ToyDiscriminator(config.hidden), weights)
+    return g.to(default_device()), d.to(default_device())
+
+
 def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterator[ToyFrame]:
     """Train a toy GAN from scratch and yield a frame every `frame_every` steps and at the end.
 
-    Stops at `config.steps` or after `max_seconds` (capped at MAX_TOY_SECONDS), whichever is first.
-    Everything random comes from generators seeded with `config.seed`.
+    Stops at `config.steps` or after `max_seconds` (capped at MAX_TOY_SECONDS), whichever is first,
+    on a GPU as on the CPU: a shared GPU gets the same per-request caps (and the page's concurrency
+    limit), so one visitor cannot hold it. Everything random comes from CPU generators seeded with
+    `config.seed`; the draws move to the device.
     """
     config = check_config(config)
-    weights = torch.Generator().manual_seed(config.seed)
-    g, d = seeded(ToyGenerator(config.hidden), weights), seeded(ToyDiscriminator(config.hidden), weights)
+    g, d = toy_models(config)
+    device = model_device(g)
     betas = (0.5, 0.999)
     noise = torch.Generator().manual_seed(config.seed + 1)
     step = adversarial_step(
@@ -199,9 +210,10 @@ def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterat
         loss=config.loss,
         d_steps=config.d_steps,
         noise=noise,
+        device=device,
     )
     shown = torch.Generator().manual_seed(config.seed + 2)
-    z = torch.randn(1000, 2, generator=shown)  # the same noise in every frame, so points move smoothly
+    z = torch.randn(1000, 2, generator=shown).to(device)  # the same noise in every frame, so points move smoothly
     real = sample_toy(config.distribution, 1000, shown).numpy()
     batches = ToyBatches(config, torch.Generator().manual_seed(config.seed + 3))
     history: dict = {"step": [], "d_loss": [], "g_loss": []}

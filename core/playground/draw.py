@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from core.device import model_device
 from core.playground.experiment import Data, one_thread, true_curve
 
 CLASS_COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]], np.float32)  # tab10's first three
@@ -22,7 +23,7 @@ def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     was_training = model.training
     model.eval()
     with one_thread(), torch.inference_mode():
-        out = model(x)
+        out = model(x.to(model_device(model))).cpu()  # back to the CPU: pictures are made from it
     model.train(was_training)
     return out
 

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.data import data_dir, mnist
+from core.device import default_device, model_device
 from core.loading import cached_loader
 from core.playground.settings import (  # noqa: F401  (re-exported: one import for callers)
     ACTIVATIONS,
@@ -147,7 +148,7 @@ class SeededDropout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0:
             return x
-        keep = torch.rand(x.shape, generator=self.generator) >= self.p
+        keep = (torch.rand(x.shape, generator=self.generator) >= self.p).to(x.device)  # drawn on the CPU: same masks on any device
         return x * keep / (1 - self.p)
 
 
@@ -249,10 +250,11 @@ def measure(model: nn.Module, data: Data) -> dict:
     was_training = model.training
     model.eval()
     n = len(data.x_train)
+    device = model_device(model)
     with torch.inference_mode():
-        out = model(torch.cat([data.x_train, data.x_val]))  # (N_train + N_val, out)
+        out = model(torch.cat([data.x_train, data.x_val]).to(device))  # (N_train + N_val, out)
         metrics = {}
-        for split, o, y in (("train", out[:n], data.y_train), ("val", out[n:], data.y_val)):
+        for split, o, y in (("train", out[:n], data.y_train.to(device)), ("val", out[n:], data.y_val.to(device))):
             if data.regression:
                 metrics[f"{split}_loss"], metrics[f"{split}_accuracy"] = float(F.mse_loss(o, y)), None
             else:
@@ -263,17 +265,24 @@ def measure(model: nn.Module, data: Data) -> dict:
 
 
 class PlaygroundRun:
-    """Data, model and optimiser for one set of settings; `records()` trains and yields EpochRecords."""
+    """Data, model and optimiser for one set of settings; `records()` trains and yields EpochRecords.
+
+    The model trains on the default device; `data` stays on the CPU for the pictures, and a copy of
+    the training set lives beside the model. On a shared GPU a run has the same caps as on the CPU
+    (`check()`: points, width, depth, epochs, `max_seconds`) and the page's concurrency limit, so
+    one visitor cannot hold the GPU."""
 
     def __init__(self, settings: Settings, data_root: str | Path | None = None):
         self.settings = check(settings)
         self.data = make_data(self.settings, data_root)
         seed = self.settings.seed
-        self.generator = torch.Generator().manual_seed(seed + 1)  # init, shuffling and dropout
-        self.model = make_model(self.data, self.settings, self.generator)
+        self.generator = torch.Generator().manual_seed(seed + 1)  # init, shuffling and dropout, all drawn on the CPU
+        self.model = make_model(self.data, self.settings, self.generator).to(default_device())
         self.optimizer = make_optimizer(self.settings, self.model.parameters())
         self.loss_fn = F.mse_loss if self.data.regression else F.cross_entropy
-        self.batches = ShuffledBatches(self.data.x_train, self.data.y_train, self.settings.batch_size, self.generator)
+        device = model_device(self.model)
+        x_train, y_train = self.data.x_train.to(device), self.data.y_train.to(device)
+        self.batches = ShuffledBatches(x_train, y_train, self.settings.batch_size, self.generator)
 
     def evaluate(self) -> dict:
         return measure(self.model, self.data)
@@ -283,7 +292,7 @@ class PlaygroundRun:
         improved for that many epochs and put back the best weights; the last record says why it ended."""
         s = self.settings
         # Each call may run on a different worker thread (Gradio resumes generators anywhere).
-        step = on_one_thread(supervised_step(self.model, self.optimizer, loss_fn=self.loss_fn))
+        step = on_one_thread(supervised_step(self.model, self.optimizer, loss_fn=self.loss_fn, device=model_device(self.model)))
         progress = fit(step, self.batches, s.epochs, evaluate=on_one_thread(self.evaluate), log_every=10**9, max_seconds=s.max_seconds)
         best_loss, best_epoch, best_state = math.inf, 0, None
         previous = None

@@ -1,8 +1,13 @@
-"""The transfer model as the app answers with it: int8, in few calls.
+"""The transfer model as the app answers with it: int8, in few calls, on the CPU.
 
 `load_transfer_int8` copies the fine-tuned MiniLM (`core.sentiment.models.load_transfer`), turns each
 layer into a `LeanBertLayer` and its Linear layers into int8 `Int8Linear`s. Attributions need
 gradients and keep using the float model.
+
+int8 dynamic quantization is a CPU technique (its kernels are FBGEMM/oneDNN). On a GPU (or any
+device but the CPU) the answering model is the float model in half precision instead
+(`half_precision`): fp16 rather than bf16, since its 10-bit mantissa keeps logits closer to float32
+and every CUDA GPU and Apple MPS runs it. Its SST-2 accuracy is not yet measured on a GPU.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ try:
 except ImportError:  # a torch without eager-mode quantization: answer with the float model
     quantize_dynamic = None
 
+from core.device import model_device, on_cpu
 from core.loading import cached_loader
 from core.sentiment.models import load_transfer
 
@@ -28,8 +34,11 @@ def load_transfer_int8() -> nn.Module:
     """The transfer model for answers: its layers as `LeanBertLayer`s, their Linear layers in int8
     (dynamic quantization, one weight scale per output channel, activations on all 8 bits:
     `Int8Linear`); a one-sentence answer takes 1.5 ms on one core, 4x less than float32. The card's
-    accuracies are measured through this model; attributions need gradients and use the floats."""
+    accuracies are measured through this model; attributions need gradients and use the floats.
+    Off the CPU: the fp16 copy (`half_precision`)."""
     model = load_transfer()
+    if not on_cpu(model_device(model)):
+        return half_precision(model)
     if quantize_dynamic is None:
         return model
     model = copy.deepcopy(model)  # the float model stays as it is, for attributions
@@ -44,6 +53,15 @@ def load_transfer_int8() -> nn.Module:
             parent_name, _, child = name.rpartition(".")
             setattr(quantized.get_submodule(parent_name) if parent_name else quantized, child, Int8Linear(module))
     return quantized
+
+
+ANSWER_DTYPE_OFF_CPU = torch.float16  # see the module's docstring; accuracy on a GPU not yet measured
+
+
+def half_precision(model: nn.Module) -> nn.Module:
+    """A copy of the float transfer model in `ANSWER_DTYPE_OFF_CPU`, on the model's device, for
+    answers on a GPU (no gradients: attributions keep the float32 model)."""
+    return copy.deepcopy(model).to(ANSWER_DTYPE_OFF_CPU).eval()
 
 
 class LeanBertLayer(nn.Module):

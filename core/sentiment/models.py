@@ -22,6 +22,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from core.checkpoints import CHECKPOINT_DIR, MissingCheckpointError, load_weights, weights_path
+from core.device import default_device
 from core.loading import cached_loader
 from core.sentiment.text import MAX_CHARACTERS, Vocabulary, clean, head_and_tail, tokenize_with_spans
 
@@ -167,7 +168,7 @@ def base_transfer_model() -> TransferClassifier:
 def load_scratch() -> tuple[GRUClassifier, Vocabulary]:
     vocab = Vocabulary.load(CHECKPOINT_DIR / "sentiment_scratch_vocab.json")
     model = GRUClassifier(ScratchConfig(vocab_size=len(vocab)))
-    return load_weights(model, "sentiment_scratch", "python -m train.sentiment scratch"), vocab
+    return load_weights(model, "sentiment_scratch", "python -m train.sentiment scratch").to(default_device()), vocab
 
 
 @cached_loader
@@ -186,7 +187,7 @@ def load_transfer() -> TransferClassifier:
     if missing:
         raise ValueError(f"{path} lacks {sorted(missing)[:3]}...")
     model.load_state_dict(trained, strict=False)
-    return model.eval()
+    return model.eval().to(default_device())
 
 
 def quantize_rows(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -79,8 +79,8 @@ def capture(model: nn.Module, inputs: torch.Tensor, module: nn.Module, stop: boo
 @torch.inference_mode()
 def feature_maps(vision: VisionModel, inputs: torch.Tensor, layer: str) -> np.ndarray:
     """(1, C, H, W) model input -> (channels, h, w) output of convolution `layer` (before BN and ReLU)."""
-    _, output = capture(vision.model, inputs, vision.layer(layer))
-    return output[0].float().numpy()
+    _, output = capture(vision.model, inputs.to(vision.device), vision.layer(layer))
+    return output[0].float().cpu().numpy()
 
 
 # ---------- Grad-CAM ----------
@@ -93,7 +93,7 @@ def grad_cam(vision: VisionModel, inputs: torch.Tensor, target: int | None = Non
     channel; the weighted sum, through ReLU, says where the evidence for the class lies. Returns
     (cam upsampled to the input size in [0, 1], target class, (classes,) probabilities).
     """
-    inputs = inputs.detach().clone().requires_grad_(True)  # so the layer's output carries a gradient
+    inputs = inputs.detach().to(vision.device).clone().requires_grad_(True)  # so the layer's output carries a gradient
     with torch.enable_grad():
         activations: dict[str, torch.Tensor] = {}
         owner = threading.get_ident()
@@ -107,7 +107,7 @@ def grad_cam(vision: VisionModel, inputs: torch.Tensor, target: int | None = Non
             logits = vision.model(inputs)
         finally:
             handle.remove()
-        probabilities = torch.softmax(logits[0].detach(), dim=0).numpy()
+        probabilities = torch.softmax(logits[0].detach(), dim=0).float().cpu().numpy()
         target = int(probabilities.argmax()) if target is None else int(target)
         a = activations["a"]  # (1, K, h, w)
         grads = torch.autograd.grad(logits[0, target], a)[0]
@@ -115,14 +115,14 @@ def grad_cam(vision: VisionModel, inputs: torch.Tensor, target: int | None = Non
     cam = F.relu((weights * a.detach()).sum(dim=1, keepdim=True))  # (1, 1, h, w)
     cam = F.interpolate(cam, size=tuple(inputs.shape[-2:]), mode="bilinear", align_corners=False)[0, 0]
     cam = cam / cam.max() if float(cam.max()) > 0 else cam
-    return cam.numpy(), target, probabilities
+    return cam.float().cpu().numpy(), target, probabilities
 
 
 # ---------- activation maximisation ----------
 
 
 def _blur(x: torch.Tensor) -> torch.Tensor:
-    kernel = torch.tensor([1.0, 2.0, 1.0])
+    kernel = torch.tensor([1.0, 2.0, 1.0], device=x.device)
     kernel = (kernel[:, None] * kernel[None, :] / 16).expand(x.shape[1], 1, 3, 3)
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=x.shape[1])
 
@@ -131,7 +131,7 @@ def channel_activation(vision: VisionModel, pixels: torch.Tensor, layer: str, ch
     """Response of filter `channel` of `layer` at the centre of its map, for (B, C, H, W) pixels in
     [0, 1]: the quantity excited. One position, so the picture shows that unit's receptive field,
     which grows layer by layer (3x3 pixels at conv1, most of the digit at conv5)."""
-    _, output = capture(vision.model, vision.normalize(pixels), vision.layer(layer))
+    _, output = capture(vision.model, vision.normalize(pixels.to(vision.device)), vision.layer(layer))
     h, w = output.shape[-2:]
     return output[:, channel, h // 2, w // 2]
 
@@ -152,11 +152,12 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
     if not 0 <= channel < out_channels:
         raise UserError(f"{layer} has channels 0 to {out_channels - 1}.")
     steps = int(np.clip(steps, 1, MAX_EXCITE_STEPS))
-    generator = torch.Generator().manual_seed(seed)
-    mean = torch.tensor(vision.mean).view(1, -1, 1, 1)
+    generator = torch.Generator().manual_seed(seed)  # on the CPU, so a seed draws the same start on any device
+    device = vision.device
+    mean = torch.tensor(vision.mean, device=device).view(1, -1, 1, 1)
     side = min(vision.size, 128)  # ImageNet filters: 128x128 is plenty to show a pattern, and 3x cheaper
     shape = (1, vision.channels, side, side)
-    pixels = (mean + 0.1 * torch.rand(shape, generator=generator)).clamp(0, 1).requires_grad_(True)
+    pixels = (mean + 0.1 * torch.rand(shape, generator=generator).to(device)).clamp(0, 1).requires_grad_(True)
     start = pixels.detach().clone()
     optimizer = torch.optim.Adam([pixels], lr=EXCITE.lr)
 
@@ -179,7 +180,7 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
     with torch.inference_mode():
         before = float(channel_activation(vision, start, layer, channel)[0])
         after = float(channel_activation(vision, pixels.detach(), layer, channel)[0])
-    image = pixels.detach()[0].numpy()
+    image = pixels.detach()[0].cpu().numpy()
     image = image[0] if vision.channels == 1 else image.transpose(1, 2, 0)
     return Excitation(image, before, after, records[-1].step)
 

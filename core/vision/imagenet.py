@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from core.device import default_device
 from core.loading import cached_loader
 from core.vision.model import VisionModel, conv_layers
 
@@ -152,7 +153,7 @@ def imagenet_vision_model(spec: ImageNetSpec, hub_dir: str | os.PathLike | None 
 def _load(spec: ImageNetSpec, path: str) -> VisionModel:
     model = spec.build()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    model.eval()
+    model.eval().to(default_device())
     return VisionModel(
         key=spec.key,
         title=spec.title,

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from core.checkpoints import load_weights
+from core.device import default_device, model_device
 from core.digits.models import DigitCNN
 from core.digits.predict import CHECKPOINTS, train_command
 from core.digits.preprocess import MNIST_MEAN, MNIST_STD, prepare_digit, to_model_input
@@ -36,9 +37,15 @@ class VisionModel:
     def channels(self) -> int:
         return len(self.mean)
 
+    @property
+    def device(self) -> torch.device:
+        """Where the model computes: inputs go there, pictures come back to the CPU."""
+        return model_device(self.model)
+
     def normalize(self, pixels: torch.Tensor) -> torch.Tensor:
-        mean = torch.tensor(self.mean).view(1, -1, 1, 1)
-        std = torch.tensor(self.std).view(1, -1, 1, 1)
+        """Pixels in [0, 1] -> model input, on the pixels' device."""
+        mean = torch.tensor(self.mean, device=pixels.device).view(1, -1, 1, 1)
+        std = torch.tensor(self.std, device=pixels.device).view(1, -1, 1, 1)
         return (pixels - mean) / std
 
     def layer(self, name: str) -> nn.Conv2d:
@@ -63,9 +70,9 @@ def _prepare_digit_input(image) -> tuple[torch.Tensor, np.ndarray]:
 @cached_loader
 def digit_vision_model() -> VisionModel:
     """The shipped digit CNN (conv1..conv5), fed exactly as the sketcher feeds it."""
-    # A private CPU copy of the sketcher's weights: one-image requests answer fastest on the CPU,
-    # and hooks on this copy never touch the model the other demos use.
-    model = load_weights(DigitCNN(), CHECKPOINTS["cnn"], train_command("cnn"))
+    # A private copy of the sketcher's weights, on the default device like every model: hooks on
+    # this copy never touch the model the other demos use.
+    model = load_weights(DigitCNN(), CHECKPOINTS["cnn"], train_command("cnn")).to(default_device())
     return VisionModel(
         key="digits",
         title="Digit CNN (MNIST)",
