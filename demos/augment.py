@@ -15,6 +15,7 @@ import numpy as np
 from gradio.media import get_image
 
 from core.augment.catalogue import CATALOGUE, MAX_COUNT, parse_boxes, parse_pipeline, parse_settings, pipeline_code
+from core.device import gpu
 from core.errors import UserError, whole_number
 from core.images import open_image
 from demos import launch, lazy_module, lesson, uploaded_path, user_errors
@@ -132,6 +133,7 @@ def _digit(image):
 
 
 @user_errors
+@gpu
 def sample_ui(source, photo, boxes_text, sketch, chosen, seed, count, *values):
     """The Sample button: whichever input tab is open -> gallery, summary, table, code, records."""
     steps, seed, count = parse_pipeline(steps_from_widgets(chosen, values)), _seed(seed), _count(count)
@@ -162,6 +164,7 @@ def augment_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: int = 
 
 
 @user_errors
+@gpu
 def augment_digit_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: int = 0, count: int = 16) -> tuple[list[dict], dict]:
     """Augment an image of a handwritten digit and classify every sample with the digit CNN ->
     gallery, and {"original_class", "classes", "per_transform": [[transform, changed pixels in, changed class alone]], ...}."""

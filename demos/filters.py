@@ -12,6 +12,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from core.device import gpu
 from core.errors import UserError
 from core.images import open_image
 from core.vision import convolution as conv  # numpy only: light enough for start-up
@@ -109,12 +110,13 @@ def download_weights(key: str):
 
 
 @user_errors
+@gpu
 def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None, path: str | None):
     """Everything that depends on model, layer and input: maps, kernels, Grad-CAM, status."""
     vision, message = vision_or_message(key)
     if vision is None or not layer or layer not in vision.layers:
         return None, "", None, None, None, message or "Choose a layer."
-    kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().numpy())
+    kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().cpu().numpy())
     image = current_image(source, sketch, path)
     grid = None if image is None else filters.layer_grid(vision, image, layer, UI_MAP_SIDE)
     if grid is None:
@@ -124,6 +126,7 @@ def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None,
 
 
 @user_errors
+@gpu
 def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
     """A click on the grid of maps -> that map's channel number."""
     vision, _ = vision_or_message(key)
@@ -134,6 +137,7 @@ def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
 
 
 @user_errors
+@gpu
 def show_channel(key: str, layer: str | None, channel: float | None, source: str, sketch: dict | None, path: str | None):
     vision, _ = vision_or_message(key)
     image = current_image(source, sketch, path)
@@ -143,6 +147,7 @@ def show_channel(key: str, layer: str | None, channel: float | None, source: str
 
 
 @user_errors
+@gpu
 def excite_filter(key: str, layer: str | None, channel: float | None):
     """The input that excites the chosen filter most (cached per model, layer and channel)."""
     vision, message = vision_or_message(key)
@@ -160,6 +165,7 @@ def excite_filter(key: str, layer: str | None, channel: float | None):
 
 
 @user_errors
+@gpu
 def feature_maps(image: gr.FileData, layer: str = "conv1") -> gr.FileData:
     """The digit CNN's feature maps for one image file: one picture tiling every channel's map.
 

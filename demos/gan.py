@@ -13,6 +13,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from core.device import gpu
 from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, PRESETS, ToyConfig  # no torch
 from demos import launch, lazy_module, lesson, user_errors
 from demos.png import png_file
@@ -101,6 +102,7 @@ def snapshot_items() -> list[tuple[np.ndarray, str]]:
 
 
 @user_errors
+@gpu
 def generate_digits(digit: int, seed: int, count: int) -> gr.FileData:
     """Generate digits. digit: 0-9, or -1 for every class in turn; seed: 0 or more; count: 1-256.
 
@@ -111,16 +113,19 @@ def generate_digits(digit: int, seed: int, count: int) -> gr.FileData:
 
 
 @user_errors
+@gpu
 def show_digits(digit: int, seed: float, count: float):
     return digit_gallery(digit, seed, count)
 
 
 @user_errors
+@gpu
 def walk_between(digit: int, seed_a: float, seed_b: float, frames: float) -> np.ndarray:
     return walk_strip(digit, seed_a, seed_b, frames)
 
 
 @user_errors
+@gpu
 def move_digit(digit: int, seed: float, first: float, second: float, third: float) -> np.ndarray:
     return moved_digit(digit, seed, [first, second, third])
 
@@ -132,6 +137,7 @@ def apply_preset(name: str):
 
 
 @user_errors
+@gpu
 def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss: str, steps: float, seed: float):
     """Stream frames of a toy GAN training from scratch: capped steps and seconds, stoppable."""
     config = dataclasses.replace(
@@ -149,6 +155,7 @@ def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss
 
 
 @user_errors
+@gpu
 def first_digits(digit: int, seed: float, count: float):
     """On page load: a first grid, or a note on how to make the checkpoint when it is missing."""
     try:
@@ -163,6 +170,7 @@ def show_snapshots():
 
 
 @user_errors
+@gpu
 def first_walk(digit: int, seed_a: float, seed_b: float, frames: float, *amounts: float):
     """On page load: the walk from A to B and seed A moved, or nothing when the checkpoint is missing."""
     try:

@@ -12,6 +12,7 @@ import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
+from core.device import gpu
 from demos import launch, lazy_module, lesson, user_errors
 
 experiment = lazy_module("core.playground.experiment")
@@ -163,6 +164,7 @@ def _start(values: dict):
 
 
 @user_errors
+@gpu
 def train_on_page(*args):
     """Stream a run to the page: curves, picture, gap and summary, a few times a second."""
     *values, history = args
@@ -183,6 +185,7 @@ def train_on_page(*args):
 
 
 @user_errors
+@gpu
 def train_playground(
     problem: str = "moons",
     noise: float = 0.35,

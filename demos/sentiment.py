@@ -8,6 +8,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
+from core.device import gpu
 from core.errors import UserError
 from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokenizer is plain Python
 from demos import launch, lazy_module, lesson, user_errors
@@ -154,6 +155,7 @@ def load_curve() -> dict | None:
 
 
 @user_errors
+@gpu
 def explain(text: str):
     """Text -> both labels, the verdict, both attribution views, both cut-off parts, a note."""
     text, note = checked(text)
@@ -170,6 +172,7 @@ def explain(text: str):
 
 
 @user_errors
+@gpu
 def classify_sentiment(text: str, model: str = "scratch") -> dict:
     """Classify the sentiment of `text` with model "scratch" (GRU) or "transfer" (MiniLM).
 
@@ -182,6 +185,7 @@ def classify_sentiment(text: str, model: str = "scratch") -> dict:
 
 
 @user_errors
+@gpu
 def classify_lines(text: str = BATCH_EXAMPLE) -> tuple[dict, str]:
     """Many lines of text (the first 200 are read) -> a table with both models' predictions for each
     line, as gr.Dataframe sends one ({"headers", "data", "metadata"}), and a note."""
@@ -190,6 +194,7 @@ def classify_lines(text: str = BATCH_EXAMPLE) -> tuple[dict, str]:
 
 
 @user_errors
+@gpu
 def classify_lines_on_page(text: str):
     rows, note = batch_rows(text)
     return pd.DataFrame(rows, columns=COLUMNS), note

@@ -66,7 +66,6 @@ def verdict(cnn: np.ndarray, mlp: np.ndarray) -> str:
     return f"They disagree: the CNN reads a **{c}** ({cnn[c]:.0%}), the MLP a **{m}** ({mlp[m]:.0%})."
 
 
-@gpu  # on ZeroGPU Spaces this call gets a GPU; elsewhere the function is unchanged
 def read_digit(image, explain: bool = True):
     """Image -> (CNN probabilities, MLP probabilities, prepared digit, CNN map, MLP map).
 
@@ -113,17 +112,20 @@ def predict_digit(image):
 
 
 @user_errors
+@gpu
 def predict_drawing(sketch: dict | None):
     # Sketchpad gives {"background", "layers", "composite"}; the composite is what is on screen.
     return predict_digit(None if sketch is None else sketch.get("composite"))
 
 
 @user_errors
+@gpu
 def predict_upload(path: str | None):
     return predict_digit(None if path is None else open_image(path))
 
 
 @user_errors
+@gpu
 def classify_digit(image: gr.FileData) -> dict:
     """Classify one image file of a handwritten digit with the CNN.
 
