@@ -61,15 +61,21 @@ def current_image(source: str, sketch: dict | None, path: str | None):
     return None if sketch is None else sketch.get("composite")
 
 
-def sandbox(input_text, kernel_text, stride, padding, row, col):
+def sandbox(input_text, kernel_text, stride, padding, row, col, dilation=1, transposed=False):
     """Sandbox numbers -> (input | output picture, output numbers, size formula, one value worked out)."""
-    request = conv.read_sandbox(input_text, kernel_text, stride, padding, row, col)
-    image, kernel, stride, padding = request.image, request.kernel, request.stride, request.padding
-    output = conv.convolve(image, kernel, stride, padding)
-    worked = conv.work_through(image, kernel, stride, padding, request.row, request.col)
-    picture = conv.sandbox_picture(image, kernel, stride, padding, worked)
+    request = conv.read_sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+    image, kernel, geometry = request.image, request.kernel, request.geometry
+    output = conv.convolve(image, kernel, **geometry)
+    worked = conv.work_through(image, kernel, row=request.row, col=request.col, **geometry)
+    picture = conv.sandbox_picture(image, kernel, worked=worked, **geometry)
     numbers = f"Output ({output.shape[0]}×{output.shape[1]}):\n```\n{conv.format_matrix(output)}\n```"
-    return picture, numbers, conv.explain_size(image, kernel, stride, padding), conv.explain_value(worked, kernel, stride, padding)
+    return picture, numbers, conv.explain_size(image, kernel, **geometry), conv.explain_value(worked, kernel, **geometry)
+
+
+def sandbox_next_cell(input_text, kernel_text, stride, padding, row, col, dilation=1, transposed=False) -> tuple[int, int]:
+    """The output cell after (row, col), row by row, wrapping to (0, 0): one step of the animation."""
+    request = conv.read_sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+    return conv.next_cell(request.image, request.kernel, request.row, request.col, **request.geometry)
 
 
 def digit_maps(path: str, layer: str) -> str:
@@ -187,9 +193,23 @@ def input_preset(name: str) -> str:
 
 
 @user_errors
-def run_sandbox(input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float):
+def run_sandbox(
+    input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float, dilation: float = 1, transposed: bool = False
+):
     """The sandbox on the page: its pictures and Markdown, as they are."""
-    return sandbox(input_text, kernel_text, stride, padding, row, col)
+    return sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+
+
+@user_errors
+def step_sandbox(
+    input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float, dilation: float = 1, transposed: bool = False
+):
+    """The "Next cell" button and autoplay: move the worked cell on by one."""
+    return sandbox_next_cell(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+
+
+def autoplay_timer(playing: bool):
+    return gr.Timer(active=bool(playing))
 
 
 @user_errors
@@ -200,11 +220,15 @@ def convolve(
     padding: int = 0,
     row: int = 0,
     col: int = 0,
+    dilation: int = 1,
+    transposed: bool = False,
 ) -> tuple[gr.FileData, str, str, str]:
     """The convolution sandbox: an input and a kernel as rows of numbers (';' or a new line between
-    rows), stride 1-3, padding 0-3 -> a PNG of the padded input beside the output, the output's
-    numbers, the output-size formula with these numbers, and output[row, col] worked through."""
-    picture, numbers, size, worked = sandbox(input_text, kernel_text, stride, padding, row, col)
+    rows), stride 1-3, padding 0-3, dilation 1-3, and whether the convolution is transposed (what
+    F.conv_transpose2d computes) -> a PNG of the grid the kernel slides over beside the output, the
+    output's numbers (one row per line), the output-size formula with these numbers, and
+    output[row, col] worked through."""
+    picture, numbers, size, worked = sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
     return gr.FileData(path=png_file(picture)), numbers, size, worked
 
 
@@ -270,12 +294,20 @@ def build() -> gr.Blocks:
                     kernel_text = gr.Textbox(kernel_preset("edge (vertical, Sobel)"), label="Kernel (your own numbers welcome)", lines=4)
                     stride = gr.Slider(1, 3, 1, step=1, label="Stride")
                     padding = gr.Slider(0, 3, 0, step=1, label="Padding")
+                    dilation = gr.Slider(1, conv.MAX_DILATION, 1, step=1, label="Dilation (gap between the kernel's taps)")
+                    transposed = gr.Checkbox(False, label="Transposed (upsampling: F.conv_transpose2d)", elem_id="filters-transposed")
                     with gr.Row():
-                        out_row = gr.Number(0, label="Work out output row", precision=0, minimum=0)
-                        out_col = gr.Number(0, label="... column", precision=0, minimum=0)
+                        out_row = gr.Number(0, label="Work out output row", precision=0, minimum=0, elem_id="filters-out-row")
+                        out_col = gr.Number(0, label="... column", precision=0, minimum=0, elem_id="filters-out-col")
+                    with gr.Row():
+                        next_button = gr.Button("Next cell ▶", elem_id="filters-next-cell")
+                        autoplay = gr.Checkbox(False, label="Autoplay (a cell a second)", elem_id="filters-autoplay")
             sandbox_picture = gr.Image(
-                label="Padded input (padding grey) | output: red > 0, blue < 0, outlined: the value worked out below", interactive=False
+                label="Grid the kernel slides over (padding and inserted zeros grey, dots: the kernel's taps) | output: red > 0, blue < 0, "
+                "outlined: the value worked out below",
+                interactive=False,
             )
+            ticker = gr.Timer(1.0, active=False)
             with gr.Row():
                 sandbox_numbers = gr.Markdown()
                 sandbox_size = gr.Markdown()
@@ -301,7 +333,16 @@ def build() -> gr.Blocks:
         sandbox_outputs = [sandbox_picture, sandbox_numbers, sandbox_size, sandbox_worked]
         input_choice.change(input_preset, input_choice, input_text, api_visibility="private")
         kernel_choice.change(kernel_preset, kernel_choice, kernel_text, api_visibility="private")
-        sandbox_inputs = [input_text, kernel_text, stride, padding, out_row, out_col]
+        sandbox_inputs = [input_text, kernel_text, stride, padding, out_row, out_col, dilation, transposed]
+        gr.on(
+            [next_button.click, ticker.tick],
+            step_sandbox,
+            sandbox_inputs,
+            [out_row, out_col],
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        autoplay.change(autoplay_timer, autoplay, ticker, api_visibility="private", show_progress="hidden")
         gr.on(
             [c.change for c in sandbox_inputs],
             run_sandbox,

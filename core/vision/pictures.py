@@ -158,9 +158,11 @@ def cell_picture(
     scale: float | None = None,
     blank: np.ndarray | None = None,
     box: tuple[int, int, int, int] | None = None,
+    marks: list[tuple[int, int]] | None = None,
 ) -> np.ndarray:
     """A small matrix as coloured cells with grid lines: `blank` cells (e.g. padding) light grey,
-    and an optional black outline around cells (top, left, bottom, right), as the sandbox draws them."""
+    an optional black outline around cells (top, left, bottom, right), and a black dot in each
+    `marks` cell (row, col): a dilated kernel's taps, as the sandbox draws them."""
     rgb = diverging(values, scale).astype(np.uint8)
     if blank is not None:
         rgb[blank] = 225
@@ -176,4 +178,8 @@ def cell_picture(
             (top, bottom + 1, right - 2, right + 1),
         ):
             picture[y0:y1, x0:x1] = 0
+    dot = max(2, cell // 6)
+    for row, col in marks or ():
+        y, x = row * cell + cell // 2, col * cell + cell // 2
+        picture[y - dot : y + dot + 1, x - dot : x + dot + 1] = 0
     return picture
