@@ -83,6 +83,36 @@ def walk_strip(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray:
     return enlarge(sample.tile(strip, columns=len(strip)) / 255.0, zoom=3)
 
 
+def switch_summary(digit_a: int, digit_b: int, readings: list[int] | None) -> str:
+    """Where along a walk the judge CNN's reading turns from A to B, in a sentence."""
+    if readings is None:
+        return "The judge CNN is not available, so the frames are shown without its readings."
+    last_a = max((i for i, r in enumerate(readings) if r == digit_a), default=None)
+    first_b = next((i for i, r in enumerate(readings) if r == digit_b and all(later == digit_b for later in readings[i:])), None)
+    if last_a is None or first_b is None:
+        return f"The judge CNN reads {' '.join(map(str, readings))}: it never settles from {digit_a} on {digit_b} along this walk."
+    return (
+        f"The judge CNN reads **{digit_a}** up to frame {last_a + 1} and **{digit_b}** from frame {first_b + 1} "
+        f"of {len(readings)} on (readings: {' '.join(map(str, readings))})."
+    )
+
+
+def class_walk(digit_a: int, digit_b: int, seed: int, frames: int) -> tuple[list[tuple[np.ndarray, str]], str]:
+    """The walk from class A to class B -> gallery items (each frame with the judge's reading) and where the reading switches."""
+    images = sample.walk_between_classes(digit_a, digit_b, seed, frames)
+    try:
+        probabilities = digits.class_probabilities(digits.answering_cnn(), preprocess.normalize(images[:, None]))
+        readings, confidences = probabilities.argmax(1).tolist(), probabilities.max(1).tolist()
+    except checkpoints.MissingCheckpointError:
+        readings = confidences = None
+    a, b, _, _ = sample.check_walk(digit_a, digit_b, seed, frames)
+    items = [
+        (enlarge(image), f"{i + 1}" if readings is None else f"{i + 1} · CNN {readings[i]} ({confidences[i]:.0%})")
+        for i, image in enumerate(images.numpy())
+    ]
+    return items, switch_summary(a, b, readings)
+
+
 def moved_digit(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
     """Seed A's digit after its noise moved along the three steepest directions, enlarged."""
     return enlarge(sample.move_in_latent(digit, seed, amounts), zoom=8)
@@ -122,6 +152,26 @@ def show_digits(digit: int, seed: float, count: float):
 @gpu
 def walk_between(digit: int, seed_a: float, seed_b: float, frames: float) -> np.ndarray:
     return walk_strip(digit, seed_a, seed_b, frames)
+
+
+@user_errors
+@gpu
+def walk_between_classes(digit_a: int = 1, digit_b: int = 7, seed: int = 0, frames: int = 10) -> gr.FileData:
+    """Walk from digit A to digit B: the generator's class embedding moves in a straight line from
+    A's to B's while the noise moves along the sphere from the seed's first draw to its second.
+    digit_a, digit_b: 0-9; seed: 0 or more; frames: 2-64.
+
+    Returns one PNG strip: the frames, 28x28 each, white on black, left (A) to right (B), with a
+    2-pixel border. The same arguments give the same strip.
+    """
+    strip = sample.walk_between_classes(digit_a, digit_b, seed, frames).numpy()
+    return gr.FileData(path=png_file(sample.tile(strip, columns=len(strip))))
+
+
+@user_errors
+@gpu
+def show_class_walk(digit_a: int, digit_b: int, seed: float, frames: float):
+    return class_walk(digit_a, digit_b, seed, frames)
 
 
 @user_errors
@@ -228,6 +278,25 @@ def build() -> gr.Blocks:
                         gr.Slider(-3, 3, value=0, step=0.25, label=f"Direction {i + 1}", elem_id=f"gan-direction-{i + 1}") for i in range(3)
                     ]
                 moved = gr.Image(label="Seed A, moved", interactive=False, height=240, elem_id="gan-moved")
+        with gr.Tab("Digit to digit"):
+            with gr.Row():
+                class_a = gr.Dropdown(DIGIT_CHOICES[1:], value=1, label="From digit")
+                class_b = gr.Dropdown(DIGIT_CHOICES[1:], value=7, label="To digit")
+                class_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+                class_frames = gr.Slider(2, 16, value=10, step=1, label="Frames")
+                class_walk_button = gr.Button("Walk from digit to digit", variant="primary", elem_id="gan-class-walk")
+            gr.Markdown(
+                "The generator's input is noise plus a learned vector for the class. Here both move: the class vector in a "
+                "straight line from one digit's to the other's, the noise along the sphere. Under each frame: what the judge CNN reads."
+            )
+            class_verdict = gr.Markdown(elem_id="gan-class-verdict")
+            class_frames_gallery = gr.Gallery(
+                label="From the first digit (left) to the second (right)",
+                columns=8,
+                height="auto",
+                object_fit="contain",
+                elem_id="gan-class-walk-frames",
+            )
         with gr.Tab("Watch it learn"):
             with gr.Row():
                 with gr.Column(scale=1):
@@ -300,7 +369,16 @@ def build() -> gr.Blocks:
             concurrency_id="gan_digits",
         )
         page.load(first_digits, [digit, seed, count], [gallery, verdict], api_visibility="private", concurrency_id="gan_digits")
+        class_walk_button.click(
+            show_class_walk,
+            [class_a, class_b, class_seed, class_frames],
+            [class_frames_gallery, class_verdict],
+            api_visibility="private",
+            concurrency_limit=4,
+            concurrency_id="gan_digits",
+        )
         gr.api(generate_digits, api_name="generate_digits", concurrency_limit=8, concurrency_id="gan_api")
+        gr.api(walk_between_classes, api_name="walk_between_classes", concurrency_limit=8, concurrency_id="gan_api")
     return page
 
 

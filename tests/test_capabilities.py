@@ -109,6 +109,76 @@ def test_sandbox_handlers_take_dilation_and_transposed():
         demo.run_sandbox("1 2 3; 4 5 6; 7 8 9", "1 1; 1 1", 1, 0, 0, 0, 3, False)
 
 
+# ---------- GAN: a walk from one digit to another ----------
+
+
+@pytest.mark.unit
+def test_class_walk_starts_at_a_and_ends_at_b_moving_class_vector_and_noise():
+    from core.gan import models as gan
+    from core.gan import sample
+
+    torch.manual_seed(0)  # the tiny random GAN's initial weights only; the walk itself is seeded
+    model = gan.DigitGan().eval()
+    frames = sample.walk_between_classes(2, 7, seed=5, frames=6, model=model)
+    assert frames.shape == (6, 28, 28) and 0 <= float(frames.min()) and float(frames.max()) <= 1
+    z, _ = sample.request_latents(2, 5, 2)
+    torch.testing.assert_close(frames[0], sample.generate(z[:1], torch.tensor([2]), model)[0])  # A's digit, A's noise
+    torch.testing.assert_close(frames[-1], sample.generate(z[1:], torch.tensor([7]), model)[0])  # B's digit, B's noise
+    torch.testing.assert_close(frames, sample.walk_between_classes(2, 7, 5, 6, model=model))  # same arguments, same frames
+    # The class conditioning moves too: half way, neither class's label alone draws that frame.
+    middle = sample.walk_between_classes(2, 7, 5, 3, model=model)[1]
+    path = sample.slerp(z[0], z[1], torch.tensor([0.5]))
+    for label in (2, 7):
+        assert (middle - sample.generate(path, torch.tensor([label]), model)[0]).abs().max() > 1e-3
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ((42, 7, 0, 10), "digit_a"),
+        ((1, -1, 0, 10), "digit_b"),
+        ((1, 7, -3, 10), "seed"),
+        ((1, 7, 0, 0), "frames"),
+        ((1, 7, 0, 10_000), "frames"),
+    ],
+)
+def test_class_walk_refuses_bad_input(args, message):
+    from core.gan import sample
+
+    with pytest.raises(UserError, match=message):
+        sample.walk_between_classes(*args)
+
+
+@pytest.mark.unit
+def test_switch_summary_names_the_frames_where_the_reading_turns():
+    from demos import gan as demo
+
+    assert "**3** up to frame 4 and **8** from frame 5 of 6" in demo.switch_summary(3, 8, [3, 3, 2, 3, 8, 8])
+    assert "never settles" in demo.switch_summary(3, 8, [3, 3, 3, 3])
+    assert "not available" in demo.switch_summary(3, 8, None)
+
+
+def shipped_gan_loads() -> bool:
+    from core.checkpoints import weights_path
+    from core.gan import models as gan
+
+    return weights_path(gan.CHECKPOINT).exists()
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("digit_a,digit_b", [(0, 6), (3, 8), (4, 9)])
+def test_on_the_shipped_gan_the_judge_reads_a_then_b(digit_a, digit_b):
+    from demos import gan as demo
+    from tests.conftest import need
+
+    need(shipped_gan_loads(), "checkpoints/gan_digits.safetensors is not trained yet (python -m train.gan)")
+    items, verdict = demo.class_walk(digit_a, digit_b, 0, 12)
+    readings = [int(caption.split("CNN ")[1].split()[0]) for _, caption in items]
+    assert readings[0] == digit_a and readings[-1] == digit_b, readings
+    assert f"**{digit_a}** up to frame" in verdict and f"**{digit_b}** from frame" in verdict
+
+
 # ---------- end to end: gradio_client ----------
 
 
@@ -122,3 +192,17 @@ def test_convolve_endpoint_takes_dilation_and_transposed(app_url):
     assert "Output (5×1)" in numbers and "⌊0 / 1⌋ + 1 = **1**" in size  # taps 2 apart: the 3-wide kernel spans all 5 columns
     _, numbers, _, _ = client.predict("1 2 3; 4 5 6; 7 8 9", "1 0; 0 -1", 1, 0, 1, 1, api_name="/convolve")  # older calls still work
     assert "-4 -4\n-4 -4" in numbers
+
+
+@pytest.mark.e2e
+def test_walk_between_classes_endpoint_returns_one_strip(app_url):
+    from PIL import Image
+
+    client = Client(f"{app_url}/demos/gan/", verbose=False)
+    path = client.predict(0, 6, 0, 5, api_name="/walk_between_classes")
+    strip = np.asarray(Image.open(path).convert("L"))
+    assert strip.shape == (2 + 30, 2 + 5 * 30)  # 5 frames of 28x28, left to right, 2-pixel borders
+    assert np.array_equal(strip, np.asarray(Image.open(client.predict(0, 6, 0, 5, api_name="/walk_between_classes")).convert("L")))
+    for args, message in [((42, 6, 0, 5), "digit_a"), ((0, 6, 0, 0), "frames"), ((0, 6, 0, 10_000), "frames"), ((0, 6, -1, 5), "seed")]:
+        with pytest.raises(Exception, match=message):
+            client.predict(*args, api_name="/walk_between_classes")
