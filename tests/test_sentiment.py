@@ -203,22 +203,6 @@ def test_transfer_layers_equal_the_transformers_model():
 
 
 @pytest.mark.unit
-def test_integrated_gradients_add_up_to_the_log_odds_change():
-    from core.sentiment.models import GRUClassifier, ScratchConfig
-    from core.sentiment.predict import integrated_gradients
-
-    torch.manual_seed(1)
-    model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6, dropout=0.0)).eval()
-    embedded = model.embedding(torch.tensor([[3, 9, 4, 12, 7]]))[0].detach()
-    mask = torch.ones(400, 5, dtype=torch.bool)
-    scores = integrated_gradients(lambda e: model.forward_embedded(e, mask), embedded, torch.zeros_like(embedded), 400)
-    with torch.no_grad():
-        odds = lambda e: float(model.forward_embedded(e[None], mask[:1]) @ torch.tensor([-1.0, 1.0]))  # noqa: E731
-        gap = odds(embedded) - odds(torch.zeros_like(embedded))
-    assert float(scores.sum()) == pytest.approx(gap, rel=0.05, abs=1e-3)
-
-
-@pytest.mark.unit
 def test_transfer_tokens_of_a_long_review_are_cut_in_the_middle():
     from core.sentiment.models import TRANSFER, transfer_ids
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+from core import explain
 from core.checkpoints import load_card, load_weights
 from core.device import default_device, model_device
 from core.digits.models import DigitCNN, DigitMLP
@@ -17,7 +19,6 @@ from core.loading import cached_loader
 
 CHECKPOINTS = {"cnn": "digit_cnn", "mlp": "digit_mlp"}
 ARCHITECTURES = {"cnn": DigitCNN, "mlp": DigitMLP}
-SALIENCY_METHOD = "integrated gradients (32 steps from a blank canvas)"
 
 
 def train_command(kind: str) -> str:
@@ -59,18 +60,20 @@ def class_probabilities(model: nn.Module, inputs: torch.Tensor) -> np.ndarray:
 
 
 def integrated_gradients(model: nn.Module, inputs: torch.Tensor, target: int, steps: int = 32) -> np.ndarray:
-    """Integrated gradients of `target`'s logit for one (1, 1, 28, 28) input: (28, 28) attributions.
+    """Integrated gradients (Captum's) of `target`'s logit for one (1, 1, 28, 28) input: (28, 28).
 
-    The path runs from a blank canvas (no ink) to the input; positive values pushed towards
-    `target`, negative values away from it. All steps go through the network as one batch.
-    """
-    device = model_device(model)
-    inputs = inputs.to(device)
+    The path runs from a blank canvas (no ink) to the input in `steps` right-Riemann steps, all
+    through the network as one batch; positive values pushed towards `target`, negative away."""
+    costs = replace(explain.COSTS, steps=steps, internal_batch_size=steps)
+    return attributions(model, inputs, target, "integrated_gradients", costs)
+
+
+def attributions(model: nn.Module, inputs: torch.Tensor, target: int, method: str, costs: explain.Costs = explain.COSTS) -> np.ndarray:
+    """One of `explain.IMAGE_METHODS` on one (1, 1, 28, 28) input -> (28, 28) attributions of
+    `target`'s logit. The blank is an empty canvas; Grad-CAM reads the CNN's last stage (7 x 7, after
+    its ReLU); the MLP has no convolution, so Grad-CAM on it is a UserError."""
+    inputs = inputs.to(model_device(model))
     baseline = normalize(torch.zeros_like(inputs))
-    alphas = torch.linspace(1.0 / steps, 1.0, steps, device=device).view(-1, 1, 1, 1)
-    path = (baseline + alphas * (inputs - baseline)).requires_grad_(True)  # (steps, 1, 28, 28)
-    with torch.enable_grad():
-        logits = model(path)
-        grads = torch.autograd.grad(logits[:, target].sum(), path)[0]
-    attributions = (inputs - baseline) * grads.mean(dim=0, keepdim=True)
-    return attributions[0, 0].detach().float().cpu().numpy()
+    cam_layer = model.features[-1] if isinstance(model, DigitCNN) else None
+    found = explain.image_attributions(model, inputs, target, method, baseline, cam_layer, costs)
+    return found.float().cpu().numpy()
