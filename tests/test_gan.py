@@ -257,7 +257,8 @@ def test_sample_digits_is_reproducible_white_ink_on_black():
 def test_generate_uses_the_fused_shipped_generator_with_the_same_result():
     z, labels = gan_sample.request_latents(-1, 8, 64)
     with torch.no_grad():
-        original = gan_sample.to_unit(gan.load_digit_gan().generator(z, labels))
+        device = next(gan.load_digit_gan().parameters()).device  # the CPU here, CUDA under GALLERY_DEVICE=cuda
+        original = gan_sample.to_unit(gan.load_digit_gan().generator(z.to(device), labels.to(device))).cpu()
     assert isinstance(gan_fused.load_fused_generator(), gan_fused.FusedGenerator)
     assert torch.allclose(gan_sample.generate(z, labels), original, atol=1e-5)
 
@@ -277,7 +278,7 @@ def test_latent_directions_are_orthonormal_and_change_the_digit_most():
     gan.load_digit_gan.cache_clear()
     gan_sample.sample_digits(3, 0, 2)  # first load under generate(): the model must still give gradients
     z, _ = gan_sample.request_latents(3, 1, 1)
-    directions = gan_sample.latent_directions(z[0], 3, 3)
+    directions = gan_sample.latent_directions(z[0], 3, 3).cpu()
     assert torch.allclose(directions @ directions.T, torch.eye(3), atol=1e-4)
     base = gan_sample.move_in_latent(3, 1, [0.0, 0.0, 0.0])
     along = gan_sample.move_in_latent(3, 1, [2.0, 0.0, 0.0])

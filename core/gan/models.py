@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.checkpoints import load_card, load_weights
+from core.device import default_device
 from core.gan.config import LOSSES
 from core.loading import cached_loader
 
@@ -185,8 +186,8 @@ def adversarial_step(
 
 @cached_loader
 def load_digit_gan() -> DigitGan:
-    """The trained conditional DCGAN in eval mode on the CPU, loaded once."""
-    return load_weights(DigitGan(), CHECKPOINT, TRAIN_COMMAND)
+    """The trained conditional DCGAN in eval mode on the default device, loaded once."""
+    return load_weights(DigitGan(), CHECKPOINT, TRAIN_COMMAND).to(default_device())
 
 
 @cached_loader

@@ -13,11 +13,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.device import model_device
 from core.errors import UserError, whole_number
 from core.gan.fused import load_fused_generator
 from core.gan.models import DIGIT_GAN, MAX_DIGITS, DigitGan, load_digit_gan
-
-MAX_WALK_FRAMES = 64  # per walk between classes: a strip of 64 digits is already 1,800 pixels wide
 
 
 def check_request(digit, seed, count) -> tuple[int, int, int]:
@@ -30,7 +29,8 @@ def request_latents(digit: int, seed: int, count: int, latent_dim: int = DIGIT_G
     """The noise and labels that (digit, seed, count) stand for: same arguments, same tensors.
 
     Digit -1 cycles through 0-9 so that every class appears; the noise comes from its own
-    `torch.Generator(seed)`, never from the global random state.
+    `torch.Generator(seed)`, never from the global random state, drawn on the CPU so that a seed
+    means the same digits on any device.
     """
     digit, seed, count = check_request(digit, seed, count)
     generator = torch.Generator().manual_seed(seed)
@@ -46,12 +46,13 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
 
 
 def generate(z: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> torch.Tensor:
-    """(B, latent) noise and (B,) labels -> (B, 28, 28) float ink in [0, 1]. Without `model`: the
-    shipped generator, fused for speed."""
+    """(B, latent) noise and (B,) labels -> (B, 28, 28) float ink in [0, 1], on the CPU (pictures
+    are made from it). Without `model`: the shipped generator, fused for speed."""
     # Loaded outside inference mode: the sliders need the shipped model's gradients.
     generator = model.generator if model is not None else load_fused_generator()
+    device = model_device(generator)
     with torch.inference_mode():
-        return to_unit(generator(z, labels))
+        return to_unit(generator(z.to(device), labels.to(device))).float().cpu()
 
 
 def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
@@ -70,9 +71,10 @@ def discriminator_scores(images: torch.Tensor, labels: torch.Tensor, model: Digi
     on an image among the others shown with it.
     """
     model = model or load_digit_gan()
+    device = model_device(model.discriminator)
     with torch.inference_mode():
-        logits = model.discriminator(images[:, None] * 2 - 1, labels)
-        return torch.sigmoid(logits).numpy()
+        logits = model.discriminator(images.to(device)[:, None] * 2 - 1, labels.to(device))
+        return torch.sigmoid(logits).float().cpu().numpy()
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -97,37 +99,6 @@ def interpolate(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray
     return generate(path, torch.full((frames,), digit)).numpy()
 
 
-def check_walk(digit_a, digit_b, seed, frames) -> tuple[int, int, int, int]:
-    """A walk's arguments as sent -> whole numbers in range, or a UserError naming the one that is not."""
-    return (
-        whole_number(digit_a, "digit_a", 0, 9),
-        whole_number(digit_b, "digit_b", 0, 9),
-        whole_number(seed, "seed", 0, 2**63 - 1),
-        whole_number(frames, "frames", 2, MAX_WALK_FRAMES),
-    )
-
-
-def walk_between_classes(digit_a: int, digit_b: int, seed: int, frames: int, model: DigitGan | None = None) -> torch.Tensor:
-    """(frames, 28, 28) digits from class A to class B, float ink in [0, 1] on the CPU.
-
-    Both halves of G's input move: the class vector goes in a straight line from A's learned
-    embedding to B's (the conditioning itself, not a label), and the noise along the sphere from
-    the seed's first draw to its second. Frame 0 is `request_latents(digit_a, seed, 2)`'s first
-    digit, the last frame the second one drawn as class B. Without `model`: the shipped generator, fused.
-    """
-    digit_a, digit_b, seed, frames = check_walk(digit_a, digit_b, seed, frames)
-    z, _ = request_latents(digit_a, seed, 2)  # (2, latent): A's noise and B's
-    t = torch.linspace(0, 1, frames)  # (frames,)
-    path = slerp(z[0], z[1], t)  # (frames, latent)
-    generator = model.generator if model is not None else load_fused_generator()
-    device = generator.embed.weight.device  # the generator's device (the fused one keeps its weights as buffers)
-    with torch.inference_mode():
-        ends = generator.embed(torch.tensor([digit_a, digit_b], device=device)).float().cpu()  # (2, embed_dim)
-        classes = ends[0] + t[:, None] * (ends[1] - ends[0])  # (frames, embed_dim)
-        images = generator.from_embedding(path.to(device), classes.to(device))  # (frames, 1, 28, 28)
-    return to_unit(images).float().cpu()
-
-
 def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tensor:
     """The `count` unit directions (count, latent) in which G's image changes most around z.
 
@@ -135,11 +106,13 @@ def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tens
     largest visible change per unit of noise; each one's sign is fixed so that it adds ink.
     """
     model = load_digit_gan()
+    device = model_device(model.generator)
+    labels = torch.tensor([label], device=device)
 
     def image_of(v: torch.Tensor) -> torch.Tensor:
-        return model.generator(v[None], torch.tensor([label]))[0].flatten()  # (784,)
+        return model.generator(v[None], labels)[0].flatten()  # (784,)
 
-    jacobian = torch.autograd.functional.jacobian(image_of, z, vectorize=True)  # (784, latent)
+    jacobian = torch.autograd.functional.jacobian(image_of, z.to(device), vectorize=True)  # (784, latent)
     _, _, vh = torch.linalg.svd(jacobian, full_matrices=False)
     directions = vh[:count]  # (count, latent)
     ink = jacobian.sum(dim=0)  # how each latent coordinate changes total ink
@@ -150,7 +123,7 @@ def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tens
 def _directions_at(digit: int, seed: int, count: int) -> torch.Tensor:
     # Dragging a slider asks again and again for the same seed: compute its Jacobian once.
     z, _ = request_latents(digit, seed, 1)
-    return latent_directions(z[0], digit, count).detach()
+    return latent_directions(z[0], digit, count).detach().cpu()  # small: kept on the CPU with the seeds' noise
 
 
 def move_in_latent(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
