@@ -11,6 +11,7 @@ from dataclasses import fields, replace
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
+import core.playground.paint as paint  # PIL only: the canvas for a visitor's own points
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
 from core.device import gpu
 from demos import launch, lazy_module, lesson, user_errors
@@ -30,6 +31,9 @@ PROBLEM_NAMES = {
     "mnist": "MNIST digits (subset)",
 }
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop"}
+SCHEDULE_NAMES = {"constant": "constant", "step": "step (÷10 at 1/2 and 3/4)", "cosine": "cosine", "warmup_cosine": "warm-up, then cosine"}
+PAINT_MODES = [("add class 0 (blue)", "0"), ("add class 1 (orange)", "1"), ("erase", "erase")]
+NOT_IN_URL = ("data_csv",)  # a visitor's points stay in their browser (gr.BrowserState): a URL is too short for 2,000
 LEGEND = "Background: what the model predicts there (paler = less sure). ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, red = the model. MNIST: validation digits, green = read right, red = wrong."
 
 
@@ -50,7 +54,7 @@ def settings_from_query(query: dict) -> ps.Settings | None:
     """URL query parameters -> Settings, ignoring unknown keys and bad values; None when none apply."""
     updates = {}
     for name in setting_names():
-        if name not in query:
+        if name not in query or name in NOT_IN_URL:
             continue
         raw = str(query[name])
         value = raw.lower() in ("true", "1", "yes") if name == "batch_norm" else raw
@@ -64,11 +68,14 @@ def settings_from_query(query: dict) -> ps.Settings | None:
 def describe(settings) -> str:
     """A run's label: what differs from a plain network, in a few words."""
     s = settings
-    parts = [PROBLEM_NAMES[s.problem], f"{s.points} pts", f"{s.depth}×{s.width} {s.activation}"]
+    own = ps.read_points(s.data_csv)
+    data = [f"your {len(own.xy)} points"] if own else [PROBLEM_NAMES[s.problem], f"{s.points} pts"]
+    parts = [*data, f"{s.depth}×{s.width} {s.activation}"]
     parts += [f"dropout {s.dropout:g}"] if s.dropout else []
     parts += [f"L2 {s.weight_decay:g}"] if s.weight_decay else []
     parts += ["batch norm"] if s.batch_norm else []
-    parts += [f"{OPTIMIZER_NAMES[s.optimizer]} lr {s.lr:g}", f"seed {s.seed}"]
+    schedule = "" if s.lr_schedule == "constant" else f" {SCHEDULE_NAMES[s.lr_schedule]}"
+    parts += [f"{OPTIMIZER_NAMES[s.optimizer]} lr {s.lr:g}{schedule}", f"seed {s.seed}"]
     parts += [f"patience {s.patience}"] if s.patience else []
     return ", ".join(parts)
 
@@ -83,11 +90,12 @@ def new_entry(number: int, settings) -> dict:
         "val_loss": [],
         "train_accuracy": [],
         "val_accuracy": [],
+        "lr": [],
     }
 
 
 def add_record(entry: dict, record) -> None:
-    for key in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+    for key in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
         entry[key].append(getattr(record, key))
 
 
@@ -150,8 +158,16 @@ def runs_list(history: list[dict]) -> str:
 def api_record(record, curves: dict | None = None) -> dict:
     out = record.as_dict()
     if curves is not None:  # the last record carries the whole run
-        out["curves"] = {k: curves[k] for k in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")}
+        out["curves"] = {k: curves[k] for k in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")}
     return out
+
+
+def schedule_frame(lr: float, schedule: str, epochs: int) -> pd.DataFrame:
+    """The learning rate of every epoch under a schedule, for the small plot under the loss."""
+    s = settings_from_values({"lr": lr, "lr_schedule": schedule, "epochs": epochs})
+    return pd.DataFrame(
+        {"epoch": range(1, s.epochs + 1), "lr": [s.lr * ps.lr_factor(s.lr_schedule, e, s.epochs) for e in range(1, s.epochs + 1)]}
+    )
 
 
 # ---------- handlers: convert Gradio values only ----------
@@ -203,12 +219,19 @@ def train_playground(
     batch_size: int = 32,
     epochs: int = 200,
     patience: int = 0,
+    data_csv: str = "",
+    lr_schedule: str = "constant",
 ) -> dict:
-    """Train a small MLP on a toy problem and stream progress records (about ten a second).
+    """Train a small MLP on a toy problem, or on your own points, and stream progress records (about ten a second).
 
-    Each record: epoch, elapsed, train_loss, val_loss, train_accuracy, val_accuracy (None for the
-    "curve" regression), gap, best_epoch (lowest validation loss), stopped (why it ended, on the last
-    record). The last record also has "curves": every epoch's losses and accuracies.
+    data_csv: CSV text with a header x,y,label and up to 2,000 points (label 0/1: classification;
+    other numbers: regression on (x, y)); when given, it replaces `problem`. lr_schedule: constant,
+    step, cosine or warmup_cosine.
+
+    Each record: epoch, elapsed, train_loss, val_loss, train_accuracy, val_accuracy (None for a
+    regression), gap, best_epoch (lowest validation loss), lr (this epoch's learning rate), stopped
+    (why it ended, on the last record). The last record also has "curves": every epoch's losses,
+    accuracies and learning rate.
     """
     run = _start(dict(locals()))  # exactly the parameters above, by name
     entry, last_sent = new_entry(1, run.settings), 0.0
@@ -224,7 +247,11 @@ def train_playground(
 @user_errors
 def apply_preset(name: str):
     settings = ps.PRESETS.get(name)
-    return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
+    return (
+        [gr.skip()] * len(setting_names())
+        if settings is None
+        else [gr.skip() if n in NOT_IN_URL else getattr(settings, n) for n in setting_names()]
+    )
 
 
 @user_errors
@@ -233,7 +260,53 @@ def restore_from_url(request: gr.Request):
     already have rewritten `tab` by the time this runs, so it is not consulted)."""
     query = dict(request.query_params) if request is not None else {}
     settings = settings_from_query(query)
-    return [gr.skip()] * len(setting_names()) if settings is None else [getattr(settings, n) for n in setting_names()]
+    return (
+        [gr.skip()] * len(setting_names())
+        if settings is None
+        else [gr.skip() if n in NOT_IN_URL else getattr(settings, n) for n in setting_names()]
+    )
+
+
+@user_errors
+def show_schedule(lr: float, schedule: str, epochs: float) -> pd.DataFrame:
+    return schedule_frame(lr, schedule, epochs)
+
+
+@user_errors
+def paint_point(data_csv: str, mode: str, evt: gr.SelectData) -> str:
+    """A click on the points canvas: add a point of the chosen class there, or erase near it."""
+    col, row = evt.index
+    return paint.click(data_csv, col, row, mode)
+
+
+@user_errors
+def show_points(data_csv: str):
+    """The canvas for the points in the box, and a line on what a run will train on."""
+    try:
+        points = ps.read_points(data_csv)
+    except ps.SettingsError as error:
+        return paint.canvas(data_csv), f"⚠️ {error}"
+    if points is None:
+        return paint.canvas(data_csv), "No points of your own: runs train on the chosen problem."
+    kind = "regression on (x, y)" if points.regression else f"{points.labels.count(0.0)} of class 0, {points.labels.count(1.0)} of class 1"
+    return paint.canvas(
+        data_csv
+    ), f"Runs train on **your {len(points.xy)} points** ({kind}), split by the validation share. Clear them to go back to the problem."
+
+
+@user_errors
+def upload_points(path: str) -> str:
+    """An uploaded CSV -> its text, or a message on what is wrong with it."""
+    with open(path, "rb") as file:
+        raw = file.read(ps.MAX_CSV_CHARACTERS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
+    if len(raw) > ps.MAX_CSV_CHARACTERS * 4:
+        raise ps.csv_error(f"the file is larger than {ps.MAX_CSV_CHARACTERS * 4 // 1000:,} kB")
+    ps.read_points(raw)  # the message, if any, names what to fix
+    return raw.decode("utf-8")
+
+
+def clear_points():
+    return ""
 
 
 @user_errors
@@ -247,9 +320,10 @@ def warm_up() -> None:
 
 
 def url_writer_js() -> str:
-    # Write every setting into the address bar on each change, so the URL can be shared as is.
+    # Write every setting into the address bar on each change, so the URL can be shared as is (the
+    # visitor's own points stay in the browser's storage instead).
     names = setting_names()
-    return f"(...values) => {{ const names = {names!r}; const u = new URL(window.location); names.forEach((n, i) => u.searchParams.set(n, String(values[i]))); history.replaceState(null, '', u); }}"
+    return f"(...values) => {{ const names = {names!r}; const skip = {list(NOT_IN_URL)!r}; const u = new URL(window.location); names.forEach((n, i) => {{ if (!skip.includes(n)) u.searchParams.set(n, String(values[i])); }}); history.replaceState(null, '', u); }}"
 
 
 # ---------- layout and wiring ----------
@@ -277,6 +351,25 @@ def build() -> gr.Blocks:
                     c["seed"] = gr.Number(
                         value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed", elem_id="overfit-seed"
                     )
+                with gr.Accordion("Your own points (click to paint, or upload a CSV)", open=False):
+                    paint_mode = gr.Radio(PAINT_MODES, value="0", label="A click on the canvas will", elem_id="overfit-paint-mode")
+                    points_canvas = gr.Image(
+                        paint.canvas(""),
+                        label="Your points: click to add or erase",
+                        interactive=False,
+                        elem_id="overfit-points-canvas",
+                    )
+                    points_note = gr.Markdown(elem_id="overfit-points-note")
+                    c["data_csv"] = gr.Textbox(
+                        d.data_csv,
+                        label="Your points as CSV (x,y,label; label 0/1, or numbers for a regression)",
+                        lines=4,
+                        max_lines=12,
+                        elem_id="overfit-points-csv",
+                    )
+                    with gr.Row():
+                        upload = gr.UploadButton("Upload a CSV", file_types=[".csv", ".txt"], type="filepath")
+                        clear_button_points = gr.Button("Clear my points")
                 with gr.Accordion("Model", open=True):
                     c["depth"] = gr.Slider(*limits["depth"], value=d.depth, step=1, label="Hidden layers")
                     c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")
@@ -287,6 +380,12 @@ def build() -> gr.Blocks:
                 with gr.Accordion("Training", open=True):
                     c["optimizer"] = gr.Dropdown([(v, k) for k, v in OPTIMIZER_NAMES.items()], value=d.optimizer, label="Optimiser")
                     c["lr"] = gr.Number(value=d.lr, minimum=limits["lr"][0], maximum=limits["lr"][1], label="Learning rate")
+                    c["lr_schedule"] = gr.Dropdown(
+                        [(v, k) for k, v in SCHEDULE_NAMES.items()],
+                        value=d.lr_schedule,
+                        label="Learning-rate schedule",
+                        elem_id="overfit-schedule",
+                    )
                     c["batch_size"] = gr.Slider(1, 256, value=d.batch_size, step=1, label="Batch size")
                     c["epochs"] = gr.Slider(*limits["epochs"], value=d.epochs, step=10, label="Epochs")
                     c["patience"] = gr.Slider(0, 100, value=d.patience, step=1, label="Early stopping patience (0 = off)")
@@ -295,6 +394,14 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     loss_plot = gr.LinePlot(x="epoch", y="loss", color="curve", color_map=COLOURS, label="Loss", elem_id="overfit-loss")
                     accuracy_plot = gr.LinePlot(x="epoch", y="accuracy", color="curve", color_map=COLOURS, label="Accuracy", y_lim=[0, 1])
+                lr_plot = gr.LinePlot(
+                    schedule_frame(d.lr, d.lr_schedule, d.epochs),
+                    x="epoch",
+                    y="lr",
+                    label="Learning rate per epoch",
+                    height=150,
+                    elem_id="overfit-lr",
+                )
                 with gr.Row():
                     boundary = gr.Image(label="The model and its data", interactive=False, height=384, elem_id="overfit-picture")
                     with gr.Column():
@@ -323,6 +430,17 @@ def build() -> gr.Blocks:
         preset.input(apply_preset, preset, controls, api_visibility="private")
         gr.on([control.change for control in controls], fn=None, inputs=controls, js=url_writer_js())
         page.load(restore_from_url, None, controls, api_visibility="private")
+        saved_points = gr.BrowserState("", storage_key="overfit-points")
+        page.load(None, saved_points, c["data_csv"], js="(saved) => saved || ''")
+        c["data_csv"].change(None, c["data_csv"], saved_points, js="(text) => text")
+        c["data_csv"].change(show_points, c["data_csv"], [points_canvas, points_note], api_visibility="private", show_progress="hidden")
+        points_canvas.select(paint_point, [c["data_csv"], paint_mode], c["data_csv"], api_visibility="private", show_progress="hidden")
+        upload.upload(upload_points, upload, c["data_csv"], api_visibility="private")
+        clear_button_points.click(clear_points, None, c["data_csv"], api_visibility="private")
+        schedule_inputs = [c["lr"], c["lr_schedule"], c["epochs"]]
+        gr.on(
+            [x.change for x in schedule_inputs], show_schedule, schedule_inputs, lr_plot, api_visibility="private", show_progress="hidden"
+        )
         gr.api(train_playground, api_name="train_playground", concurrency_limit=2, concurrency_id="overfit_training")
     return page
 

@@ -179,6 +179,122 @@ def test_on_the_shipped_gan_the_judge_reads_a_then_b(digit_a, digit_b):
     assert f"**{digit_a}** up to frame" in verdict and f"**{digit_b}** from frame" in verdict
 
 
+# ---------- overfitting playground: your own points, learning-rate schedules ----------
+
+TWO_CLASSES = "x,y,label\n" + "".join(f"{i / 10 - 2:g},{(i * 7 % 11) / 5 - 1:g},{i % 2}\n" for i in range(40))
+
+
+@pytest.mark.unit
+def test_schedules_have_the_shapes_their_names_promise():
+    from core.playground.settings import lr_factor
+
+    assert [lr_factor("constant", e, 8) for e in range(1, 9)] == [1.0] * 8
+    assert [lr_factor("step", e, 8) for e in range(1, 9)] == [1, 1, 1, 1, 0.1, 0.1, 0.01, 0.01]
+    cosine = [lr_factor("cosine", e, 100) for e in range(1, 101)]
+    assert cosine[0] == 1.0 and cosine[50] == pytest.approx(0.5) and cosine[-1] < 0.001 and cosine == sorted(cosine, reverse=True)
+    warm = [lr_factor("warmup_cosine", e, 100) for e in range(1, 101)]
+    assert warm[:10] == pytest.approx([(e + 1) / 10 for e in range(10)]) and warm[10] == 1.0 and warm[-1] < 0.001
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("schedule", ["constant", "step", "cosine", "warmup_cosine"])
+def test_each_epoch_trains_with_the_learning_rate_its_record_reports(schedule):
+    from core.playground import experiment
+
+    run = experiment.PlaygroundRun(experiment.replace(experiment.DEFAULTS, epochs=12, points=60, lr_schedule=schedule))
+    used = []  # the optimiser's rate at every step
+    run.optimizer.register_step_pre_hook(lambda optimizer, args, kwargs: used.append(optimizer.param_groups[0]["lr"]))
+    records = list(run.records())
+    per_epoch = len(run.batches)
+    for record in records:
+        steps = used[(record.epoch - 1) * per_epoch : record.epoch * per_epoch]
+        assert steps and all(lr == pytest.approx(record.lr) for lr in steps), (record.epoch, record.lr, steps)
+    rates = [r.lr for r in records]
+    if schedule == "constant":
+        assert rates == [0.01] * 12
+    else:
+        assert rates[-1] < max(rates) == pytest.approx(0.01)  # it falls from the peak by the end
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("   \n", None),  # no points: the problem is used
+        ("x,y\n1,2\n", "no label column"),
+        ("a,b,c\n1,2,3\n", "no x and no y and no label"),
+        ("x,y,label\n", "header but no points"),
+        ("x,y,label\n1,2,0\n1,two,1\n3,4,0\n5,6,1\n", "row 3 has something that is not a number"),
+        ("x,y,label\n1,2,0\n1,2\n3,4,0\n5,6,1\n", "row 3 has 2 values"),
+        ("x,y,label\n" + "1,2,1\n" * 10, "every label is 1"),
+        ("x,y,label\n" + "1,2,0\n1,3,1\n" * 1001, "2,002 rows; at most 2,000"),
+        ("x,y,label\n1,nan,0\n1,2,1\n3,4,0\n5,6,1\n", "not finite"),
+        ("x,y,label\n1,2,0\n2,3,1\n", "at least 4"),
+        ("x,y,label\n" + "1,2,0\n" * 70_000, "characters long"),
+        (b"x,y,label\n\xff\xfe,1,0\n", "not UTF-8"),
+    ],
+)
+def test_a_bad_csv_gets_a_clear_message(text, message):
+    from core.playground.settings import read_points
+
+    if message is None:
+        assert read_points(text) is None
+    else:
+        with pytest.raises(UserError, match=message):
+            read_points(text)
+
+
+@pytest.mark.unit
+def test_your_points_take_part_in_the_split_and_a_seed_reproduces_the_run():
+    from core.playground import experiment
+    from core.playground.settings import read_points
+
+    settings = experiment.replace(experiment.DEFAULTS, data_csv=TWO_CLASSES, val_fraction=0.25, epochs=15)
+    data = experiment.make_data(settings)
+    assert (len(data.x_train), len(data.x_val), data.classes) == (30, 10, 2)
+    everything = np.array(sorted(map(tuple, torch.cat([data.x_train, data.x_val]).tolist())))
+    np.testing.assert_allclose(everything, sorted(read_points(TWO_CLASSES).xy), atol=1e-6)  # every point, in one split or the other
+    first, second = experiment.run_to_end(settings), experiment.run_to_end(settings)
+    assert [r.val_loss for r in first] == [r.val_loss for r in second]
+    regression = "x,y,label\n" + "".join(f"{i / 10:g},{i % 5:g},{i * 0.3:g}\n" for i in range(30))
+    run = experiment.PlaygroundRun(experiment.replace(settings, data_csv=regression))
+    assert run.data.regression and run.data.y_train.shape[1] == 1
+    records = list(run.records())
+    assert records[-1].train_accuracy is None and records[-1].train_loss < records[0].train_loss
+    from core.playground import draw
+
+    assert draw.Painter(run.data)(run.model).shape == (384, 384, 3)
+
+
+@pytest.mark.unit
+def test_a_click_adds_a_point_of_the_chosen_class_and_erase_removes_it():
+    from core.playground import paint
+    from core.playground.settings import read_points
+
+    text = paint.click("", 0, 0, "0")  # the top-left corner: (-1.5, 1.5)
+    text = paint.click(text, paint.CANVAS - 1, paint.CANVAS - 1, "1")
+    text = paint.click(text, 100, 200, "0")
+    text = paint.click(text, 200, 100, "1")
+    points = read_points(text)
+    assert points.xy[0] == pytest.approx((-1.5, 1.5)) and points.xy[1] == pytest.approx((1.5, -1.5)) and points.labels == (0, 1, 0, 1)
+    erased = read_points(paint.click(paint.click(text, 3, 2, "erase"), 999, 999, "erase") + "0,0,1\n")
+    assert len(erased.xy) == 4 and erased.xy[0] == pytest.approx((1.5, -1.5))  # only the clicked point went
+    picture = paint.canvas(text)
+    assert tuple(picture[100, 200]) == paint.COLOURS[1] and tuple(picture[200, 100]) == paint.COLOURS[0]  # drawn where clicked
+
+
+@pytest.mark.unit
+def test_the_api_curves_carry_each_epochs_lr_and_old_calls_still_work():
+    from demos import overfit as demo
+
+    final = list(demo.train_playground(epochs=10, points=60, lr_schedule="step", data_csv=TWO_CLASSES))[-1]
+    assert final["curves"]["lr"] == pytest.approx([0.01] * 5 + [0.001] * 2 + [0.0001] * 3)
+    assert final["lr"] == pytest.approx(0.0001) and "your 40 points" in demo.describe(demo.settings_from_values({"data_csv": TWO_CLASSES}))
+    plain = list(demo.train_playground("circles", 0.35, 60, 0.5, 1, 1, 8, "relu", 0.0, 0.0, False, "adam", 0.01, 16, 5, 0))[-1]
+    assert plain["curves"]["lr"] == [0.01] * 5 and plain["stopped"] == "all 5 epochs done"
+    assert demo.settings_from_query({"data_csv": TWO_CLASSES, "lr_schedule": "cosine"}).data_csv == ""  # points never come from a URL
+
+
 # ---------- end to end: gradio_client ----------
 
 

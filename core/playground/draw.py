@@ -95,6 +95,26 @@ def regression_curve(model: torch.nn.Module, data: Data, size: int = 384) -> np.
     return np.asarray(picture)
 
 
+def regression_map(model: torch.nn.Module, data: Data, size: int = 384) -> np.ndarray:
+    """A visitor's 2-D regression points: (size, size, 3) uint8, each pixel coloured by the number
+    the model predicts there (blue low, orange high, on the targets' range), the points on top in
+    their own target's colour."""
+    low, high = float(data.y_train.min()), float(data.y_train.max())
+
+    def colours(values: np.ndarray) -> np.ndarray:
+        t = np.clip((values - low) / ((high - low) or 1.0), 0, 1)[:, None]
+        return CLASS_COLOURS[0] * (1 - t) + CLASS_COLOURS[1] * t  # (N, 3)
+
+    with one_thread():
+        predicted = predict(model, _grid(data)).numpy()[:, 0]  # (GRID*GRID,)
+    pale = 255 - (255 - colours(predicted)) * 0.5
+    image = Image.fromarray(pale.reshape(GRID, GRID, 3).astype(np.uint8)).resize((size, size), Image.BILINEAR)
+    draw = ImageDraw.Draw(image)
+    for x, y, hollow in ((data.x_val, data.y_val, True), (data.x_train, data.y_train, False)):
+        _dots(draw, _to_pixels(x.numpy(), data.extent, size), colours(y.numpy()[:, 0]), hollow)
+    return np.asarray(image)
+
+
 def digit_sheet(model: torch.nn.Module, data: Data, rows: int = 6, cols: int = 8, zoom: int = 2) -> np.ndarray:
     """The first rows*cols validation digits, each framed green (read right) or red (wrong)."""
     n = min(rows * cols, len(data.x_val))
@@ -122,6 +142,8 @@ class Painter:
 
     def __call__(self, model: torch.nn.Module) -> np.ndarray:
         if self.data.regression:
+            if self.data.x_train.shape[1] == 2:  # a visitor's own points with numbers for labels
+                return regression_map(model, self.data, self.size)
             return regression_curve(model, self.data, self.size)
         if self.points is not None:
             return decision_regions(model, self.data, self.size, self.points)

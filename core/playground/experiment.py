@@ -31,12 +31,16 @@ from core.playground.settings import (  # noqa: F401  (re-exported: one import f
     CHOICES,
     DEFAULTS,
     LIMITS,
+    LR_SCHEDULES,
     OPTIMIZERS,
     PRESETS,
     PROBLEMS,
+    Points,
     Settings,
     SettingsError,
     check,
+    lr_factor,
+    read_points,
 )
 from core.training import ShuffledBatches, fit, supervised_step
 
@@ -120,9 +124,23 @@ def _mnist_flat(root: str) -> tuple[torch.Tensor, torch.Tensor]:
     return dataset.data.reshape(-1, 784), dataset.targets  # (60000, 784) uint8, (60000,)
 
 
+def points_data(points: Points, settings: Settings, g: torch.Generator) -> Data:
+    """A visitor's own points, split like any problem: (x, y) in, the label a class (0/1) or a number."""
+    x = torch.tensor(points.xy, dtype=torch.float32)  # (N, 2)
+    if points.regression:
+        y = torch.tensor(points.labels, dtype=torch.float32)[:, None]  # (N, 1)
+        return Data(*_split(x, y, settings.val_fraction, g), classes=0, extent=_extent(x))
+    y = torch.tensor(points.labels).long()  # (N,)
+    return Data(*_split(x, y, settings.val_fraction, g), classes=2, extent=_extent(x))
+
+
 def make_data(settings: Settings, data_root: str | Path | None = None) -> Data:
-    """The split data set the settings describe. MNIST raises core.data.DataUnavailableError when absent."""
+    """The split data set the settings describe: the visitor's own points (`data_csv`) when there
+    are any, else the problem. MNIST raises core.data.DataUnavailableError when absent."""
     g = torch.Generator().manual_seed(settings.seed)
+    points = read_points(settings.data_csv)
+    if points is not None:
+        return points_data(points, settings, g)
     if settings.problem == "mnist":
         images, labels = _mnist_flat(str(data_dir(data_root)))
         pick = torch.randperm(len(labels), generator=g)[: settings.points]
@@ -233,6 +251,7 @@ class EpochRecord:
     val_accuracy: float | None
     best_epoch: int  # epoch with the lowest validation loss so far: "overfitting starts here"
     stopped: str = ""  # on the last record: why the run ended
+    lr: float = 0.0  # the learning rate this epoch trained with (the schedule's value)
 
     @property
     def gap(self) -> float:
@@ -283,6 +302,15 @@ class PlaygroundRun:
         device = model_device(self.model)
         x_train, y_train = self.data.x_train.to(device), self.data.y_train.to(device)
         self.batches = ShuffledBatches(x_train, y_train, self.settings.batch_size, self.generator)
+        # The schedule changes the rate once an epoch; the shared loop steps the scheduler after every batch.
+        per_epoch, s = len(self.batches), self.settings
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: lr_factor(s.lr_schedule, step // per_epoch + 1, s.epochs)
+        )
+
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate epoch `epoch` (1-based) trains with."""
+        return self.settings.lr * lr_factor(self.settings.lr_schedule, epoch, self.settings.epochs)
 
     def evaluate(self) -> dict:
         return measure(self.model, self.data)
@@ -292,7 +320,9 @@ class PlaygroundRun:
         improved for that many epochs and put back the best weights; the last record says why it ended."""
         s = self.settings
         # Each call may run on a different worker thread (Gradio resumes generators anywhere).
-        step = on_one_thread(supervised_step(self.model, self.optimizer, loss_fn=self.loss_fn, device=model_device(self.model)))
+        step = on_one_thread(
+            supervised_step(self.model, self.optimizer, loss_fn=self.loss_fn, scheduler=self.scheduler, device=model_device(self.model))
+        )
         progress = fit(step, self.batches, s.epochs, evaluate=on_one_thread(self.evaluate), log_every=10**9, max_seconds=s.max_seconds)
         best_loss, best_epoch, best_state = math.inf, 0, None
         previous = None
@@ -305,7 +335,16 @@ class PlaygroundRun:
                     best_loss, best_epoch = m["val_loss"], p.epoch
                     if s.patience:
                         best_state = {k: v.clone() for k, v in self.model.state_dict().items()}
-                record = EpochRecord(p.epoch, p.elapsed, m["train_loss"], m["val_loss"], m["train_accuracy"], m["val_accuracy"], best_epoch)
+                record = EpochRecord(
+                    p.epoch,
+                    p.elapsed,
+                    m["train_loss"],
+                    m["val_loss"],
+                    m["train_accuracy"],
+                    m["val_accuracy"],
+                    best_epoch,
+                    lr=self.lr_at(p.epoch),
+                )
                 if s.patience and p.epoch - best_epoch >= s.patience:
                     if previous is not None:
                         yield previous

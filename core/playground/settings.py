@@ -4,6 +4,8 @@ cost, and the presets. The demo page imports only this at start-up; `core.playgr
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass, fields, replace
 
@@ -12,6 +14,9 @@ from core.errors import UserError
 PROBLEMS = ("moons", "circles", "spiral", "xor", "blobs", "curve", "mnist")
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
+LR_SCHEDULES = ("constant", "step", "cosine", "warmup_cosine")
+MAX_CSV_ROWS = 2000  # the same cap as the toy problems' points
+MAX_CSV_CHARACTERS = 200_000  # 2,000 rows of three long numbers: anything bigger is not a points file
 
 
 class SettingsError(UserError):
@@ -33,11 +38,13 @@ class Settings:
     weight_decay: float = 0.0  # L2 penalty: pulls every weight towards zero
     batch_norm: bool = False  # normalise each hidden layer over the batch
     optimizer: str = "adam"  # sgd, momentum (SGD 0.9), adam, rmsprop
-    lr: float = 0.01  # learning rate
+    lr: float = 0.01  # learning rate (the peak, under a schedule)
+    lr_schedule: str = "constant"  # constant; step (x0.1 at half way and three quarters); cosine to 0; 10% warm-up then cosine
     batch_size: int = 32  # examples per step
     epochs: int = 200  # passes over the training set
     patience: int = 0  # early stopping: stop after this many epochs without a new best validation loss; 0 = off
     max_seconds: float = 30.0  # wall-time cap per run, so one request cannot hold a worker
+    data_csv: str = ""  # a visitor's own points (CSV x,y,label), in place of `problem` when not empty
 
 
 # (low, high) for every number a request may set: the cost caps live here.
@@ -56,7 +63,7 @@ LIMITS = {
     "patience": (0, 1000),
     "max_seconds": (0.1, 60.0),
 }
-CHOICES = {"problem": PROBLEMS, "activation": ACTIVATIONS, "optimizer": OPTIMIZERS}
+CHOICES = {"problem": PROBLEMS, "activation": ACTIVATIONS, "optimizer": OPTIMIZERS, "lr_schedule": LR_SCHEDULES}
 DEFAULTS = Settings()
 
 # Presets that tell a story: each "fix" changes one thing in "memorise the noise", same seed.
@@ -81,6 +88,9 @@ def check(settings: Settings) -> Settings:
                 raise SettingsError(f"Check the settings: {f.name} must be one of {', '.join(CHOICES[f.name])}; got {value!r:.40}.")
         elif f.name == "batch_norm":
             value = bool(value)
+        elif f.name == "data_csv":
+            value = "" if value is None else value
+            read_points(value)  # a clear message now, not half way into a run
         else:
             low, high = LIMITS[f.name]
             try:
@@ -92,3 +102,89 @@ def check(settings: Settings) -> Settings:
             value = int(round(number)) if isinstance(low, int) else number
         values[f.name] = value
     return Settings(**values)
+
+
+def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
+    """The learning rate of 1-based `epoch` out of `epochs`, as a fraction of the peak `lr`.
+
+    step: 1, then 0.1 from half way, 0.01 from three quarters. cosine: from 1 down to 0 on half a
+    cosine wave. warmup_cosine: a linear rise over the first tenth (at least one epoch), then cosine.
+    """
+    if schedule == "constant":
+        return 1.0
+    if schedule == "step":
+        return 1.0 if epoch <= epochs // 2 else 0.1 if epoch <= 3 * epochs // 4 else 0.01
+    warmup = max(1, epochs // 10) if schedule == "warmup_cosine" else 0
+    if epoch <= warmup:
+        return epoch / warmup
+    if schedule in ("cosine", "warmup_cosine"):
+        progress = (epoch - 1 - warmup) / max(1, epochs - warmup)  # 0 at the first cosine epoch
+        return 0.5 * (1 + math.cos(math.pi * progress))
+    raise SettingsError(f"Check the settings: lr_schedule must be one of {', '.join(LR_SCHEDULES)}; got {schedule!r:.40}.")
+
+
+@dataclass(frozen=True)
+class Points:
+    """A visitor's own data: painted on the page or read from a CSV with columns x, y, label."""
+
+    xy: tuple[tuple[float, float], ...]
+    labels: tuple[float, ...]  # 0/1 classes, or any numbers (regression)
+    regression: bool
+
+
+def csv_error(problem: str) -> SettingsError:
+    return SettingsError(f"Your CSV: {problem}. Expected a header x,y,label and then one point a row, e.g. 0.5,-1.2,1.")
+
+
+def read_points(text) -> Points | None:
+    """CSV text with columns x, y, label -> Points, or None for no text. Labels all 0 or 1 make a
+    classification, any other numbers a regression. A UserError says what is wrong with any other CSV."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise csv_error("it is not UTF-8 text") from None
+    if not isinstance(text, str):
+        raise csv_error("it must be text")
+    if len(text) > MAX_CSV_CHARACTERS:
+        raise csv_error(f"it is {len(text):,} characters long; at most {MAX_CSV_CHARACTERS:,} ({MAX_CSV_ROWS:,} points)")
+    if "\x00" in text:
+        raise csv_error("it is not text (it has NUL bytes)")
+    rows = [row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise csv_error("it is empty")
+    header = [cell.strip().lower() for cell in rows[0]]
+    missing = [name for name in ("x", "y", "label") if name not in header]
+    if missing:
+        raise csv_error(f"the header has no {' and no '.join(missing)} column (it has {', '.join(header)[:80] or 'nothing'})")
+    columns = [header.index(name) for name in ("x", "y", "label")]
+    body = rows[1:]
+    if not body:
+        raise csv_error("it has a header but no points")
+    if len(body) > MAX_CSV_ROWS:
+        raise csv_error(f"it has {len(body):,} rows; at most {MAX_CSV_ROWS:,}")
+    values = []
+    for number, row in enumerate(body, start=2):
+        try:
+            x, y, label = (float(row[i]) for i in columns)
+        except IndexError:
+            raise csv_error(f"row {number} has {len(row)} values, fewer than the header's {len(header)}") from None
+        except ValueError:
+            raise csv_error(f"row {number} has something that is not a number: {','.join(row)[:60]!r}") from None
+        if not all(math.isfinite(v) and abs(v) <= 1e6 for v in (x, y, label)):
+            raise csv_error(f"row {number} has a value that is not finite or is larger than a million")
+        values.append((x, y, label))
+    if len(values) < 4:
+        raise csv_error(f"it has {len(values)} points; at least 4, so that some can be held out for validation")
+    labels = tuple(v[2] for v in values)
+    regression = not set(labels) <= {0.0, 1.0}
+    if not regression and len(set(labels)) < 2:
+        raise csv_error(f"every label is {labels[0]:g}: a classification needs points of both classes, 0 and 1")
+    return Points(tuple((x, y) for x, y, _ in values), labels, regression)
+
+
+def points_csv(points: Points) -> str:
+    """Points -> the CSV text `read_points` reads back."""
+    return "x,y,label\n" + "".join(f"{x:.4g},{y:.4g},{label:g}\n" for (x, y), label in zip(points.xy, points.labels))
