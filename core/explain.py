@@ -1,7 +1,7 @@
 """Which parts of an input pushed a model towards its answer: five attribution methods through Captum.
 
-`METHODS` says, for each method, what it computes and where it misleads (the pages show these
-notes). `image_attributions` explains an image classifier's logit pixel by pixel;
+`METHODS` (from the torch-free `core.attribution_methods`) says what each method computes and
+where it misleads. `image_attributions` explains an image classifier's logit pixel by pixel;
 `text_attributions` explains a text model's log-odds over token embeddings, one number per token.
 Costs are capped by `Costs` (integration steps, noise samples, occlusion window and stride), so
 one request stays well under a second on two CPU cores (`python -m bench.explain` measures it).
@@ -20,56 +20,13 @@ import torch
 from captum.attr import FeatureAblation, IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
 from torch import nn
 
+from core.attribution_methods import IMAGE_METHODS, TEXT_METHODS, checked_method
 from core.errors import UserError
 
 
 @dataclass(frozen=True)
-class Method:
-    title: str  # what the page calls it
-    computes: str  # one line: what the numbers are
-    misleads: str  # one line: where they mislead
-    needs_convolution: bool = False  # Grad-CAM reads a convolutional layer's maps
-
-
-METHODS = {
-    "saliency": Method(
-        "Saliency",
-        "the gradient of the answer's score with respect to each input: how fast the score moves if that input moves a little.",
-        "it is local and noisy: it lights up where a change would matter (often blank paper), not what the input actually contributed.",
-    ),
-    "integrated_gradients": Method(
-        "Integrated gradients",
-        "gradients averaged along a straight path from a blank input to yours, times the difference: "
-        "the attributions add up to the change in score.",
-        "the answer depends on the blank you start from, and the path passes through inputs the model never saw.",
-    ),
-    "smoothgrad": Method(
-        "SmoothGrad",
-        "the gradient averaged over noisy copies of the input: saliency with the speckle smoothed away.",
-        "smoother is not truer: the noise level is a knob that changes the picture, and it still shows sensitivity, not contribution.",
-    ),
-    "occlusion": Method(
-        "Occlusion",
-        "how much the score drops when a patch (or a word) is blanked out, one at a time.",
-        "blanked inputs are unlike anything in training, and the patch size sets what it can see: "
-        "two parts that each suffice alone both score near zero.",
-    ),
-    "gradcam": Method(
-        "Grad-CAM",
-        "the last convolutional layer's maps, weighted by how much each one raises the score, scaled up to the input.",
-        "it is as coarse as that layer (7×7 here) and shows only what speaks for the answer, never against it.",
-        needs_convolution=True,
-    ),
-}
-IMAGE_METHODS = tuple(METHODS)
-# Grad-CAM needs a grid of positions with channels over them (a convolution's maps); word embeddings
-# have positions but their features are not local patterns, and the GRU has no such layer at all.
-TEXT_METHODS = tuple(name for name, method in METHODS.items() if not method.needs_convolution)
-
-
-@dataclass(frozen=True)
 class Costs:
-    steps: int = 32  # integration steps for integrated gradients: completeness within a few % on the digit CNN
+    steps: int = 32  # integration steps for integrated gradients: what the hand-written version used
     internal_batch_size: int = 32  # path points through the network at once: bounds memory, one batch at 32 steps
     noise_samples: int = 16  # SmoothGrad's noisy copies
     noise: float = 0.15  # SmoothGrad's noise: standard deviation as a fraction of the input's range
@@ -80,13 +37,6 @@ class Costs:
 
 
 COSTS = Costs()
-
-
-def checked_method(method, allowed: tuple[str, ...] = IMAGE_METHODS) -> str:
-    """A method name a user sent -> that name, or a UserError that lists the allowed ones."""
-    if not isinstance(method, str) or method not in allowed:
-        raise UserError(f"method must be one of {', '.join(allowed)}; got {str(method)[:40]!r}.")
-    return method
 
 
 def last_convolution(model: nn.Module) -> nn.Module | None:

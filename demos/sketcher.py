@@ -16,6 +16,7 @@ from demos import launch, lazy_module, lesson, uploaded_path, user_errors
 
 digits = lazy_module("core.digits.predict")  # torch: imported on the first drawing, not at start-up
 preprocess = lazy_module("core.digits.preprocess")
+digit_explain = lazy_module("core.digits.explain")  # Captum: imported with the first explanation
 
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*"))
@@ -82,7 +83,7 @@ def read_digit(image, explain: bool = True):
     for kind in ("cnn", "mlp"):
         model = digits.load_digit_model(kind)
         probabilities = digits.class_probabilities(model, inputs)[0]
-        field = digits.integrated_gradients(model, inputs, int(probabilities.argmax()))
+        field = digit_explain.integrated_gradients(model, inputs, int(probabilities.argmax()))
         results.append((probabilities, preprocess.to_source_map(prepared, field)))
     (cnn, cnn_map), (mlp, mlp_map) = results
     return cnn, mlp, prepared, cnn_map, mlp_map

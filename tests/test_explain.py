@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from core import explain
+from core import attribution_methods, explain
 from core.errors import UserError
 
 DIGIT = Path(__file__).resolve().parent.parent / "demos" / "assets" / "digit_3.png"
@@ -69,19 +69,19 @@ def tiny_gru():
 
 @pytest.mark.unit
 def test_the_method_table_names_every_method_with_one_line_notes():
-    assert explain.IMAGE_METHODS == ("saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam")
-    assert explain.TEXT_METHODS == ("saliency", "integrated_gradients", "smoothgrad", "occlusion")
-    for method in explain.METHODS.values():
+    assert attribution_methods.IMAGE_METHODS == ("saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam")
+    assert attribution_methods.TEXT_METHODS == ("saliency", "integrated_gradients", "smoothgrad", "occlusion")
+    for method in attribution_methods.METHODS.values():
         for note in (method.computes, method.misleads):
             assert note.endswith(".") and "\n" not in note and 20 < len(note) < 200
-    assert [name for name, method in explain.METHODS.items() if method.needs_convolution] == ["gradcam"]
+    assert [name for name, method in attribution_methods.METHODS.items() if method.needs_convolution] == ["gradcam"]
 
 
 @pytest.mark.unit
 @pytest.mark.parametrize("method", ["deeplift", "", "GRADCAM", None, 3, ["saliency"]])
 def test_an_unknown_method_is_refused_with_the_choices(method):
     with pytest.raises(UserError, match="saliency, integrated_gradients, smoothgrad, occlusion, gradcam"):
-        explain.checked_method(method)
+        attribution_methods.checked_method(method)
     model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
     with pytest.raises(UserError, match="method must be one of"):
         explain.image_attributions(model, torch.ones(1, 1, 2, 2), 0, method, torch.zeros(1, 1, 2, 2))
@@ -141,7 +141,8 @@ def test_word_integrated_gradients_add_up_to_the_log_odds_change():
 @pytest.mark.reference
 @pytest.mark.parametrize("kind", ["cnn", "mlp"])
 def test_captums_integrated_gradients_equal_the_hand_written_ones_on_digits(kind):
-    from core.digits.predict import integrated_gradients, load_digit_model
+    from core.digits.explain import integrated_gradients
+    from core.digits.predict import load_digit_model
 
     model = load_digit_model(kind)
     _, inputs = digit_input()
@@ -165,7 +166,8 @@ def test_captums_integrated_gradients_equal_the_hand_written_ones_on_words():
 def test_integrated_gradients_are_complete_within_captums_convergence_delta():
     from captum.attr import IntegratedGradients
 
-    from core.digits.predict import integrated_gradients, load_digit_model
+    from core.digits.explain import integrated_gradients
+    from core.digits.predict import load_digit_model
 
     model = load_digit_model("cnn")
     _, inputs = digit_input()
@@ -204,7 +206,8 @@ def test_smoothgrad_is_noise_tunnels_average_and_repeats_itself():
 
 @pytest.mark.reference
 def test_occlusion_is_the_drop_when_a_patch_is_blanked():
-    from core.digits.predict import attributions, load_digit_model
+    from core.digits.explain import attributions
+    from core.digits.predict import load_digit_model
 
     model = load_digit_model("cnn")
     _, inputs = digit_input()
@@ -219,7 +222,8 @@ def test_occlusion_is_the_drop_when_a_patch_is_blanked():
 
 @pytest.mark.reference
 def test_grad_cam_marks_the_ink_of_a_drawn_digit():
-    from core.digits.predict import attributions, load_digit_model
+    from core.digits.explain import attributions
+    from core.digits.predict import load_digit_model
 
     model = load_digit_model("cnn")
     prepared, inputs = digit_input()
@@ -232,9 +236,10 @@ def test_grad_cam_marks_the_ink_of_a_drawn_digit():
 
 
 @pytest.mark.reference
-@pytest.mark.parametrize("method", explain.IMAGE_METHODS)
+@pytest.mark.parametrize("method", attribution_methods.IMAGE_METHODS)
 def test_every_method_explains_both_digit_models(method):
-    from core.digits.predict import attributions, load_digit_model
+    from core.digits.explain import attributions
+    from core.digits.predict import load_digit_model
 
     _, inputs = digit_input()
     for kind in ("cnn", "mlp"):

@@ -67,7 +67,8 @@ def test_integrated_gradients_complete_to_the_logit_difference():
     """IG's completeness axiom: attributions add up to f(input) - f(baseline)."""
     import torch
 
-    from core.digits.predict import integrated_gradients, load_digit_model
+    from core.digits.explain import integrated_gradients
+    from core.digits.predict import load_digit_model
     from core.digits.preprocess import normalize, prepare_digit, to_model_input
 
     model = load_digit_model("cnn")
