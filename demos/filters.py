@@ -17,7 +17,7 @@ from core.errors import UserError
 from core.images import open_image
 from core.vision import convolution as conv  # numpy only: light enough for start-up
 from core.vision.pictures import enlarge, kernel_grid
-from demos import launch, lazy_module, lesson, uploaded_path, user_errors
+from demos import drawing, launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.png import png_file
 
 filters = lazy_module("core.vision.filters")  # torch: imported with the first map, not at start-up
@@ -55,10 +55,10 @@ def vision_or_message(key: str):
 
 
 def current_image(source: str, sketch: dict | None, path: str | None):
-    """The image being inspected: the drawing's composite or the opened upload (None: nothing yet)."""
+    """The image being inspected: the drawing surface's ink or the opened upload (None: nothing yet)."""
     if source == "upload":
         return None if path is None else np.asarray(open_image(path))
-    return None if sketch is None else sketch.get("composite")
+    return drawing.ink_raster(sketch)
 
 
 def sandbox(input_text, kernel_text, stride, padding, row, col, dilation=1, transposed=False):
@@ -256,15 +256,8 @@ def build() -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=1), gr.Tabs(selected="upload"):
                 with gr.Tab("Draw", id="draw"):
-                    canvas = gr.Sketchpad(
-                        label="Canvas",
-                        canvas_size=(280, 280),
-                        fixed_canvas=True,
-                        type="numpy",
-                        image_mode="RGBA",
-                        brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                        elem_id="filters-canvas",
-                    )
+                    # Sends the ink on pen-up (and Undo, Clear) only: the maps follow the finished drawing.
+                    canvas = drawing.drawing_surface("filters-canvas", "Draw a digit", live=False)
                 with gr.Tab("Upload", id="upload"):
                     photo = gr.Image(OPENING_EXAMPLE, label="Image", type="filepath", sources=["upload", "clipboard"])
                     gr.Examples(EXAMPLES, inputs=photo, label="Examples")
@@ -282,7 +275,7 @@ def build() -> gr.Blocks:
                 with gr.Tab("Grad-CAM"):
                     with gr.Row():
                         cam = gr.Image(label="Where the evidence is", interactive=False, height=260)
-                        prediction = gr.Label(label="Prediction", num_top_classes=5)
+                        prediction = gr.Label(label="Prediction", num_top_classes=5, elem_id="filters-prediction")
                     gr.Markdown(CAM_LEGEND)
         with gr.Accordion("Convolution sandbox: the arithmetic, one number at a time", open=False):
             with gr.Row():

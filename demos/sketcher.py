@@ -9,16 +9,18 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from core.device import gpu
 from core.images import open_image
-from demos import launch, lazy_module, lesson, uploaded_path, user_errors
+from demos import drawing, launch, lazy_module, lesson, uploaded_path, user_errors
 
 digits = lazy_module("core.digits.predict")  # torch: imported on the first drawing, not at start-up
 preprocess = lazy_module("core.digits.preprocess")
 digit_explain = lazy_module("core.digits.explain")  # Captum: imported with the first explanation
 
 ASSETS = Path(__file__).parent / "assets"
+MAP_SIDE = 224  # attribution maps are sent at most this big: the page shows them at 224 px
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*"))
 DRAW_PROMPT = "✏️ Draw a digit (or upload a photo of one) and the models will read it."
 LEGEND = (
@@ -29,11 +31,6 @@ LEGEND = (
 
 
 # ---------- pure functions: arrays in, plain values out ----------
-
-
-def label_value(probabilities: np.ndarray) -> dict[str, float]:
-    """(10,) probabilities -> the {"digit": probability} dict that gr.Label shows."""
-    return {str(digit): float(p) for digit, p in enumerate(probabilities)}
 
 
 def label_payload(probabilities: np.ndarray) -> dict:
@@ -67,6 +64,25 @@ def verdict(cnn: np.ndarray, mlp: np.ndarray) -> str:
     return f"They disagree: the CNN reads a **{c}** ({cnn[c]:.0%}), the MLP a **{m}** ({mlp[m]:.0%})."
 
 
+def read_probabilities(prepared) -> tuple[np.ndarray, np.ndarray]:
+    """A prepared digit -> (CNN, MLP) probabilities, (10,) each: what is read while the pen moves."""
+    inputs = preprocess.to_model_input(prepared)
+    return (
+        digits.class_probabilities(digits.answering_cnn(), inputs)[0],
+        digits.class_probabilities(digits.load_digit_model("mlp"), inputs)[0],
+    )
+
+
+def explain_digit(prepared, cnn: np.ndarray, mlp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each model's attributions for its own answer, carried back onto the ink: (CNN map, MLP map)."""
+    inputs = preprocess.to_model_input(prepared)
+    maps = []
+    for kind, probabilities in (("cnn", cnn), ("mlp", mlp)):
+        field = digit_explain.integrated_gradients(digits.load_digit_model(kind), inputs, int(probabilities.argmax()))
+        maps.append(preprocess.to_source_map(prepared, field))
+    return maps[0], maps[1]
+
+
 def read_digit(image, explain: bool = True):
     """Image -> (CNN probabilities, MLP probabilities, prepared digit, CNN map, MLP map).
 
@@ -76,17 +92,37 @@ def read_digit(image, explain: bool = True):
         prepared = preprocess.prepare_digit(image)
     except preprocess.NoInkError:
         return None
-    inputs = preprocess.to_model_input(prepared)
     if not explain:
+        inputs = preprocess.to_model_input(prepared)
         return digits.class_probabilities(digits.answering_cnn(), inputs)[0], None, prepared, None, None
-    results = []
-    for kind in ("cnn", "mlp"):
-        model = digits.load_digit_model(kind)
-        probabilities = digits.class_probabilities(model, inputs)[0]
-        field = digit_explain.integrated_gradients(model, inputs, int(probabilities.argmax()))
-        results.append((probabilities, preprocess.to_source_map(prepared, field)))
-    (cnn, cnn_map), (mlp, mlp_map) = results
+    cnn, mlp = read_probabilities(prepared)
+    cnn_map, mlp_map = explain_digit(prepared, cnn, mlp)
     return cnn, mlp, prepared, cnn_map, mlp_map
+
+
+def fit(picture: np.ndarray, side: int = MAP_SIDE) -> np.ndarray:
+    """Shrink an RGB picture to at most `side` pixels a side (an upload's map can be 512 px)."""
+    if max(picture.shape[:2]) <= side:
+        return picture
+    image = Image.fromarray(picture)
+    image.thumbnail((side, side), Image.BILINEAR)
+    return np.asarray(image)
+
+
+def page_values(found, seq: int | None = None) -> tuple:
+    """read_digit's answer -> the six outputs' values: bars, bars, the 28x28 view, two maps, verdict."""
+    if found is None:
+        empty = drawing.picture_value(None, seq)
+        return drawing.bars_value(None, seq), drawing.bars_value(None, seq), empty, empty, empty, drawing.text_value(DRAW_PROMPT, seq)
+    cnn, mlp, prepared, cnn_map, mlp_map = found
+    return (
+        drawing.bars_value(cnn, seq),
+        drawing.bars_value(mlp, seq),
+        drawing.picture_value(seen_image(prepared.image, zoom=1), seq),
+        drawing.picture_value(fit(attribution_overlay(prepared.ink, cnn_map)), seq),
+        drawing.picture_value(fit(attribution_overlay(prepared.ink, mlp_map)), seq),
+        drawing.text_value(verdict(cnn, mlp), seq),
+    )
 
 
 def accuracy_caption(kind: str) -> str:
@@ -97,26 +133,31 @@ def accuracy_caption(kind: str) -> str:
 
 
 def predict_digit(image):
-    """Canvas or uploaded image -> CNN label, MLP label, what the CNN sees, two attribution maps, verdict."""
-    found = read_digit(image) if image is not None else None
-    if found is None:
-        return None, None, None, None, None, DRAW_PROMPT
-    cnn, mlp, prepared, cnn_map, mlp_map = found
-    return (
-        label_value(cnn),
-        label_value(mlp),
-        seen_image(prepared.image),
-        attribution_overlay(prepared.ink, cnn_map),
-        attribution_overlay(prepared.ink, mlp_map),
-        verdict(cnn, mlp),
-    )
+    """Canvas or uploaded image -> CNN bars, MLP bars, what the CNN sees, two attribution maps, verdict."""
+    return page_values(read_digit(image) if image is not None else None)
 
 
 @user_errors
 @gpu
-def predict_drawing(sketch: dict | None):
-    # Sketchpad gives {"background", "layers", "composite"}; the composite is what is on screen.
-    return predict_digit(None if sketch is None else sketch.get("composite"))
+def predict_drawing(ink: dict | None):
+    """The drawing surface's value -> readings while the pen moves (bars and the verdict only), or,
+    on pen-up, everything: each value carries the drawing's seq, so the page drops late answers."""
+    seq, raster = drawing.drawing_seq(ink), drawing.ink_raster(ink)
+    if raster is None or drawing.is_finished(ink):
+        return page_values(None if raster is None else read_digit(raster), seq)
+    try:
+        prepared = preprocess.prepare_digit(raster)
+    except preprocess.NoInkError:
+        return page_values(None, seq)
+    cnn, mlp = read_probabilities(prepared)
+    return (
+        drawing.bars_value(cnn, seq),
+        drawing.bars_value(mlp, seq),
+        gr.skip(),
+        gr.skip(),
+        gr.skip(),
+        drawing.text_value(verdict(cnn, mlp), seq, final=False),
+    )
 
 
 @user_errors
@@ -154,32 +195,24 @@ def warm_up() -> None:
 
 def build() -> gr.Blocks:
     with gr.Blocks(title="MNIST digit sketcher") as page:
-        gr.Markdown("## ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it on every stroke.")
+        gr.Markdown("## ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it as you draw; on pen-up they show why.")
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Tab("Draw"):
-                    canvas = gr.Sketchpad(
-                        label="Canvas",
-                        canvas_size=(280, 280),
-                        fixed_canvas=True,
-                        brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                        type="numpy",
-                        image_mode="RGBA",
-                        elem_id="sketcher-canvas",
-                    )
+                    canvas = drawing.drawing_surface("sketcher-canvas", "Draw a digit")
                 with gr.Tab("Upload a photo"):
                     photo = gr.Image(label="Photo of a handwritten digit", type="filepath", sources=["upload", "clipboard"])
                     gr.Examples(EXAMPLES, inputs=photo, label="Examples")
             with gr.Column(scale=2):
-                answer = gr.Markdown(DRAW_PROMPT, elem_id="verdict")
+                answer = drawing.reading_text("verdict", DRAW_PROMPT)
                 with gr.Row():
-                    cnn_label = gr.Label(label="CNN", num_top_classes=3, elem_id="cnn-label")
-                    mlp_label = gr.Label(label="MLP", num_top_classes=3, elem_id="mlp-label")
+                    cnn_label = drawing.probability_bars("cnn-label", "CNN")
+                    mlp_label = drawing.probability_bars("mlp-label", "MLP")
                 accuracies = gr.Markdown()
                 with gr.Row():
-                    seen = gr.Image(label="What the networks see (28×28)", interactive=False)
-                    cnn_map = gr.Image(label="CNN: which strokes mattered", interactive=False)
-                    mlp_map = gr.Image(label="MLP: which strokes mattered", interactive=False)
+                    seen = drawing.picture("sketcher-seen", "What the networks see (28×28)", pixelated=True)
+                    cnn_map = drawing.picture("sketcher-cnn-map", "CNN: which strokes mattered")
+                    mlp_map = drawing.picture("sketcher-mlp-map", "MLP: which strokes mattered")
                 gr.Markdown(LEGEND)
         with gr.Accordion("The lesson: weights, loss, probabilities, and why the CNN wins", open=False):
             gr.Markdown(lesson("sketcher"))

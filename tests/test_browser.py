@@ -70,7 +70,6 @@ SEVEN = [[(0.25, 0.22), (0.75, 0.22), (0.45, 0.82)]]
 
 def test_drawing_a_digit_gets_it_read(page, app_url):
     open_gradio(page, f"{app_url}/?tab=sketcher")
-    page.get_by_role("button", name="Brush", exact=True).first.click()
     canvas = page.locator("#sketcher-canvas canvas").last
     draw(page, canvas, SEVEN)
     expect(page.locator("#verdict")).to_contain_text(re.compile(r"reads? an? 7\b"), timeout=20_000)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+
+import gradio as gr
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from demos import sketcher
+from demos import drawing, sketcher
 
 EXAMPLE_DIGITS = {"digit_3.png": "3", "digit_7_white_on_black.png": "7", "digit_4_thin.png": "4", "digit_9_photo.jpg": "9"}
 
 
 @pytest.mark.unit
-def test_label_values_are_what_gr_label_shows():
+def test_label_payload_is_what_gr_label_sends_an_api_client():
     probabilities = np.array([0.05, 0.7, 0.25] + [0.0] * 7)
-    assert sketcher.label_value(probabilities)["1"] == pytest.approx(0.7)
     payload = sketcher.label_payload(probabilities)
     assert payload["label"] == "1"
     assert [c["label"] for c in payload["confidences"][:3]] == ["1", "2", "0"]
@@ -43,23 +45,53 @@ def test_attribution_overlay_colours_for_and_against():
     assert plain[0] == plain[1] == plain[2]  # no push: grey ink
 
 
+def surface_value(raster: np.ndarray | None, seq: int, done: bool) -> dict:
+    """What the drawing surface sends: its ink shrunk to a grey square, base64."""
+    ink = "" if raster is None else base64.b64encode(raster.astype(np.uint8).tobytes()).decode()
+    return {"seq": seq, "done": done, "side": drawing.SEND_SIDE, "ink": ink}
+
+
+def drawn_seven() -> np.ndarray:
+    """A 7 as the surface sends it: black strokes on white, SEND_SIDE pixels a side."""
+    image = Image.new("L", (drawing.SEND_SIDE,) * 2, 255)
+    ImageDraw.Draw(image).line([(35, 30), (105, 30), (63, 115)], fill=0, width=8, joint="curve")
+    return np.asarray(image)
+
+
 @pytest.mark.unit
 def test_empty_canvas_asks_for_a_digit_instead_of_failing():
-    blank = {"background": None, "layers": [], "composite": np.full((280, 280, 4), 255, np.uint8)}
-    outputs = sketcher.predict_drawing(blank)
-    assert outputs[:5] == (None,) * 5 and "Draw a digit" in outputs[5]
-    assert sketcher.predict_drawing(None)[5] == sketcher.DRAW_PROMPT
+    blank = surface_value(np.full((drawing.SEND_SIDE,) * 2, 255, np.uint8), seq=5, done=True)
+    for value in (blank, surface_value(None, seq=5, done=True)):
+        cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_drawing(value)
+        assert cnn == {"seq": 5, "probabilities": None} and mlp["probabilities"] is None
+        assert seen["rgb"] == cnn_map["rgb"] == mlp_map["rgb"] == ""
+        assert "Draw a digit" in verdict["text"] and verdict["seq"] == 5
+    assert sketcher.predict_drawing(None)[5]["text"] == sketcher.DRAW_PROMPT
+
+
+@pytest.mark.reference
+def test_while_the_pen_moves_only_the_readings_change_and_on_pen_up_everything():
+    live = sketcher.predict_drawing(surface_value(drawn_seven(), seq=7, done=False))
+    assert int(np.argmax(live[0]["probabilities"])) == 7 and live[0]["seq"] == 7
+    assert int(np.argmax(live[1]["probabilities"])) == 7
+    assert all(value == gr.skip() for value in live[2:5])  # the explanations wait for pen-up
+    assert "**7**" in live[5]["text"] and live[5]["final"] is False  # not read aloud while drawing
+    cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_drawing(surface_value(drawn_seven(), seq=8, done=True))
+    assert cnn["probabilities"] == live[0]["probabilities"] and cnn["seq"] == 8
+    assert (seen["width"], seen["height"]) == (28, 28)
+    assert (cnn_map["width"], cnn_map["height"]) == (drawing.SEND_SIDE,) * 2 and mlp_map["rgb"]
+    assert verdict["final"] is True
 
 
 @pytest.mark.reference
 @pytest.mark.parametrize("name,digit", EXAMPLE_DIGITS.items())
 def test_examples_are_read_correctly_by_both_models(name, digit):
     cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_upload(str(sketcher.ASSETS / name))
-    assert max(cnn, key=cnn.get) == digit
-    assert max(mlp, key=mlp.get) == digit
-    assert seen.shape == (224, 224)
-    assert cnn_map.ndim == 3 and cnn_map.shape[2] == 3
-    assert f"**{digit}**" in verdict
+    assert str(int(np.argmax(cnn["probabilities"]))) == digit
+    assert str(int(np.argmax(mlp["probabilities"]))) == digit
+    assert (seen["width"], seen["height"]) == (28, 28)
+    assert max(cnn_map["width"], cnn_map["height"]) <= sketcher.MAP_SIDE and cnn_map["rgb"]
+    assert f"**{digit}**" in verdict["text"]
 
 
 @pytest.mark.reference
