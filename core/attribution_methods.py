@@ -58,3 +58,13 @@ def checked_method(method, allowed: tuple[str, ...] = IMAGE_METHODS) -> str:
     if not isinstance(method, str) or method not in allowed:
         raise UserError(f"method must be one of {', '.join(allowed)}; got {str(method)[:40]!r}.")
     return method
+
+
+# On words the gradient methods give each word its gradient times its embedding's distance from the
+# blank, summed over the embedding; Grad-CAM is not offered, and this says why.
+WORDS_NOTE = (
+    "On words, saliency and SmoothGrad give each word its gradient times the distance of its embedding from a blank word "
+    "(a one-step integrated gradients); occlusion blanks whole words (neighbouring words together in a long review). "
+    "No Grad-CAM here: it weighs a convolutional layer's maps over positions, and neither model has one "
+    "(the GRU reads words in order, MiniLM's layers are attention)."
+)

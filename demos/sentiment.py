@@ -8,6 +8,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
+from core.attribution_methods import METHODS, TEXT_METHODS, WORDS_NOTE, checked_method
 from core.device import gpu
 from core.errors import UserError
 from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokenizer is plain Python
@@ -21,8 +22,10 @@ figure = lazy_module("matplotlib.figure")  # ~0.6 s: loaded with the learning-cu
 MODELS = ("scratch", "transfer")
 NAMES = {"scratch": "From scratch (GRU)", "transfer": "Transfer (MiniLM)"}
 MAX_LINES = 200  # batch mode: more lines than this are not classified
+METHOD_CHOICES = [("Integrated gradients", "integrated_gradients"), ("Saliency", "saliency"), ("SmoothGrad", "smoothgrad")]
+METHOD_CHOICES += [("Occlusion of words", "occlusion")]
 LEGEND = (
-    "**Word attributions: integrated gradients** (from a blank text to yours, over each word's embedding). "
+    "**Word attributions** by the method you choose (integrated gradients: from a blank text to yours, over each word's embedding). "
     "<span style='color:#ef443c'>**Red**</span> words pushed the model towards *positive*, "
     "<span style='color:#805ad5'>**purple**</span> words towards *negative*; the stronger the colour, the bigger the push. "
     "✂ marks the middle of a long text that the model did not read."
@@ -103,6 +106,12 @@ def highlighted(reading) -> list[tuple[str, float | None]]:
     return [(s, v) for s, v in segments if s]
 
 
+def method_note(method: str) -> str:
+    """A word-attribution method's note: what it computes, where it misleads, and how it reads words."""
+    about = METHODS[checked_method(method, TEXT_METHODS)]
+    return f"**{about.title}**: {about.computes} *Misleads:* {about.misleads}\n\n{WORDS_NOTE}"
+
+
 def cut_off_text(reading) -> str:
     """The part of the text the model did not read ("" when it read everything)."""
     if reading.head_end >= reading.tail_start:
@@ -156,10 +165,11 @@ def load_curve() -> dict | None:
 
 @user_errors
 @gpu
-def explain(text: str):
-    """Text -> both labels, the verdict, both attribution views, both cut-off parts, a note."""
+def explain(text: str, method: str = "integrated_gradients"):
+    """Text and a word-attribution method -> both labels, the verdict, both attribution views, both cut-off parts."""
+    method = checked_method(method, TEXT_METHODS)
     text, note = checked(text)
-    scratch, transfer = predict.read_scratch(text), predict.read_transfer(text)
+    scratch, transfer = predict.read_scratch(text, method=method), predict.read_transfer(text, method=method)
     return (
         label_value(scratch.probabilities),
         label_value(transfer.probabilities),
@@ -169,6 +179,20 @@ def explain(text: str):
         cut_off_text(scratch),
         cut_off_text(transfer),
     )
+
+
+@user_errors
+@gpu
+def explain_again(text: str, method: str):
+    """A new method for the text already shown: explain it again (nothing to do while the box is empty)."""
+    if text is None or not str(text).strip():
+        return (gr.skip(),) * 7
+    return explain(text, method)
+
+
+@user_errors
+def show_method_note(method: str) -> str:
+    return method_note(method)
 
 
 @user_errors
@@ -243,6 +267,11 @@ def build() -> gr.Blocks:
                 transfer_label = gr.Label(label=NAMES["transfer"], elem_id="transfer-label")
             gr.Markdown(LEGEND)
             with gr.Row():
+                method = gr.Dropdown(
+                    METHOD_CHOICES, value="integrated_gradients", label="Word attribution method", elem_id="sentiment-method", scale=1
+                )
+                method_text = gr.Markdown(method_note("integrated_gradients"), elem_id="sentiment-method-note")
+            with gr.Row():
                 scratch_words = gr.HighlightedText(label=f"{NAMES['scratch']}: which words mattered", elem_id="scratch-words")
                 transfer_words = gr.HighlightedText(label=f"{NAMES['transfer']}: which words mattered", elem_id="transfer-words")
             with gr.Accordion("Cut off: the part of a long text each model did not read", open=False):
@@ -262,7 +291,9 @@ def build() -> gr.Blocks:
 
         outputs = [scratch_label, transfer_label, answer, scratch_words, transfer_words, scratch_cut, transfer_cut]
         shared = dict(concurrency_limit=2, concurrency_id="sentiment_models")
-        gr.on([run.click, text.submit], explain, text, outputs, api_visibility="private", **shared)
+        gr.on([run.click, text.submit], explain, [text, method], outputs, api_visibility="private", **shared)
+        method.change(explain_again, [text, method], outputs, api_visibility="private", **shared)
+        method.change(show_method_note, method, method_text, api_visibility="private", show_progress="hidden")
         run_lines.click(classify_lines_on_page, lines, [table, lines_note], api_visibility="private", **shared)
         page.load(show_curve, None, curve, api_visibility="private")
         page.load(show_cards, None, cards, api_visibility="private")

@@ -321,6 +321,37 @@ def test_explain_gives_labels_attributions_and_the_cut_off_part():
     assert max(abs(v) for v in scores) == 1.0
 
 
+@pytest.mark.unit
+def test_each_word_method_has_a_note_and_grad_cam_is_refused_with_the_reason():
+    import gradio as gr
+
+    for method in ("saliency", "integrated_gradients", "smoothgrad", "occlusion"):
+        assert "*Misleads:*" in sentiment.method_note(method) and "No Grad-CAM here" in sentiment.method_note(method)
+    assert [value for _, value in sentiment.METHOD_CHOICES] == ["integrated_gradients", "saliency", "smoothgrad", "occlusion"]
+    with pytest.raises(gr.Error, match="method must be one of saliency, integrated_gradients, smoothgrad, occlusion; got 'gradcam'"):
+        sentiment.explain("not bad at all", "gradcam")
+    assert sentiment.explain_again("  ", "occlusion") == (sentiment.gr.skip(),) * 7  # nothing typed: nothing to redo
+
+
+@pytest.mark.reference
+def test_the_word_method_choice_reaches_both_models():
+    shipped()
+    words, labels = {}, set()
+    for method in ("integrated_gradients", "saliency", "smoothgrad", "occlusion"):
+        scratch, transfer, _, scratch_words, transfer_words, _, _ = sentiment.explain("great cast, terrible plot", method)
+        labels.add((tuple(scratch.items()), tuple(transfer.items())))
+        for model, view in enumerate((scratch_words, transfer_words)):
+            scores = {word.strip(): value for word, value in view if value is not None}
+            assert set(scores) >= {"great", "terrible", "plot"} and max(abs(v) for v in scores.values()) == 1.0
+            words[method, model] = scores
+    assert len(labels) == 1  # the answers do not depend on the method
+    for model in (0, 1):  # integrated gradients and occlusion: "terrible" pushes hardest towards negative
+        for method in ("integrated_gradients", "occlusion"):
+            scores = words[method, model]
+            assert min(scores, key=scores.get) == "terrible", (method, model, scores)
+        assert words["integrated_gradients", model] != words["occlusion", model]  # different methods, different numbers
+
+
 # ---------- end to end: the app's API and a browser ----------
 
 
