@@ -11,9 +11,11 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from core.attribution_methods import METHODS, checked_method
 from core.device import gpu
 from core.images import open_image
 from demos import drawing, launch, lazy_module, lesson, uploaded_path, user_errors
+from demos.png import png_file
 
 digits = lazy_module("core.digits.predict")  # torch: imported on the first drawing, not at start-up
 preprocess = lazy_module("core.digits.preprocess")
@@ -129,6 +131,57 @@ def accuracy_caption(kind: str) -> str:
     return f"{kind.upper()}: {digits.digit_card(kind)['test_accuracy']:.2%} on the 10,000 MNIST test digits"
 
 
+# ---------- comparing attribution methods (core/explain.py, through Captum) ----------
+
+METHOD_CHOICES = [("Saliency", "saliency"), ("Integrated gradients", "integrated_gradients"), ("SmoothGrad", "smoothgrad")]
+METHOD_CHOICES += [("Occlusion", "occlusion"), ("Grad-CAM (CNN only)", "gradcam")]
+COMPARE_LEGEND = (
+    "Two attribution methods side by side, on the 28×28 digit the network reads, for the answer it gave. "
+    "Red pushed towards that answer, blue against it. Each note says what the method computes and where it misleads."
+)
+
+
+def method_picture(field: np.ndarray, attributions: np.ndarray, zoom: int = 8) -> np.ndarray:
+    """(28, 28) ink and attributions -> (28 * zoom, 28 * zoom, 3) uint8: grey ink, red = for, blue = against."""
+    return attribution_overlay(field, attributions).repeat(zoom, axis=0).repeat(zoom, axis=1)
+
+
+def method_note(method: str, kind: str = "cnn") -> str:
+    """One method's note (what it computes, where it misleads), or why it does not apply to `kind`."""
+    about = METHODS[method]
+    if about.needs_convolution and kind != "cnn":
+        return f"**{about.title}** needs a convolutional layer, and the MLP has none: choose another method, or the CNN."
+    return f"**{about.title}**: {about.computes} *Misleads:* {about.misleads}"
+
+
+def explained_picture(field: np.ndarray, method: str, kind: str = "cnn") -> np.ndarray:
+    """A prepared (28, 28) digit -> the `method` picture of model `kind` for its own answer (224 x 224 RGB).
+    An unknown method, or Grad-CAM on the MLP, is a UserError."""
+    model = digits.load_digit_model(kind)
+    inputs = preprocess.to_model_input(field)
+    target = int(digits.class_probabilities(model, inputs)[0].argmax())
+    return method_picture(field, digit_explain.attributions(model, inputs, target, method))
+
+
+def compare(field: np.ndarray | None, left: str, right: str, kind: str) -> tuple:
+    """(28, 28) digit or None -> two pictures and their notes; a picture is None where the method does not apply."""
+    pictures, notes = [], []
+    for method in (left, right):
+        method = checked_method(method)
+        applies = field is not None and not (METHODS[method].needs_convolution and kind != "cnn")
+        pictures.append(explained_picture(field, method, kind) if applies else None)
+        notes.append(method_note(method, kind))
+    return pictures[0], pictures[1], notes[0], notes[1]
+
+
+def prepared_field(image) -> np.ndarray | None:
+    """Any image -> its prepared (28, 28) digit, or None when it has no ink."""
+    try:
+        return preprocess.prepare_digit(image).image
+    except preprocess.NoInkError:
+        return None
+
+
 # ---------- handlers: convert Gradio values only ----------
 
 
@@ -181,6 +234,46 @@ def classify_digit(image: gr.FileData) -> dict:
 
 
 @user_errors
+@gpu
+def compare_drawing(ink: dict | None, left: str, right: str, kind: str):
+    """On pen-up (Undo, Clear): the drawing's digit for later method changes, then both method pictures and notes."""
+    if not drawing.is_finished(ink):
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    raster = drawing.ink_raster(ink)
+    field = None if raster is None else prepared_field(raster)
+    return field, *compare(field, left, right, kind)
+
+
+@user_errors
+@gpu
+def compare_upload(path: str | None, left: str, right: str, kind: str):
+    field = None if path is None else prepared_field(open_image(path))
+    return field, *compare(field, left, right, kind)
+
+
+@user_errors
+@gpu
+def compare_again(field: np.ndarray | None, left: str, right: str, kind: str):
+    return compare(field, left, right, kind)
+
+
+@user_errors
+@gpu
+def explain_digit_file(image: gr.FileData, method: str = "integrated_gradients") -> gr.FileData:
+    """The digit CNN's attributions for its own answer on one image file: one 224 x 224 PNG.
+
+    `method` is saliency, integrated_gradients, smoothgrad, occlusion or gradcam. The picture is the
+    28 x 28 digit the CNN reads, enlarged 8 times: grey ink, red pushed towards the answer, blue
+    against it. An image with no ink is an error ("draw a digit"), and so is any other method.
+    """
+    method = checked_method(method)
+    field = prepared_field(open_image(uploaded_path(image)))
+    if field is None:
+        raise preprocess.NoInkError()
+    return gr.FileData(path=png_file(explained_picture(field, method)))
+
+
+@user_errors
 def show_accuracies() -> str:
     return " · ".join(accuracy_caption(kind) for kind in ("cnn", "mlp"))
 
@@ -191,6 +284,28 @@ def warm_up() -> None:
 
 
 # ---------- layout and wiring ----------
+
+
+def comparison_section(canvas, photo) -> None:
+    """Two attribution methods side by side on the current digit, chosen from core/explain.py's five."""
+    gr.Markdown(f"### Four ways to explain (five for the CNN)\n{COMPARE_LEGEND}")
+    with gr.Row():
+        kind = gr.Radio([("CNN", "cnn"), ("MLP", "mlp")], value="cnn", label="Model", elem_id="compare-model")
+        left = gr.Dropdown(METHOD_CHOICES, value="integrated_gradients", label="Left method", elem_id="compare-left")
+        right = gr.Dropdown(METHOD_CHOICES, value="gradcam", label="Right method", elem_id="compare-right")
+    with gr.Row():
+        with gr.Column():
+            left_map = gr.Image(label="Left method", interactive=False, height=224, elem_id="compare-left-map")
+            left_note = gr.Markdown(method_note("integrated_gradients"))
+        with gr.Column():
+            right_map = gr.Image(label="Right method", interactive=False, height=224, elem_id="compare-right-map")
+            right_note = gr.Markdown(method_note("gradcam"))
+    field = gr.State(None)  # this visitor's last digit (28 x 28), for method changes without redrawing
+    shown = [left_map, right_map, left_note, right_note]
+    shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models", api_visibility="private")
+    canvas.change(compare_drawing, [canvas, left, right, kind], [field, *shown], trigger_mode="always_last", **shared)
+    photo.change(compare_upload, [photo, left, right, kind], [field, *shown], **shared)
+    gr.on([left.change, right.change, kind.change], compare_again, [field, left, right, kind], shown, **shared)
 
 
 def build() -> gr.Blocks:
@@ -214,6 +329,7 @@ def build() -> gr.Blocks:
                     cnn_map = drawing.picture("sketcher-cnn-map", "CNN: which strokes mattered")
                     mlp_map = drawing.picture("sketcher-mlp-map", "MLP: which strokes mattered")
                 gr.Markdown(LEGEND)
+        comparison_section(canvas, photo)
         with gr.Accordion("The lesson: weights, loss, probabilities, and why the CNN wins", open=False):
             gr.Markdown(lesson("sketcher"))
 
@@ -223,6 +339,7 @@ def build() -> gr.Blocks:
         photo.change(predict_upload, photo, api_visibility="private", **shared)
         page.load(show_accuracies, None, accuracies, api_visibility="private")
         gr.api(classify_digit, api_name="classify_digit", concurrency_limit=4, concurrency_id="digit_models")
+        gr.api(explain_digit_file, api_name="explain_digit", concurrency_limit=4, concurrency_id="digit_models")
     return page
 
 

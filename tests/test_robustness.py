@@ -264,3 +264,17 @@ def test_hostile_files_get_clear_messages_from_classify_digit(app_url, hostile_f
             client.predict(handle_file(str(hostile_files[name])), api_name="/classify_digit")
     for readable in ("sixteen_bit.png", "cmyk.jpg", "animated.gif"):  # real digits in odd formats: read them
         assert client.predict(handle_file(str(hostile_files[readable])), api_name="/classify_digit")["label"] == "3"
+
+
+def test_hostile_input_gets_clear_messages_from_explain_digit(app_url, hostile_files):
+    client = Client(f"{app_url}/demos/sketcher/", verbose=False)
+    expectations = {"corrupt.png": "not an image|damaged", "huge_10000x10000.png": "megapixels", "one_pixel.png": "draw a digit"}
+    for name, pattern in expectations.items():
+        with pytest.raises(Exception, match=pattern):
+            client.predict(handle_file(str(hostile_files[name])), "gradcam", api_name="/explain_digit")
+    digit = handle_file(str(DIGIT))
+    for text in TEXTS.values():  # every hostile text as the method: refused with the five names
+        with pytest.raises(Exception, match="method must be one of saliency, integrated_gradients, smoothgrad, occlusion, gradcam"):
+            client.predict(digit, text, api_name="/explain_digit")
+    with Image.open(client.predict(handle_file(str(hostile_files["cmyk.jpg"])), "occlusion", api_name="/explain_digit")) as picture:
+        assert picture.size == (224, 224)  # a real digit in an odd format: explained

@@ -158,3 +158,48 @@ def test_the_answering_cnn_is_the_shipped_cnn_with_batch_norms_folded():
     inputs = torch.randn(16, 1, 28, 28, generator=torch.Generator().manual_seed(0)).to(next(shipped.parameters()).device)
     with torch.inference_mode():
         torch.testing.assert_close(folded(inputs), shipped(inputs), rtol=1e-4, atol=1e-4)
+
+
+# ---------- comparing attribution methods, and /explain_digit ----------
+
+
+@pytest.mark.unit
+def test_method_notes_say_what_each_method_computes_and_where_it_misleads():
+    assert [value for _, value in sketcher.METHOD_CHOICES] == ["saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam"]
+    assert "*Misleads:*" in sketcher.method_note("occlusion") and "Occlusion" in sketcher.method_note("occlusion")
+    assert "MLP has none" in sketcher.method_note("gradcam", "mlp") and "Misleads" in sketcher.method_note("gradcam", "cnn")
+    with pytest.raises(gr.Error, match="method must be one of saliency, integrated_gradients"):
+        sketcher.compare_again(None, "deeplift", "gradcam", "cnn")
+
+
+@pytest.mark.reference
+def test_two_methods_side_by_side_on_a_drawn_digit():
+    field = sketcher.prepared_field(Image.open(sketcher.ASSETS / "digit_3.png"))
+    left, right, left_note, right_note = sketcher.compare_again(field, "integrated_gradients", "gradcam", "cnn")
+    assert left.shape == right.shape == (224, 224, 3) and not np.array_equal(left, right)
+    assert "Integrated gradients" in left_note and "Grad-CAM" in right_note
+    left, right, _, right_note = sketcher.compare_again(field, "occlusion", "gradcam", "mlp")  # no Grad-CAM without convolutions
+    assert left.shape == (224, 224, 3) and right is None and "MLP has none" in right_note
+    assert sketcher.compare_again(None, "saliency", "smoothgrad", "cnn")[:2] == (None, None)  # nothing drawn yet
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("method", ["saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam"])
+def test_explain_digit_endpoint_returns_a_png_map_for_every_method(client, method):
+    path = client.predict(handle_file(str(sketcher.ASSETS / "digit_3.png")), method, api_name="/explain_digit")
+    with Image.open(path) as picture:
+        assert picture.format == "PNG" and picture.size == (224, 224)
+        pixels = np.asarray(picture.convert("RGB")).astype(int)
+    reds = (pixels[..., 0] > pixels[..., 2] + 60).sum()  # pushed towards the answer
+    assert reds > 100, reds
+
+
+@pytest.mark.e2e
+def test_explain_digit_refuses_an_unknown_method_and_a_blank_image(client, tmp_path):
+    digit = handle_file(str(sketcher.ASSETS / "digit_3.png"))
+    with pytest.raises(Exception, match="method must be one of saliency, integrated_gradients, smoothgrad, occlusion, gradcam"):
+        client.predict(digit, "deeplift", api_name="/explain_digit")
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (64, 64), "white").save(blank)
+    with pytest.raises(Exception, match="draw a digit"):
+        client.predict(handle_file(str(blank)), "gradcam", api_name="/explain_digit")
