@@ -15,7 +15,7 @@ from PIL import Image
 
 from core.device import gpu
 from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, PRESETS, ToyConfig  # no torch
-from demos import launch, lazy_module, lesson, user_errors
+from demos import launch, lazy_module, lesson, live, user_errors
 from demos.png import png_file
 
 sample = lazy_module("core.gan.sample")  # torch and the GAN: loaded with the first digits, not at start-up
@@ -27,7 +27,9 @@ checkpoints = lazy_module("core.checkpoints")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "gan"
 DIGIT_CHOICES = [("any digit", -1)] + [(str(d), d) for d in range(10)]
 OPENING_WALK = (3, 1, 2, 10)  # the latent-space tab opens on this walk: digit, seed A, seed B, frames
-FRAME_SECONDS = 0.5  # the browser draws a few plots a second; more frames only cost CPU
+FRAME_SECONDS = 1 / 20  # the live view is drawn in the page from arrays: up to 20 frames a second
+LIVE_FRAME_EVERY = 5  # steps per point of the live loss curves
+SLIDER_STEP = 0.05  # fine enough that a drag passes through many digits
 
 
 # ---------- pure functions: arrays in, plain values out ----------
@@ -113,9 +115,31 @@ def class_walk(digit_a: int, digit_b: int, seed: int, frames: int) -> tuple[list
     return items, switch_summary(a, b, readings)
 
 
-def moved_digit(digit: int, seed: int, amounts: list[float]) -> np.ndarray:
-    """Seed A's digit after its noise moved along the three steepest directions, enlarged."""
-    return enlarge(sample.move_in_latent(digit, seed, amounts), zoom=8)
+def moved_digit(digit: int, seed: int, amounts: list[float]) -> dict:
+    """Seed A's digit after its noise moved along the three steepest directions, as the 28x28 grey
+    levels the page draws."""
+    return live.digit_value(sample.move_in_latent(digit, seed, amounts))
+
+
+def live_frame(frame, run: int, sent: int) -> dict:
+    """A toy-GAN frame as the arrays the page draws: D's surface (uint8), the generated points, the
+    real ones on a run's first frame, and the losses logged since the `sent` first ones."""
+    history = frame.history
+    covered = "" if frame.modes is None else f" · modes covered {frame.modes}/{frame.total_modes}"
+    value = {
+        "seq": f"{run}-{frame.step}",
+        "run": run,
+        "surface": live.grey_bytes(frame.surface),
+        "resolution": len(frame.surface),
+        "extent": toy.EXTENT,
+        "fake": live.points_bytes(frame.fake),
+        "steps": history["step"][sent:],
+        "d_loss": history["d_loss"][sent:],
+        "g_loss": history["g_loss"][sent:],
+        "total_steps": frame.total_steps,
+        "title": f"step {frame.step}/{frame.total_steps}{covered}",
+    }
+    return value | ({"real": live.points_bytes(frame.real)} if sent == 0 else {})
 
 
 def snapshot_items() -> list[tuple[np.ndarray, str]]:
@@ -176,7 +200,7 @@ def show_class_walk(digit_a: int, digit_b: int, seed: float, frames: float):
 
 @user_errors
 @gpu
-def move_digit(digit: int, seed: float, first: float, second: float, third: float) -> np.ndarray:
+def move_digit(digit: int, seed: float, first: float, second: float, third: float) -> dict:
     return moved_digit(digit, seed, [first, second, third])
 
 
@@ -191,17 +215,25 @@ def apply_preset(name: str):
 def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss: str, steps: float, seed: float):
     """Stream frames of a toy GAN training from scratch: capped steps and seconds, stoppable."""
     config = dataclasses.replace(
-        ToyConfig(), distribution=distribution, g_lr=g_lr, d_lr=d_lr, d_steps=d_steps, loss=loss, steps=steps, seed=seed
+        ToyConfig(),
+        distribution=distribution,
+        g_lr=g_lr,
+        d_lr=d_lr,
+        d_steps=d_steps,
+        loss=loss,
+        steps=steps,
+        seed=seed,
+        frame_every=LIVE_FRAME_EVERY,
     )  # checked by train_toy: a bad value is a UserError that names it
-    shown, frame = 0.0, None
-    for frame in toy.train_toy(config):
-        if time.perf_counter() - shown >= FRAME_SECONDS:
-            shown = time.perf_counter()
-            yield toy.toy_figure(frame), f"Training… step {frame.step} of {frame.total_steps}"
+    run, sent, frame = time.monotonic_ns(), 0, None  # `run` tells the page a new run began
+    for frame in toy.train_toy(config, frame_seconds=FRAME_SECONDS):
+        if frame.step < frame.total_steps:
+            yield live_frame(frame, run, sent), f"Training… step {frame.step} of {frame.total_steps}"
+            sent = len(frame.history["step"])
     if frame is not None:
         capped = frame.step < frame.total_steps
         note = f" (stopped at the {MAX_TOY_SECONDS:.0f} s limit per run)" if capped else ""
-        yield toy.toy_figure(frame), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
+        yield live_frame(frame, run, sent), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
 
 
 @user_errors
@@ -275,9 +307,10 @@ def build() -> gr.Blocks:
                 with gr.Column():
                     gr.Markdown("Push seed A's noise along the three directions that change the image most.")
                     sliders = [
-                        gr.Slider(-3, 3, value=0, step=0.25, label=f"Direction {i + 1}", elem_id=f"gan-direction-{i + 1}") for i in range(3)
+                        gr.Slider(-3, 3, value=0, step=SLIDER_STEP, label=f"Direction {i + 1}", elem_id=f"gan-direction-{i + 1}")
+                        for i in range(3)
                     ]
-                moved = gr.Image(label="Seed A, moved", interactive=False, height=240, elem_id="gan-moved")
+                moved = live.digit_view("Seed A, moved", "gan-moved")
         with gr.Tab("Digit to digit"):
             with gr.Row():
                 class_a = gr.Dropdown(DIGIT_CHOICES[1:], value=1, label="From digit")
@@ -313,7 +346,7 @@ def build() -> gr.Blocks:
                         stop = gr.Button("Stop", elem_id="gan-stop")
                 with gr.Column(scale=2):
                     status = gr.Markdown("Press **Train**: real points are green, generated ones purple.", elem_id="gan-status")
-                    plot = gr.Plot(label="Points over D's decision surface, and both losses")
+                    plot = live.toy_gan_view("gan-live")  # points over D's decision surface, and both losses
         with gr.Tab("How it learned"):
             gr.Markdown("The same noise, one row per digit, drawn by the generator after each epoch of training.")
             snapshots = gr.Gallery(label="Fixed-noise samples during training", columns=3, height="auto", object_fit="contain")
@@ -347,7 +380,8 @@ def build() -> gr.Blocks:
                 show_progress="hidden",
                 api_visibility="private",
                 concurrency_limit=4,
-                concurrency_id="gan_digits",
+                concurrency_id="gan_slider",  # ~4 ms a digit: not queued behind a gallery of 64
+                queue=False,
             )
         preset.change(apply_preset, preset, [distribution, g_lr, d_lr, d_steps, loss, steps], api_visibility="private")
         run = train.click(
@@ -357,6 +391,7 @@ def build() -> gr.Blocks:
             api_visibility="private",
             concurrency_limit=2,
             concurrency_id="gan_toy",
+            show_progress="hidden",  # the status line says the step; a spinner over the view only costs frames
         )
         stop.click(None, None, None, cancels=[run])
         page.load(show_snapshots, None, snapshots, api_visibility="private")

@@ -341,14 +341,14 @@ def test_the_page_shows_digits_the_judge_agrees_with(page, app_url):
 def test_the_latent_tab_opens_on_a_walk_and_a_slider_moves_the_digit(page, app_url):
     open_gradio(page, f"{app_url}/demos/gan/")
     page.get_by_role("tab", name="Latent space").click()
-    walk, moved = page.locator("#gan-walk img"), page.locator("#gan-moved img")
+    walk, moved = page.locator("#gan-walk img"), page.locator("#gan-moved .live-digit")
     walk.first.wait_for(timeout=30_000)
-    moved.first.wait_for(timeout=30_000)
-    before = moved.first.get_attribute("src")
+    page.wait_for_function("el => el.dataset.frame !== ''", arg=moved.element_handle(), timeout=30_000)  # seed A's digit drawn
+    before = moved.get_attribute("data-frame")
     number = page.locator("#gan-direction-1 input[type=number]")
     number.fill("2")
     number.press("Enter")
-    page.wait_for_function("([el, before]) => el.src !== before", arg=[moved.first.element_handle(), before], timeout=30_000)
+    page.wait_for_function("([el, before]) => el.dataset.frame !== before", arg=[moved.element_handle(), before], timeout=30_000)
 
 
 @pytest.mark.browser

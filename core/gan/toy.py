@@ -9,6 +9,7 @@ generated points are, D's score over the plane, both losses, how many modes G co
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -188,8 +189,21 @@ def toy_models(config: ToyConfig) -> tuple[ToyGenerator, ToyDiscriminator]:
     return g.to(default_device()), d.to(default_device())
 
 
-def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterator[ToyFrame]:
+def _add_point(history: dict, step: int, window: list[tuple[float, float]]) -> None:
+    """One point of the loss history: the mean of the steps' losses since the last point."""
+    if window:
+        history["step"].append(step)
+        history["d_loss"].append(sum(d for d, _ in window) / len(window))
+        history["g_loss"].append(sum(g for _, g in window) / len(window))
+        window.clear()
+
+
+def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS, frame_seconds: float | None = None) -> Iterator[ToyFrame]:
     """Train a toy GAN from scratch and yield a frame every `frame_every` steps and at the end.
+
+    With `frame_seconds`, a frame instead comes whenever that long has passed since the last one,
+    however many steps that was: a page gets its frames at its own pace, on a fast machine or a
+    busy one. The loss history has one point (the mean) per `frame_every` steps either way.
 
     Stops at `config.steps` or after `max_seconds` (capped at MAX_TOY_SECONDS), whichever is first,
     on a GPU as on the CPU: a shared GPU gets the same per-request caps (and the page's concurrency
@@ -217,14 +231,22 @@ def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS) -> Iterat
     real = sample_toy(config.distribution, 1000, shown).numpy()
     batches = ToyBatches(config, torch.Generator().manual_seed(config.seed + 3))
     history: dict = {"step": [], "d_loss": [], "g_loss": []}
+    window: list[tuple[float, float]] = []  # the losses of the steps since the last history point
     seconds = min(max_seconds, MAX_TOY_SECONDS)
-    for record in fit(step, batches, epochs=1, log_every=config.frame_every, max_seconds=seconds):
-        if record.phase != "step":
-            continue
-        history["step"].append(record.step)
-        history["d_loss"].append(record.metrics["d_loss"])
-        history["g_loss"].append(record.metrics["g_loss"])
-        yield _frame(g, d, config, z, real, history, record)
+    shown_step, shown_at = 0, -math.inf
+    log_every = config.frame_every if frame_seconds is None else 1
+    for record in fit(step, batches, epochs=1, log_every=log_every, max_seconds=seconds):
+        if record.phase == "step":
+            window.append((record.metrics["d_loss"], record.metrics["g_loss"]))
+            if record.step % config.frame_every == 0:
+                _add_point(history, record.step, window)
+            due = (record.step % config.frame_every == 0) if frame_seconds is None else time.perf_counter() - shown_at >= frame_seconds
+        else:  # the end: the last steps' losses, and a last frame unless it was just shown
+            _add_point(history, record.step, window)
+            due = record.step != shown_step
+        if due:
+            shown_step, shown_at = record.step, time.perf_counter()
+            yield _frame(g, d, config, z, real, history, record)
 
 
 def toy_figure(frame: ToyFrame, title: str = ""):

@@ -1,0 +1,251 @@
+"""How live the GAN's and the playground's pages feel, in a real browser (headless chromium).
+
+Three figures, each the number of times a second an element visibly changed:
+- GAN slider: the moved digit (#gan-moved) while the first latent slider is dragged with the mouse;
+- playground: the loss chart (#overfit-loss) during a training run;
+- GAN live view: the toy GAN's training picture (#gan-live, or the old page's plot) while it trains.
+
+"Changed" is counted once per animation frame in which anything drawn inside the element differs
+from the frame before: an image's source, a canvas's pixels, an SVG's markup, or a `data-frame`
+attribute. A Gradio status timer is not part of what is hashed.
+
+The functions take a Playwright page and a base URL and open the standalone pages
+(/demos/gan/, /demos/overfit/), so they work on today's app and on the commit before this work
+(dbaf943). `python -m bench.feel_live` serves both with `python app.py` and prints them side by side;
+bench/feel.py (the drawing surface's benchmark) imports the same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OLD_COMMIT = "dbaf943"  # the last landed main before the live views
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+
+# Installs window.__feel[name]: the page times (ms) of each animation frame in which the element's
+# drawing changed. Hashes are cheap (a canvas: its pixels as 32-bit words; an image: its source).
+SAMPLER = """([name, selector]) => {
+  const hashText = (h, text) => { for (let i = 0; i < text.length; i += Math.max(1, text.length >> 12)) h = (h * 31 + text.charCodeAt(i)) | 0; return (h * 31 + text.length) | 0; };
+  const signature = (root) => {
+    let h = 7;
+    for (const e of root.querySelectorAll('[data-frame]')) h = hashText(h, e.dataset.frame);
+    for (const img of root.querySelectorAll('img')) h = hashText(h, img.getAttribute('src') || '');
+    for (const svg of root.querySelectorAll('svg')) if (!svg.closest('.wrap, .progress-text, button')) h = hashText(h, svg.innerHTML);
+    for (const canvas of root.querySelectorAll('canvas')) {
+      if (!canvas.width || !canvas.height) continue;
+      const words = new Uint32Array(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.buffer);
+      for (let i = 0; i < words.length; i++) h = (h * 31 + words[i]) | 0;
+    }
+    return h;
+  };
+  const state = { times: [], last: null, stop: false };
+  (window.__feel = window.__feel || {})[name] = state;
+  const tick = () => {
+    const root = document.querySelector(selector);
+    const now = root ? signature(root) : null;
+    if (state.last !== null && now !== state.last) state.times.push(performance.now());
+    state.last = now;
+    if (!state.stop) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def watch(page, name: str, selector: str) -> None:
+    page.evaluate(SAMPLER, [name, selector])
+
+
+def change_times(page, name: str) -> list[float]:
+    """Seconds (page clock) at which the watched element changed, and stop watching."""
+    return [t / 1000 for t in page.evaluate("name => { const s = window.__feel[name]; s.stop = true; return s.times; }", name)]
+
+
+def page_now(page) -> float:
+    return page.evaluate("performance.now()") / 1000
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".gradio-container", timeout=90_000)
+
+
+def gan_slider_rate(page, base_url: str, seconds: float = 3.0) -> float:
+    """Images a second in #gan-moved while the first latent slider is dragged to and fro for `seconds`."""
+    open_page(page, f"{base_url}/demos/gan/")
+    page.get_by_role("tab", name="Latent space").click()
+    shown = "() => { const r = document.querySelector('#gan-moved'); return r && (r.querySelector('img[src]') || r.querySelector('[data-frame]:not([data-frame=\"\"])')); }"
+    page.wait_for_function(shown, timeout=60_000)  # the opening walk has drawn seed A's digit
+    slider = page.locator("#gan-direction-1 input[type=range]")
+    box = slider.bounding_box()
+    y, left, width = box["y"] + box["height"] / 2, box["x"] + 4, box["width"] - 8
+    page.mouse.move(left + width / 2, y)
+    page.mouse.down()
+    watch(page, "slider", "#gan-moved")
+    start = time.perf_counter()
+    began = page_now(page)
+    while (elapsed := time.perf_counter() - start) < seconds:  # a full sweep each 1.5 s, as a hand would
+        phase = (elapsed / 1.5) % 1.0
+        page.mouse.move(left + width * (phase * 2 if phase < 0.5 else 2 - phase * 2), y)
+        page.wait_for_timeout(15)
+    ended = page_now(page)
+    page.mouse.up()
+    page.wait_for_timeout(300)  # the last answer may still be on its way: counted only inside the drag
+    times = change_times(page, "slider")
+    return sum(began <= t <= ended for t in times) / (ended - began)
+
+
+def overfit_chart_rate(page, base_url: str, epochs: int = 1000) -> float:
+    """Loss-chart updates a second during a playground run (moons, `epochs` epochs)."""
+    open_page(page, f"{base_url}/demos/overfit/?epochs={epochs}")
+    page.wait_for_function("() => window.location.search.includes('epochs') && document.querySelector('#overfit-loss')", timeout=30_000)
+    page.wait_for_timeout(1000)  # the URL's settings are restored after load
+    watch(page, "loss", "#overfit-loss")
+    page.locator("#overfit-train").click()
+    summary = page.locator("#overfit-summary")
+    page.wait_for_function(f"el => /Epoch \\d+\\/{epochs}/.test(el.innerText)", arg=summary.element_handle(), timeout=60_000)
+    page.wait_for_function(
+        f"el => /Epoch {epochs}\\/{epochs}|Stopped/.test(el.innerText) && !el.querySelector('.generating')",
+        arg=summary.element_handle(),
+        timeout=120_000,
+    )
+    page.wait_for_timeout(500)
+    times = change_times(page, "loss")
+    if len(times) < 2:
+        return 0.0
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+def _mark_old_live_view(page) -> str:
+    """The element to watch: #gan-live, or on the old page the Plot block under its label."""
+    return page.evaluate(
+        """() => {
+          if (document.querySelector('#gan-live')) return '#gan-live';
+          const label = [...document.querySelectorAll('[data-testid="block-label"], label, span')]
+            .find(e => e.textContent.trim().startsWith("Points over D's decision surface"));
+          label.closest('.block').id = 'feel-gan-live';
+          return '#feel-gan-live';
+        }"""
+    )
+
+
+def gan_live_rate(page, base_url: str, seconds: float = 4.0) -> float:
+    """Frames a second of the GAN's live training view over `seconds` from its first frame, then Stop."""
+    open_page(page, f"{base_url}/demos/gan/")
+    page.get_by_role("tab", name="Watch it learn").click()
+    page.locator("#gan-train").wait_for(timeout=30_000)
+    selector = _mark_old_live_view(page)
+    watch(page, "live", selector)
+    page.locator("#gan-train").click()
+    page.wait_for_function("() => window.__feel.live.times.length > 0", timeout=60_000)
+    first = page.evaluate("() => window.__feel.live.times[0]") / 1000
+    page.wait_for_timeout(seconds * 1000)
+    times = change_times(page, "live")
+    page.locator("#gan-stop").click()
+    return sum(first <= t < first + seconds for t in times) / seconds
+
+
+MEASURES = {
+    "GAN slider, images/s while dragging": (gan_slider_rate, 15.0),
+    "playground, loss-chart updates/s": (overfit_chart_rate, 10.0),
+    "GAN live view, frames/s while training": (gan_live_rate, 10.0),
+}
+
+
+# ---------- serving today's tree and the old commit ----------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def old_tree(commit: str = OLD_COMMIT) -> Path:
+    """The files of `commit` (git archive, no worktree), unpacked once into the temp folder."""
+    where = Path(tempfile.gettempdir()) / f"feel_live_{commit}"
+    if not (where / "app.py").exists():
+        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True).stdout
+        where.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(where, filter="data")
+    return where
+
+
+@contextlib.contextmanager
+def serve(tree: Path):
+    """`python app.py` in `tree` on a free port; yields its base URL."""
+    port = free_port()
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False")
+    env.setdefault("GALLERY_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"{tree}/app.py did not start:\n{log.read().decode(errors='replace')[-3000:]}")
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(url + "/", timeout=2):
+                    break
+            time.sleep(0.3)  # polling for the server, inside the deadline
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def measure_app(browser, url: str, names: list[str]) -> dict[str, float]:
+    figures = {}
+    for name in names:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        try:
+            figures[name] = MEASURES[name][0](context.new_page(), url)
+        finally:
+            context.close()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", default=OLD_COMMIT, help="the commit to compare with (default %(default)s)")
+    parser.add_argument("--only-new", action="store_true", help="measure today's tree only")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    names = list(MEASURES)
+    trees = {"new": ROOT} if args.only_new else {f"old ({args.old})": old_tree(args.old), "new": ROOT}
+    results = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for label, tree in trees.items():
+            with serve(tree) as url:
+                results[label] = measure_app(browser, url, names)
+        browser.close()
+    width = max(map(len, names))
+    print(f"{'':{width}}  " + "  ".join(f"{label:>14}" for label in results) + "    goal")
+    for name in names:
+        cells = "  ".join(f"{results[label][name]:>14.1f}" for label in results)
+        print(f"{name:{width}}  {cells}    >= {MEASURES[name][1]:g}")
+
+
+if __name__ == "__main__":
+    main()

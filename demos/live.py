@@ -1,0 +1,104 @@
+"""Outputs that change many times a second, drawn in the page from arrays (gr.HTML with a <canvas>).
+
+Sending a few numbers and drawing them in the browser beats making, sending and fetching an image
+file per frame: the GAN's moved digit, its live 2-D training view, and the playground's curves.
+The drawing code is JavaScript beside this file (demos/assets/live/); each component's `js_on_load`
+draws its value, and draws again on every new value (`watch("value", ...)`). Each new frame also
+changes an attribute (`data-frame`), so a test or a benchmark sees it in the DOM.
+
+The values are plain dicts made by the pure functions in demos/gan.py and demos/overfit.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+JS = Path(__file__).resolve().parent / "assets" / "live"
+FRAME = "data-frame=\"${value && value.seq !== undefined ? value.seq : ''}\""  # changes with every new value
+CSS = """
+canvas { display: block; max-width: 100%; }
+.legend { font-size: 12px; color: #444; display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 4px; }
+.legend .key i { display: inline-block; width: 18px; margin: 0 4px 3px 0; vertical-align: middle; }
+.caption { font-size: 13px; color: #555; margin-bottom: 4px; }
+"""
+
+
+def _script(*names: str) -> str:
+    return "\n".join((JS / f"{name}.js").read_text(encoding="utf-8") for name in names)
+
+
+def grey_bytes(image: np.ndarray) -> str:
+    """(H, W) floats in [0, 1] -> base64 of its uint8 grey levels, row by row (what the page decodes)."""
+    return base64.b64encode((np.clip(image, 0, 1) * 255).round().astype(np.uint8).tobytes()).decode("ascii")
+
+
+def points_bytes(points: np.ndarray) -> str:
+    """(N, 2) points -> base64 of int16 thousandths, x0 y0 x1 y1 ... (a tenth of the JSON's size)."""
+    return base64.b64encode((np.clip(points, -32, 32) * 1000).round().astype("<i2").tobytes()).decode("ascii")
+
+
+def digit_value(image: np.ndarray) -> dict:
+    """A digit_view's value: an (H, W) image in [0, 1] as grey levels, numbered by its pixels (a new
+    digit is a new frame)."""
+    height, width = image.shape
+    pixels = grey_bytes(image)
+    return {"seq": zlib.crc32(pixels.encode()), "width": width, "height": height, "pixels": pixels}
+
+
+def digit_view(label: str, elem_id: str, size: int = 224) -> gr.HTML:
+    """A grey image drawn with crisp pixels on a canvas `size` pixels wide."""
+    return gr.HTML(
+        value=None,
+        html_template=f'<div class="live-digit" {FRAME}><div class="caption">{label}</div><canvas width="28" height="28"></canvas></div>',
+        css_template=CSS + f".live-digit canvas {{ width: {size}px; height: {size}px; image-rendering: pixelated; background: #000; }}",
+        js_on_load=_script("digit"),
+        elem_id=elem_id,
+    )
+
+
+def toy_gan_view(elem_id: str) -> gr.HTML:
+    """Real (green) and generated (purple) points over D's score of the plane, and both losses."""
+    legend = [("#1a7a1a", "real", False), ("#7a1aa0", "generated", False), ("#1f5fa8", "discriminator loss", False)]
+    legend += [("#a81f5f", "generator loss", False)]
+    keys = "".join(f'<span class="key"><i style="border-top: 3px solid {c}"></i>{w}</span>' for c, w, _ in legend)
+    template = (
+        f'<div class="live-gan" {FRAME}><div class="caption title">Press Train.</div>'
+        '<div class="panes"><canvas class="plane" width="300" height="300"></canvas>'
+        '<canvas class="losses" width="380" height="300"></canvas></div>'
+        '<div class="legend">' + keys + '<span class="key"><i class="bar"></i>D: how real (blue) or fake (red)</span></div></div>'
+    )
+    css = CSS + (
+        ".panes { display: flex; gap: 12px; flex-wrap: wrap; } canvas.plane { border: 1px solid #ccc; }"
+        " .legend .key i.bar { width: 60px; height: 10px; border: 0;"
+        " background: linear-gradient(90deg, #67001f, #d6604d, #f7f7f7, #4393c3, #053061); opacity: 0.55; }"
+    )
+    return gr.HTML(value=None, html_template=template, css_template=css, js_on_load=_script("chart", "toy_gan"), elem_id=elem_id)
+
+
+def curve_chart(metric: str, label: str, elem_id: str | None, colours: dict) -> gr.HTML:
+    """The playground's train and validation curves for `metric` ("loss" or "accuracy").
+
+    colours: {"train": [...], "val": [...], "slots": [...], "marker": colour, "marker_text": words}, newest run first."""
+    template = (
+        f'<div class="live-curves" {FRAME}><div class="caption">{label}</div>'
+        '<canvas width="460" height="280"></canvas><div class="legend"></div></div>'
+    )
+    return gr.HTML(
+        value=None,
+        html_template=template,
+        css_template=CSS + ".live-curves canvas { width: 100%; height: auto; }",
+        js_on_load=_script("chart", "curves"),
+        elem_id=elem_id,
+        metric=metric,
+        train_colours=colours["train"],
+        val_colours=colours["val"],
+        slots=colours["slots"],
+        marker_colour=colours["marker"],
+        marker_text=colours["marker_text"],
+        empty="Train to draw the curves." if metric == "loss" else "Train to draw the curves (no accuracy for the regression).",
+    )
