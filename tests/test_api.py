@@ -63,9 +63,9 @@ def readme_api() -> dict[str, dict[str, list[str]]]:
 def test_the_readme_table_is_read_as_written():
     table = readme_api()
     assert set(table) == set(SLUGS)  # one row or more per demo
-    assert table["filters"]["/convolve"] == ["input_text", "kernel_text", "stride", "padding", "row", "col"]
+    assert table["filters"]["/convolve"] == ["input_text", "kernel_text", "stride", "padding", "row", "col", "dilation", "transposed"]
     assert table["sentiment"]["/classify_sentiment"] == ["text", "model"]
-    assert len(table["overfit"]["/train_playground"]) == 16
+    assert len(table["overfit"]["/train_playground"]) == 18
 
 
 @pytest.mark.parametrize("slug", SLUGS)

@@ -193,7 +193,8 @@ def test_schedules_have_the_shapes_their_names_promise():
     cosine = [lr_factor("cosine", e, 100) for e in range(1, 101)]
     assert cosine[0] == 1.0 and cosine[50] == pytest.approx(0.5) and cosine[-1] < 0.001 and cosine == sorted(cosine, reverse=True)
     warm = [lr_factor("warmup_cosine", e, 100) for e in range(1, 101)]
-    assert warm[:10] == pytest.approx([(e + 1) / 10 for e in range(10)]) and warm[10] == 1.0 and warm[-1] < 0.001
+    assert warm[:10] == pytest.approx([(e + 1) / 11 for e in range(10)]) and warm[10] == 1.0 and warm[-1] < 0.001
+    assert lr_factor("warmup_cosine", 1, 8) == 0.5 and lr_factor("warmup_cosine", 2, 8) == 1.0  # short runs warm up for one epoch
 
 
 @pytest.mark.unit
@@ -303,7 +304,7 @@ def test_convolve_endpoint_takes_dilation_and_transposed(app_url):
     client = Client(f"{app_url}/demos/filters/", verbose=False)
     picture, numbers, size, worked = client.predict("1 2; 3 4", "1 1; 1 1", 2, 0, 3, 2, 1, True, api_name="/convolve")
     assert numbers.splitlines()[2:6] == ["1 1 2 2", "1 1 2 2", "3 3 4 4", "3 3 4 4"]  # one row per line
-    assert "= **4**" in size and "flipped" in worked and "= **3**" in worked
+    assert "= **4**" in size and "flipped" in worked and "Sum: 0·1 + 4·1 + 0·1 + 0·1 = **4**" in worked
     _, numbers, size, _ = client.predict("; ".join(["1 2 3 4 5"] * 5), "1 0 -1", 1, 0, 0, 0, 2, False, api_name="/convolve")
     assert "Output (5×1)" in numbers and "⌊0 / 1⌋ + 1 = **1**" in size  # taps 2 apart: the 3-wide kernel spans all 5 columns
     _, numbers, _, _ = client.predict("1 2 3; 4 5 6; 7 8 9", "1 0; 0 -1", 1, 0, 1, 1, api_name="/convolve")  # older calls still work
@@ -322,3 +323,95 @@ def test_walk_between_classes_endpoint_returns_one_strip(app_url):
     for args, message in [((42, 6, 0, 5), "digit_a"), ((0, 6, 0, 0), "frames"), ((0, 6, 0, 10_000), "frames"), ((0, 6, -1, 5), "seed")]:
         with pytest.raises(Exception, match=message):
             client.predict(*args, api_name="/walk_between_classes")
+
+
+@pytest.mark.e2e
+def test_train_playground_takes_your_points_and_a_schedule(app_url):
+    client = Client(f"{app_url}/demos/overfit/", verbose=False)
+    final = client.predict(epochs=8, data_csv=TWO_CLASSES, lr_schedule="warmup_cosine", val_fraction=0.25, api_name="/train_playground")
+    assert final["stopped"] == "all 8 epochs done" and final["curves"]["lr"][:3] == pytest.approx(
+        [0.005, 0.01, 0.01 * (1 + np.cos(np.pi / 7)) / 2]
+    )
+    assert final["train_accuracy"] is not None  # labels 0/1: a classification
+    old = client.predict("circles", 0.35, 60, 0.5, 1, 1, 8, "relu", 0.0, 0.0, False, "adam", 0.01, 16, 4, 0, api_name="/train_playground")
+    assert old["curves"]["lr"] == [0.01] * 4  # a call with the old arguments only: constant rate, as before
+    for csv_text, message in [("x,y\n1,2\n", "no label column"), ("x,y,label\n" + "1,2,1\n" * 9, "every label is 1")]:
+        with pytest.raises(Exception, match=message):
+            client.predict(epochs=2, data_csv=csv_text, api_name="/train_playground")
+    with pytest.raises(Exception, match="lr_schedule must be one of"):
+        client.predict(epochs=2, lr_schedule="exponential", api_name="/train_playground")
+
+
+# ---------- the browser ----------
+
+
+def open_points(page) -> None:
+    page.get_by_text("Your own points (click to paint, or upload a CSV)").click()
+    page.locator("#overfit-points-canvas img").wait_for(timeout=10_000)
+
+
+@pytest.mark.browser
+def test_browser_clicks_paint_points_that_train_and_survive_a_reload(page, app_url):
+    from tests.conftest import open_gradio, wait_until_streaming_ends
+
+    open_gradio(page, f"{app_url}/demos/overfit/")
+    open_points(page)
+    csv_box = page.locator("#overfit-points-csv textarea")
+    for count, (fx, fy, label) in enumerate(
+        [
+            (0.2, 0.2, "add class 0 (blue)"),
+            (0.8, 0.8, "add class 1 (orange)"),
+            (0.3, 0.7, "add class 0 (blue)"),
+            (0.7, 0.3, "add class 1 (orange)"),
+        ],
+        1,
+    ):
+        page.get_by_label(label).check()
+        canvas = page.locator("#overfit-points-canvas img")
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_function(
+            "([el, n]) => el.value.trim().split('\\n').length === n + 1", arg=[csv_box.element_handle(), count], timeout=15_000
+        )
+    rows = csv_box.input_value().strip().splitlines()
+    assert rows[0] == "x,y,label" and [r.split(",")[2] for r in rows[1:]] == ["0", "1", "0", "1"]
+    x, y = (float(v) for v in rows[1].split(",")[:2])
+    assert x == pytest.approx(-0.9, abs=0.05) and y == pytest.approx(0.9, abs=0.05)  # where the first click landed, in data units
+    note = page.locator("#overfit-points-note")
+    page.wait_for_function("el => el.innerText.includes('your 4 points')", arg=note.element_handle(), timeout=15_000)
+    page.locator("#overfit-train").click()
+    runs = page.locator("#overfit-runs")
+    page.wait_for_function("el => el.innerText.includes('your 4 points')", arg=runs.element_handle(), timeout=60_000)
+    wait_until_streaming_ends(page, page.locator("#overfit-summary"), timeout=60)
+    page.reload()
+    open_gradio(page, f"{app_url}/demos/overfit/")
+    open_points(page)
+    csv_box = page.locator("#overfit-points-csv textarea")
+    page.wait_for_function("el => el.value.trim().split('\\n').length === 5", arg=csv_box.element_handle(), timeout=15_000)
+    assert csv_box.input_value().strip().splitlines() == rows  # kept in the browser
+    assert "x%2Cy" not in page.url and "data_csv" not in page.url  # ... and not in the URL
+
+
+# The line's points as SVG heights (y grows downwards). Vega redraws the path element, so look it up each time.
+LINE_HEIGHTS = "() => Array.from(document.querySelector('#overfit-lr g.mark-line path').getAttribute('d').matchAll(/[ML][\\d.]+,([\\d.]+)/g), m => parseFloat(m[1]))"
+
+
+@pytest.mark.browser
+def test_browser_the_schedule_plot_under_the_loss_follows_the_schedule(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/overfit/")
+    line = page.locator("#overfit-lr g.mark-line path").first
+    line.wait_for(state="attached", timeout=15_000)
+    heights = page.evaluate(LINE_HEIGHTS)
+    assert len(heights) == 200 and len(set(heights)) == 1  # constant: one height for all 200 epochs
+    page.locator("#overfit-schedule input").click()
+    page.get_by_role("option", name="cosine", exact=True).click()
+    # Falling: each epoch's point is lower on the chart (larger SVG y) than the one before.
+    falling = f"() => {{ const h = ({LINE_HEIGHTS})(); return h.length === 200 && h.every((v, i) => i === 0 || v >= h[i - 1]) && h[199] > h[0]; }}"
+    page.wait_for_function(falling, timeout=15_000)
+    page.locator("#overfit-schedule input").click()
+    page.get_by_role("option", name="warm-up, then cosine").click()
+    rising_first = f"() => {{ const h = ({LINE_HEIGHTS})(); return h.length === 200 && h[0] > h[19] && h[19] < h[199]; }}"
+    page.wait_for_function(rising_first, timeout=15_000)

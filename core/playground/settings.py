@@ -108,7 +108,7 @@ def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
     """The learning rate of 1-based `epoch` out of `epochs`, as a fraction of the peak `lr`.
 
     step: 1, then 0.1 from half way, 0.01 from three quarters. cosine: from 1 down to 0 on half a
-    cosine wave. warmup_cosine: a linear rise over the first tenth (at least one epoch), then cosine.
+    cosine wave. warmup_cosine: a linear rise over the first tenth (at least one epoch), then cosine from the peak.
     """
     if schedule == "constant":
         return 1.0
@@ -116,7 +116,7 @@ def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
         return 1.0 if epoch <= epochs // 2 else 0.1 if epoch <= 3 * epochs // 4 else 0.01
     warmup = max(1, epochs // 10) if schedule == "warmup_cosine" else 0
     if epoch <= warmup:
-        return epoch / warmup
+        return epoch / (warmup + 1)  # below the peak throughout, which the first cosine epoch reaches
     if schedule in ("cosine", "warmup_cosine"):
         progress = (epoch - 1 - warmup) / max(1, epochs - warmup)  # 0 at the first cosine epoch
         return 0.5 * (1 + math.cos(math.pi * progress))
