@@ -43,6 +43,21 @@ TEXTS = {
     "control characters": "a\x00b\x07c\x1b[31md\x7f\u202e\ufeff",
 }
 NUMBERS = {"negative": -7, "zero": 0, "enormous": 10**12, "nan": math.nan, "infinite": math.inf, "-infinite": -math.inf}
+# Hostile values for particular arguments, besides those of their kind.
+BY_NAME = {
+    "data_csv": {
+        "CSV with text in numbers": "x,y,label\n1,2,0\nthree,4,1\n5,6,0\n7,8,1\n",
+        "CSV without a label column": "x,y\n1,2\n3,4\n",
+        "CSV of one class": "x,y,label\n" + "1,2,1\n" * 50,
+        "CSV of 100,000 rows": "x,y,label\n" + "1,2,0\n1,3,1\n" * 50_000,
+        "CSV of NaN and huge values": "x,y,label\nnan,1e308,0\n1,2,1\n3,4,0\n5,6,1\n",
+        "CSV header only": "x,y,label\n",
+    },
+    "lr_schedule": {"unknown schedule": "exponential", "schedule with a NUL": "cosine\x00"},
+    "transposed": {"text": "yes", "number": 7, "nothing": None},
+    "frames": {"10,000 frames": 10_000},
+    "digit_a": {"digit 42": 42},
+}
 
 
 def huge_png(path: Path, side: int = 10_000) -> None:
@@ -118,6 +133,7 @@ def hostile_calls(parameters: list[dict], files: dict[str, Path]):
     """One call per hostile value, in one parameter at a time, the others left at defaults."""
     for i, p in enumerate(parameters):
         values = {"file": {k: handle_file(str(v)) for k, v in files.items()}, "text": TEXTS, "number": NUMBERS}.get(kind_of(p), {})
+        values = {**values, **BY_NAME.get(p["parameter_name"], {})}
         for label, value in values.items():
             args = defaults(parameters, files)
             args[i] = value
