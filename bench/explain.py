@@ -33,7 +33,7 @@ def digit_latency(runs: int) -> None:
 def word_costs(repeats: int = 3) -> None:
     import torch
 
-    from core.sentiment.predict import read_scratch, read_transfer
+    from core.sentiment.explain import read_scratch, read_transfer
     from demos.sentiment import LONG_REVIEW
 
     torch.set_num_threads(1)  # as in the server

@@ -15,6 +15,7 @@ from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokeni
 from demos import launch, lazy_module, lesson, user_errors
 
 predict = lazy_module("core.sentiment.predict")  # torch and the models: loaded with the first text
+sentiment_explain = lazy_module("core.sentiment.explain")  # Captum: imported with the first explanation
 models = lazy_module("core.sentiment.models")
 checkpoints = lazy_module("core.checkpoints")
 figure = lazy_module("matplotlib.figure")  # ~0.6 s: loaded with the learning-curve plot, not at start-up
@@ -169,7 +170,7 @@ def explain(text: str, method: str = "integrated_gradients"):
     """Text and a word-attribution method -> both labels, the verdict, both attribution views, both cut-off parts."""
     method = checked_method(method, TEXT_METHODS)
     text, note = checked(text)
-    scratch, transfer = predict.read_scratch(text, method=method), predict.read_transfer(text, method=method)
+    scratch, transfer = sentiment_explain.read_scratch(text, method=method), sentiment_explain.read_transfer(text, method=method)
     return (
         label_value(scratch.probabilities),
         label_value(transfer.probabilities),

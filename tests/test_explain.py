@@ -115,7 +115,7 @@ def test_word_occlusion_shares_each_groups_drop_among_its_tokens():
 
 @pytest.mark.unit
 def test_occlusion_groups_keep_long_texts_within_the_budget():
-    from core.sentiment.predict import occlusion_groups
+    from core.sentiment.explain import occlusion_groups
 
     sentence = occlusion_groups(torch.arange(12), 12_800)
     assert sentence.tolist() == list(range(12))  # a sentence: one word at a time
@@ -126,7 +126,7 @@ def test_occlusion_groups_keep_long_texts_within_the_budget():
 
 @pytest.mark.unit
 def test_word_integrated_gradients_add_up_to_the_log_odds_change():
-    from core.sentiment.predict import word_attributions
+    from core.sentiment.explain import word_attributions
 
     forward, embedded = tiny_gru()
     scores = word_attributions(forward, embedded, torch.zeros_like(embedded), "integrated_gradients", steps=400)
@@ -153,7 +153,7 @@ def test_captums_integrated_gradients_equal_the_hand_written_ones_on_digits(kind
 
 @pytest.mark.reference
 def test_captums_integrated_gradients_equal_the_hand_written_ones_on_words():
-    from core.sentiment.predict import word_attributions
+    from core.sentiment.explain import word_attributions
 
     forward, embedded = tiny_gru()
     for baseline in (torch.zeros_like(embedded), embedded.flip(0)):
@@ -249,3 +249,14 @@ def test_every_method_explains_both_digit_models(method):
             continue
         found = attributions(load_digit_model(kind), inputs, 3, method)
         assert found.shape == (28, 28) and np.isfinite(found).all() and np.abs(found).max() > 0
+
+
+@pytest.mark.unit
+def test_answering_never_imports_captum():
+    # captum.attr imports matplotlib.pyplot (about a second): only an explanation may pay for it.
+    import subprocess
+    import sys
+
+    code = "import sys, core.digits.predict, core.sentiment.predict, demos.sketcher, demos.sentiment; print('captum' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=DIGIT.parents[2], capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "False", result.stderr[-2000:]
