@@ -415,3 +415,23 @@ def test_browser_the_schedule_plot_under_the_loss_follows_the_schedule(page, app
     page.get_by_role("option", name="warm-up, then cosine").click()
     rising_first = f"() => {{ const h = ({LINE_HEIGHTS})(); return h.length === 200 && h[0] > h[19] && h[19] < h[199]; }}"
     page.wait_for_function(rising_first, timeout=15_000)
+
+
+@pytest.mark.browser
+def test_browser_next_cell_and_autoplay_step_through_the_output(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/filters/")
+    page.get_by_text("Convolution sandbox: the arithmetic, one number at a time").click()
+    row, col = page.locator("#filters-out-row input"), page.locator("#filters-out-col input")
+    worked = page.locator("#filters-worked")
+    page.wait_for_function("el => el.innerText.includes('Output[0, 0]')", arg=worked.element_handle(), timeout=15_000)
+    page.locator("#filters-next-cell").click()
+    page.wait_for_function("el => el.innerText.includes('Output[0, 1]')", arg=worked.element_handle(), timeout=15_000)
+    assert (row.input_value(), col.input_value()) == ("0", "1")
+    page.locator("#filters-autoplay input").check()
+    # The 8x8 example with a 3x3 kernel has a 6x6 output: autoplay moves on by itself, cell after cell.
+    page.wait_for_function(
+        "el => /Output\\[0, [3-5]\\]|Output\\[[1-5], \\d\\]/.test(el.innerText)", arg=worked.element_handle(), timeout=20_000
+    )
+    page.locator("#filters-autoplay input").uncheck()
