@@ -296,6 +296,26 @@ def test_the_api_curves_carry_each_epochs_lr_and_old_calls_still_work():
     assert demo.settings_from_query({"data_csv": TWO_CLASSES, "lr_schedule": "cosine"}).data_csv == ""  # points never come from a URL
 
 
+@pytest.mark.unit
+def test_an_uploaded_csv_fills_the_points_box_or_says_what_is_wrong(tmp_path):
+    import gradio as gr
+
+    from demos import overfit as demo
+
+    good, latin, huge = tmp_path / "good.csv", tmp_path / "latin.csv", tmp_path / "huge.csv"
+    good.write_text(TWO_CLASSES)
+    latin.write_bytes("x,y,label\n1,2,0\n1,3,1\n2,2,0\n2,3,1\n# café\n".encode("latin-1"))
+    huge.write_bytes(b"x,y,label\n" + b"1,2,0\n" * 200_000)
+    assert demo.upload_points(str(good)) == TWO_CLASSES
+    with pytest.raises(gr.Error, match="not UTF-8"):
+        demo.upload_points(str(latin))
+    with pytest.raises(gr.Error, match="larger than 800 kB"):
+        demo.upload_points(str(huge))
+    canvas, note = demo.show_points(TWO_CLASSES)
+    assert canvas.shape == (320, 320, 3) and "your 40 points" in note and "20 of class 0, 20 of class 1" in note
+    assert "at least 4" in demo.show_points("x,y,label\n1,2,0\n")[1]  # a message, not an error, while painting the first points
+
+
 # ---------- end to end: gradio_client ----------
 
 
