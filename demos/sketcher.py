@@ -296,10 +296,10 @@ def comparison_section(canvas, photo) -> None:
     with gr.Row():
         with gr.Column():
             left_map = gr.Image(label="Left method", interactive=False, height=224, elem_id="compare-left-map")
-            left_note = gr.Markdown(method_note("integrated_gradients"))
+            left_note = gr.Markdown(method_note("integrated_gradients"), elem_id="compare-left-note")
         with gr.Column():
             right_map = gr.Image(label="Right method", interactive=False, height=224, elem_id="compare-right-map")
-            right_note = gr.Markdown(method_note("gradcam"))
+            right_note = gr.Markdown(method_note("gradcam"), elem_id="compare-right-note")
     field = gr.State(None)  # this visitor's last digit (28 x 28), for method changes without redrawing
     shown = [left_map, right_map, left_note, right_note]
     shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models", api_visibility="private")

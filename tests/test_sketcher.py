@@ -203,3 +203,31 @@ def test_explain_digit_refuses_an_unknown_method_and_a_blank_image(client, tmp_p
     Image.new("RGB", (64, 64), "white").save(blank)
     with pytest.raises(Exception, match="draw a digit"):
         client.predict(handle_file(str(blank)), "gradcam", api_name="/explain_digit")
+
+
+@pytest.mark.browser
+def test_browser_two_methods_side_by_side_follow_the_choices(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/sketcher/")
+    page.get_by_role("tab", name="Upload a photo").click()
+    page.locator(".gallery-item, button.gallery-item, [data-testid='examples'] button").first.click()
+    left, right = page.locator("#compare-left-map img").first, page.locator("#compare-right-map img").first
+    left.wait_for(timeout=30_000)
+    right.wait_for(timeout=30_000)
+    before = right.get_attribute("src")
+    assert "Grad-CAM" in page.locator("#compare-right-note").inner_text()
+    page.locator("#compare-right input").click()
+    page.get_by_role("option", name="Occlusion", exact=True).click()
+    note = page.locator("#compare-right-note")
+    page.wait_for_function("el => el.innerText.includes('Occlusion')", arg=note.element_handle(), timeout=30_000)
+    page.wait_for_function(
+        "([el, before]) => el.querySelector('img') && el.querySelector('img').src !== before",
+        arg=[page.locator("#compare-right-map").element_handle(), before],
+        timeout=30_000,
+    )
+    page.get_by_role("radio", name="MLP").click()
+    page.locator("#compare-right input").click()
+    page.get_by_role("option", name="Grad-CAM (CNN only)").click()
+    page.wait_for_function("el => el.innerText.includes('MLP has none')", arg=note.element_handle(), timeout=30_000)
+    assert page.locator("#compare-left-map img").count() == 1  # the left method still explains the MLP
