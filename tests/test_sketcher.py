@@ -183,6 +183,19 @@ def test_two_methods_side_by_side_on_a_drawn_digit():
     assert sketcher.compare_again(None, "saliency", "smoothgrad", "cnn")[:2] == (None, None)  # nothing drawn yet
 
 
+@pytest.mark.reference
+def test_the_comparison_waits_for_pen_up_and_keeps_the_drawn_digit():
+    moving = sketcher.compare_drawing(surface_value(drawn_seven(), seq=3, done=False), "saliency", "gradcam", "cnn")
+    assert all(value == gr.skip() for value in moving)  # nothing while the pen moves
+    field, left, right, left_note, right_note = sketcher.compare_drawing(
+        surface_value(drawn_seven(), seq=4, done=True), "saliency", "gradcam", "cnn"
+    )
+    assert field.shape == (28, 28) and left.shape == right.shape == (224, 224, 3)
+    assert "Saliency" in left_note and "Grad-CAM" in right_note
+    cleared = sketcher.compare_drawing(surface_value(None, seq=5, done=True), "saliency", "gradcam", "cnn")
+    assert cleared[:3] == (None, None, None)  # Clear: no digit, no pictures
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("method", ["saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam"])
 def test_explain_digit_endpoint_returns_a_png_map_for_every_method(client, method):
