@@ -282,27 +282,13 @@ def paint_point(data_csv: str, mode: str, evt: gr.SelectData) -> str:
 @user_errors
 def show_points(data_csv: str):
     """The canvas for the points in the box, and a line on what a run will train on."""
-    try:
-        points = ps.read_points(data_csv)
-    except ps.SettingsError as error:
-        return paint.canvas(data_csv), f"⚠️ {error}"
-    if points is None:
-        return paint.canvas(data_csv), "No points of your own: runs train on the chosen problem."
-    kind = "regression on (x, y)" if points.regression else f"{points.labels.count(0.0)} of class 0, {points.labels.count(1.0)} of class 1"
-    return paint.canvas(
-        data_csv
-    ), f"Runs train on **your {len(points.xy)} points** ({kind}), split by the validation share. Clear them to go back to the problem."
+    return paint.canvas(data_csv), paint.note(data_csv)
 
 
 @user_errors
 def upload_points(path: str) -> str:
     """An uploaded CSV -> its text, or a message on what is wrong with it."""
-    with open(path, "rb") as file:
-        raw = file.read(ps.MAX_CSV_CHARACTERS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
-    if len(raw) > ps.MAX_CSV_CHARACTERS * 4:
-        raise ps.csv_error(f"the file is larger than {ps.MAX_CSV_CHARACTERS * 4 // 1000:,} kB")
-    ps.read_points(raw)  # the message, if any, names what to fix
-    return raw.decode("utf-8")
+    return paint.read_file(path)
 
 
 def clear_points():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.playground.settings import MAX_CSV_ROWS, Points, SettingsError, points_csv, read_points
+from core.playground.settings import MAX_CSV_CHARACTERS, MAX_CSV_ROWS, Points, SettingsError, csv_error, points_csv, read_points
 
 CANVAS = 320  # pixels a side
 HALF_WIDTH = 1.5  # the canvas shows at least [-1.5, 1.5] on both axes, the toy problems' scale
@@ -92,3 +92,26 @@ def _loose_points(data_csv: str) -> Points | None:
         if label in (0.0, 1.0):
             rows.append(((x, y), label))
     return Points(tuple(p for p, _ in rows), tuple(label for _, label in rows), regression=False) if rows else None
+
+
+def note(data_csv: str) -> str:
+    """A line on what a run will train on: the visitor's points (how many of each class), the
+    problem, or what is wrong with the CSV so far."""
+    try:
+        points = read_points(data_csv)
+    except SettingsError as error:
+        return f"⚠️ {error}"
+    if points is None:
+        return "No points of your own: runs train on the chosen problem."
+    kind = "regression on (x, y)" if points.regression else f"{points.labels.count(0.0)} of class 0, {points.labels.count(1.0)} of class 1"
+    return f"Runs train on **your {len(points.xy)} points** ({kind}), split by the validation share. Clear them to go back to the problem."
+
+
+def read_file(path: str) -> str:
+    """An uploaded CSV file -> its text, or a SettingsError on what is wrong with it (too large, not UTF-8, ...)."""
+    with open(path, "rb") as file:
+        raw = file.read(MAX_CSV_CHARACTERS * 4 + 1)  # UTF-8 takes at most 4 bytes a character
+    if len(raw) > MAX_CSV_CHARACTERS * 4:
+        raise csv_error(f"the file is larger than {MAX_CSV_CHARACTERS * 4 // 1000:,} kB")
+    read_points(raw)  # the message, if any, names what to fix
+    return raw.decode("utf-8")
