@@ -7,7 +7,9 @@ Built on `gr.HTML` (html_template, css_template, js_on_load): no build step, no 
   `{"seq", "done", "side", "ink"}`: `ink` is the drawing shrunk in the browser to `side` x `side`
   grey pixels (0 = ink, 255 = paper), base64, at most 15 times a second while the pen moves
   (`done` false, only when `live`) and once on pen-up, Undo and Clear (`done` true). Setting the
-  value fires the component's `change` event. `seq` counts up with every value sent.
+  value fires the component's `change` event; a `done` value also fires `release`, so that work
+  that needs the finished drawing (explanations) is not queued on every reading. `seq` counts up
+  with every value sent.
 - `probability_bars`, `picture`, `reading_text`: outputs that draw a small value in the page
   (ten bar widths, an RGB array, a sentence). Each keeps the highest `seq` it has drawn and ignores
   an older answer, so a late answer to an older drawing never overwrites a newer one.
@@ -143,6 +145,7 @@ function send(done) {
   element.dataset.seq = String(seq);
   element.dataset.sentAt = String(lastSent);
   props.value = { seq: seq, done: done, side: SEND, ink: ink() };  // fires the component's change event
+  if (done) trigger('release');  // for listeners that want the finished drawing only
 }
 function soon() {  // a reading while the pen moves, at most one per INTERVAL
   if (!live) return;

@@ -112,6 +112,18 @@ def test_integrated_gradients_complete_to_the_logit_difference():
     assert attributions.sum() == pytest.approx(float(gap), rel=0.1)
 
 
+@pytest.mark.reference
+def test_the_folded_cnn_has_the_shipped_cnns_integrated_gradients():
+    """The pen-up maps use the folded CNN: same function, so the same input gradients."""
+    from core.digits.explain import integrated_gradients
+    from core.digits.predict import answering_cnn, load_digit_model
+    from core.digits.preprocess import prepare_digit, to_model_input
+
+    inputs = to_model_input(prepare_digit(np.asarray(Image.open(sketcher.ASSETS / "digit_3.png"))))
+    shipped = integrated_gradients(load_digit_model("cnn"), inputs, target=3)
+    np.testing.assert_allclose(integrated_gradients(answering_cnn(), inputs, target=3), shipped, atol=1e-5 * np.abs(shipped).max())
+
+
 @pytest.mark.unit
 def test_a_corrupt_upload_is_a_clear_error(tmp_path):
     import gradio as gr

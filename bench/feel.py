@@ -1,0 +1,310 @@
+"""How the drawing pages feel, in a real browser (headless chromium), today's app beside the old one.
+
+    python -m bench.feel [--old dbaf943] [--strokes 12] [--no-live]
+
+The old app is the commit before the drawing surface (dbaf943), checked out into a temporary git
+worktree; both apps run as `python app.py` on free ports and are measured by the same code, in
+the same run, one after the other. On the digit sketcher (/demos/sketcher/):
+
+- ready without a click: a 7 drawn with the mouse straight after the page loads is read (yes/no);
+- readings a second while one slow stroke (3 s) is drawn: how often the CNN's reading (#cnn-label)
+  changes in the page between pen-down and pen-up (goal >= 8);
+- pen-up to settled outputs: for each of `--strokes` strokes, the time from the pointerup event to
+  the last change of any output (a DOM mutation, or an image that finished loading), timed in the
+  page with a MutationObserver and performance.now(); settled = nothing changed for 1.5 s
+  (goal: median <= 150 ms, max <= 300 ms). The method comparison below the readings (G1's
+  `compare-*` elements) is left out of this figure and timed on its own.
+
+Then the figures of bench/feel_live.py (GAN slider, playground chart, GAN live view), from the same
+two servers. The old app's Sketchpad needs its Brush tool clicked before it draws: for the readings
+and the latency it is clicked, as a visitor would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench import feel_live
+from bench.harness import machine
+from tests.conftest import CHROMIUM, FLAGS
+
+ROOT = Path(__file__).resolve().parent.parent
+OLD_COMMIT = "dbaf943"  # the last landed main before the drawing surface
+SEVEN = [(0.25, 0.22), (0.75, 0.22), (0.45, 0.82)]
+# Short strokes in different places, so that each pen-up leaves a different drawing.
+STROKES = [
+    [(0.5, 0.15), (0.5, 0.85)],
+    [(0.3, 0.3), (0.7, 0.3)],
+    [(0.3, 0.6), (0.7, 0.6)],
+    [(0.35, 0.2), (0.35, 0.8)],
+    [(0.65, 0.2), (0.65, 0.8)],
+    [(0.2, 0.5), (0.8, 0.5)],
+]
+OUTPUTS_IGNORED = "#sketcher-canvas, [id^=compare-]"  # the surface itself and the method comparison
+COMPARISON = "[id^=compare-]"
+
+# Gradio's status tracker inside each output keeps a hidden timer ticking while an event runs
+# (show_progress="hidden" hides it, and its text still changes), and a screen-reader-only announcer:
+# neither is something a visitor sees change.
+UNSEEN = ".wrap.hide, .progress-text, .sr-only"
+
+# Installs window.__outputs: page times (ms) of every change to the page outside `ignore`: DOM
+# mutations and images that finished loading (an <img> whose src changed is shown only then).
+OBSERVER = """([ignore, only]) => {
+  const state = { times: [] };
+  window.__outputs = state;
+  const counts = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    if (!el || el.closest(UNSEEN)) return false;
+    if (only) return !!el.closest(only);
+    return !el.closest(ignore);
+  };
+  new MutationObserver(records => {
+    if (records.some(r => counts(r.target))) state.times.push(performance.now());
+  }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  document.addEventListener('load', e => { if (e.target.tagName === 'IMG' && counts(e.target)) state.times.push(performance.now()); }, true);
+  window.__ups = [];
+  window.addEventListener('pointerup', () => window.__ups.push(performance.now()), true);
+}"""
+
+READINGS = """() => {
+  const root = document.querySelector('#cnn-label');
+  const seen = () => [...root.querySelectorAll('*')].filter(e => !e.closest(UNSEEN))  // what is drawn: widths, text, seq
+    .map(e => (e.getAttribute('style') || '') + (e.dataset.seq || '') + (e.childElementCount ? '' : e.textContent)).join('|');
+  const state = { times: [], last: seen() };
+  window.__readings = state;
+  new MutationObserver(() => {
+    const now = seen();
+    if (now !== state.last) { state.last = now; state.times.push(performance.now()); }
+  }).observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+}"""
+
+
+# ---------- one page, one figure ----------
+
+
+def open_sketcher(page, base_url: str) -> None:
+    feel_live.open_page(page, f"{base_url}/demos/sketcher/")
+    page.locator("#sketcher-canvas canvas").last.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # the page's load events (accuracies) have answered
+
+
+def pick_brush_if_asked(page) -> None:
+    """The old Sketchpad draws only once its Brush tool is picked; the new surface has no such button."""
+    brush = page.get_by_role("button", name="Brush", exact=True)
+    if brush.count():
+        brush.first.click()
+
+
+def canvas_points(page, stroke, steps: int) -> list[tuple[float, float]]:
+    box = page.locator("#sketcher-canvas canvas").last.bounding_box()
+    points = [stroke[0]]
+    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        points += [(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps) for i in range(1, steps + 1)]
+    return [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+
+
+def draw(page, stroke, steps: int = 12, pause_ms: float = 0) -> tuple[float, float]:
+    """One stroke with the mouse; returns (pen-down, pen-up) in page seconds."""
+    points = canvas_points(page, stroke, steps)
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    began = feel_live.page_now(page)
+    for point in points[1:]:
+        page.mouse.move(*point)
+        if pause_ms:
+            page.wait_for_timeout(pause_ms)
+    ended = feel_live.page_now(page)
+    page.mouse.up()
+    return began, ended
+
+
+def ready_without_click(page, base_url: str) -> bool:
+    """A 7 drawn straight after load (no tool picked) is read within 10 s."""
+    open_sketcher(page, base_url)
+    draw(page, SEVEN)
+    verdict = page.locator("#verdict")
+    try:
+        page.wait_for_function("el => /reads? an? 7/.test(el.innerText)", arg=verdict.element_handle(), timeout=10_000)
+    except Exception:  # Playwright's TimeoutError: nothing was read
+        return False
+    return True
+
+
+def readings_per_second(page, base_url: str, seconds: float = 3.0) -> float:
+    """Changes of the CNN's reading a second while one slow stroke (a 7, `seconds` long) is drawn."""
+    open_sketcher(page, base_url)
+    pick_brush_if_asked(page)
+    page.evaluate(READINGS.replace("UNSEEN", repr(UNSEEN)))
+    steps = 60
+    began, ended = draw(page, SEVEN, steps=steps, pause_ms=max(0.0, seconds * 1000 / (2 * steps) - 8))
+    times = [t / 1000 for t in page.evaluate("window.__readings.times")]
+    return sum(began <= t <= ended for t in times) / (ended - began)
+
+
+def settle_times(page, count: int, only: str | None = None, quiet: float = 1.5, wait: float = 6.0) -> list[float]:
+    """Pen-up to the last change of the outputs, in ms, for `count` strokes drawn one after another."""
+    page.evaluate(OBSERVER.replace("UNSEEN", repr(UNSEEN)), [OUTPUTS_IGNORED, only])
+    found = []
+    for i in range(count):
+        page.evaluate("window.__outputs.times = []")
+        draw(page, STROKES[i % len(STROKES)])
+        up = page.evaluate("window.__ups[window.__ups.length - 1]")
+        start = time.perf_counter()
+        while time.perf_counter() - start < wait:  # poll until quiet for `quiet` seconds after a change
+            page.wait_for_timeout(100)
+            times = [t for t in page.evaluate("window.__outputs.times") if t >= up]
+            if times and feel_live.page_now(page) * 1000 - times[-1] > quiet * 1000:
+                break
+        times = [t for t in page.evaluate("window.__outputs.times") if t >= up]
+        found.append(times[-1] - up if times else float("nan"))
+    return found
+
+
+def pen_up_to_settled(page, base_url: str, strokes: int = 12) -> list[float]:
+    open_sketcher(page, base_url)
+    pick_brush_if_asked(page)
+    draw(page, SEVEN)  # a first drawing, so each measured stroke changes a digit already read
+    page.wait_for_timeout(2500)
+    return settle_times(page, strokes)
+
+
+def comparison_settled(page, base_url: str, strokes: int = 6) -> list[float] | None:
+    """The same, for the method comparison alone (None where the page has none)."""
+    open_sketcher(page, base_url)
+    if not page.locator(COMPARISON).count():
+        return None
+    draw(page, SEVEN)
+    page.wait_for_timeout(2500)
+    return settle_times(page, strokes, only=COMPARISON)
+
+
+# ---------- the pictures: PNG files or arrays ----------
+
+
+def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]:
+    """Server time (ms, median) and bytes of each sketcher picture sent the old way (gr.Image: a PNG
+    written to Gradio's cache, then fetched by the browser) and the new way (an RGB array, base64,
+    in the event's JSON). The browser's side is in the pen-up figure above."""
+    import gradio as gr
+    import numpy as np
+
+    from demos import drawing, sketcher
+
+    raster = np.full((drawing.SEND_SIDE, drawing.SEND_SIDE), 255, np.uint8)
+    raster[30:110, 62:76] = 0  # a 1
+    _, _, prepared, cnn_map, _ = sketcher.read_digit(raster)  # the CNN's integrated-gradients map
+    overlay = sketcher.attribution_overlay(prepared.ink, cnn_map)
+    cases = [
+        ("28x28 view (old: enlarged 224x224)", sketcher.seen_image(prepared.image), sketcher.seen_image(prepared.image, zoom=1)),
+        ("attribution map (140x140 RGB)", overlay, overlay),
+    ]
+    image = gr.Image(type="numpy", format="png")
+    rows = []
+    for name, old_picture, new_picture in cases:
+        old_times, new_times = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            path = image.postprocess(old_picture).path
+            old_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            value = drawing.picture_value(new_picture)
+            new_times.append(time.perf_counter() - start)
+        rows.append(
+            (name, 1000 * statistics.median(old_times), Path(path).stat().st_size, 1000 * statistics.median(new_times), len(value["rgb"]))
+        )
+    return rows
+
+
+# ---------- both apps ----------
+
+
+@contextlib.contextmanager
+def old_worktree(commit: str):
+    """`commit` checked out into a temporary git worktree, removed afterwards."""
+    where = Path(tempfile.mkdtemp(prefix="feel-base-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(where), commit], cwd=ROOT, check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(where)], cwd=ROOT, check=False)
+
+
+def fresh_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    return context, context.new_page()
+
+
+def measure(browser, url: str, strokes: int, live: bool) -> dict:
+    figures = {}
+    for name, run in [
+        ("ready", lambda page: ready_without_click(page, url)),
+        ("readings", lambda page: readings_per_second(page, url)),
+        ("settled", lambda page: pen_up_to_settled(page, url, strokes)),
+        ("comparison", lambda page: comparison_settled(page, url)),
+    ]:
+        context, page = fresh_page(browser)
+        try:
+            figures[name] = run(page)
+        finally:
+            context.close()
+    if live:  # bench/feel_live.py: E2's pages, on the same server
+        figures["live"] = feel_live.measure_app(browser, url, list(feel_live.MEASURES))
+    return figures
+
+
+def describe(times: list[float] | None) -> str:
+    if not times:
+        return "-"
+    real = [t for t in times if t == t]
+    if not real:
+        return "no change"
+    missed = f", {len(times) - len(real)} never" if len(real) < len(times) else ""
+    return f"{statistics.median(real):.0f} / {max(real):.0f}{missed}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", default=OLD_COMMIT, help="the commit to compare with (default %(default)s)")
+    parser.add_argument("--strokes", type=int, default=12, help="strokes timed from pen-up to settled outputs")
+    parser.add_argument("--no-live", action="store_true", help="skip bench/feel_live.py's figures")
+    parser.add_argument("--only-new", action="store_true", help="measure today's tree only")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    with sync_playwright() as playwright, contextlib.ExitStack() as stack:
+        trees = [("new", ROOT)] if args.only_new else [(f"old ({args.old})", stack.enter_context(old_worktree(args.old))), ("new", ROOT)]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for label, tree in trees:
+            with feel_live.serve(tree) as url:
+                results[label] = measure(browser, url, args.strokes, not args.no_live)
+        browser.close()
+
+    labels = list(results)
+    rows = [
+        ("sketcher ready without a click", lambda r: "yes" if r["ready"] else "no", "yes"),
+        ("readings/s during one slow stroke", lambda r: f"{r['readings']:.1f}", ">= 8"),
+        (f"pen-up to settled, median / max ms ({args.strokes} strokes)", lambda r: describe(r["settled"]), "<= 150 / 300"),
+        ("method comparison settled, median / max ms", lambda r: describe(r["comparison"]), "-"),
+    ]
+    if not args.no_live:
+        rows += [(name, lambda r, n=name: f"{r['live'][n]:.1f}", f">= {goal:g}") for name, (_, goal) in feel_live.MEASURES.items()]
+    width = max(len(name) for name, _, _ in rows)
+    print(f"machine: {machine()}, headless chromium")
+    print(f"{'':{width}}  " + "  ".join(f"{label:>16}" for label in labels) + "  goal")
+    for name, cell, goal in rows:
+        print(f"{name:{width}}  " + "  ".join(f"{cell(results[label]):>16}" for label in labels) + f"  {goal}")
+    print("\npictures, server side: old = gr.Image PNG file (then fetched), new = RGB array in the event's JSON")
+    for name, old_ms, old_bytes, new_ms, new_bytes in picture_costs():
+        print(f"  {name:<36} old {old_ms:5.2f} ms, {old_bytes:>6,} B file   new {new_ms:5.2f} ms, {new_bytes:>6,} B base64")
+
+
+if __name__ == "__main__":
+    main()
