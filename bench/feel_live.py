@@ -6,8 +6,9 @@ Three figures, each the number of times a second an element visibly changed:
 - GAN live view: the toy GAN's training picture (#gan-live, or the old page's plot) while it trains.
 
 "Changed" is counted once per animation frame in which anything drawn inside the element differs
-from the frame before: an image's source, a canvas's pixels, an SVG's markup, or a `data-frame`
-attribute. A Gradio status timer is not part of what is hashed.
+from what was last seen: an image's source (once loaded: an image still loading is not seen, so a
+swap through an empty state counts once), a canvas's pixels, an SVG's markup, or a `data-frame`
+attribute. A Gradio status tracker is not part of what is hashed.
 
 The functions take a Playwright page and a base URL and open the standalone pages
 (/demos/gan/, /demos/overfit/), so they work on today's app and on the commit before this work
@@ -43,8 +44,10 @@ SAMPLER = """([name, selector]) => {
   const signature = (root) => {
     let h = 7;
     for (const e of root.querySelectorAll('[data-frame]')) h = hashText(h, e.dataset.frame);
-    for (const img of root.querySelectorAll('img')) h = hashText(h, img.getAttribute('src') || '');
-    for (const svg of root.querySelectorAll('svg')) if (!svg.closest('.wrap, .progress-text, button')) h = hashText(h, svg.innerHTML);
+    const images = root.querySelectorAll('img');
+    if ([...images].some(img => !img.complete || !img.naturalWidth)) return null;  // still loading: not seen yet
+    for (const img of images) h = hashText(h, img.getAttribute('src') || '');
+    for (const svg of root.querySelectorAll('svg')) if (!svg.closest('[data-testid="status-tracker"]')) h = hashText(h, svg.innerHTML);
     for (const canvas of root.querySelectorAll('canvas')) {
       if (!canvas.width || !canvas.height) continue;
       const words = new Uint32Array(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.buffer);
@@ -57,8 +60,10 @@ SAMPLER = """([name, selector]) => {
   const tick = () => {
     const root = document.querySelector(selector);
     const now = root ? signature(root) : null;
-    if (state.last !== null && now !== state.last) state.times.push(performance.now());
-    state.last = now;
+    if (now !== null) {
+      if (state.last !== null && now !== state.last) state.times.push(performance.now());
+      state.last = now;
+    }
     if (!state.stop) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -83,8 +88,17 @@ def open_page(page, url: str) -> None:
     page.wait_for_selector(".gradio-container", timeout=90_000)
 
 
+def _drag(page, left: float, width: float, y: float, seconds: float) -> None:
+    start = time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:  # a full sweep each 1.5 s, as a hand would
+        phase = (elapsed / 1.5) % 1.0
+        page.mouse.move(left + width * (phase * 2 if phase < 0.5 else 2 - phase * 2), y)
+        page.wait_for_timeout(15)
+
+
 def gan_slider_rate(page, base_url: str, seconds: float = 3.0) -> float:
-    """Images a second in #gan-moved while the first latent slider is dragged to and fro for `seconds`."""
+    """Images a second in #gan-moved while the first latent slider is dragged to and fro for `seconds`
+    (after a 1 s drag that is not counted: the first moves of a fresh page warm the server up)."""
     open_page(page, f"{base_url}/demos/gan/")
     page.get_by_role("tab", name="Latent space").click()
     shown = "() => { const r = document.querySelector('#gan-moved'); return r && (r.querySelector('img[src]') || r.querySelector('[data-frame]:not([data-frame=\"\"])')); }"
@@ -94,13 +108,10 @@ def gan_slider_rate(page, base_url: str, seconds: float = 3.0) -> float:
     y, left, width = box["y"] + box["height"] / 2, box["x"] + 4, box["width"] - 8
     page.mouse.move(left + width / 2, y)
     page.mouse.down()
+    _drag(page, left, width, y, 1.0)
     watch(page, "slider", "#gan-moved")
-    start = time.perf_counter()
     began = page_now(page)
-    while (elapsed := time.perf_counter() - start) < seconds:  # a full sweep each 1.5 s, as a hand would
-        phase = (elapsed / 1.5) % 1.0
-        page.mouse.move(left + width * (phase * 2 if phase < 0.5 else 2 - phase * 2), y)
-        page.wait_for_timeout(15)
+    _drag(page, left, width, y, seconds)
     ended = page_now(page)
     page.mouse.up()
     page.wait_for_timeout(300)  # the last answer may still be on its way: counted only inside the drag

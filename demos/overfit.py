@@ -14,12 +14,13 @@ import pandas as pd  # Gradio has imported it already
 import core.playground.paint as paint  # PIL only: the canvas for a visitor's own points
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
 from core.device import gpu
-from demos import launch, lazy_module, lesson, user_errors
+from demos import launch, lazy_module, lesson, live, user_errors
 
 experiment = lazy_module("core.playground.experiment")
 draw = lazy_module("core.playground.draw")
 
-THROTTLE_SECONDS = 0.15  # at most ~6 page updates a second: more than the browser draws
+CHART_SECONDS = 1 / 15  # the curves are drawn in the page from the new epochs only: ~15 updates a second
+PICTURE_SECONDS = 0.25  # the model's picture (an image file), the gap and the summary: 4 times a second
 KEPT_RUNS = 4  # earlier runs kept on the plots besides the current one
 PROBLEM_NAMES = {
     "moons": "two moons",
@@ -99,40 +100,12 @@ def add_record(entry: dict, record) -> None:
         entry[key].append(getattr(record, key))
 
 
-# The plots keep curves in fixed slots (newest run darkest). Gradio's LinePlot fixes its colour
-# scale when it first draws, so every slot is in every table (a lone point draws no line) and the
-# legend lists only the slots in use.
+# The charts keep curves in fixed slots, newest run darkest (demos/assets/live/curves.js draws them).
 SLOTS = ["this run", "1 run ago", "2 runs ago", "3 runs ago", "4 runs ago"]
 MARKER = "overfitting starts here"
 TRAIN_COLOURS = ["#08519c", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"]
 VAL_COLOURS = ["#d94801", "#f16913", "#fd8d3c", "#fdae6b", "#fdd0a2"]
-COLOURS = {MARKER: "#d62728"} | {
-    f"{slot} · {split}": colours[age]
-    for age, slot in enumerate(SLOTS)
-    for split, colours in (("train", TRAIN_COLOURS), ("validation", VAL_COLOURS))
-}
-
-
-def curve_frames(history: list[dict], best_epoch: int | None):
-    """The kept runs' curves as long tables for gr.LinePlot: (loss frame, accuracy frame, legend).
-
-    The current run is the last in `history`; a vertical line marks its lowest validation loss."""
-    loss_rows, accuracy_rows = [], []
-    for slot, entry in zip(SLOTS, reversed(history)):
-        for split, title in (("train", "train"), ("val", "validation")):
-            curve = f"{slot} · {title}"
-            loss_rows += [(e, v, curve) for e, v in zip(entry["epoch"], entry[f"{split}_loss"])]
-            accuracy_rows += [(e, v, curve) for e, v in zip(entry["epoch"], entry[f"{split}_accuracy"]) if v is not None]
-    if best_epoch and history and history[-1]["epoch"]:
-        current = [v for key in ("train_loss", "val_loss") for v in history[-1][key]]
-        loss_rows += [(best_epoch, min(current), MARKER), (best_epoch, max(current), MARKER)]
-    legend = [name for name in COLOURS if any(row[2] == name for row in loss_rows)]
-    frames = []
-    for rows, column in ((loss_rows, "loss"), (accuracy_rows, "accuracy")):
-        anchor = rows[0][:2] if rows else (0, 0.0)
-        rows = rows + [(*anchor, name) for name in COLOURS if name not in legend]  # keeps every slot in the scale
-        frames.append(pd.DataFrame(rows, columns=["epoch", column, "curve"]))
-    return frames[0], frames[1], legend
+CHART_COLOURS = {"train": TRAIN_COLOURS, "val": VAL_COLOURS, "slots": SLOTS, "marker": "#d62728", "marker_text": MARKER}
 
 
 def gap_value(record) -> float:
@@ -182,22 +155,29 @@ def _start(values: dict):
 @user_errors
 @gpu
 def train_on_page(*args):
-    """Stream a run to the page: curves, picture, gap and summary, a few times a second."""
+    """Stream a run to the page: the curves' new epochs ~15 times a second; the picture, gap and summary 4 times."""
     *values, history = args
     run = _start(dict(zip(setting_names(), values)))
     entry = new_entry(history[-1]["number"] + 1 if history else 1, run.settings)
     history = [*history[-KEPT_RUNS:], entry]
-    picture, last_shown = draw.Painter(run.data), 0.0
+    picture, drawn, shown_at, pictured_at = draw.Painter(run.data), 0, 0.0, 0.0
     for record in run.records():
         add_record(entry, record)
-        if record.stopped or time.perf_counter() - last_shown >= THROTTLE_SECONDS:
-            last_shown = time.perf_counter()  # from the start of a frame: drawing counts in the interval
-            loss, accuracy, legend = curve_frames(history, record.best_epoch)
-            loss, accuracy = (
-                gr.LinePlot(loss, colors_in_legend=legend),
-                gr.LinePlot(accuracy, colors_in_legend=[n for n in legend if n != MARKER]),
+        now = time.perf_counter()
+        if record.stopped or now - shown_at >= CHART_SECONDS:
+            shown_at, fresh_picture = now, record.stopped or now - pictured_at >= PICTURE_SECONDS
+            pictured_at = now if fresh_picture else pictured_at
+            sent = 0 if record.stopped else drawn  # the last update redraws the whole run
+            curves = [draw.curve_update(history, metric, sent, record.best_epoch, run.settings.epochs) for metric in ("loss", "accuracy")]
+            words = (gap_value(record), summary(record, run.settings)) if fresh_picture else (gr.skip(), gr.skip())
+            yield (
+                *curves,
+                picture(run.model) if fresh_picture else gr.skip(),
+                *words,
+                runs_list(history) if drawn == 0 else gr.skip(),
+                history,
             )
-            yield loss, accuracy, picture(run.model), gap_value(record), summary(record, run.settings), runs_list(history), history
+            drawn = len(entry["epoch"])
 
 
 @user_errors
@@ -378,8 +358,8 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 report = gr.Markdown("Press **Train** (or pick a preset) to start.", elem_id="overfit-summary")
                 with gr.Row():
-                    loss_plot = gr.LinePlot(x="epoch", y="loss", color="curve", color_map=COLOURS, label="Loss", elem_id="overfit-loss")
-                    accuracy_plot = gr.LinePlot(x="epoch", y="accuracy", color="curve", color_map=COLOURS, label="Accuracy", y_lim=[0, 1])
+                    loss_plot = live.curve_chart("loss", "Loss", "overfit-loss", CHART_COLOURS)
+                    accuracy_plot = live.curve_chart("accuracy", "Accuracy", "overfit-accuracy", CHART_COLOURS)
                 lr_plot = gr.LinePlot(
                     schedule_frame(d.lr, d.lr_schedule, d.epochs),
                     x="epoch",
@@ -408,7 +388,7 @@ def build() -> gr.Blocks:
             outputs,
             concurrency_limit=2,
             concurrency_id="overfit_training",
-            show_progress="minimal",
+            show_progress="hidden",  # the summary counts the epochs; a timer over the charts only costs frames
             api_visibility="private",
         )
         stop_button.click(fn=None, cancels=[training])

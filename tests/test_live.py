@@ -61,3 +61,18 @@ def test_the_gan_live_view_animates_while_training_and_stops_with_stop(page, app
     assert title.startswith(f"step {step}/{total}")  # the view shows the last frame sent, the one the status names
     legend = page.locator("#gan-live .legend").inner_text()
     assert all(words in legend for words in ("real", "generated", "discriminator loss", "generator loss", "how real (blue) or fake (red)"))
+
+
+def test_a_playground_run_grows_the_loss_chart_and_ends_with_the_whole_curve(page, app_url):
+    open_gradio(page, f"{app_url}/demos/overfit/?epochs=300&seed=3")
+    page.wait_for_function("el => el.value === '3'", arg=page.locator("#overfit-seed input").element_handle(), timeout=15_000)
+    page.evaluate(COLLECT, "#overfit-loss")
+    page.locator("#overfit-train").click()
+    summary = page.locator("#overfit-summary")
+    page.wait_for_function("el => /all 300 epochs done/.test(el.innerText)", arg=summary.element_handle(), timeout=60_000)
+    wait_until_streaming_ends(page, summary)
+    chart = page.locator("#overfit-loss .live-curves")
+    assert chart.get_attribute("data-points") == "300"  # the last update drew every epoch of the run
+    assert page.evaluate("window.__seen.size") >= 6  # and the chart was redrawn many times on the way
+    legend = page.locator("#overfit-loss .legend").inner_text()
+    assert all(words in legend for words in ("this run · train", "this run · validation", "overfitting starts here"))

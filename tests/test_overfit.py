@@ -14,7 +14,7 @@ from gradio_client import Client
 import core.playground.experiment as pg
 from bench.overfit import preset_figures, preset_line
 from core.errors import UserError
-from core.playground.draw import CLASS_COLOURS, decision_regions, picture
+from core.playground.draw import CLASS_COLOURS, curve_update, decision_regions, picture
 from demos import overfit
 from tests.conftest import ROOT, open_gradio, wait_until_streaming_ends
 
@@ -196,19 +196,21 @@ def test_mnist_absent_says_where_to_put_it(tmp_path, monkeypatch):
 
 
 @pytest.mark.unit
-def test_curves_keep_earlier_runs_and_mark_the_lowest_validation_loss():
+def test_curve_updates_send_only_new_epochs_and_restart_with_whole_runs():
     history = []
     for number in (1, 2):
         entry = overfit.new_entry(number, SHORT)
         for record in pg.run_to_end(replace(SHORT, seed=number)):
             overfit.add_record(entry, record)
         history.append(entry)
-    loss, accuracy, legend = overfit.curve_frames(history, best_epoch=4)
-    assert legend == [overfit.MARKER, "this run · train", "this run · validation", "1 run ago · train", "1 run ago · validation"]
-    assert (loss[loss.curve == "1 run ago · validation"].loss.to_numpy() == history[0]["val_loss"]).all()
-    assert set(loss[loss.curve == overfit.MARKER].epoch) == {4}
-    assert set(loss.curve) == set(overfit.COLOURS)  # every slot in the colour scale
-    assert len(accuracy[accuracy.curve == "this run · train"]) == SHORT.epochs
+    current = history[-1]
+    first = curve_update(history, "loss", 0, best_epoch=4, epochs=SHORT.epochs)
+    assert first["reset"] and first["best"] == 4 and first["epochs"] == SHORT.epochs
+    assert first["epoch"] == current["epoch"] and first["val"] == current["val_loss"]  # the whole run so far
+    assert [run["val"] for run in first["earlier"]] == [history[0]["val_loss"]]  # and the run before it
+    parts = [curve_update(history, "accuracy", sent, 4, SHORT.epochs) for sent in (0, 3, 7)]
+    assert "reset" not in parts[1] and parts[1]["epoch"] == current["epoch"][3:] and parts[1]["train"] == current["train_accuracy"][3:]
+    assert len({part["seq"] for part in parts}) == 3  # each update is a new frame for the page
     assert "1 run ago** (run 1)" in overfit.runs_list(history)
 
 

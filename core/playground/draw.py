@@ -153,3 +153,24 @@ class Painter:
 def picture(model: torch.nn.Module, data: Data) -> np.ndarray:
     """The right picture for the problem, drawn from scratch."""
     return Painter(data)(model)
+
+
+# ---------- the live curves: what a chart in the page needs since it last drew ----------
+
+
+def curve_update(history: list[dict], metric: str, sent: int, best_epoch: int | None, epochs: int) -> dict:
+    """The playground chart of `metric` ("loss" or "accuracy") for the runs in `history` (the
+    current run last; each {"number", "epoch", "train_<metric>", "val_<metric>", ...}).
+
+    With `sent` epochs of the current run already drawn, only the epochs after them. With `sent`
+    0, the whole run so far, `reset`, and the earlier runs' curves, newest first: the page starts
+    again from it. A curve with no accuracy (the regression) is a list of None."""
+    current = history[-1]
+
+    def curves(entry: dict, start: int = 0) -> dict:
+        return {key: entry[name][start:] for key, name in (("epoch", "epoch"), ("train", f"train_{metric}"), ("val", f"val_{metric}"))}
+
+    update = {"seq": f"{current['number']}-{len(current['epoch'])}-{sent}", "best": best_epoch, "epochs": epochs} | curves(current, sent)
+    if sent == 0:
+        update |= {"reset": True, "earlier": [curves(entry) for entry in reversed(history[:-1])]}
+    return update

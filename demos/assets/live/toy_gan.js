@@ -7,11 +7,12 @@ const title = element.querySelector(".title");
 const surface = document.createElement("canvas");
 let run = null, real = [], history = { step: [], d_loss: [], g_loss: [] };
 
-function rdbu(t) {  // matplotlib's RdBu at t in [0, 1]: red (fake) through white to blue (real)
+// matplotlib's RdBu, seen at alpha 0.55 over white, for D's score 0..255: red (fake), white, blue (real)
+const RDBU = Array.from({ length: 256 }, (_, level) => {
   const stops = [[103, 0, 31], [214, 96, 77], [247, 247, 247], [67, 147, 195], [5, 48, 97]];
-  const f = Math.min(Math.max(t, 0), 1) * (stops.length - 1), i = Math.min(Math.floor(f), stops.length - 2), w = f - i;
-  return stops[i].map((a, k) => a + (stops[i + 1][k] - a) * w);
-}
+  const f = (level / 255) * (stops.length - 1), i = Math.min(Math.floor(f), stops.length - 2), w = f - i;
+  return stops[i].map((a, k) => 255 - (255 - (a + (stops[i + 1][k] - a) * w)) * 0.55);
+});
 
 function points(base64) {  // int16 thousandths -> coordinates
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -41,9 +42,8 @@ function draw() {
   const sctx = surface.getContext("2d"), image = sctx.createImageData(R, R);
   for (let row = 0; row < R; row++) {
     for (let col = 0; col < R; col++) {
-      const [r, g, b] = rdbu(grey[row * R + col] / 255), at = 4 * ((R - 1 - row) * R + col);  // y up
-      image.data[at] = 255 - (255 - r) * 0.55; image.data[at + 1] = 255 - (255 - g) * 0.55;  // alpha 0.55 over white
-      image.data[at + 2] = 255 - (255 - b) * 0.55; image.data[at + 3] = 255;
+      const [r, g, b] = RDBU[grey[row * R + col]], at = 4 * ((R - 1 - row) * R + col);  // y up
+      image.data[at] = r; image.data[at + 1] = g; image.data[at + 2] = b; image.data[at + 3] = 255;
     }
   }
   sctx.putImageData(image, 0, 0);
