@@ -103,12 +103,17 @@ def gan_slider_rate(page, base_url: str, seconds: float = 3.0) -> float:
     page.get_by_role("tab", name="Latent space").click()
     shown = "() => { const r = document.querySelector('#gan-moved'); return r && (r.querySelector('img[src]') || r.querySelector('[data-frame]:not([data-frame=\"\"])')); }"
     page.wait_for_function(shown, timeout=60_000)  # the opening walk has drawn seed A's digit
+    page.wait_for_function("() => [...document.querySelectorAll('#gan-walk img')].some(i => i.complete && i.naturalWidth)", timeout=60_000)
+    page.wait_for_timeout(300)  # the strip above the sliders has laid out: they no longer move
     slider = page.locator("#gan-direction-1 input[type=range]")
     box = slider.bounding_box()
     y, left, width = box["y"] + box["height"] / 2, box["x"] + 4, box["width"] - 8
     page.mouse.move(left + width / 2, y)
     page.mouse.down()
+    watch(page, "warm", "#gan-moved")
     _drag(page, left, width, y, 1.0)
+    page.wait_for_function("() => window.__feel.warm.times.length > 0", timeout=60_000)  # the server answers drags
+    change_times(page, "warm")
     watch(page, "slider", "#gan-moved")
     began = page_now(page)
     _drag(page, left, width, y, seconds)
