@@ -53,7 +53,7 @@ class FusedGenerator(nn.Module):
         scale2, shift2 = _fold_batchnorm(norm2)
         self.width = generator.width
         self.embed = generator.embed
-        self.register_buffer("w1", (linear.weight * scale1[:, None]).detach())  # (2w * 49, 2 * latent)
+        self.register_buffer("w1", (linear.weight * scale1[:, None]).detach())  # (2w * 49, latent + embed_dim)
         self.register_buffer("b1", shift1.detach())
         self.register_buffer("w2", (up.weight * scale2[None, :, None, None]).detach())  # (2w, w, 4, 4)
         self.register_buffer("b2", shift2.detach())
@@ -61,7 +61,11 @@ class FusedGenerator(nn.Module):
         self.register_buffer("b3", last.bias.repeat_interleave(4).detach())
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        h = F.relu(F.linear(torch.cat([z, self.embed(labels)], dim=1), self.w1, self.b1))  # (B, 2w * 49)
+        return self.from_embedding(z, self.embed(labels))
+
+    def from_embedding(self, z: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        """(B, latent) noise and (B, embed_dim) class vectors -> (B, 1, 28, 28), as DigitGenerator's."""
+        h = F.relu(F.linear(torch.cat([z, embedding], dim=1), self.w1, self.b1))  # (B, 2w * 49)
         h = h.view(-1, 2 * self.width, 7, 7).contiguous(memory_format=torch.channels_last)
         h = F.relu(F.conv_transpose2d(h, self.w2, self.b2, stride=2, padding=1))  # (B, w, 14, 14)
         return torch.tanh(F.pixel_shuffle(F.conv2d(h, self.w3, self.b3, padding=1), 2))  # (B, 1, 28, 28)
