@@ -65,11 +65,9 @@ def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
 
 
 def discriminator_scores(images: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = None) -> np.ndarray:
-    """(B, 28, 28) ink in [0, 1] -> (B,) D's probability that each is a real digit of its label.
-
-    D also sees how varied the whole batch is (its minibatch-spread map), so a score is a verdict
-    on an image among the others shown with it.
-    """
+    """(B, 28, 28) ink in [0, 1] -> (B,) D's score that each is a real digit of its label: the
+    sigmoid of its hinge-trained logit, so about 0.73 (logit 1) is confidently real and 0.27
+    (logit -1) confidently fake."""
     model = model or load_digit_gan()
     device = model_device(model.discriminator)
     with torch.inference_mode():
