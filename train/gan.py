@@ -142,7 +142,8 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def judge_model() -> torch.nn.Module:
-    return load_digit_model("cnn").cpu()  # loaded outside inference mode, as other callers need gradients
+    # A CPU copy: the cached model is shared with every other caller in the process, on its device.
+    return copy.deepcopy(load_digit_model("cnn")).cpu()
 
 
 @torch.inference_mode()
