@@ -327,8 +327,8 @@ def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_s
 
 @pytest.mark.unit
 def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names():
-    from core.vision.model import conv_layers
     from core.vision.imagenet import RESNET18, weights_file
+    from core.vision.model import conv_layers
 
     model = RESNET18.build()  # architecture only: random weights, nothing downloaded
     assert len(conv_layers(model)) == 20 and model.get_submodule(RESNET18.cam_layer) is model.layer4
