@@ -404,13 +404,14 @@ def test_browser_clicks_paint_points_that_train_and_survive_a_reload(page, app_u
     runs = page.locator("#overfit-runs")
     page.wait_for_function("el => el.innerText.includes('your 4 points')", arg=runs.element_handle(), timeout=60_000)
     wait_until_streaming_ends(page, page.locator("#overfit-summary"), timeout=60)
-    page.reload()
-    open_gradio(page, f"{app_url}/demos/overfit/")
-    open_points(page)
-    csv_box = page.locator("#overfit-points-csv textarea")
-    page.wait_for_function("el => el.value.trim().split('\\n').length === 5", arg=csv_box.element_handle(), timeout=15_000)
+    # The same browser opens the page again (a second tab: reloading would cut this one's open streams).
+    again = page.context.new_page()
+    open_gradio(again, f"{app_url}/demos/overfit/")
+    open_points(again)
+    csv_box = again.locator("#overfit-points-csv textarea")
+    again.wait_for_function("el => el.value.trim().split('\\n').length === 5", arg=csv_box.element_handle(), timeout=15_000)
     assert csv_box.input_value().strip().splitlines() == rows  # kept in the browser
-    assert "x%2Cy" not in page.url and "data_csv" not in page.url  # ... and not in the URL
+    assert "x%2Cy" not in again.url and "data_csv" not in page.url  # ... and not in the URL
 
 
 # The line's points as SVG heights (y grows downwards). Vega redraws the path element, so look it up each time.
