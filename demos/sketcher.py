@@ -218,6 +218,16 @@ def predict_drawing(ink: dict | None):
 
 @user_errors
 @gpu
+def read_while_drawing(ink: dict | None):
+    """The surface's change event: readings while the pen moves. A finished drawing is left to the
+    release event (predict_drawing), which is sent at once, without waiting behind a reading."""
+    if ink is None or drawing.is_finished(ink):
+        return (gr.skip(),) * 6
+    return predict_drawing(ink)
+
+
+@user_errors
+@gpu
 def predict_upload(path: str | None):
     return predict_digit(None if path is None else open_image(path))
 
@@ -289,8 +299,9 @@ def warm_up() -> None:
 # ---------- layout and wiring ----------
 
 
-def comparison_section(canvas, photo) -> None:
-    """Two attribution methods side by side on the current digit, chosen from core/explain.py's five."""
+def comparison_section(canvas, photo, pen_up) -> None:
+    """Two attribution methods side by side on the current digit, chosen from core/explain.py's five.
+    They follow the readings' pen-up event (`pen_up.then`), so they never hold up the readings."""
     gr.Markdown(f"### Four ways to explain (five for the CNN)\n{COMPARE_LEGEND}")
     with gr.Row():
         kind = gr.Radio([("CNN", "cnn"), ("MLP", "mlp")], value="cnn", label="Model", elem_id="compare-model")
@@ -306,7 +317,7 @@ def comparison_section(canvas, photo) -> None:
     field = gr.State(None)  # this visitor's last digit (28 x 28), for method changes without redrawing
     shown = [left_map, right_map, left_note, right_note]
     shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models", api_visibility="private")
-    canvas.change(compare_drawing, [canvas, left, right, kind], [field, *shown], trigger_mode="always_last", **shared)
+    pen_up.then(compare_drawing, [canvas, left, right, kind], [field, *shown], **shared)
     photo.change(compare_upload, [photo, left, right, kind], [field, *shown], **shared)
     gr.on([left.change, right.change, kind.change], compare_again, [field, left, right, kind], shown, **shared)
 
@@ -332,13 +343,16 @@ def build() -> gr.Blocks:
                     cnn_map = drawing.picture("sketcher-cnn-map", "CNN: which strokes mattered")
                     mlp_map = drawing.picture("sketcher-mlp-map", "MLP: which strokes mattered")
                 gr.Markdown(LEGEND)
-        comparison_section(canvas, photo)
+        outputs = [cnn_label, mlp_label, seen, cnn_map, mlp_map, answer]
+        shared = dict(outputs=outputs, show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models")
+        # While the pen moves: one reading at a time, the latest drawing next (always_last). On pen-up,
+        # Undo and Clear: everything, sent at once; the page drops whichever answer is older.
+        canvas.change(read_while_drawing, canvas, trigger_mode="always_last", api_visibility="private", **shared)
+        pen_up = canvas.release(predict_drawing, canvas, trigger_mode="always_last", api_visibility="private", **shared)
+        comparison_section(canvas, photo, pen_up)
         with gr.Accordion("The lesson: weights, loss, probabilities, and why the CNN wins", open=False):
             gr.Markdown(lesson("sketcher"))
 
-        outputs = [cnn_label, mlp_label, seen, cnn_map, mlp_map, answer]
-        shared = dict(outputs=outputs, show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models")
-        canvas.change(predict_drawing, canvas, trigger_mode="always_last", api_visibility="private", **shared)
         photo.change(predict_upload, photo, api_visibility="private", **shared)
         page.load(show_accuracies, None, accuracies, api_visibility="private")
         gr.api(classify_digit, api_name="classify_digit", concurrency_limit=4, concurrency_id="digit_models")

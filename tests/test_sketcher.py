@@ -81,6 +81,9 @@ def test_while_the_pen_moves_only_the_readings_change_and_on_pen_up_everything()
     assert (seen["width"], seen["height"]) == (28, 28)
     assert (cnn_map["width"], cnn_map["height"]) == (drawing.SEND_SIDE,) * 2 and mlp_map["rgb"]
     assert verdict["final"] is True
+    # The page's change event reads while drawing; a finished drawing is the release event's (pen-up).
+    assert sketcher.read_while_drawing(surface_value(drawn_seven(), seq=8, done=True)) == (gr.skip(),) * 6
+    assert sketcher.read_while_drawing(surface_value(drawn_seven(), seq=9, done=False))[0]["seq"] == 9
 
 
 @pytest.mark.reference
