@@ -18,6 +18,8 @@ from core.errors import UserError, whole_number
 from core.gan.fused import load_fused_generator
 from core.gan.models import DIGIT_GAN, MAX_DIGITS, DigitGan, load_digit_gan
 
+MAX_WALK_FRAMES = 64  # per walk between classes: a strip of 64 digits is already 1,800 pixels wide
+
 
 def check_request(digit, seed, count) -> tuple[int, int, int]:
     """(digit, seed, count) as a visitor or an API client sent them -> whole numbers in range, or a
@@ -95,6 +97,37 @@ def interpolate(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray
     z_b, _ = request_latents(digit, seed_b, 1)
     path = slerp(z_a[0], z_b[0], torch.linspace(0, 1, frames))  # (frames, latent)
     return generate(path, torch.full((frames,), digit)).numpy()
+
+
+def check_walk(digit_a, digit_b, seed, frames) -> tuple[int, int, int, int]:
+    """A walk's arguments as sent -> whole numbers in range, or a UserError naming the one that is not."""
+    return (
+        whole_number(digit_a, "digit_a", 0, 9),
+        whole_number(digit_b, "digit_b", 0, 9),
+        whole_number(seed, "seed", 0, 2**63 - 1),
+        whole_number(frames, "frames", 2, MAX_WALK_FRAMES),
+    )
+
+
+def walk_between_classes(digit_a: int, digit_b: int, seed: int, frames: int, model: DigitGan | None = None) -> torch.Tensor:
+    """(frames, 28, 28) digits from class A to class B, float ink in [0, 1] on the CPU.
+
+    Both halves of G's input move: the class vector goes in a straight line from A's learned
+    embedding to B's (the conditioning itself, not a label), and the noise along the sphere from
+    the seed's first draw to its second. Frame 0 is `request_latents(digit_a, seed, 2)`'s first
+    digit, the last frame the second one drawn as class B. Without `model`: the shipped generator, fused.
+    """
+    digit_a, digit_b, seed, frames = check_walk(digit_a, digit_b, seed, frames)
+    z, _ = request_latents(digit_a, seed, 2)  # (2, latent): A's noise and B's
+    t = torch.linspace(0, 1, frames)  # (frames,)
+    path = slerp(z[0], z[1], t)  # (frames, latent)
+    generator = model.generator if model is not None else load_fused_generator()
+    device = generator.embed.weight.device  # the generator's device (the fused one keeps its weights as buffers)
+    with torch.inference_mode():
+        ends = generator.embed(torch.tensor([digit_a, digit_b], device=device)).float().cpu()  # (2, embed_dim)
+        classes = ends[0] + t[:, None] * (ends[1] - ends[0])  # (frames, embed_dim)
+        images = generator.from_embedding(path.to(device), classes.to(device))  # (frames, 1, 28, 28)
+    return to_unit(images).float().cpu()
 
 
 def latent_directions(z: torch.Tensor, label: int, count: int = 3) -> torch.Tensor:
