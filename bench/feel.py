@@ -37,15 +37,10 @@ from tests.conftest import CHROMIUM, FLAGS
 ROOT = Path(__file__).resolve().parent.parent
 OLD_COMMIT = "dbaf943"  # the last landed main before the drawing surface
 SEVEN = [(0.25, 0.22), (0.75, 0.22), (0.45, 0.82)]
-# Short strokes in different places, so that each pen-up leaves a different drawing.
-STROKES = [
-    [(0.5, 0.15), (0.5, 0.85)],
-    [(0.3, 0.3), (0.7, 0.3)],
-    [(0.3, 0.6), (0.7, 0.6)],
-    [(0.35, 0.2), (0.35, 0.8)],
-    [(0.65, 0.2), (0.65, 0.8)],
-    [(0.2, 0.5), (0.8, 0.5)],
-]
+# Short strokes, each in a new place, so that each pen-up adds ink and changes what is read (a stroke
+# drawn over ink already there would change nothing, and an unchanged output is not an answer).
+STROKES = [[(0.12 + 0.06 * i, 0.15), (0.12 + 0.06 * i, 0.45)] for i in range(6)]
+STROKES += [[(0.15, 0.55 + 0.06 * i), (0.85, 0.55 + 0.06 * i)] for i in range(6)]
 OUTPUTS_IGNORED = "#sketcher-canvas, [id^=compare-]"  # the surface itself and the method comparison
 COMPARISON = "[id^=compare-]"
 
@@ -277,7 +272,7 @@ def describe(times: list[float] | None) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default=OLD_COMMIT, help="the commit to compare with (default %(default)s)")
-    parser.add_argument("--strokes", type=int, default=12, help="strokes timed from pen-up to settled outputs")
+    parser.add_argument("--strokes", type=int, default=len(STROKES), help="strokes timed from pen-up to settled outputs")
     parser.add_argument("--no-live", action="store_true", help="skip bench/feel_live.py's figures")
     parser.add_argument("--only-new", action="store_true", help="measure today's tree only")
     args = parser.parse_args(argv)
