@@ -3,6 +3,7 @@
 Starts the app as a user does (`python app.py`, on a free port), drives Debian's chromium with
 Playwright (never `playwright install`), and writes
 - docs/screenshot.png: the gallery on the digit sketcher, a 7 drawn on its canvas;
+- docs/sketcher_live.png: the sketcher mid-stroke, the pen still down, the bars already reading a 7;
 - docs/gan/screenshot.png: the GAN page as it opens, on its first 20 digits (seed 0).
 The tests never write these files; run this after a change that shows on either page, look at the
 pictures, and commit them.
@@ -25,17 +26,34 @@ from tests.conftest import CHROMIUM, FLAGS, free_port, open_gradio, wait_for_htt
 from tests.test_browser import SEVEN, draw  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 1000}
+MAPS_DRAWN = "() => [...document.querySelectorAll('#sketcher-seen canvas, #sketcher-cnn-map canvas, #sketcher-mlp-map canvas')]"
+MAPS_DRAWN += ".filter(c => !c.classList.contains('empty')).length === 3"
 IMAGES_SHOWN = "(n) => document.querySelectorAll('img').length >= n && [...document.images].every(i => i.complete && i.naturalWidth > 0)"
 
 
 def sketcher(page, url: str, path: Path) -> None:
     open_gradio(page, f"{url}/?tab=sketcher")
-    page.get_by_role("button", name="Brush", exact=True).first.click()
-    draw(page, page.locator("#sketcher-canvas canvas").last, SEVEN)
+    draw(page, page.locator("#sketcher-canvas canvas").last, SEVEN)  # ready on load: no tool to pick
     page.mouse.move(0, 0)  # no hover highlight in the picture
     expect(page.locator("#verdict")).to_contain_text("7", timeout=30_000)
-    page.wait_for_function(IMAGES_SHOWN, arg=3, timeout=30_000)  # the 28x28 view and both attribution maps
+    page.wait_for_function(MAPS_DRAWN, timeout=30_000)  # the 28x28 view and both attribution maps
     page.screenshot(path=str(path))
+
+
+def sketcher_live(page, url: str, path: Path) -> None:
+    """The sketcher mid-stroke: the pen is still down on a 7's diagonal and the bars already read it."""
+    open_gradio(page, f"{url}/demos/sketcher/")
+    canvas = page.locator("#sketcher-canvas canvas")
+    box = canvas.bounding_box()
+    at = lambda fx, fy: (box["x"] + fx * box["width"], box["y"] + fy * box["height"])  # noqa: E731
+    page.mouse.move(*at(0.25, 0.22))
+    page.mouse.down()
+    page.mouse.move(*at(0.75, 0.22), steps=20)
+    page.mouse.move(*at(0.55, 0.6), steps=20)
+    page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '7'", timeout=30_000)
+    page.wait_for_timeout(300)  # the last reading is drawn
+    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 560})
+    page.mouse.up()
 
 
 def gan(page, url: str, path: Path) -> None:
@@ -61,7 +79,8 @@ def main() -> None:
         wait_for_http(url + "/", app)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            for shoot, path in [(sketcher, out / "screenshot.png"), (gan, out / "gan" / "screenshot.png")]:
+            shots = [(sketcher, out / "screenshot.png"), (sketcher_live, out / "sketcher_live.png"), (gan, out / "gan" / "screenshot.png")]
+            for shoot, path in shots:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 page = browser.new_page(viewport=VIEWPORT)
                 shoot(page, url, path)
