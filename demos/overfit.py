@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
-import core.playground.paint as paint  # PIL only: the canvas for a visitor's own points
+import core.playground.paint as paint  # numpy only: the painter's box and values for a visitor's own points
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
 from core.device import gpu
 from demos import launch, lazy_module, lesson, live, user_errors
@@ -33,7 +33,7 @@ PROBLEM_NAMES = {
 }
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop"}
 SCHEDULE_NAMES = {"constant": "constant", "step": "step (÷10 at 1/2 and 3/4)", "cosine": "cosine", "warmup_cosine": "warm-up, then cosine"}
-PAINT_MODES = [("add class 0 (blue)", "0"), ("add class 1 (orange)", "1"), ("erase", "erase")]
+PAINT_MODES = [("add class 0 (blue)", "0"), ("add class 1 (orange)", "1")]  # a drag erases, whatever the choice
 NOT_IN_URL = ("data_csv",)  # a visitor's points stay in their browser (gr.BrowserState): a URL is too short for 2,000
 LEGEND = "Background: what the model predicts there (paler = less sure). ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, red = the model. MNIST: validation digits, green = read right, red = wrong."
 
@@ -253,16 +253,15 @@ def show_schedule(lr: float, schedule: str, epochs: float) -> pd.DataFrame:
 
 
 @user_errors
-def paint_point(data_csv: str, mode: str, evt: gr.SelectData) -> str:
-    """A click on the points canvas: add a point of the chosen class there, or erase near it."""
-    col, row = evt.index
-    return paint.click(data_csv, col, row, mode)
+def paint_points(painted: dict) -> str:
+    """A click (a new point of the chosen class) or a drag (points erased) on the painter -> the CSV."""
+    return paint.edited_csv(painted)
 
 
 @user_errors
 def show_points(data_csv: str):
-    """The canvas for the points in the box, and a line on what a run will train on."""
-    return paint.canvas(data_csv), paint.note(data_csv)
+    """The painter's value for the points in the box, and a line on what a run will train on."""
+    return paint.view(data_csv), paint.note(data_csv)
 
 
 @user_errors
@@ -295,6 +294,27 @@ def url_writer_js() -> str:
 # ---------- layout and wiring ----------
 
 
+def points_painter(data_csv: str, elem_id: str, class_radio: str) -> gr.HTML:
+    """A <canvas> of the visitor's points over the playground's axes: a click adds a point, a drag
+    erases (pointer events, so mouse, pen and touch). A click takes its class from the radio with id
+    `class_radio` as it is checked at that moment, in the page: a class sent later could meet a newer
+    choice. Its value is `paint.view`'s; the drawing and the gestures are demos/assets/live/points.js."""
+    template = (
+        f'<div class="painter"><div class="caption">Your points: click to add one, press and drag to erase</div>'
+        f'<canvas width="{paint.CANVAS}" height="{paint.CANVAS}" role="img" '
+        'aria-label="Your points: click to add a point of the chosen class, press and drag to erase"></canvas></div>'
+    )
+    css = (
+        f"canvas {{ display: block; width: 100%; max-width: {paint.CANVAS}px; aspect-ratio: 1; touch-action: none; cursor: crosshair;"
+        " border: 1px solid var(--border-color-primary); border-radius: 6px; }"
+        " .caption { font-size: var(--text-sm); margin-bottom: 4px; }"
+    )
+    script = (live.JS / "points.js").read_text(encoding="utf-8")
+    return gr.HTML(
+        paint.view(data_csv), html_template=template, css_template=css, js_on_load=script, elem_id=elem_id, class_radio=class_radio
+    )
+
+
 def build() -> gr.Blocks:
     d, limits = ps.DEFAULTS, ps.LIMITS
     with gr.Blocks(title="Overfitting playground") as page:
@@ -318,13 +338,10 @@ def build() -> gr.Blocks:
                         value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed", elem_id="overfit-seed"
                     )
                 with gr.Accordion("Your own points (click to paint, or upload a CSV)", open=False):
-                    paint_mode = gr.Radio(PAINT_MODES, value="0", label="A click on the canvas will", elem_id="overfit-paint-mode")
-                    points_canvas = gr.Image(
-                        paint.canvas(""),
-                        label="Your points: click to add or erase",
-                        interactive=False,
-                        elem_id="overfit-points-canvas",
+                    paint_class = gr.Radio(
+                        PAINT_MODES, value="0", label="A click on the canvas will", interactive=True, elem_id="overfit-paint-mode"
                     )
+                    points_canvas = points_painter(d.data_csv, "overfit-points-canvas", paint_class.elem_id)
                     points_note = gr.Markdown(elem_id="overfit-points-note")
                     c["data_csv"] = gr.Textbox(
                         d.data_csv,
@@ -400,7 +417,14 @@ def build() -> gr.Blocks:
         page.load(None, saved_points, c["data_csv"], js="(saved) => saved || ''")
         c["data_csv"].change(None, c["data_csv"], saved_points, js="(text) => text")
         c["data_csv"].change(show_points, c["data_csv"], [points_canvas, points_note], api_visibility="private", show_progress="hidden")
-        points_canvas.select(paint_point, [c["data_csv"], paint_mode], c["data_csv"], api_visibility="private", show_progress="hidden")
+        points_canvas.input(  # each value holds every point shown, so the last one queued is all that matters
+            paint_points,
+            points_canvas,
+            c["data_csv"],
+            trigger_mode="always_last",
+            api_visibility="private",
+            show_progress="hidden",
+        )
         upload.upload(upload_points, upload, c["data_csv"], api_visibility="private")
         clear_button_points.click(clear_points, None, c["data_csv"], api_visibility="private")
         schedule_inputs = [c["lr"], c["lr_schedule"], c["epochs"]]

@@ -268,20 +268,48 @@ def test_your_points_take_part_in_the_split_and_a_seed_reproduces_the_run():
 
 
 @pytest.mark.unit
-def test_a_click_adds_a_point_of_the_chosen_class_and_erase_removes_it():
+def test_the_painter_places_clicks_in_data_units_and_a_drag_keeps_the_other_points_exactly():
     from core.playground import paint
     from core.playground.settings import read_points
 
-    text = paint.click("", 0, 0, "0")  # the top-left corner: (-1.5, 1.5)
-    text = paint.click(text, paint.CANVAS - 1, paint.CANVAS - 1, "1")
-    text = paint.click(text, 100, 200, "0")
-    text = paint.click(text, 200, 100, "1")
+    def clicked(text, col, row, label):  # what the page sends after a click: the points shown, and the new one in pixels
+        shown = paint.view(text)
+        return paint.edited_csv({**shown, "points": [*shown["points"], {"col": col, "row": row, "label": label}]})
+
+    assert paint.view("")["points"] == [] and paint.view("")["box"] == [-1.5, 1.5, -1.5, 1.5]
+    text = clicked("", 0, 0, "0")  # the top-left corner: (-1.5, 1.5)
+    assert [(p["col"], p["row"], p["label"]) for p in paint.view(text)["points"]] == [(0, 0, 0)]  # shown before it makes a run
+    for col, row, label in [(paint.CANVAS - 1, paint.CANVAS - 1, "1"), (100, 200, "0"), (200, 100, "1")]:
+        text = clicked(text, col, row, label)
     points = read_points(text)
     assert points.xy[0] == pytest.approx((-1.5, 1.5)) and points.xy[1] == pytest.approx((1.5, -1.5)) and points.labels == (0, 1, 0, 1)
-    erased = read_points(paint.click(paint.click(text, 3, 2, "erase"), 999, 999, "erase") + "0,0,1\n")
-    assert len(erased.xy) == 4 and erased.xy[0] == pytest.approx((1.5, -1.5))  # only the clicked point went
-    picture = paint.canvas(text)
-    assert tuple(picture[100, 200]) == paint.COLOURS[1] and tuple(picture[200, 100]) == paint.COLOURS[0]  # drawn where clicked
+    shown = paint.view(text)
+    assert [(p["col"], p["row"]) for p in shown["points"][2:]] == [pytest.approx((100, 200), abs=0.1), pytest.approx((200, 100), abs=0.1)]
+    typed = "x,y,label\n0.12345,0.5,0\n-0.25,0.75,1\n1,1,0\n-1,-1,1\n"  # a drag sends the points it did not pass over
+    kept = paint.view(typed)["points"][1:]
+    assert paint.edited_csv({**paint.view(typed), "points": kept}) == "x,y,label\n-0.25,0.75,1\n1,1,0\n-1,-1,1\n"
+    assert paint.edited_csv({**paint.view(typed), "points": []}) == ""
+    far = paint.view("x,y,label\n3,0,0\n-3,0,1\n0,3,0\n0,-3,1\n")  # the box grows to hold every point
+    assert far["box"][1] == pytest.approx(3.3) and far["points"][0]["col"] == pytest.approx(paint.CANVAS - 1 - 319 * 0.3 / 6.6, abs=0.1)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "painted, message",
+    [
+        (None, "sent no points"),
+        ({"points": [], "box": [1, 1, 0, 1]}, "no box"),
+        ({"points": [{"col": float("nan"), "row": 3, "label": "0"}], "box": [-1, 1, -1, 1]}, "not one"),
+        ({"points": [{"col": 3, "row": 3, "label": "erase"}], "box": [-1, 1, -1, 1]}, "not one"),
+        ({"points": [{"x": 0, "y": 0, "label": 0.5}, {"col": 3, "row": 3, "label": "1"}], "box": [-1, 1, -1, 1]}, "regression"),
+        ({"points": [{"col": 3, "row": 3, "label": "1"}] * 2001, "box": [-1, 1, -1, 1]}, "2,000 points already"),
+    ],
+)
+def test_the_painter_refuses_a_value_it_cannot_read(painted, message):
+    from core.playground import paint
+
+    with pytest.raises(UserError, match=message):
+        paint.edited_csv(painted)
 
 
 @pytest.mark.unit
@@ -311,8 +339,8 @@ def test_an_uploaded_csv_fills_the_points_box_or_says_what_is_wrong(tmp_path):
         demo.upload_points(str(latin))
     with pytest.raises(gr.Error, match="larger than 800 kB"):
         demo.upload_points(str(huge))
-    canvas, note = demo.show_points(TWO_CLASSES)
-    assert canvas.shape == (320, 320, 3) and "your 40 points" in note and "20 of class 0, 20 of class 1" in note
+    shown, note = demo.show_points(TWO_CLASSES)
+    assert len(shown["points"]) == 40 and "your 40 points" in note and "20 of class 0, 20 of class 1" in note
     assert "at least 4" in demo.show_points("x,y,label\n1,2,0\n")[1]  # a message, not an error, while painting the first points
 
 
@@ -367,7 +395,7 @@ def test_train_playground_takes_your_points_and_a_schedule(app_url):
 
 def open_points(page) -> None:
     page.get_by_text("Your own points (click to paint, or upload a CSV)").click()
-    page.locator("#overfit-points-canvas img").wait_for(timeout=10_000)
+    page.locator("#overfit-points-canvas [data-ready=true] canvas").wait_for(timeout=10_000)
 
 
 @pytest.mark.browser
@@ -387,7 +415,7 @@ def test_browser_clicks_paint_points_that_train_and_survive_a_reload(page, app_u
         1,
     ):
         page.get_by_label(label).check()
-        canvas = page.locator("#overfit-points-canvas img")
+        canvas = page.locator("#overfit-points-canvas canvas")
         canvas.scroll_into_view_if_needed()
         box = canvas.bounding_box()
         page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
@@ -412,6 +440,47 @@ def test_browser_clicks_paint_points_that_train_and_survive_a_reload(page, app_u
     again.wait_for_function("el => el.value.trim().split('\\n').length === 5", arg=csv_box.element_handle(), timeout=15_000)
     assert csv_box.input_value().strip().splitlines() == rows  # kept in the browser
     assert "x%2Cy" not in again.url and "data_csv" not in page.url  # ... and not in the URL
+
+
+@pytest.mark.browser
+def test_browser_a_drag_erases_the_points_it_passes_over(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/overfit/")
+    open_points(page)
+    csv_box = page.locator("#overfit-points-csv textarea")
+    canvas = page.locator("#overfit-points-canvas canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+
+    def at(fx, fy):
+        return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+
+    def rows_become(n):
+        page.wait_for_function(
+            "([el, n]) => el.value.trim().split('\\n').length === n + 1", arg=[csv_box.element_handle(), n], timeout=15_000
+        )
+
+    for count, (fx, fy, label) in enumerate(
+        [(0.3, 0.5, "add class 0 (blue)"), (0.6, 0.5, "add class 1 (orange)"), (0.5, 0.85, "add class 0 (blue)")], 1
+    ):
+        page.get_by_label(label).check()
+        page.mouse.click(*at(fx, fy))
+        rows_become(count)
+    assert [r.split(",")[2] for r in csv_box.input_value().strip().splitlines()[1:]] == ["0", "1", "0"]
+    page.mouse.move(*at(0.15, 0.52))
+    page.mouse.down()
+    page.mouse.move(*at(0.75, 0.48), steps=12)
+    page.mouse.up()
+    rows_become(1)
+    (x, y, label) = csv_box.input_value().strip().splitlines()[1].split(",")
+    assert label == "0" and float(x) == pytest.approx(0.0, abs=0.05) and float(y) == pytest.approx(-1.05, abs=0.05)  # the third point stays
+    page.wait_for_function(
+        "el => el.dataset.points === '1'", arg=page.locator("#overfit-points-canvas [data-points]").element_handle(), timeout=15_000
+    )
+    csv_box.fill(TWO_CLASSES)  # typing (or uploading) a CSV redraws the canvas
+    painted = page.locator("#overfit-points-canvas [data-points]").element_handle()
+    page.wait_for_function("el => el.dataset.points === '40'", arg=painted, timeout=15_000)
 
 
 # The line's points as SVG heights (y grows downwards). Vega redraws the path element, so look it up each time.

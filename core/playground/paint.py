@@ -1,19 +1,20 @@
-"""A visitor's own points, painted with clicks: the canvas they are drawn on, and what a click does
-(add a point of the chosen class, or erase the points near it). Torch-free: the page imports it at
-start-up, and the points travel as the CSV text that `settings.read_points` reads.
+"""A visitor's own points, painted in the page: the box the painter shows (pixels <-> data units,
+here only), its value for a CSV, and the CSV after a click (a new point) or a drag (points erased).
+Torch-free: the page imports it at start-up, and the points travel as the CSV text that
+`settings.read_points` reads.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from PIL import Image, ImageDraw
 
 from core.playground.settings import MAX_CSV_CHARACTERS, MAX_CSV_ROWS, Points, SettingsError, csv_error, points_csv, read_points
 
 CANVAS = 320  # pixels a side
 HALF_WIDTH = 1.5  # the canvas shows at least [-1.5, 1.5] on both axes, the toy problems' scale
-ERASE_RADIUS = 12  # pixels: a click in erase mode removes every point this close
-COLOURS = {0: (31, 119, 180), 1: (255, 127, 14)}  # the playground's class colours (tab10's first two)
+ERASE_RADIUS = 12  # pixels: a drag removes every point this close to the pointer's path
 
 
 def extent(points: Points | None) -> tuple[float, float, float, float]:
@@ -33,52 +34,65 @@ def to_data(col: float, row: float, box: tuple[float, float, float, float]) -> t
     return x_min + col / (CANVAS - 1) * (x_max - x_min), y_max - row / (CANVAS - 1) * (y_max - y_min)
 
 
-def canvas(data_csv: str) -> np.ndarray:
-    """(CANVAS, CANVAS, 3) uint8: the axes and the points, class 0 blue, class 1 orange (a
-    regression's points grey). A CSV that cannot be read draws an empty canvas."""
-    try:
-        points = read_points(data_csv)
-    except SettingsError:
-        points = None
+def view(data_csv: str) -> dict:
+    """The painter's value for a CSV: the box it shows, the axes' crossing and each point, with its
+    data coordinates and its place on the canvas in pixels (the page draws and erases in pixels,
+    and never maps them to data units itself). Rows that do not make a run yet (fewer than 4
+    points, one class) are shown, so the first clicks appear at once."""
+    points = _shown_points(data_csv)
     box = extent(points)
-    image = Image.new("RGB", (CANVAS, CANVAS), (252, 252, 252))
-    draw = ImageDraw.Draw(image)
-    (origin_col, origin_row) = to_pixels(np.zeros((1, 2)), box)[0]
-    draw.line([(0, origin_row), (CANVAS, origin_row)], fill=(215, 215, 215))
-    draw.line([(origin_col, 0), (origin_col, CANVAS)], fill=(215, 215, 215))
-    if points is not None:
-        for (col, row), label in zip(to_pixels(np.array(points.xy), box), points.labels):
-            colour = (128, 128, 128) if points.regression else COLOURS[int(label)]
-            draw.ellipse((col - 5, row - 5, col + 5, row + 5), fill=colour, outline=(30, 30, 30))
-    return np.asarray(image)
+    xy = np.array(points.xy, dtype=float).reshape(-1, 2) if points else np.zeros((0, 2))
+    pixels = to_pixels(xy, box).round(1)
+    (origin_col, origin_row) = to_pixels(np.zeros((1, 2)), box)[0].round(1)
+    return {
+        "side": CANVAS,
+        "radius": ERASE_RADIUS,
+        "box": [float(v) for v in box],
+        "origin": [float(origin_col), float(origin_row)],
+        "regression": bool(points and points.regression),
+        "points": [
+            {"x": x, "y": y, "label": label, "col": float(col), "row": float(row)}
+            for (x, y), label, (col, row) in zip(points.xy if points else (), points.labels if points else (), pixels)
+        ],
+    }
 
 
-def click(data_csv: str, col: float, row: float, mode: str) -> str:
-    """The CSV after a click at pixel (col, row) of the canvas: mode "0" or "1" adds a point of that
-    class there; "erase" removes the points within ERASE_RADIUS pixels."""
-    try:
-        points = read_points(data_csv)
-    except SettingsError:  # too few points yet, or one class only: start from the rows that parse
-        points = _loose_points(data_csv)
-    if points is not None and points.regression and mode != "erase":
+def edited_csv(painted) -> str:
+    """The painter's value after a click or a drag -> the CSV of the points it now shows. A point
+    that carries x and y keeps them exactly; a new one (col and row only: a click) is placed in data
+    units through the box the canvas was drawn with, with the class (0 or 1) chosen when it was clicked."""
+    if not isinstance(painted, dict) or not isinstance(painted.get("points"), list):
+        raise SettingsError("The painter sent no points: reload the page.")
+    box = painted.get("box")
+    if not (isinstance(box, list) and len(box) == 4 and all(map(_finite, box)) and box[0] < box[1] and box[2] < box[3]):
+        raise SettingsError("The painter sent no box to place the points in: reload the page.")
+    if len(painted["points"]) > MAX_CSV_ROWS:
+        raise SettingsError(f"You have {MAX_CSV_ROWS:,} points already, the most a run takes: erase some first.")
+    xy, labels, added = [], [], 0
+    for point in painted["points"]:
+        if isinstance(point, dict) and all(_finite(point.get(k)) for k in ("x", "y", "label")):
+            xy.append((float(point["x"]), float(point["y"])))
+            labels.append(float(point["label"]))
+        elif isinstance(point, dict) and _finite(point.get("col")) and _finite(point.get("row")) and point.get("label") in (0, 1, "0", "1"):
+            xy.append(tuple(round(v, 3) for v in to_data(float(point["col"]), float(point["row"]), tuple(box))))
+            labels.append(float(point["label"]))
+            added += 1
+        else:
+            raise SettingsError(f"The painter sent a point that is not one: {str(point):.60}. Reload the page.")
+    if added and any(v not in (0.0, 1.0) for v in labels):
         raise SettingsError("Your points are a regression (labels other than 0 and 1): clicks add classes, so clear them first.")
-    xy = list(points.xy) if points else []
-    labels = list(points.labels) if points else []
-    box = extent(points)
-    if mode == "erase":
-        if not xy:
-            return data_csv
-        near = np.hypot(*(to_pixels(np.array(xy), box) - np.array([col, row])).T) <= ERASE_RADIUS
-        xy = [p for p, gone in zip(xy, near) if not gone]
-        labels = [label for label, gone in zip(labels, near) if not gone]
-    elif mode in ("0", "1"):
-        if len(xy) >= MAX_CSV_ROWS:
-            raise SettingsError(f"You have {MAX_CSV_ROWS:,} points already, the most a run takes: erase some first.")
-        xy.append(tuple(round(v, 3) for v in to_data(col, row, box)))
-        labels.append(float(mode))
-    else:
-        raise SettingsError(f"A click adds class 0 or 1, or erases; got {mode!r:.40}.")
     return points_csv(Points(tuple(xy), tuple(labels), regression=False)) if xy else ""
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _shown_points(data_csv: str) -> Points | None:
+    try:
+        return read_points(data_csv)
+    except SettingsError:  # too few points yet, or one class only: show the rows that parse
+        return _loose_points(data_csv)
 
 
 def _loose_points(data_csv: str) -> Points | None:
