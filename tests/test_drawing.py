@@ -50,6 +50,9 @@ def test_the_surfaces_ink_is_decoded_to_the_raster_it_sent():
         {"side": 140, "ink": "not base64!"},
         {"side": 2, "ink": "AAAA"},
         {"side": 10**6, "ink": "AA=="},
+        {"side": 2, "ink": "AAAAé=="},  # not ASCII
+        {"side": 2, "ink": "AA=A"},  # padding inside
+        {"side": 2, "ink": "AAAAAAAA"},  # six bytes for a 2x2 raster
     ],
 )
 def test_a_malformed_value_reads_as_nothing_drawn(value):
