@@ -220,6 +220,19 @@ def test_filter_visualiser_reads_a_drawing_on_pen_up(request, app_url, draw, str
     page.wait_for_function("el => el.innerText.split('\\n')[1] === '7'", arg=prediction.element_handle(), timeout=30_000)
 
 
+@pytest.mark.browser
+def test_an_example_upload_is_read_into_the_same_bars_and_pictures(page, app_url):
+    """The text alternative to drawing: the Upload tab's first example (digit_3.png)."""
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/sketcher/")
+    page.get_by_role("tab", name="Upload a photo").click()
+    page.locator(".gallery-item, button.gallery-item, [data-testid='examples'] button").first.click()
+    page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '3'", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('#sketcher-mlp-map canvas').classList.contains('empty')", timeout=30_000)
+    assert page.locator("#verdict .spoken").inner_text().startswith("Both models read a 3")  # what a screen reader hears
+
+
 # ---------- browser: a late answer never overwrites a newer one ----------
 
 
