@@ -208,6 +208,7 @@ def step_sandbox(
     return sandbox_next_cell(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
 
 
+@user_errors
 def autoplay_timer(playing: bool):
     return gr.Timer(active=bool(playing))
 

@@ -270,6 +270,7 @@ def upload_points(path: str) -> str:
     return paint.read_file(path)
 
 
+@user_errors
 def clear_points():
     return ""
 
