@@ -134,7 +134,8 @@ def main() -> None:
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     print(f"* Running on http://{host}:{port}", flush=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    # On Ctrl-C or SIGTERM, open pages' event streams get 5 s to close before the server stops anyway.
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 
 if __name__ == "__main__":
