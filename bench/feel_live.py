@@ -23,7 +23,6 @@ import contextlib
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
@@ -31,6 +30,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.conftest import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_COMMIT = "dbaf943"  # the last landed main before the live views
@@ -184,12 +185,6 @@ MEASURES = {
 # ---------- serving today's tree and the old commit ----------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def old_tree(commit: str = OLD_COMMIT) -> Path:
     """The files of `commit` (git archive, no worktree), unpacked once into the temp folder."""
     where = Path(tempfile.gettempdir()) / f"feel_live_{commit}"
@@ -222,11 +217,7 @@ def serve(tree: Path):
             time.sleep(0.3)  # polling for the server, inside the deadline
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def measure_app(browser, url: str, names: list[str]) -> dict[str, float]:

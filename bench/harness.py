@@ -92,7 +92,7 @@ def serve_app():
 @contextlib.contextmanager
 def _subprocess(code_template: str, with_pid: bool = False):
     sys.path.insert(0, str(ROOT))
-    from tests.conftest import free_port, wait_for_http
+    from tests.conftest import free_port, stop, wait_for_http
 
     port = free_port()
     code = code_template.format(port=port)
@@ -107,8 +107,7 @@ def _subprocess(code_template: str, with_pid: bool = False):
         print(f"server log ({log.name}):\n" + Path(log.name).read_text()[-4000:], file=sys.stderr)
         raise
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
         log.close()
 
 

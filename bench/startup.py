@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.conftest import free_port  # noqa: E402
+from tests.conftest import free_port, stop  # noqa: E402
 
 
 def time_to_first_200(script: str, then=None) -> float | tuple[float, float]:
@@ -53,8 +53,7 @@ def time_to_first_200(script: str, then=None) -> float | tuple[float, float]:
             if time.perf_counter() - start > 120:
                 raise TimeoutError(script)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def main() -> None:
