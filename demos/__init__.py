@@ -149,9 +149,12 @@ DEFAULT_CONCURRENCY = 4
 def for_serving(page):
     """Give `page` the queue and the session bound that every served page has; returns the page.
 
-    It replaces the page's queue, so call it before the page is served. Gradio also makes a FastAPI
-    app for the page here (~0.1 s), which `app.built_for_mounting` skips for pages it mounts."""
+    It replaces the page's queue, so call it before the page is served (Gradio also makes a FastAPI
+    app for the page here, ~0.1 s)."""
     page.queue(status_update_rate=STATUS_UPDATE_SECONDS, default_concurrency_limit=DEFAULT_CONCURRENCY)
+    # Gradio has no public way to bound a mounted page's sessions: `launch(state_session_capacity=)`
+    # sets this same attribute, and `mount_gradio_app` takes no such argument. Its effect is tested
+    # (tests/test_app.py::test_a_mounted_page_keeps_a_bounded_number_of_sessions).
     page.state_session_capacity = SESSIONS_KEPT
     return page
 

@@ -102,7 +102,7 @@ def test_served_pages_send_queue_status_once_a_second():
     for page in (app.build_gallery(), for_serving(alone)):
         assert page._queue.live_updates is False
         assert page._queue.update_intervals == STATUS_UPDATE_SECONDS
-        assert page.state_session_capacity == SESSIONS_KEPT
+        assert page.state_session_capacity == SESSIONS_KEPT  # its effect: test_a_mounted_page_keeps_a_bounded_number_of_sessions
 
 
 @pytest.mark.unit
@@ -118,3 +118,40 @@ def test_queues_keep_no_event_analytics():
     page.queue()
     assert page._queue.ANALYTICS_MAX_EVENTS == 1
     assert page._queue.ANAYLTICS_CACHE_FREQUENCY > 10**12  # sic: Gradio's spelling
+
+
+@pytest.mark.e2e
+def test_a_mounted_page_keeps_a_bounded_number_of_sessions(monkeypatch):
+    """`mount_gradio_app` takes no session bound (only `launch` does), so `for_serving` sets the
+    page's own `state_session_capacity`, as `launch` would. This checks what that does, served the
+    way app.py serves: with a bound of 2, a third visitor pushes out the first one's state."""
+    import threading
+
+    import fastapi
+    import gradio as gr
+    import uvicorn
+
+    import demos
+    from tests.conftest import free_port
+
+    monkeypatch.setattr(demos, "SESSIONS_KEPT", 2)
+    with gr.Blocks() as page:
+        count, shown = gr.State(0), gr.Number()
+        gr.Button().click(lambda n: (n + 1, n + 1), count, [count, shown], api_name="bump")
+    server_app = gr.mount_gradio_app(fastapi.FastAPI(), demos.for_serving(page), path="/", **demos.SERVER_SETTINGS)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(server_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.05)  # waiting for the server to be up
+        url = f"http://127.0.0.1:{port}/"
+        first = Client(url, verbose=False)
+        assert [first.predict(api_name="/bump") for _ in range(2)] == [1, 2]  # the state lives
+        for _ in range(2):
+            Client(url, verbose=False).predict(api_name="/bump")  # two newer visitors
+        assert first.predict(api_name="/bump") == 1  # pushed out: it starts again from the default
+    finally:
+        server.should_exit = True
+        thread.join(10)
