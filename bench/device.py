@@ -45,9 +45,10 @@ def _endpoints():
     import torch
     from PIL import Image
 
+    from core.digits.explain import attributions
     from core.digits.predict import answering_cnn, class_probabilities
     from core.digits.preprocess import prepare_digit, to_model_input
-    from core.gan.sample import sample_digits
+    from core.gan.sample import sample_digits, walk_between_classes
     from core.playground.experiment import PRESETS, run_to_end
     from core.sentiment.predict import probabilities
     from core.vision.filters import layer_grid
@@ -61,7 +62,9 @@ def _endpoints():
         ("classify_digit (CNN)", lambda: read_digit(digit, explain=False)),
         ("sketcher page (CNN + MLP + IG)", lambda: read_digit(digit)),
         ("feature_maps (conv1 grid)", lambda: layer_grid(digit_vision_model(), digit, "conv1")),
+        ("explain_digit (occlusion, CNN)", lambda: attributions(answering_cnn(), sixteen[:1], 3, "occlusion")),
         ("generate_digits (64)", lambda: sample_digits(-1, 0, 64)),
+        ("walk_between_classes (12 frames)", lambda: walk_between_classes(3, 8, 0, 12)),
         ("classify_sentiment scratch", lambda: probabilities([TEXT], "scratch")),
         ("classify_sentiment transfer", lambda: probabilities([TEXT], "transfer")),
         ("augment_digit CNN check (16)", lambda: class_probabilities(answering_cnn(), sixteen)),
