@@ -12,7 +12,8 @@ import torch
 from PIL import Image, ImageDraw
 
 from core.device import model_device
-from core.playground.experiment import Data, one_thread, true_curve
+from core.playground.data import Data, true_curve
+from core.playground.experiment import one_thread
 
 CLASS_COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]], np.float32)  # tab10's first three
 GRID = 64  # model evaluations per side of the decision-region grid: 4,096 points, ~15 ms
