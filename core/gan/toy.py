@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 from torch import nn
 
 from core.device import default_device, model_device
@@ -247,26 +246,3 @@ def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS, frame_sec
         if due:
             shown_step, shown_at = record.step, time.perf_counter()
             yield _frame(g, d, config, z, real, history, record)
-
-
-def toy_figure(frame: ToyFrame, title: str = ""):
-    """A matplotlib Figure: points over D's decision surface on the left, both losses on the right."""
-    figure = Figure(figsize=(10, 4.4), layout="constrained")
-    plane, losses = figure.subplots(1, 2, width_ratios=[1, 1.2])
-    image = plane.imshow(frame.surface, origin="lower", extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), cmap="RdBu", vmin=0, vmax=1, alpha=0.55)
-    plane.scatter(frame.real[:, 0], frame.real[:, 1], s=4, c="#1a7a1a", label="real", alpha=0.6)
-    plane.scatter(frame.fake[:, 0], frame.fake[:, 1], s=4, c="#7a1aa0", label="generated", alpha=0.6)
-    plane.set(xlim=(-EXTENT, EXTENT), ylim=(-EXTENT, EXTENT), aspect="equal", xticks=[], yticks=[])
-    covered = "" if frame.modes is None else f" · modes covered {frame.modes}/{frame.total_modes}"
-    plane.set_title(f"step {frame.step}/{frame.total_steps}{covered}", fontsize=10)
-    plane.legend(loc="upper right", fontsize=8, markerscale=3)
-    figure.colorbar(image, ax=plane, shrink=0.8, label="D: how real (blue) or fake (red)")
-    history = frame.history
-    losses.plot(history["step"], history["d_loss"], label="discriminator loss", color="#1f5fa8")
-    losses.plot(history["step"], history["g_loss"], label="generator loss", color="#a81f5f")
-    losses.set(xlabel="step", ylabel="loss", xlim=(0, max(frame.total_steps, 1)))
-    losses.legend(fontsize=8)
-    losses.grid(alpha=0.3)
-    if title:
-        figure.suptitle(title, fontsize=11)
-    return figure
