@@ -20,8 +20,6 @@ from demos.png import png_file
 
 sample = lazy_module("core.gan.sample")  # torch and the GAN: loaded with the first digits, not at start-up
 toy = lazy_module("core.gan.toy")
-digits = lazy_module("core.digits.predict")
-preprocess = lazy_module("core.digits.preprocess")
 checkpoints = lazy_module("core.checkpoints")
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "gan"
@@ -54,11 +52,7 @@ def read_digits(digit: int, seed: int, count: int):
     z, labels = sample.request_latents(digit, seed, count)
     images = sample.generate(z, labels)
     scores = sample.discriminator_scores(images, labels)
-    try:
-        probabilities = digits.class_probabilities(digits.answering_cnn(), preprocess.normalize(images[:, None]))
-        readings, confidences = probabilities.argmax(1), probabilities.max(1)
-    except checkpoints.MissingCheckpointError:
-        readings = confidences = None
+    readings, confidences = sample.judge(images) or (None, None)
     return images.numpy(), labels.numpy(), scores, readings, confidences
 
 
@@ -102,11 +96,8 @@ def switch_summary(digit_a: int, digit_b: int, readings: list[int] | None) -> st
 def class_walk(digit_a: int, digit_b: int, seed: int, frames: int) -> tuple[list[tuple[np.ndarray, str]], str]:
     """The walk from class A to class B -> gallery items (each frame with the judge's reading) and where the reading switches."""
     images = sample.walk_between_classes(digit_a, digit_b, seed, frames)
-    try:
-        probabilities = digits.class_probabilities(digits.answering_cnn(), preprocess.normalize(images[:, None]))
-        readings, confidences = probabilities.argmax(1).tolist(), probabilities.max(1).tolist()
-    except checkpoints.MissingCheckpointError:
-        readings = confidences = None
+    judged = sample.judge(images)
+    readings, confidences = (judged[0].tolist(), judged[1].tolist()) if judged else (None, None)
     a, b, _, _ = sample.check_walk(digit_a, digit_b, seed, frames)
     items = [
         (enlarge(image), f"{i + 1}" if readings is None else f"{i + 1} · CNN {readings[i]} ({confidences[i]:.0%})")

@@ -13,7 +13,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.checkpoints import MissingCheckpointError
 from core.device import model_device
+from core.digits.predict import answering_cnn, class_probabilities
+from core.digits.preprocess import normalize
 from core.errors import UserError, whole_number
 from core.gan.fused import load_fused_generator
 from core.gan.models import DIGIT_GAN, MAX_DIGITS, DigitGan, load_digit_gan
@@ -178,3 +181,13 @@ def tile(images: np.ndarray, columns: int = 8, pad: int = 2) -> np.ndarray:
     cells[:n, pad:, pad:] = (np.clip(images, 0, 1) * 255).astype(np.uint8)
     grid = cells.reshape(rows, columns, h + pad, w + pad).transpose(0, 2, 1, 3).reshape(rows * (h + pad), columns * (w + pad))
     return np.pad(grid, ((0, pad), (0, pad)))  # the border below and right of the last row and column
+
+
+def judge(images: torch.Tensor) -> tuple[np.ndarray, np.ndarray] | None:
+    """(N, 28, 28) generated ink in [0, 1] -> the digit CNN's (N,) classes and confidences, or None
+    when the CNN's checkpoint is not there (the GAN's pages then show D's scores alone)."""
+    try:
+        probabilities = class_probabilities(answering_cnn(), normalize(images[:, None]))
+    except MissingCheckpointError:
+        return None
+    return probabilities.argmax(1), probabilities.max(1)
