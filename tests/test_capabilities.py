@@ -328,7 +328,7 @@ def test_the_api_curves_carry_each_epochs_lr_and_old_calls_still_work():
 def test_an_uploaded_csv_fills_the_points_box_or_says_what_is_wrong(tmp_path):
     import gradio as gr
 
-    from demos import overfit as demo
+    from demos import points as demo
 
     good, latin, huge = tmp_path / "good.csv", tmp_path / "latin.csv", tmp_path / "huge.csv"
     good.write_text(TWO_CLASSES)

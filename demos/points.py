@@ -1,0 +1,56 @@
+"""The playground's points painter: a <canvas> of a visitor's own points (a click adds one, a drag
+erases), and the handlers that keep it in step with the CSV box. The drawing and the gestures are
+demos/assets/live/points.js; the pixel <-> data mapping is core.playground.paint's."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+import core.playground.paint as paint  # numpy only: the painter's box and values for a visitor's own points
+from demos import live, user_errors
+
+PAINT_MODES = [("add class 0 (blue)", "0"), ("add class 1 (orange)", "1")]  # a drag erases, whatever the choice
+
+
+def points_painter(data_csv: str, elem_id: str, class_radio: str) -> gr.HTML:
+    """A <canvas> of the visitor's points over the playground's axes: a click adds a point, a drag
+    erases (pointer events, so mouse, pen and touch). A click takes its class from the radio with id
+    `class_radio` as it is checked at that moment, in the page: a class sent later could meet a newer
+    choice. Its value is `paint.view`'s; the drawing and the gestures are demos/assets/live/points.js."""
+    template = (
+        f'<div class="painter"><div class="caption">Your points: click to add one, press and drag to erase</div>'
+        f'<canvas width="{paint.CANVAS}" height="{paint.CANVAS}" role="img" '
+        'aria-label="Your points: click to add a point of the chosen class, press and drag to erase"></canvas></div>'
+    )
+    css = (
+        f"canvas {{ display: block; width: 100%; max-width: {paint.CANVAS}px; aspect-ratio: 1; touch-action: none; cursor: crosshair;"
+        " border: 1px solid var(--border-color-primary); border-radius: 6px; }"
+        " .caption { font-size: var(--text-sm); margin-bottom: 4px; }"
+    )
+    script = (live.JS / "points.js").read_text(encoding="utf-8")
+    return gr.HTML(
+        paint.view(data_csv), html_template=template, css_template=css, js_on_load=script, elem_id=elem_id, class_radio=class_radio
+    )
+
+
+@user_errors
+def paint_points(painted: dict) -> str:
+    """A click (a new point of the chosen class) or a drag (points erased) on the painter -> the CSV."""
+    return paint.edited_csv(painted)
+
+
+@user_errors
+def show_points(data_csv: str):
+    """The painter's value for the points in the box, and a line on what a run will train on."""
+    return paint.view(data_csv), paint.note(data_csv)
+
+
+@user_errors
+def upload_points(path: str) -> str:
+    """An uploaded CSV -> its text, or a message on what is wrong with it."""
+    return paint.read_file(path)
+
+
+@user_errors
+def clear_points():
+    return ""
