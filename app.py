@@ -19,7 +19,7 @@ import uvicorn
 from fastapi.responses import RedirectResponse
 
 from core.device import configure_for_serving
-from demos import DEMOS, SERVER_SETTINGS, for_serving
+from demos import DELETE_CACHE, DEMOS, SERVER_SETTINGS, for_serving
 
 TITLE = "Deep learning, live: a gallery of demos"
 
@@ -57,7 +57,7 @@ def build_gallery() -> gr.Blocks:
 
 def _build_gallery() -> gr.Blocks:
     pages = [(demo, demo.load().build()) for demo in DEMOS]  # built outside, rendered inside
-    with gr.Blocks(title=TITLE) as gallery:
+    with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as gallery:
         gr.Markdown(f"# {TITLE}\nEach tab is a small, live experiment. Every demo also runs alone at `/demos/<name>/`.")
         with gr.Tabs():
             for demo, page in pages:

@@ -142,6 +142,12 @@ SESSIONS_KEPT = 100
 STATUS_UPDATE_SECONDS = 1.0
 
 
+# Gradio's file cache (pictures a page sends, uploads) grows without end unless a page deletes it:
+# every `frequency` seconds, each page deletes the files it created more than `age` seconds ago.
+# A picture is shown within seconds of being written, so an hour is ample. (frequency, age)
+DELETE_CACHE = (600, 3600)
+
+
 # Events that set no concurrency limit of their own: 4 at once, per event.
 DEFAULT_CONCURRENCY = 4
 

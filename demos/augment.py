@@ -18,7 +18,7 @@ from core.augment.catalogue import CATALOGUE, MAX_COUNT, parse_boxes, parse_pipe
 from core.device import gpu
 from core.errors import UserError, whole_number
 from core.images import open_image
-from demos import launch, lazy_module, lesson, uploaded_path, user_errors
+from demos import DELETE_CACHE, launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.png import jpeg_file
 
 torch = lazy_module("torch")  # torch and torchvision load with the first grid, not at start-up
@@ -200,7 +200,7 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    with gr.Blocks(title="Augmentation previewer") as page:
+    with gr.Blocks(title="Augmentation previewer", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
         source = gr.Textbox("photo", visible=False)  # set in the browser by the input tabs: no server round trip
         records = gr.JSON([], visible=False)  # every sample's parameters, kept in the page (a gr.State would hold a heartbeat open)

@@ -17,7 +17,7 @@ from core.errors import UserError
 from core.images import open_image
 from core.vision import convolution as conv  # numpy only: light enough for start-up
 from core.vision.pictures import enlarge, kernel_grid
-from demos import drawing, launch, lazy_module, lesson, uploaded_path, user_errors
+from demos import DELETE_CACHE, drawing, launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.png import png_file
 
 filters = lazy_module("core.vision.filters")  # torch: imported with the first map, not at start-up
@@ -243,7 +243,7 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    with gr.Blocks(title="CNN filter visualiser") as page:
+    with gr.Blocks(title="CNN filter visualiser", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("## 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
         with gr.Row():
             model = gr.Radio(MODELS, value="digits", label="Model")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from core.device import gpu
 from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, PRESETS, ToyConfig  # no torch
-from demos import launch, lazy_module, lesson, live, user_errors
+from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
 from demos.png import png_file
 
 sample = lazy_module("core.gan.sample")  # torch and the GAN: loaded with the first digits, not at start-up
@@ -267,7 +267,7 @@ def warm_up() -> None:
 
 def build() -> gr.Blocks:
     defaults = ToyConfig()
-    with gr.Blocks(title="Small GAN") as page:
+    with gr.Blocks(title="Small GAN", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("## Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
         with gr.Tab("Generate"):
             with gr.Row():

@@ -13,7 +13,7 @@ import pandas as pd  # Gradio has imported it already
 
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
 from core.device import gpu
-from demos import launch, lazy_module, lesson, live, user_errors
+from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
 from demos.points import PAINT_MODES, clear_points, paint_points, points_painter, show_points, upload_points
 
 experiment = lazy_module("core.playground.experiment")
@@ -273,7 +273,7 @@ def url_writer_js() -> str:
 
 def build() -> gr.Blocks:
     d, limits = ps.DEFAULTS, ps.LIMITS
-    with gr.Blocks(title="Overfitting playground") as page:
+    with gr.Blocks(title="Overfitting playground", delete_cache=DELETE_CACHE) as page:
         gr.Markdown(
             "## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways. Start with a preset."
         )

@@ -12,7 +12,7 @@ from core.attribution_methods import METHODS, TEXT_METHODS, WORDS_NOTE, checked_
 from core.device import gpu
 from core.errors import UserError
 from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokenizer is plain Python
-from demos import launch, lazy_module, lesson, user_errors
+from demos import DELETE_CACHE, launch, lazy_module, lesson, user_errors
 
 predict = lazy_module("core.sentiment.predict")  # torch and the models: loaded with the first text
 sentiment_explain = lazy_module("core.sentiment.explain")  # Captum: imported with the first explanation
@@ -252,7 +252,7 @@ def warm_up() -> None:
 
 
 def build() -> gr.Blocks:
-    with gr.Blocks(title="Sentiment classifier") as page:
+    with gr.Blocks(title="Sentiment classifier", delete_cache=DELETE_CACHE) as page:
         gr.Markdown(
             "## 💬 Sentiment classifier\nA network trained from scratch against transfer learning, with the words each one leaned on."
         )

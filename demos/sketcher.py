@@ -14,7 +14,7 @@ from PIL import Image
 from core.attribution_methods import METHODS, checked_method
 from core.device import gpu
 from core.images import open_image
-from demos import drawing, launch, lazy_module, lesson, uploaded_path, user_errors
+from demos import DELETE_CACHE, drawing, launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.png import png_file
 
 digits = lazy_module("core.digits.predict")  # torch: imported on the first drawing, not at start-up
@@ -323,7 +323,7 @@ def comparison_section(canvas, photo, pen_up) -> None:
 
 
 def build() -> gr.Blocks:
-    with gr.Blocks(title="MNIST digit sketcher") as page:
+    with gr.Blocks(title="MNIST digit sketcher", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("## ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it as you draw; on pen-up they show why.")
         with gr.Row():
             with gr.Column(scale=1):
