@@ -221,6 +221,51 @@ def page(browser):
     assert not errors, f"browser console errors: {errors}"
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A page at a phone's size (390 x 844) that takes touch events; console errors fail the test as with `page`."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.route(CDN_HOST + "**", serve_cdn_from_package)
+    yield page
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+# axe-core (the engine behind Lighthouse's accessibility audit), from npm: package.json, `npm ci`.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, context=None, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's violations on the page as it is now: each rule's id, impact, help, how many nodes
+    break it and the first few of their CSS selectors.
+
+    `context` is what axe.run takes (a selector such as "#filters-result", or {"include": ..., "exclude": ...});
+    the whole document when None. `rules` runs only those rule ids (e.g. ["color-contrast"]).
+    """
+    need(AXE.exists(), f"{AXE.relative_to(ROOT)} is missing: run `npm ci` in the repository root")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async ([context, rules]) => {
+            const options = {resultTypes: ["violations"]};
+            if (rules) options.runOnly = {type: "rule", values: rules};
+            const result = await axe.run(context || document, options);
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+                targets: v.nodes.slice(0, 5).map(node => node.target.join(" ")),
+            }));
+        }""",
+        [context, rules],
+    )
+
+
 def open_gradio(page, url: str, timeout: float = 90.0) -> None:
     """Go to a Gradio page and wait until it has rendered and every request it made has answered.
 
