@@ -16,6 +16,11 @@ Built on `gr.HTML` (html_template, css_template, js_on_load): no build step, no 
 
 The server reads `ink` with `ink_raster` and then, like every other image, with
 `core.digits.preprocess.prepare_digit`: one preprocessing.
+
+A handler puts a picture on the surface by returning `surface_with(digit)` into it (an example, a
+digit handed over from another page). The surface shows it as its starting picture and then behaves
+as if it had been drawn: it sends that picture (plus any later strokes) as its ink, with `change` and
+`release`; Undo removes later strokes only, Clear removes everything.
 """
 
 from __future__ import annotations
@@ -51,6 +56,24 @@ def ink_raster(drawing: dict | None) -> np.ndarray | None:
         return None  # before decoding: b64decode's errors are ValueErrors, which a demo must not catch
     raw = base64.b64decode(ink)
     return np.frombuffer(raw, np.uint8).reshape(side, side) if len(raw) == side * side else None
+
+
+def surface_with(digit: np.ndarray) -> dict:
+    """A (side, side) picture of ink (float in [0, 1], 1 = ink, MNIST's convention; uint8 0..255 too),
+    e.g. a (28, 28) digit -> the value that shows it on a `drawing_surface` as its starting picture.
+    It is also a finished drawing's value: `ink_raster` reads it back as the picture's lightness."""
+    ink = np.asarray(digit)
+    ink = ink / 255.0 if ink.dtype == np.uint8 else ink.astype(np.float64)
+    if ink.ndim != 2 or ink.shape[0] != ink.shape[1] or not 1 <= ink.shape[0] <= MAX_SEND_SIDE:
+        raise ValueError(f"a starting picture is square, at most {MAX_SEND_SIDE} pixels a side, not {ink.shape}")
+    lightness = np.rint(255 * (1 - np.clip(np.nan_to_num(ink), 0, 1))).astype(np.uint8)
+    return {
+        "seq": None,
+        "done": True,
+        "side": ink.shape[0],
+        "ink": base64.b64encode(lightness.tobytes()).decode("ascii"),
+        "start": int(np.random.default_rng().integers(2**31)),  # a new picture even when it is the same digit again
+    }
 
 
 def drawing_seq(drawing: dict | None) -> int | None:
@@ -115,8 +138,9 @@ const smallCtx = small.getContext('2d', { willReadFrequently: true });
 const size = element.querySelector('input[type=range]');
 const sizeShown = element.querySelector('.size-shown');
 let strokes = [], current = null, pointer = null, seq = 0, lastSent = -Infinity, timer = null;
+let base = null, started = null;  // a starting picture from the server (surface_with), under the strokes
 
-function paper() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, SIDE, SIDE); }
+function paper() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, SIDE, SIDE); if (base) ctx.drawImage(base, 0, 0, SIDE, SIDE); }
 function segment(stroke, from) {
   ctx.lineWidth = stroke.width; ctx.lineCap = 'round'; ctx.lineJoin = 'round'; ctx.strokeStyle = '#000';
   const p = stroke.points;
@@ -132,7 +156,7 @@ function at(e) {
   return [(e.clientX - box.left) * SIDE / box.width, (e.clientY - box.top) * SIDE / box.height];
 }
 function ink() {
-  if (!strokes.length) return '';
+  if (!strokes.length && !base) return '';
   smallCtx.drawImage(canvas, 0, 0, SEND, SEND);  // the browser averages 2x2 pixels into one
   const rgba = smallCtx.getImageData(0, 0, SEND, SEND).data;
   let text = '';
@@ -179,9 +203,31 @@ function up(e) {
 canvas.addEventListener('pointerup', up);
 canvas.addEventListener('pointercancel', up);
 element.querySelector('.undo').addEventListener('click', () => { if (!strokes.length) return; strokes.pop(); redraw(); send(true); });
-element.querySelector('.clear').addEventListener('click', () => { if (!strokes.length) return; strokes = []; redraw(); send(true); });
+element.querySelector('.clear').addEventListener('click', () => {
+  if (!strokes.length && !base) return;
+  strokes = []; base = null; redraw(); send(true);
+});
+function start(value) {  // surface_with's value: its picture becomes the drawing, sent as if drawn
+  if (!value || value.start === undefined || value.start === started || !value.side || typeof value.ink !== 'string') return;
+  started = value.start;
+  const bytes = atob(value.ink), n = value.side;
+  const picture = document.createElement('canvas');
+  picture.width = picture.height = n;
+  const pixels = picture.getContext('2d').createImageData(n, n);
+  for (let i = 0; i < n * n; i++) {
+    const v = bytes.charCodeAt(i);
+    pixels.data[4 * i] = pixels.data[4 * i + 1] = pixels.data[4 * i + 2] = v; pixels.data[4 * i + 3] = 255;
+  }
+  picture.getContext('2d').putImageData(pixels, 0, 0);
+  base = picture; strokes = []; current = null; pointer = null;
+  redraw();
+  send(true);
+}
+watch('value', () => start(props.value));
 size.addEventListener('input', () => { sizeShown.textContent = size.value + ' px'; });
+ctx.imageSmoothingQuality = 'high';  // a 28 x 28 digit is enlarged smoothly, as if drawn
 paper();
+start(props.value);  // a page may open on a picture
 element.dataset.ready = 'true';
 """
 

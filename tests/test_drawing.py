@@ -70,6 +70,34 @@ def test_picture_and_bars_values_carry_the_array_and_the_seq():
     assert bars["seq"] == 9 and bars["probabilities"][3] == 1.0 and sum(bars["probabilities"]) == 1.0
 
 
+def mnist_like(digit: str = "7") -> np.ndarray:
+    """A (28, 28) digit, ink in [0, 1] (1 = ink), centred in its 20 x 20 box as MNIST's are."""
+    image = Image.new("L", (28, 28), 0)
+    strokes = {"7": [(7, 6), (21, 6), (12, 22)], "1": [(14, 5), (14, 23)]}[digit]
+    ImageDraw.Draw(image).line(strokes, fill=255, width=3, joint="curve")
+    return np.asarray(image, np.float32) / 255.0
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("dtype", ["float", "uint8"])
+def test_surface_with_is_a_finished_drawing_of_the_picture(dtype):
+    digit = mnist_like()
+    value = drawing.surface_with(digit if dtype == "float" else np.rint(digit * 255).astype(np.uint8))
+    raster = drawing.ink_raster(value)  # read as any drawing: lightness, 0 = ink, 255 = paper
+    assert raster.shape == (28, 28) and drawing.is_finished(value)
+    np.testing.assert_array_equal(raster, np.rint(255 * (1 - digit)).astype(np.uint8))
+    assert drawing.surface_with(digit)["start"] != value["start"]  # the same digit twice is still a new picture
+    big = drawing.ink_raster(drawing.surface_with(np.kron(digit, np.ones((10, 10)))))  # a larger raster too
+    assert big.shape == (280, 280) and np.array_equal(big[::10, ::10], raster)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("shape", [(28, 27), (28,), (3, 28, 28), (0, 0), (drawing.MAX_SEND_SIDE + 1,) * 2])
+def test_surface_with_refuses_what_the_surface_cannot_show(shape):
+    with pytest.raises(ValueError):
+        drawing.surface_with(np.zeros(shape))
+
+
 @pytest.mark.reference
 def test_a_raster_from_the_surface_goes_through_prepare_digit(monkeypatch):
     """One preprocessing: the sketcher reads the surface's ink with the same prepare_digit as an
@@ -231,6 +259,65 @@ def test_an_example_upload_is_read_into_the_same_bars_and_pictures(page, app_url
     page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '3'", timeout=30_000)
     page.wait_for_function("() => !document.querySelector('#sketcher-mlp-map canvas').classList.contains('empty')", timeout=30_000)
     assert page.locator("#verdict .spoken").inner_text().startswith("Both models read a 3")  # what a screen reader hears
+
+
+# ---------- browser: a picture put on the surface by the server (surface_with) ----------
+
+
+@pytest.fixture(scope="module")
+def starting_picture_url():
+    """A surface, a button that puts a 7 on it with surface_with, and a box that shows every finished
+    drawing the server receives (release): its seq and how far its ink is from the 7."""
+    import gradio as gr
+
+    from tests.conftest import free_port
+
+    seven = mnist_like()
+
+    def put():
+        return drawing.surface_with(seven)
+
+    def received(value):
+        raster = drawing.ink_raster(value)
+        if raster is None:
+            return f"{drawing.drawing_seq(value)}: nothing"
+        ink = 1 - np.asarray(Image.fromarray(raster).resize((28, 28), Image.BILINEAR), np.float32) / 255
+        return f"{drawing.drawing_seq(value)}: {np.abs(ink - seven).mean():.3f} {ink.sum():.0f}"
+
+    with gr.Blocks() as page:
+        surface = drawing.drawing_surface("surface", "Draw a digit", live=False)
+        gr.Button("put a 7").click(put, None, surface)
+        got = gr.Textbox(elem_id="got")
+        surface.release(received, surface, got)
+    port = free_port()
+    page.launch(prevent_thread_lock=True, server_port=port, server_name="127.0.0.1")
+    yield f"http://127.0.0.1:{port}/"
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_picture_put_on_the_surface_is_sent_as_if_drawn(page, starting_picture_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, starting_picture_url)
+    got = page.locator("#got textarea")
+
+    def seen(seq: int) -> list[float]:
+        page.wait_for_function(f"el => el.value.startsWith('{seq}:')", arg=got.element_handle(), timeout=20_000)
+        return [float(x) for x in got.input_value().split(":")[1].split()] if "nothing" not in got.input_value() else []
+
+    page.get_by_role("button", name="put a 7").click()
+    difference, total = seen(1)  # released by the surface itself, with the 7 as its ink
+    assert difference < 0.08 and total > 20
+    canvas = page.locator("#surface canvas")
+    draw_with_mouse(page, canvas, [[(0.1, 0.9), (0.9, 0.9)]])  # a bar under the 7
+    assert seen(2)[1] > total + 10  # the picture plus the stroke
+    page.get_by_role("button", name="Undo").click()
+    assert seen(3) == [difference, total]  # the stroke is gone, the picture stays
+    page.get_by_role("button", name="Clear").click()
+    assert seen(4) == []  # everything is gone
+    page.get_by_role("button", name="put a 7").click()
+    assert seen(5) == [difference, total]  # the same picture again is shown again
 
 
 # ---------- browser: a late answer never overwrites a newer one ----------
