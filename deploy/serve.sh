@@ -66,9 +66,10 @@ for replica_port in "${ports[@]}"; do
   servers+="        server 127.0.0.1:$replica_port max_fails=0;"$'\n'
 done
 
-# Wait until every replica answers, so that nginx never sends a visitor to one still starting.
+# Wait until every replica accepts connections (uvicorn listens once the app is built and started),
+# so that nginx never sends a visitor to one still starting.
 for i in "${!ports[@]}"; do
-  until curl -sf -o /dev/null "http://127.0.0.1:${ports[$i]}/"; do
+  until (exec 3<>"/dev/tcp/127.0.0.1/${ports[$i]}") 2>/dev/null; do
     if ! kill -0 "${pids[$i]}" 2>/dev/null; then
       echo "replica on port ${ports[$i]} exited while starting" >&2
       exit 1
