@@ -22,6 +22,7 @@ import gradio as gr
 import core.images  # noqa: F401  (lowers Pillow's pixel limit for every decoder in the server)
 from core.device import configure_for_serving
 from core.errors import UserError
+from demos.theme import THEME
 
 LESSONS = Path(__file__).parent / "lessons"
 
@@ -114,9 +115,9 @@ DEMOS = [
 
 
 # Every page, standalone or in the gallery, is served with these: an upload cap, no monitoring
-# dashboard, only gr.Error messages shown to users (an uncaught exception is a bug, not a message).
-# Never share=True.
-SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error=False)
+# dashboard, only gr.Error messages shown to users (an uncaught exception is a bug, not a message),
+# and the theme whose text meets WCAG contrast (demos/theme.py). Never share=True.
+SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error=False, theme=THEME)
 
 # Without the dashboard, nothing reads Gradio's per-event analytics, yet by default every queue keeps
 # the last 10,000 events and, after every event, copies them and rebuilds a pandas summary of them.
