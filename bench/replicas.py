@@ -1,0 +1,196 @@
+"""Calls per second of `/classify_digit` under 32 concurrent clients: one `python app.py`, then
+`deploy/serve.sh 2` (two replicas behind nginx), in the same run; the ratio is the result.
+
+    python -m bench.replicas [--clients 32] [--seconds 30]
+
+Goal: two replicas >= 1.5x one process, zero errors. The load comes from Locust (FastHttpUser,
+geventhttpclient) in this process: each client is one session with its own cookies (so nginx keeps it
+on one replica), uploads a digit once, then calls back to back through Gradio's HTTP API (POST the
+call, read its event stream). The load generator runs on the same cores as the servers, so its CPU
+time is printed too, beside the servers' own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import gevent
+from locust import FastHttpUser, constant, events, task
+from locust.env import Environment
+
+from bench.harness import ROOT
+from tests.conftest import free_port, wait_for_http
+
+DIGIT = ROOT / "demos" / "assets" / "digit_3.png"
+ROUND_TRIP = "CALL"  # the request type under which a whole call (POST, then its event stream) is recorded
+
+
+@contextlib.contextmanager
+def served(replicas: int, env: dict | None = None):
+    """`python app.py` (replicas=0) or `deploy/serve.sh REPLICAS PORT`, in its own session; yields
+    (base URL, session id). Stopped with SIGTERM, as a user stops it."""
+    port = free_port()
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", GRADIO_SERVER_PORT=str(port), PYTHON=sys.executable, **(env or {}))
+    env.pop("GRADIO_SERVER_NAME", None)
+    command = [sys.executable, "app.py"] if replicas == 0 else [str(ROOT / "deploy" / "serve.sh"), str(replicas), str(port)]
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-served-", suffix=".log", delete=False)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/", process, timeout=240)
+        yield url, process.pid
+    except BaseException:
+        print(f"server log ({log.name}):\n" + Path(log.name).read_text()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def session_cpu_seconds(session: int) -> float:
+    """User + system CPU time of every live process in `session` (the servers and nginx)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (stat fields 14, 15)
+    return total
+
+
+class GradioUser(FastHttpUser):
+    """A visitor with its own session and cookies, calling Gradio's HTTP API."""
+
+    abstract = True
+    replicas: Counter = Counter()  # which replica answered, by nginx's X-Gallery-Replica header
+
+    def upload(self, page: str, path: Path) -> dict:
+        with open(path, "rb") as f:
+            response = self.client.post(
+                f"{page}/gradio_api/upload", files={"files": (path.name, f.read(), "image/png")}, name=f"{page} upload"
+            )
+        return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
+
+    def call(self, page: str, api_name: str, data: list, name: str | None = None) -> str:
+        """One call through Gradio's HTTP API, recorded as a whole under ROUND_TRIP; its last data line."""
+        name = name or api_name
+        start, answer, error = time.perf_counter(), "", None
+        try:
+            posted = self.client.post(f"{page}/gradio_api/call/{api_name}", json={"data": data}, name=f"{name} post")
+            posted.raise_for_status()
+            GradioUser.replicas[posted.headers.get("x-gallery-replica", "app.py")] += 1
+            stream = self.client.get(f"{page}/gradio_api/call/{api_name}/{posted.json()['event_id']}", name=f"{name} stream")
+            stream.raise_for_status()
+            answer = stream.text or ""
+            if "event: complete" not in answer:
+                error = RuntimeError(f"{api_name}: {answer[-200:]!r}")
+        except Exception as failure:  # counted as a failed call: the goal is zero
+            error = failure
+        events.request.fire(
+            request_type=ROUND_TRIP,
+            name=name,
+            response_time=(time.perf_counter() - start) * 1000,
+            response_length=len(answer),
+            exception=error,
+            context={},
+        )
+        return answer.strip().rsplit("data:", 1)[-1]
+
+
+class DigitReader(GradioUser):
+    wait_time = constant(0)  # back to back: a closed loop of `clients` callers
+
+    def on_start(self):
+        self.digit = self.upload("/demos/sketcher", DIGIT)
+
+    @task
+    def classify(self):
+        self.call("/demos/sketcher", "classify_digit", [self.digit])
+
+
+def run_load(url: str, user_classes: list, users: int, seconds: float, spawn_rate: float | None = None) -> Environment:
+    """Run Locust headless in this process against `url`; the finished Environment (its .stats)."""
+    environment = Environment(user_classes=user_classes, host=url, events=events)
+    runner = environment.create_local_runner()
+    runner.start(users, spawn_rate=spawn_rate or users)
+    gevent.sleep(seconds)
+    runner.quit()
+    return environment
+
+
+def warm_up(url: str, replicas: int) -> None:
+    """One call answered by each replica (each loads its model on its first call), from new sessions."""
+    import httpx
+
+    answered: set[str] = set()
+    while len(answered) < max(replicas, 1):
+        with httpx.Client(base_url=url + "/demos/sketcher", timeout=120) as client:  # a new cookie, maybe a new replica
+            with open(DIGIT, "rb") as f:
+                path = client.post("/gradio_api/upload", files={"files": (DIGIT.name, f)}).json()[0]
+            posted = client.post("/gradio_api/call/classify_digit", json={"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}]})
+            answer = client.get(f"/gradio_api/call/classify_digit/{posted.json()['event_id']}").text
+            if "event: complete" not in answer:
+                raise RuntimeError(f"warm-up call failed: {answer[-300:]}")
+            answered.add(posted.headers.get("x-gallery-replica", "app.py"))
+
+
+def measure(url: str, session: int, replicas: int, clients: int, seconds: float) -> dict:
+    warm_up(url, replicas)
+    run_load(url, [DigitReader], clients, 5)  # then a short load: every client's session made
+    GradioUser.replicas.clear()
+    load_before, server_before, client_before = os.getloadavg()[0], session_cpu_seconds(session), time.process_time()
+    environment = run_load(url, [DigitReader], clients, seconds)
+    entry = environment.stats.get("classify_digit", ROUND_TRIP)
+    return {
+        "calls": entry.num_requests,
+        "per_second": entry.num_requests / seconds,
+        "errors": entry.num_failures + sum(e.num_failures for e in environment.stats.entries.values() if e.method != ROUND_TRIP),
+        "p50": entry.get_response_time_percentile(0.5),
+        "p95": entry.get_response_time_percentile(0.95),
+        "server_cores": (session_cpu_seconds(session) - server_before) / seconds,
+        "client_cores": (time.process_time() - client_before) / seconds,
+        "load": load_before,
+        "replicas": dict(GradioUser.replicas),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores; {args.clients} clients calling /classify_digit back to back for {args.seconds:.0f} s per server")
+    print(f"{'server':<28}{'calls/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}{'server cores':>14}{'load gen cores':>16}{'load 1m':>9}")
+    results = {}
+    for label, replicas in [("python app.py", 0), ("deploy/serve.sh 2", 2)]:
+        with served(replicas) as (url, session):
+            results[label] = r = measure(url, session, replicas, args.clients, args.seconds)
+        print(
+            f"{label:<28}{r['per_second']:>9.1f}{r['p50']:>8.0f}{r['p95']:>8.0f}{r['errors']:>8}"
+            f"{r['server_cores']:>14.2f}{r['client_cores']:>16.2f}{r['load']:>9.1f}"
+        )
+        if replicas:
+            print(f"    calls per replica: {r['replicas']}")
+    ratio = results["deploy/serve.sh 2"]["per_second"] / results["python app.py"]["per_second"]
+    print(f"two replicas / one process: {ratio:.2f}x calls/s (goal >= 1.5, zero errors)")
+
+
+if __name__ == "__main__":
+    main()
