@@ -184,11 +184,11 @@ def main() -> None:
     from demos.overfit import setting_names
 
     settings = replace(pg.DEFAULTS, epochs=400)  # "memorise the noise", a few seconds of training
-    values = [getattr(settings, name) for name in setting_names()]
+    values = [getattr(settings, name) for name in setting_names()] + ["default", []]  # the palette, no earlier runs
     with serve_demo("demos.overfit") as url:
         noop = measure(url, "noop", [], runs=20, warmup=3)
         rates, gaps = [], []
-        stream_updates(url, [getattr(replace(settings, epochs=20), n) for n in setting_names()])  # warm-up
+        stream_updates(url, [getattr(replace(settings, epochs=20), n) for n in setting_names()] + ["default", []])  # warm-up
         for _ in range(args.stream_runs):
             arrivals = stream_updates(url, values)
             intervals = [b - a for a, b in zip(arrivals, arrivals[1:])]

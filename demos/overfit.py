@@ -11,30 +11,45 @@ from dataclasses import fields, replace
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
+import core.playground.runs as runs  # plain data: a visitor's runs as the page lists, draws and keeps them
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
 from core.device import gpu
+from core.palette import checked
 from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
-from demos.points import PAINT_MODES, clear_points, paint_points, points_painter, show_points, upload_points
+from demos.palette import keep_in_url, palette_control, palette_from_url
+from demos.points import points_section
 
 experiment = lazy_module("core.playground.experiment")
 draw = lazy_module("core.playground.draw")
 
 CHART_SECONDS = 1 / 15  # the curves are drawn in the page from the new epochs only: ~15 updates a second
 PICTURE_SECONDS = 0.25  # the model's picture (an image file), the gap and the summary: 4 times a second
-KEPT_RUNS = 4  # earlier runs kept on the plots besides the current one
-PROBLEM_NAMES = {
-    "moons": "two moons",
-    "circles": "circles",
-    "spiral": "spiral",
-    "xor": "XOR",
-    "blobs": "Gaussian blobs",
-    "curve": "1-D curve (regression)",
-    "mnist": "MNIST digits (subset)",
-}
-OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rmsprop": "RMSprop"}
-SCHEDULE_NAMES = {"constant": "constant", "step": "step (÷10 at 1/2 and 3/4)", "cosine": "cosine", "warmup_cosine": "warm-up, then cosine"}
+ON_CHARTS = len(runs.SLOTS)  # the newest runs drawn on the charts; the browser keeps runs.KEPT
+OPENING = next(iter(ps.PRESETS))  # the page opens on the first story, trained to its end
 NOT_IN_URL = ("data_csv",)  # a visitor's points stay in their browser (gr.BrowserState): a URL is too short for 2,000
-LEGEND = "Background: what the model predicts there (paler = less sure). ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, red = the model. MNIST: validation digits, green = read right, red = wrong."
+# gr.BrowserState encrypts what it stores with this key. A fixed one, so that a visitor's runs read back
+# after a server restart and on any replica (Gradio's default is a new random key per process). The
+# runs are the visitor's own and not secret: the key only has to be the same everywhere.
+STORAGE_SECRET = "overfit-playground-runs"
+TRY_THIS = {  # button -> the preset it picks and trains, one click each
+    "Memorise: a big net, few points": "memorise the noise",
+    "Add weight decay": "fix it with weight decay",
+    "Early stopping": "stop early",
+}
+CURVES_NOTE = (
+    "**What you see:** blue = training, orange = validation, the newest run darkest. While both fall the net learns the"
+    " pattern; when validation turns up while training keeps falling, it memorises the noise (dashed line)."
+)
+
+
+def legend(palette: str = "default") -> str:
+    """What the picture shows, in the palette's colour words."""
+    model, right, wrong = ("red", "green", "red") if checked(palette) == "default" else ("orange", "blue", "orange")
+    return (
+        "**What you see:** the background is what the model predicts there (class 0 blue, class 1 orange; paler = less sure)."
+        f" ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, {model} = the model."
+        f" MNIST: validation digits, {right} = read right, {wrong} = wrong."
+    )
 
 
 def setting_names() -> list[str]:
@@ -65,73 +80,11 @@ def settings_from_query(query: dict) -> ps.Settings | None:
     return replace(ps.DEFAULTS, **updates) if updates else None
 
 
-def describe(settings) -> str:
-    """A run's label: what differs from a plain network, in a few words."""
-    s = settings
-    own = ps.read_points(s.data_csv)
-    data = [f"your {len(own.xy)} points"] if own else [PROBLEM_NAMES[s.problem], f"{s.points} pts"]
-    parts = [*data, f"{s.depth}×{s.width} {s.activation}"]
-    parts += [f"dropout {s.dropout:g}"] if s.dropout else []
-    parts += [f"L2 {s.weight_decay:g}"] if s.weight_decay else []
-    parts += ["batch norm"] if s.batch_norm else []
-    schedule = "" if s.lr_schedule == "constant" else f" {SCHEDULE_NAMES[s.lr_schedule]}"
-    parts += [f"{OPTIMIZER_NAMES[s.optimizer]} lr {s.lr:g}{schedule}", f"seed {s.seed}"]
-    parts += [f"patience {s.patience}"] if s.patience else []
-    return ", ".join(parts)
-
-
-def new_entry(number: int, settings) -> dict:
-    return {
-        "number": number,
-        "name": f"run {number}",
-        "label": describe(settings),
-        "epoch": [],
-        "train_loss": [],
-        "val_loss": [],
-        "train_accuracy": [],
-        "val_accuracy": [],
-        "lr": [],
-    }
-
-
-def add_record(entry: dict, record) -> None:
-    for key in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
-        entry[key].append(getattr(record, key))
-
-
 # The charts keep curves in fixed slots, newest run darkest (demos/assets/live/curves.js draws them).
-SLOTS = ["this run", "1 run ago", "2 runs ago", "3 runs ago", "4 runs ago"]
 MARKER = "overfitting starts here"
 TRAIN_COLOURS = ["#08519c", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"]
 VAL_COLOURS = ["#d94801", "#f16913", "#fd8d3c", "#fdae6b", "#fdd0a2"]
-CHART_COLOURS = {"train": TRAIN_COLOURS, "val": VAL_COLOURS, "slots": SLOTS, "marker": "#d62728", "marker_text": MARKER}
-
-
-def gap_value(record) -> float:
-    """Classification: train minus validation accuracy in percentage points. Regression: val - train MSE."""
-    return round(100 * record.gap, 1) if record.train_accuracy is not None else round(record.gap, 4)
-
-
-def summary(record, settings) -> str:
-    if record.train_accuracy is None:
-        scores = f"train MSE {record.train_loss:.4f} · validation MSE {record.val_loss:.4f}"
-        gap = f"**gap {record.gap:+.4f}** (validation − train MSE)"
-    else:
-        scores = f"train accuracy {record.train_accuracy:.1%} · validation {record.val_accuracy:.1%}"
-        gap = f"**gap {100 * record.gap:+.1f} points**"
-    text = f"Epoch {record.epoch}/{settings.epochs} · {scores} · {gap} · validation loss was lowest at epoch {record.best_epoch}: *overfitting starts here*."
-    return text + (f"\n\nStopped: {record.stopped}." if record.stopped else "")
-
-
-def runs_list(history: list[dict]) -> str:
-    return "\n".join(f"- **{slot}** ({entry['name']}): {entry['label']}" for slot, entry in zip(SLOTS, reversed(history)))
-
-
-def api_record(record, curves: dict | None = None) -> dict:
-    out = record.as_dict()
-    if curves is not None:  # the last record carries the whole run
-        out["curves"] = {k: curves[k] for k in ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")}
-    return out
+CHART_COLOURS = {"train": TRAIN_COLOURS, "val": VAL_COLOURS, "slots": runs.SLOTS, "marker": "#d62728", "marker_text": MARKER}
 
 
 def schedule_frame(lr: float, schedule: str, epochs: int) -> pd.DataFrame:
@@ -151,30 +104,79 @@ def _start(values: dict):
     return experiment.PlaygroundRun(settings_from_values(values))
 
 
+def shown(history: list[dict], picture, gap, words: str, best: int, epochs: int) -> tuple:
+    """The page's outputs for finished runs (the newest last): charts, picture, gap, summary, list."""
+    curves = [draw.curve_update(history[-ON_CHARTS:], metric, 0, best, epochs) for metric in ("loss", "accuracy")]
+    return (*curves, picture, gap, words, runs.runs_list(history))
+
+
+@user_errors
+def open_page(saved, request: gr.Request):
+    """The page as it opens: the visitor's runs kept in their browser, or else the first preset trained to its
+    end (once per process: warm_up does it at start), its picture in the URL's palette. The preset box shows
+    the first story unless the URL brought its own settings."""
+    palette, history = palette_from_url(request), runs.checked_runs(saved)
+    preset = gr.skip() if request is not None and settings_from_query(dict(request.query_params)) else OPENING
+    if not history:
+        run = experiment.finished(ps.PRESETS[OPENING])
+        entry, last = runs.from_records(1, run.settings, run.records), run.records[-1]
+        picture = draw.picture(run.model, run.data, palette)
+        return (
+            preset,
+            *shown([entry], picture, runs.gap_value(last), runs.summary(last, run.settings.epochs), last.best_epoch, run.settings.epochs),
+            [entry],
+        )
+    newest = history[-1]
+    gap, words = runs.last_words(newest)
+    kept = experiment.FINISHED.get(newest["key"])
+    picture = draw.picture(kept.model, kept.data, palette) if kept else None
+    words += "" if kept else "\n\nIts model is no longer on the server: press **Train** to train it again and see its picture."
+    return preset, *shown(history, picture, gap, words, runs.best_epoch(newest), newest["epoch"][-1]), gr.skip()
+
+
+@user_errors
+def redraw(palette: str, saved):
+    """The newest run's picture and the legend in another palette; the picture stays as it is (with a
+    note) when the server no longer has that run's model."""
+    history = runs.checked_runs(saved)
+    kept = experiment.FINISHED.get(history[-1]["key"]) if history else None
+    if history and kept is None:
+        gr.Info("The newest run's model is no longer on the server: its picture takes the new palette when you train it again.")
+    return (draw.picture(kept.model, kept.data, palette) if kept else gr.skip()), legend(palette)
+
+
 @user_errors
 @gpu
 def train_on_page(*args):
-    """Stream a run to the page: the curves' new epochs ~15 times a second; the picture, gap and summary 4 times."""
-    *values, history = args
+    """Stream a run to the page: the curves' new epochs ~15 times a second; the picture, gap and summary 4 times.
+    The runs kept in the browser (the last runs.KEPT, thinned) are sent with every update, as Gradio sends a
+    generator's outputs: only what changed, here the new epochs."""
+    *values, palette, saved = args
     run = _start(dict(zip(setting_names(), values)))
-    entry = new_entry(history[-1]["number"] + 1 if history else 1, run.settings)
-    history = [*history[-KEPT_RUNS:], entry]
-    picture, drawn, shown_at, pictured_at = draw.Painter(run.data), 0, 0.0, 0.0
+    earlier = runs.checked_runs(saved)[1 - runs.KEPT :]
+    entry, records = runs.new_entry(earlier[-1]["number"] + 1 if earlier else 1, run.settings), []
+    history = [*earlier, entry]
+    picture, drawn, shown_at, pictured_at = draw.Painter(run.data, palette=palette), 0, 0.0, 0.0
     for record in run.records():
-        add_record(entry, record)
+        runs.add_record(entry, record)
+        records.append(record)
+        if record.stopped:
+            experiment.FINISHED.put(run, records)  # its picture can be drawn again (another palette, a reload)
         now = time.perf_counter()
         if record.stopped or now - shown_at >= CHART_SECONDS:
             shown_at, fresh_picture = now, record.stopped or now - pictured_at >= PICTURE_SECONDS
             pictured_at = now if fresh_picture else pictured_at
             sent = 0 if record.stopped else drawn  # the last update redraws the whole run
-            curves = [draw.curve_update(history, metric, sent, record.best_epoch, run.settings.epochs) for metric in ("loss", "accuracy")]
-            words = (gap_value(record), summary(record, run.settings)) if fresh_picture else (gr.skip(), gr.skip())
+            curves = [
+                draw.curve_update(history[-ON_CHARTS:], m, sent, record.best_epoch, run.settings.epochs) for m in ("loss", "accuracy")
+            ]
+            words = (runs.gap_value(record), runs.summary(record, run.settings.epochs)) if fresh_picture else (gr.skip(), gr.skip())
             yield (
                 *curves,
                 picture(run.model) if fresh_picture else gr.skip(),
                 *words,
-                runs_list(history) if drawn == 0 else gr.skip(),
-                history,
+                runs.runs_list(history) if drawn == 0 else gr.skip(),
+                [*earlier, runs.thinned(entry, run.settings.epochs)],
             )
             drawn = len(entry["epoch"])
 
@@ -213,37 +215,44 @@ def train_playground(
     accuracies and learning rate.
     """
     run = _start(dict(locals()))  # exactly the parameters above, by name
-    entry, last_sent = new_entry(1, run.settings), 0.0
+    entry, last_sent = runs.new_entry(1, run.settings), 0.0
     for record in run.records():
-        add_record(entry, record)
+        runs.add_record(entry, record)
         if record.stopped:
-            yield api_record(record, entry)
+            yield runs.api_record(record, entry)
         elif time.perf_counter() - last_sent >= 0.1:
             last_sent = time.perf_counter()
-            yield api_record(record)
+            yield runs.api_record(record)
 
 
-@user_errors
-def apply_preset(name: str):
-    settings = ps.PRESETS.get(name)
+def preset_values(settings) -> list:
     return (
         [gr.skip()] * len(setting_names())
         if settings is None
         else [gr.skip() if n in NOT_IN_URL else getattr(settings, n) for n in setting_names()]
     )
+
+
+@user_errors
+def apply_preset(name: str):
+    return preset_values(ps.PRESETS.get(name))
+
+
+def preset_picker(name: str):
+    """A Try-this button's handler: the preset's name in the box and its settings in the controls."""
+
+    @user_errors
+    def pick_preset():
+        return [name, *preset_values(ps.PRESETS[name])]
+
+    return pick_preset
 
 
 @user_errors
 def restore_from_url(request: gr.Request):
     """Opening a shared URL restores its settings, alone or in the gallery (where the gallery may
     already have rewritten `tab` by the time this runs, so it is not consulted)."""
-    query = dict(request.query_params) if request is not None else {}
-    settings = settings_from_query(query)
-    return (
-        [gr.skip()] * len(setting_names())
-        if settings is None
-        else [gr.skip() if n in NOT_IN_URL else getattr(settings, n) for n in setting_names()]
-    )
+    return preset_values(settings_from_query(dict(request.query_params) if request is not None else {}))
 
 
 @user_errors
@@ -253,12 +262,12 @@ def show_schedule(lr: float, schedule: str, epochs: float) -> pd.DataFrame:
 
 @user_errors
 def clear_history():
-    return [], None, None, None, None, "", ""
+    return [], None, None, None, None, "", runs.runs_list([])
 
 
 def warm_up() -> None:
-    """Import torch and train two epochs in the background at start-up, so the first click trains at once."""
-    experiment.run_to_end(replace(ps.DEFAULTS, epochs=2))
+    """Import torch and train the opening run in the background at start-up, so the page opens on it at once."""
+    experiment.finished(ps.PRESETS[OPENING])
 
 
 def url_writer_js() -> str:
@@ -275,18 +284,23 @@ def build() -> gr.Blocks:
     d, limits = ps.DEFAULTS, ps.LIMITS
     with gr.Blocks(title="Overfitting playground", delete_cache=DELETE_CACHE) as page:
         gr.Markdown(
-            "## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways. Start with a preset."
+            "## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways."
+            " It opens on the first preset, trained to its end: press **Train** to run it again, or try one of these."
         )
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
+                gr.Markdown("**Try this** (one click: picks the preset and trains it; your earlier runs stay on the charts):")
+                with gr.Row():
+                    try_buttons = {name: gr.Button(name, size="sm", elem_id=f"overfit-try-{i}") for i, name in enumerate(TRY_THIS, start=1)}
                 preset = gr.Dropdown(list(ps.PRESETS), value=None, label="Preset (a story in six runs)", elem_id="overfit-preset")
                 with gr.Row():
                     train_button = gr.Button("Train", variant="primary", elem_id="overfit-train")
-                    stop_button = gr.Button("Stop", variant="stop")
-                    clear_button = gr.Button("Clear runs")
+                    stop_button = gr.Button("Stop", variant="stop", elem_id="overfit-stop")
+                    clear_button = gr.Button("Clear runs", elem_id="overfit-clear")
+                palette = palette_control("overfit")
                 with gr.Accordion("Data", open=True):
                     c = {}
-                    c["problem"] = gr.Dropdown([(v, k) for k, v in PROBLEM_NAMES.items()], value=d.problem, label="Problem")
+                    c["problem"] = gr.Dropdown([(v, k) for k, v in runs.PROBLEM_NAMES.items()], value=d.problem, label="Problem")
                     c["noise"] = gr.Slider(*limits["noise"], value=d.noise, step=0.01, label="Noise (std of the jitter)")
                     c["points"] = gr.Slider(*limits["points"], value=d.points, step=10, label="Points (before the split)")
                     c["val_fraction"] = gr.Slider(*limits["val_fraction"], value=d.val_fraction, step=0.02, label="Validation share")
@@ -294,21 +308,7 @@ def build() -> gr.Blocks:
                         value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed", elem_id="overfit-seed"
                     )
                 with gr.Accordion("Your own points (click to paint, or upload a CSV)", open=False):
-                    paint_class = gr.Radio(
-                        PAINT_MODES, value="0", label="A click on the canvas will", interactive=True, elem_id="overfit-paint-mode"
-                    )
-                    points_canvas = points_painter(d.data_csv, "overfit-points-canvas", paint_class.elem_id)
-                    points_note = gr.Markdown(elem_id="overfit-points-note")
-                    c["data_csv"] = gr.Textbox(
-                        d.data_csv,
-                        label="Your points as CSV (x,y,label; label 0/1, or numbers for a regression)",
-                        lines=4,
-                        max_lines=12,
-                        elem_id="overfit-points-csv",
-                    )
-                    with gr.Row():
-                        upload = gr.UploadButton("Upload a CSV", file_types=[".csv", ".txt"], type="filepath")
-                        clear_button_points = gr.Button("Clear my points")
+                    c["data_csv"] = points_section(page, d.data_csv, STORAGE_SECRET)
                 with gr.Accordion("Model", open=True):
                     c["depth"] = gr.Slider(*limits["depth"], value=d.depth, step=1, label="Hidden layers")
                     c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")
@@ -317,10 +317,10 @@ def build() -> gr.Blocks:
                     c["weight_decay"] = gr.Slider(0, 0.1, value=d.weight_decay, step=0.005, label="Weight decay (L2)")
                     c["batch_norm"] = gr.Checkbox(value=d.batch_norm, label="Batch norm")
                 with gr.Accordion("Training", open=True):
-                    c["optimizer"] = gr.Dropdown([(v, k) for k, v in OPTIMIZER_NAMES.items()], value=d.optimizer, label="Optimiser")
+                    c["optimizer"] = gr.Dropdown([(v, k) for k, v in runs.OPTIMIZER_NAMES.items()], value=d.optimizer, label="Optimiser")
                     c["lr"] = gr.Number(value=d.lr, minimum=limits["lr"][0], maximum=limits["lr"][1], label="Learning rate")
                     c["lr_schedule"] = gr.Dropdown(
-                        [(v, k) for k, v in SCHEDULE_NAMES.items()],
+                        [(v, k) for k, v in runs.SCHEDULE_NAMES.items()],
                         value=d.lr_schedule,
                         label="Learning-rate schedule",
                         elem_id="overfit-schedule",
@@ -329,10 +329,11 @@ def build() -> gr.Blocks:
                     c["epochs"] = gr.Slider(*limits["epochs"], value=d.epochs, step=10, label="Epochs")
                     c["patience"] = gr.Slider(0, 100, value=d.patience, step=1, label="Early stopping patience (0 = off)")
             with gr.Column(scale=2):
-                report = gr.Markdown("Press **Train** (or pick a preset) to start.", elem_id="overfit-summary")
-                with gr.Row():
+                report = gr.Markdown("Training the first preset...", elem_id="overfit-summary")
+                with gr.Row(elem_id="overfit-result"):
                     loss_plot = live.curve_chart("loss", "Loss", "overfit-loss", CHART_COLOURS)
                     accuracy_plot = live.curve_chart("accuracy", "Accuracy", "overfit-accuracy", CHART_COLOURS)
+                gr.Markdown(CURVES_NOTE)
                 lr_plot = gr.LinePlot(
                     schedule_frame(d.lr, d.lr_schedule, d.epochs),
                     x="epoch",
@@ -347,42 +348,36 @@ def build() -> gr.Blocks:
                         gap = gr.Number(
                             label="Train − validation gap (accuracy points; regression: MSE)", interactive=False, elem_id="overfit-gap"
                         )
-                        runs = gr.Markdown(elem_id="overfit-runs")
-                gr.Markdown(LEGEND)
-        with gr.Accordion("The lesson: overfitting, underfitting, validation data and the fixes", open=False):
+                        runs_box = gr.Markdown(elem_id="overfit-runs")
+                legend_box = gr.Markdown(legend(), elem_id="overfit-legend")
+        with gr.Accordion("The lesson: overfitting, underfitting, validation data and the fixes", open=True):
             gr.Markdown(lesson("overfit"))
 
-        history = gr.State([])
+        # The visitor's runs live in their browser, not in server memory: they survive a reload, the
+        # server forgetting the session, a restart, and a move to another replica.
+        saved_runs = gr.BrowserState([], storage_key="overfit-runs", secret=STORAGE_SECRET)
         controls = [c[name] for name in setting_names()]
-        outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs, history]
-        training = train_button.click(
-            train_on_page,
-            controls + [history],
-            outputs,
+        outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs_box, saved_runs]
+        training_events = dict(
             concurrency_limit=2,
             concurrency_id="overfit_training",
             show_progress="hidden",  # the summary counts the epochs; a timer over the charts only costs frames
             api_visibility="private",
         )
-        stop_button.click(fn=None, cancels=[training])
-        clear_button.click(clear_history, None, [history, loss_plot, accuracy_plot, boundary, gap, report, runs], api_visibility="private")
+        trainings = [train_button.click(train_on_page, controls + [palette, saved_runs], outputs, **training_events)]
+        for name, button in try_buttons.items():
+            picked = button.click(preset_picker(TRY_THIS[name]), None, [preset, *controls], api_visibility="private")
+            trainings.append(picked.then(train_on_page, controls + [palette, saved_runs], outputs, **training_events))
+        stop_button.click(fn=None, cancels=trainings)
+        clear_button.click(
+            clear_history, None, [saved_runs, loss_plot, accuracy_plot, boundary, gap, report, runs_box], api_visibility="private"
+        )
         preset.input(apply_preset, preset, controls, api_visibility="private")
         gr.on([control.change for control in controls], fn=None, inputs=controls, js=url_writer_js())
         page.load(restore_from_url, None, controls, api_visibility="private")
-        saved_points = gr.BrowserState("", storage_key="overfit-points")
-        page.load(None, saved_points, c["data_csv"], js="(saved) => saved || ''")
-        c["data_csv"].change(None, c["data_csv"], saved_points, js="(text) => text")
-        c["data_csv"].change(show_points, c["data_csv"], [points_canvas, points_note], api_visibility="private", show_progress="hidden")
-        points_canvas.input(  # each value holds every point shown, so the last one queued is all that matters
-            paint_points,
-            points_canvas,
-            c["data_csv"],
-            trigger_mode="always_last",
-            api_visibility="private",
-            show_progress="hidden",
-        )
-        upload.upload(upload_points, upload, c["data_csv"], api_visibility="private")
-        clear_button_points.click(clear_points, None, c["data_csv"], api_visibility="private")
+        page.load(open_page, saved_runs, [preset, *outputs], api_visibility="private", show_progress="hidden")
+        keep_in_url(page, palette)
+        palette.change(redraw, [palette, saved_runs], [boundary, legend_box], api_visibility="private", show_progress="hidden")
         schedule_inputs = [c["lr"], c["lr_schedule"], c["epochs"]]
         gr.on(
             [x.change for x in schedule_inputs], show_schedule, schedule_inputs, lr_plot, api_visibility="private", show_progress="hidden"

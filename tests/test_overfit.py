@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
 import torch
 import torch.nn.functional as F
 from gradio_client import Client
+from PIL import Image
 
 import core.playground.experiment as pg
+import core.playground.runs as runs
 from bench.overfit import preset_figures, preset_line
 from core.errors import UserError
+from core.palette import CLASSES, DIVERGING
 from core.playground.draw import CLASS_COLOURS, curve_update, decision_regions, picture
 from demos import overfit
-from tests.conftest import ROOT, open_gradio, wait_until_streaming_ends
+from tests.conftest import ROOT, axe_violations, free_port, open_gradio, stop, wait_for_http, wait_until_streaming_ends
 
 SHORT = replace(pg.DEFAULTS, epochs=12)
 
@@ -199,9 +206,9 @@ def test_mnist_absent_says_where_to_put_it(tmp_path, monkeypatch):
 def test_curve_updates_send_only_new_epochs_and_restart_with_whole_runs():
     history = []
     for number in (1, 2):
-        entry = overfit.new_entry(number, SHORT)
+        entry = runs.new_entry(number, SHORT)
         for record in pg.run_to_end(replace(SHORT, seed=number)):
-            overfit.add_record(entry, record)
+            runs.add_record(entry, record)
         history.append(entry)
     current = history[-1]
     first = curve_update(history, "loss", 0, best_epoch=4, epochs=SHORT.epochs)
@@ -211,7 +218,7 @@ def test_curve_updates_send_only_new_epochs_and_restart_with_whole_runs():
     parts = [curve_update(history, "accuracy", sent, 4, SHORT.epochs) for sent in (0, 3, 7)]
     assert "reset" not in parts[1] and parts[1]["epoch"] == current["epoch"][3:] and parts[1]["train"] == current["train_accuracy"][3:]
     assert len({part["seq"] for part in parts}) == 3  # each update is a new frame for the page
-    assert "1 run ago** (run 1)" in overfit.runs_list(history)
+    assert "**1 run ago** · run 1: two moons" in runs.runs_list(history)
 
 
 @pytest.mark.unit
@@ -249,8 +256,11 @@ def test_the_regression_picture_has_its_shape():
 def test_training_events_share_a_concurrency_limit():
     page = overfit.build()
     limited = [fn for fn in page.fns.values() if fn.concurrency_id == "overfit_training"]
-    assert {fn.api_name for fn in limited} == {"train_playground", "train_on_page"}
-    assert all(fn.concurrency_limit == 2 for fn in limited)
+    training = [fn for fn in page.fns.values() if fn.name in ("train_on_page", "train_playground")]
+    assert sorted(fn.name for fn in limited) == ["train_on_page"] * (1 + len(overfit.TRY_THIS)) + [
+        "train_playground"
+    ]  # Train, Try this, API
+    assert limited == training and all(fn.concurrency_limit == 2 for fn in limited)
 
 
 # ---------- end to end: gradio_client and the browser ----------
@@ -290,7 +300,7 @@ def test_the_page_restores_the_url_trains_live_and_stops(page, app_url):
     page.locator("#overfit-train").click()
     summary = page.locator("#overfit-summary")
     page.wait_for_function("el => /Epoch \\d+\\/1000/.test(el.innerText)", arg=summary.element_handle(), timeout=60_000)
-    page.get_by_role("button", name="Stop").click()
+    page.locator("#overfit-stop").click()
     wait_until_streaming_ends(page, summary, timeout=10)  # well before the run's 30 s wall-time cap
     text = summary.inner_text()
     assert "Stopped:" not in text and "Epoch" in text  # cancelled mid-run: neither finished nor capped
@@ -310,3 +320,164 @@ def test_a_shared_gallery_url_restores_the_settings_too(page, app_url):
     seed = page.locator("#overfit-seed input")
     page.wait_for_function("el => el.value === '11'", arg=seed.element_handle(), timeout=15_000)
     assert page.get_by_label("Units per layer").first.input_value() == "16"
+
+
+# ---------- issue 18 and 21: opening on a result, Try this, the palette, runs kept in the browser ----------
+
+
+@pytest.mark.unit
+def test_a_stored_run_is_thinned_to_200_epochs_and_grows_only_at_its_end_while_it_trains():
+    entry = runs.new_entry(1, SHORT)
+    for epoch in range(1, 1001):
+        runs.add_record(entry, pg.EpochRecord(epoch, 0.0, 1 / epoch, 2 / epoch, 0.5, 0.4, 1, lr=0.01))
+    kept = runs.thinned(entry, 1000)
+    assert len(kept["epoch"]) == 201 and kept["epoch"][:3] == [1, 6, 11] and kept["epoch"][-1] == 1000
+    assert all(len(kept[k]) == 201 for k in runs.CURVES) and kept["val_loss"][-1] == 2 / 1000
+    partial = {k: v[:501] if isinstance(v, list) else v for k, v in entry.items()}  # the same run half way
+    half = runs.thinned(partial, 1000)
+    assert half["epoch"][:-1] == kept["epoch"][: len(half["epoch"]) - 1]  # what was sent stays: only the end changes
+    assert runs.checked_runs([kept])[0]["epoch"] == kept["epoch"]  # a stored run is not thinned again
+
+
+@pytest.mark.unit
+def test_runs_from_the_browser_are_checked_and_only_the_last_ten_kept():
+    good = runs.from_records(1, SHORT, pg.run_to_end(SHORT))
+    junk = [None, "x", {"number": "1"}, {**good, "val_loss": good["val_loss"][:-1]}, {**good, "epoch": []}]
+    assert runs.checked_runs("not a list") == [] and runs.checked_runs(junk) == []
+    many = [{**good, "number": n, "name": f"run {n}"} for n in range(1, 13)]
+    assert [entry["number"] for entry in runs.checked_runs(many)] == list(range(3, 13))
+    assert "10 of the last 10" in runs.runs_list(runs.checked_runs(many)) and "**this run** · run 12" in runs.runs_list(many)
+    gap, words = runs.last_words(good)
+    assert gap == pytest.approx(100 * (good["train_accuracy"][-1] - good["val_accuracy"][-1]), abs=0.05)
+    assert f"epoch {SHORT.epochs}" in words and f"lowest validation loss at epoch {runs.best_epoch(good)}" in words
+
+
+@pytest.mark.unit
+def test_the_pictures_take_the_palettes_class_and_model_colours():
+    run = pg.finished(replace(SHORT, points=40))
+    assert pg.finished(replace(SHORT, points=40)) is run  # trained once, then kept
+    for palette in ("default", "safe"):
+        colours = {tuple(p) for p in picture(run.model, run.data, palette).reshape(-1, 3).tolist()}
+        assert CLASSES[palette][1] in colours  # the filled training dots of class 1
+        other = "safe" if palette == "default" else "default"
+        assert CLASSES[other][1] not in colours
+    curve = pg.PlaygroundRun(replace(SHORT, problem="curve"))
+    list(curve.records())
+    for palette in ("default", "safe"):
+        assert DIVERGING[palette][1] in {tuple(p) for p in picture(curve.model, curve.data, palette).reshape(-1, 3).tolist()}
+    assert "orange = the model" in overfit.legend("safe") and "red = the model" in overfit.legend("default")
+
+
+def start_app(port: int, log) -> subprocess.Popen:
+    """`python app.py` on `port`, as tests.conftest's app_url starts it; returns once it answers."""
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False")
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", process)
+    except Exception:
+        stop(process)
+        raise
+    return process
+
+
+def wait_for_opening_run(page) -> None:
+    """The loss chart in #overfit-result has drawn a finished run (the opening one, or a stored one)."""
+    chart = page.locator("#overfit-result #overfit-loss .live-curves")
+    page.wait_for_function("el => Number(el.dataset.points) > 0", arg=chart.element_handle(), timeout=90_000)
+
+
+def ended(page) -> int:
+    """Wait for the run on the page to end; its last epoch."""
+    summary = page.locator("#overfit-summary")
+    page.wait_for_function("el => /Stopped: /.test(el.innerText)", arg=summary.element_handle(), timeout=90_000)
+    wait_until_streaming_ends(page, summary)
+    return int(re.search(r"Epoch (\d+)/", summary.inner_text())[1])
+
+
+def picture_colours(page) -> set[tuple[int, int, int]]:
+    """Every colour in the model's picture as the page shows it (the image file it loaded)."""
+    src = page.locator("#overfit-picture img").get_attribute("src")
+    image = Image.open(io.BytesIO(page.request.get(src).body())).convert("RGB")
+    return set(image.getdata())
+
+
+@pytest.mark.browser
+def test_the_page_opens_on_the_first_preset_and_a_visitors_runs_survive_a_server_restart(browser, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/demos/overfit/"
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    with open(tmp_path / "app.log", "w") as log:
+        server = start_app(port, log)
+        try:
+            open_gradio(page, url, timeout=180)  # the server trains the opening run once, at start or on this first load
+            wait_for_opening_run(page)  # no click: the first preset, trained to its end
+            assert page.locator("#overfit-preset input").input_value() == "memorise the noise"
+            epochs = ended(page)  # 200, unless a very busy machine hit the wall-time cap
+            assert page.locator("#overfit-loss .live-curves").get_attribute("data-points") == str(epochs)
+            assert page.locator("#overfit-picture img").count() == 1
+            assert "this run · run 1: two moons" in page.locator("#overfit-runs").inner_text()
+
+            page.get_by_role("button", name="Add weight decay").click()  # Try this: picks the preset and trains it
+            runs_box = page.locator("#overfit-runs")
+            page.wait_for_function("el => el.innerText.includes('run 2')", arg=runs_box.element_handle(), timeout=30_000)
+            epochs = ended(page)
+            assert page.locator("#overfit-preset input").input_value() == "fix it with weight decay"
+            assert page.get_by_label("Weight decay (L2)").first.input_value() == "0.03"
+            assert "L2 0.03" in runs_box.inner_text()
+        finally:
+            stop(server)
+        server = start_app(port, log)  # the same address: the browser's storage belongs to it
+        try:
+            open_gradio(page, url)
+            wait_for_opening_run(page)
+            listed = page.locator("#overfit-runs").inner_text()
+            assert "this run · run 2: two moons, 200 pts, 3×128 relu, L2 0.03" in listed and "1 run ago · run 1" in listed
+            assert page.locator("#overfit-loss .live-curves").get_attribute("data-points") == str(epochs)  # its curves too
+            assert f"run 2 (kept in this browser), epoch {epochs}" in page.locator("#overfit-summary").inner_text()
+        finally:
+            stop(server)
+            context.close()
+
+
+@pytest.mark.browser
+def test_the_palette_recolours_the_picture_and_its_legend_and_the_url_keeps_it(page, app_url):
+    open_gradio(page, f"{app_url}/demos/overfit/")
+    wait_for_opening_run(page)
+    default = picture_colours(page)
+    assert CLASSES["default"][1] in default and CLASSES["safe"][1] not in default  # class 1's filled dots
+    picture = page.locator("#overfit-picture img")
+    before = picture.get_attribute("src")
+    page.get_by_label("Colour-blind safe (blue / orange)").check()
+    page.wait_for_function("([el, before]) => el.getAttribute('src') !== before", arg=[picture.element_handle(), before], timeout=30_000)
+    safe = picture_colours(page)
+    assert CLASSES["safe"][1] in safe and CLASSES["default"][1] not in safe
+    assert "orange = the model" in page.locator("#overfit-legend").inner_text()
+    page.wait_for_function("() => window.location.search.includes('palette=safe')", timeout=10_000)
+
+    open_gradio(page, page.url)  # reload with ?palette=safe: the opening picture is drawn in it
+    wait_for_opening_run(page)
+    page.wait_for_function("el => el.innerText.includes('orange = the model')", arg=page.locator("#overfit-legend").element_handle())
+    assert CLASSES["safe"][1] in picture_colours(page)
+    problems = [v for v in axe_violations(page, "#overfit-result") if v["impact"] == "critical"]
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_each_try_this_button_picks_its_preset_and_trains_it(page, app_url):
+    open_gradio(page, f"{app_url}/demos/overfit/")
+    wait_for_opening_run(page)
+    page.get_by_role("button", name="Early stopping").click()
+    page.wait_for_function("el => el.innerText.includes('run 2')", arg=page.locator("#overfit-runs").element_handle(), timeout=30_000)
+    ended(page)
+    assert "Stopped: early stopping" in page.locator("#overfit-summary").inner_text()
+    assert page.locator("#overfit-preset input").input_value() == "stop early"
+    assert page.get_by_label("Early stopping patience (0 = off)").first.input_value() == "20"
+    page.get_by_role("button", name="Memorise: a big net, few points").click()
+    page.wait_for_function("el => el.innerText.includes('run 3')", arg=page.locator("#overfit-runs").element_handle(), timeout=30_000)
+    ended(page)
+    assert page.locator("#overfit-preset input").input_value() == "memorise the noise"
+    assert page.get_by_label("Early stopping patience (0 = off)").first.input_value() == "0"
+    assert (
+        "1 run ago · run 2: two moons, 200 pts, 3×128 relu, Adam lr 0.01, seed 0, patience 20" in page.locator("#overfit-runs").inner_text()
+    )

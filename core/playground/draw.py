@@ -12,10 +12,29 @@ import torch
 from PIL import Image, ImageDraw
 
 from core.device import model_device
+from core.palette import CLASSES, DIVERGING, checked
 from core.playground.data import Data, true_curve
 from core.playground.experiment import one_thread
 
-CLASS_COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]], np.float32)  # tab10's first three
+GRID_LINE, TRUE_CURVE = (220, 220, 220), (150, 150, 150)
+
+
+def class_colours(palette: str = "default") -> np.ndarray:
+    """(3, 3) float RGB of classes 0, 1, 2 in the palette (core.palette.CLASSES)."""
+    return np.array(CLASSES[checked(palette)], np.float32)
+
+
+def right_wrong(palette: str = "default") -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The digit sheet's frames: green / red, or blue / orange in the colour-blind-safe palette."""
+    return ((44, 160, 44), (214, 39, 40)) if checked(palette) == "default" else (CLASSES["safe"][0], DIVERGING["safe"][1])
+
+
+def model_curve(palette: str = "default") -> tuple[int, ...]:
+    """The regression's fitted curve: the diverging scale's positive end (red, or orange)."""
+    return DIVERGING[checked(palette)][1]
+
+
+CLASS_COLOURS = class_colours()  # the default palette's
 GRID = 64  # model evaluations per side of the decision-region grid: 4,096 points, ~15 ms
 
 
@@ -45,13 +64,13 @@ def _dots(draw: ImageDraw.ImageDraw, pixels: np.ndarray, colours, hollow: bool, 
             draw.ellipse(box, fill=tuple(int(v) for v in colour), outline=(30, 30, 30), width=1)
 
 
-def _points_layer(data: Data, size: int) -> Image.Image:
+def _points_layer(data: Data, size: int, palette: str = "default") -> Image.Image:
     """The training (filled) and validation (hollow) points on a transparent layer: they never move,
     so a run draws them once."""
     layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     for x, y, hollow in ((data.x_val, data.y_val, True), (data.x_train, data.y_train, False)):
-        _dots(draw, _to_pixels(x.numpy(), data.extent, size), CLASS_COLOURS[y.numpy()], hollow)
+        _dots(draw, _to_pixels(x.numpy(), data.extent, size), class_colours(palette)[y.numpy()], hollow)
     return layer
 
 
@@ -62,41 +81,43 @@ def _grid(data: Data) -> torch.Tensor:
     return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)  # (GRID*GRID, 2)
 
 
-def decision_regions(model: torch.nn.Module, data: Data, size: int = 384, points: Image.Image | None = None) -> np.ndarray:
+def decision_regions(
+    model: torch.nn.Module, data: Data, size: int = 384, points: Image.Image | None = None, palette: str = "default"
+) -> np.ndarray:
     """(size, size, 3) uint8: each pixel tinted by the class the model predicts there, paler where
     it is unsure, with the training (filled) and validation (hollow) points on top."""
     with one_thread():
         probabilities = torch.softmax(predict(model, _grid(data)), 1).numpy()  # (GRID*GRID, C)
-    colours = CLASS_COLOURS[: data.classes]
+    colours = class_colours(palette)[: data.classes]
     tint = probabilities @ colours  # (GRID*GRID, 3): the colour mix by probability
     confidence = (probabilities.max(1, keepdims=True) - 1 / data.classes) * data.classes / (data.classes - 1)
     pale = 255 - (255 - tint) * (0.25 + 0.35 * confidence)  # light enough for the dots to stand out
     image = Image.fromarray(pale.reshape(GRID, GRID, 3).astype(np.uint8)).resize((size, size), Image.BILINEAR)
-    points = points or _points_layer(data, size)
+    points = points or _points_layer(data, size, palette)
     image.paste(points, (0, 0), points)
     return np.asarray(image)
 
 
-def regression_curve(model: torch.nn.Module, data: Data, size: int = 384) -> np.ndarray:
-    """(size, size, 3) uint8: the true curve (grey), the model's curve (red) and the noisy samples."""
+def regression_curve(model: torch.nn.Module, data: Data, size: int = 384, palette: str = "default") -> np.ndarray:
+    """(size, size, 3) uint8: the true curve (grey), the model's curve (red, or orange) and the noisy samples."""
     x_min, x_max, y_min, y_max = data.extent
     xs = torch.linspace(x_min, x_max, 2 * size)[:, None]  # (2*size, 1)
     fitted = predict(model, xs)
     picture = Image.new("RGB", (size, size), (255, 255, 255))
     draw = ImageDraw.Draw(picture)
     zero = _to_pixels(np.array([[x_min, 0.0]]), data.extent, size)[0, 1]
-    draw.line([(0, zero), (size, zero)], fill=(220, 220, 220), width=1)
-    for ys, colour, width in ((true_curve(xs), (150, 150, 150), 2), (fitted, (214, 39, 40), 3)):
+    draw.line([(0, zero), (size, zero)], fill=GRID_LINE, width=1)
+    for ys, colour, width in ((true_curve(xs), TRUE_CURVE, 2), (fitted, model_curve(palette), 3)):
         pixels = _to_pixels(torch.cat([xs, ys], 1).numpy(), data.extent, size)
         pixels[:, 1] = np.clip(pixels[:, 1], -size, 2 * size)  # a wild fit must not overflow the drawing
         draw.line([tuple(p) for p in pixels], fill=colour, width=width)
-    blue = CLASS_COLOURS[0]
+    blue = class_colours(palette)[0]
     _dots(draw, _to_pixels(torch.cat([data.x_val, data.y_val], 1).numpy(), data.extent, size), [blue] * len(data.x_val), True)
     _dots(draw, _to_pixels(torch.cat([data.x_train, data.y_train], 1).numpy(), data.extent, size), [blue] * len(data.x_train), False)
     return np.asarray(picture)
 
 
-def regression_map(model: torch.nn.Module, data: Data, size: int = 384) -> np.ndarray:
+def regression_map(model: torch.nn.Module, data: Data, size: int = 384, palette: str = "default") -> np.ndarray:
     """A visitor's 2-D regression points: (size, size, 3) uint8, each pixel coloured by the number
     the model predicts there (blue low, orange high, on the targets' range), the points on top in
     their own target's colour."""
@@ -104,7 +125,7 @@ def regression_map(model: torch.nn.Module, data: Data, size: int = 384) -> np.nd
 
     def colours(values: np.ndarray) -> np.ndarray:
         t = np.clip((values - low) / ((high - low) or 1.0), 0, 1)[:, None]
-        return CLASS_COLOURS[0] * (1 - t) + CLASS_COLOURS[1] * t  # (N, 3)
+        return class_colours(palette)[0] * (1 - t) + class_colours(palette)[1] * t  # (N, 3)
 
     with one_thread():
         predicted = predict(model, _grid(data)).numpy()[:, 0]  # (GRID*GRID,)
@@ -116,8 +137,8 @@ def regression_map(model: torch.nn.Module, data: Data, size: int = 384) -> np.nd
     return np.asarray(image)
 
 
-def digit_sheet(model: torch.nn.Module, data: Data, rows: int = 6, cols: int = 8, zoom: int = 2) -> np.ndarray:
-    """The first rows*cols validation digits, each framed green (read right) or red (wrong)."""
+def digit_sheet(model: torch.nn.Module, data: Data, rows: int = 6, cols: int = 8, zoom: int = 2, palette: str = "default") -> np.ndarray:
+    """The first rows*cols validation digits, each framed green (read right) or red (wrong); blue / orange in the safe palette."""
     n = min(rows * cols, len(data.x_val))
     predicted = predict(model, data.x_val[:n]).argmax(1)
     right = (predicted == data.y_val[:n]).numpy()
@@ -127,7 +148,7 @@ def digit_sheet(model: torch.nn.Module, data: Data, rows: int = 6, cols: int = 8
     sheet = np.full((rows * cell, cols * cell, 3), 255, np.uint8)
     for i in range(n):
         top, left = (i // cols) * cell, (i % cols) * cell
-        frame = (44, 160, 44) if right[i] else (214, 39, 40)
+        frame = right_wrong(palette)[0 if right[i] else 1]
         sheet[top + 1 : top + cell - 1, left + 1 : left + cell - 1] = frame
         digit = (255 * (1 - ink[i])).astype(np.uint8).repeat(zoom, 0).repeat(zoom, 1)
         sheet[top + 3 : top + 3 + 28 * zoom, left + 3 : left + 3 + 28 * zoom] = digit[..., None]
@@ -137,23 +158,23 @@ def digit_sheet(model: torch.nn.Module, data: Data, rows: int = 6, cols: int = 8
 class Painter:
     """Draws the right picture for a run's problem, keeping what does not change between frames."""
 
-    def __init__(self, data: Data, size: int = 384):
-        self.data, self.size = data, size
-        self.points = _points_layer(data, size) if data.classes and data.x_train.shape[1] == 2 else None
+    def __init__(self, data: Data, size: int = 384, palette: str = "default"):
+        self.data, self.size, self.palette = data, size, checked(palette)
+        self.points = _points_layer(data, size, self.palette) if data.classes and data.x_train.shape[1] == 2 else None
 
     def __call__(self, model: torch.nn.Module) -> np.ndarray:
         if self.data.regression:
             if self.data.x_train.shape[1] == 2:  # a visitor's own points with numbers for labels
-                return regression_map(model, self.data, self.size)
-            return regression_curve(model, self.data, self.size)
+                return regression_map(model, self.data, self.size, self.palette)
+            return regression_curve(model, self.data, self.size, self.palette)
         if self.points is not None:
-            return decision_regions(model, self.data, self.size, self.points)
-        return digit_sheet(model, self.data)
+            return decision_regions(model, self.data, self.size, self.points, self.palette)
+        return digit_sheet(model, self.data, palette=self.palette)
 
 
-def picture(model: torch.nn.Module, data: Data) -> np.ndarray:
+def picture(model: torch.nn.Module, data: Data, palette: str = "default") -> np.ndarray:
     """The right picture for the problem, drawn from scratch."""
-    return Painter(data)(model)
+    return Painter(data, palette=palette)(model)
 
 
 # ---------- the live curves: what a chart in the page needs since it last drew ----------
