@@ -1,13 +1,14 @@
 """Calls per second of `/classify_digit` under 32 concurrent clients: one `python app.py`, then
 `deploy/serve.sh 2` (two replicas behind nginx), in the same run; the ratio is the result.
 
-    python -m bench.replicas [--clients 32] [--seconds 30]
+    python -m bench.replicas [--clients 32] [--seconds 30] [--sessions 100]
 
 Goal: two replicas >= 1.5x one process, zero errors. The load comes from Locust (FastHttpUser,
 geventhttpclient) in this process: each client is one session with its own cookies (so nginx keeps it
 on one replica), uploads a digit once, then calls back to back through Gradio's HTTP API (POST the
 call, read its event stream). The load generator runs on the same cores as the servers, so its CPU
-time is printed too, beside the servers' own.
+time is printed too, beside the servers' own. First, what a session kept on the server costs in
+memory (one process's RSS over new sessions), for the README's note on SESSIONS_KEPT.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -27,7 +29,7 @@ import gevent
 from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 
-from bench.harness import ROOT
+from bench.harness import ROOT, call, file_data, upload
 from tests.conftest import free_port, wait_for_http
 
 DIGIT = ROOT / "demos" / "assets" / "digit_3.png"
@@ -171,11 +173,43 @@ def measure(url: str, session: int, replicas: int, clients: int, seconds: float)
     }
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def session_memory(sessions: int) -> None:
+    """What a session kept on the server costs: one process's RSS over `sessions` calls, each in a new
+    session of the sketcher's page, then as many more (the page keeps SESSIONS_KEPT, so these push out)."""
+    from demos import SESSIONS_KEPT
+
+    with served(0, env={"GALLERY_WARM_UP": "0"}) as (url, pid):
+        page = url + "/demos/sketcher"
+        digit = [file_data(upload(page, DIGIT))]
+        for _ in range(20):  # model loaded, allocator warmed, in sessions of their own
+            call(page, "classify_digit", digit, session=uuid.uuid4().hex)
+        readings = [rss_mb(pid)]
+        for _ in range(2):
+            for _ in range(sessions):
+                call(page, "classify_digit", digit, session=uuid.uuid4().hex)
+            readings.append(rss_mb(pid))
+    first, second = readings[1] - readings[0], readings[2] - readings[1]
+    print(
+        f"server RSS {readings[0]:.0f} MB; +{first:.1f} MB over {sessions} new sessions ({first * 1024 / sessions:.0f} KB a session), "
+        f"{second:+.1f} MB over {sessions} more (the page keeps {SESSIONS_KEPT})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--sessions", type=int, default=100, help="new sessions for the memory measure (0: skip it)")
     args = parser.parse_args()
+    if args.sessions:
+        session_memory(args.sessions)
     print(f"{os.cpu_count()} cores; {args.clients} clients calling /classify_digit back to back for {args.seconds:.0f} s per server")
     print(f"{'server':<28}{'calls/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}{'server cores':>14}{'load gen cores':>16}{'load 1m':>9}")
     results = {}
