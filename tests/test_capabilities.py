@@ -152,7 +152,7 @@ def test_class_walk_refuses_bad_input(args, message):
 
 @pytest.mark.unit
 def test_switch_summary_names_the_frames_where_the_reading_turns():
-    from demos import gan as demo
+    from core.gan import pictures as demo
 
     assert "**3** up to frame 4 and **8** from frame 5 of 6" in demo.switch_summary(3, 8, [3, 3, 2, 3, 8, 8])
     assert "never settles" in demo.switch_summary(3, 8, [3, 3, 3, 3])
@@ -169,7 +169,7 @@ def shipped_gan_loads() -> bool:
 @pytest.mark.reference
 @pytest.mark.parametrize("digit_a,digit_b", [(0, 6), (3, 8), (4, 9)])
 def test_on_the_shipped_gan_the_judge_reads_a_then_b(digit_a, digit_b):
-    from demos import gan as demo
+    from core.gan import pictures as demo
     from tests.conftest import need
 
     need(shipped_gan_loads(), "checkpoints/gan_digits.safetensors is not trained yet (python -m train.gan)")

@@ -24,7 +24,10 @@ MODEL_HANDLERS = {
     "sketcher": ["predict_drawing", "predict_upload", "classify_digit"],
     "augment": ["sample_ui", "augment_digit_image"],
     "filters": ["inspect_layer", "pick_channel", "show_channel", "excite_filter", "feature_maps"],
-    "gan": ["generate_digits", "show_digits", "walk_between", "move_digit", "train_live", "first_digits", "first_walk"],
+    "gan": [
+        *("generate_digits", "show_digits", "send_to_sketcher", "walk_between", "show_class_walk"),
+        *("move_digit", "train_live", "first_digits", "first_walk", "first_class_walk"),
+    ],
     "overfit": ["train_on_page", "train_playground"],
     "sentiment": ["explain", "classify_sentiment", "classify_lines", "classify_lines_on_page"],
 }

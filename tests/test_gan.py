@@ -18,10 +18,12 @@ from core.checkpoints import weights_path
 from core.gan import config as gan_config
 from core.gan import fused as gan_fused
 from core.gan import models as gan
+from core.gan import pictures as gan_pictures
 from core.gan import sample as gan_sample
 from core.gan import toy as gan_toy
 from demos import gan as demo
-from tests.conftest import need, open_gradio, wait_until_streaming_ends
+from demos import handoff
+from tests.conftest import axe_violations, need, open_gradio, wait_until_streaming_ends
 from train.gan import frechet_distance
 
 HAVE_GAN = weights_path(gan.CHECKPOINT).exists()
@@ -126,6 +128,32 @@ def test_requests_are_reproducible_and_any_digit_covers_every_class():
     assert torch.equal(z1, z2) and not torch.equal(z1, z3)
     assert labels.tolist() == list(range(10)) * 2
     assert gan_sample.request_latents(7, 0, 3)[1].tolist() == [7, 7, 7]
+
+
+@pytest.mark.unit
+def test_same_noise_gives_every_digit_the_first_ones_noise():
+    z, labels = gan_sample.request_latents(-1, 5, 12, same_noise=True)
+    first, _ = gan_sample.request_latents(-1, 5, 1)
+    assert torch.equal(z, first.expand(12, -1)) and labels.tolist() == list(range(10)) + [0, 1]
+
+
+@pytest.mark.unit
+def test_the_note_names_the_digit_that_send_sends_and_its_class():
+    assert "digit 14 of 20 (asked for a **3**)" in gan_pictures.picked_note(dict(digit=-1, seed=0, count=20, same_noise=False, index=13))
+    assert "digit 2 of 5 (asked for a **7**)" in gan_pictures.picked_note(dict(digit=7, seed=0, count=5, same_noise=True, index=1))
+
+
+@pytest.mark.unit
+def test_a_missing_number_keeps_what_the_page_shows_and_says_what_is_missing():
+    with pytest.warns(UserWarning, match="Fill in seed first"):
+        kept = demo.show_digits(-1, None, 10, False)
+    assert len(kept) == 4 and all(update == {"__type__": "update"} for update in kept)  # gr.skip(): the outputs stay as they were
+    with pytest.warns(UserWarning, match="Fill in seed B first"):
+        assert demo.walk_between(3, 1, None, 10) == {"__type__": "update"}
+    with pytest.warns(UserWarning, match="Fill in seed first"):
+        assert all(update == {"__type__": "update"} for update in demo.show_class_walk(3, 8, None, 10))
+    plot, status = next(demo.train_live("ring of 8 Gaussians", None, 1e-3, 1, "non-saturating", 100, 0))
+    assert plot == {"__type__": "update"} and "Fill in the generator learning rate first" in status
 
 
 @pytest.mark.unit
@@ -298,7 +326,7 @@ def test_generate_uses_the_fused_shipped_generator_with_the_same_result():
 @pytest.mark.reference
 @needs_gan
 def test_the_judge_reads_generated_digits_as_the_class_asked_for():
-    images, labels, scores, readings, _ = demo.read_digits(-1, 11, 100)
+    images, labels, scores, readings, _ = gan_pictures.read_digits(-1, 11, 100)
     need(readings is not None, "the digit CNN is not trained yet")
     assert (readings == labels).mean() >= 0.9
     assert scores.shape == (100,) and 0 <= scores.min() <= scores.max() <= 1
@@ -356,16 +384,74 @@ def test_generate_digits_endpoint_refuses_bad_input_clearly(client, args, messag
 # ---------- in a browser ----------
 
 
+READS = "([el, count]) => new RegExp('reads \\\\d+ of ' + count + ' ').test(el.innerText)"  # the summary of a gallery of `count`
+
+
 @pytest.mark.browser
 @needs_gan
-def test_the_page_shows_digits_the_judge_agrees_with(page, app_url):
+def test_the_page_opens_on_digits_and_keeps_them_when_the_seed_is_missing(page, app_url):
+    open_gradio(page, f"{app_url}/demos/gan/")  # no click: the load event draws them
+    verdict, result = page.locator("#gan-verdict"), page.locator("#gan-result")
+    page.wait_for_function(READS, arg=[verdict.element_handle(), 20], timeout=30_000)
+    assert int(verdict.inner_text().split("reads")[1].split("of")[0]) >= 17  # the judge CNN agrees with most
+    assert result.locator("img").count() == 20
+    assert page.get_by_text("What you see.").first.is_visible() and page.get_by_text("The lesson.").is_visible()  # the lesson is open
+    assert not [v for v in axe_violations(page) if v["impact"] == "critical"]
+    page.locator("#gan-seed input").fill("")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text("Fill in seed first").wait_for(timeout=30_000)  # a warning says what is missing ...
+    assert result.locator("img").count() == 20 and not result.locator(".error").count()  # ... and the digits stay, no Error badge
+
+
+@pytest.mark.browser
+@needs_gan
+def test_each_try_this_button_sets_up_its_experiment(page, app_url):
     open_gradio(page, f"{app_url}/demos/gan/")
-    page.get_by_role("button", name="Generate").click()
-    verdict = page.locator("#gan-verdict")
-    page.wait_for_function("el => /reads \\d+ of 20/.test(el.innerText)", arg=verdict.element_handle(), timeout=30_000)
-    agreed = int(verdict.inner_text().split("reads")[1].split("of")[0])
-    assert agreed >= 17
-    assert page.locator("#gan-gallery img").count() >= 20
+    page.locator("#gan-try-walk").click()
+    class_verdict = page.locator("#gan-class-verdict")
+    page.wait_for_function("el => /reads 3 up to frame \\d+ and 8 from frame/.test(el.innerText)", arg=class_verdict.element_handle())
+    assert page.get_by_role("tab", name="Digit to digit").get_attribute("aria-selected") == "true"
+    page.locator("#gan-try-same-noise").click()
+    page.wait_for_function(READS, arg=[page.locator("#gan-verdict").element_handle(), 10], timeout=30_000)
+    assert page.locator("#gan-same-noise input").is_checked() and page.locator("#gan-result img").count() == 10
+    assert [img.get_attribute("alt").split("CNN ")[1][0] for img in page.locator("#gan-result img").all()] == list("0123456789")
+    page.locator("#gan-try-collapse").click()
+    status = page.locator("#gan-status")
+    page.wait_for_function("el => /step \\d+ of 1500/.test(el.innerText)", arg=status.element_handle(), timeout=60_000)  # it trains
+    assert page.get_by_role("radio", name=demo.COLLAPSE).is_checked()
+    assert page.get_by_label("Generator learning rate").input_value() == "0.01"  # the preset's G, ten times faster than D
+    page.locator("#gan-stop").click()
+    wait_until_streaming_ends(page, status)
+
+
+def sent_digit(link: str) -> np.ndarray:
+    return handoff.decode_digit(re.search(r"[?&]digit=([A-Za-z0-9_-]+)", link).group(1))
+
+
+@pytest.mark.browser
+@needs_gan
+@pytest.mark.parametrize("where", ["standalone", "gallery"])
+def test_a_generated_digit_goes_to_the_sketcher_which_reads_it(page, app_url, where):
+    open_gradio(page, f"{app_url}/demos/gan/" if where == "standalone" else f"{app_url}/?tab=gan")
+    page.locator("#gan-result button.thumbnail-item").nth(13).click()  # the 14th digit, asked for as a 3
+    page.get_by_text("It sends digit 14 of 20 (asked for a 3)").wait_for()
+    expected, _ = gan_pictures.one_digit(-1, 0, 20, False, 13)
+    if where == "standalone":  # a new tab opens the sketcher with the digit in its address; the link stays here
+        with page.context.expect_page() as opened:
+            page.locator("#gan-send-to-sketcher").click()
+        sketcher = opened.value
+        link = page.locator("#gan-send a")
+        link.wait_for()
+        assert "/demos/sketcher/?digit=" in link.get_attribute("href") and link.get_attribute("href") == sketcher.url
+        assert np.abs(sent_digit(sketcher.url) - expected).max() <= 0.5 / 255 + 1e-6
+    else:  # in the gallery: the sketcher's tab opens, with no new page
+        sketcher = page
+        page.locator("#gan-send-to-sketcher").click()
+        page.wait_for_function(
+            "() => document.querySelector('button[role=tab][data-tab-id=sketcher]').getAttribute('aria-selected') === 'true'"
+        )
+    bars = sketcher.locator("#sketcher-result #cnn-label .bars")
+    sketcher.wait_for_function("el => el.dataset.digit === '3'", arg=bars.element_handle(timeout=60_000), timeout=60_000)
 
 
 @pytest.mark.browser

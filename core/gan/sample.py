@@ -30,16 +30,17 @@ def check_request(digit, seed, count) -> tuple[int, int, int]:
     return whole_number(digit, "digit", -1, 9), whole_number(seed, "seed", 0, 2**63 - 1), whole_number(count, "count", 1, MAX_DIGITS)
 
 
-def request_latents(digit: int, seed: int, count: int, latent_dim: int = DIGIT_GAN.latent_dim):
+def request_latents(digit: int, seed: int, count: int, latent_dim: int = DIGIT_GAN.latent_dim, same_noise: bool = False):
     """The noise and labels that (digit, seed, count) stand for: same arguments, same tensors.
 
     Digit -1 cycles through 0-9 so that every class appears; the noise comes from its own
     `torch.Generator(seed)`, never from the global random state, drawn on the CPU so that a seed
-    means the same digits on any device.
+    means the same digits on any device. With `same_noise`, every digit gets the first one's noise:
+    only the class changes (with digit -1, one handwriting drawn as every digit).
     """
     digit, seed, count = check_request(digit, seed, count)
     generator = torch.Generator().manual_seed(seed)
-    z = torch.randn(count, latent_dim, generator=generator)
+    z = torch.randn(1 if same_noise else count, latent_dim, generator=generator).expand(count, latent_dim)
     labels = torch.arange(count) % 10 if digit == -1 else torch.full((count,), digit)
     return z, labels
 
@@ -60,12 +61,12 @@ def generate(z: torch.Tensor, labels: torch.Tensor, model: DigitGan | None = Non
         return to_unit(generator(z.to(device), labels.to(device))).float().cpu()
 
 
-def sample_digits(digit: int, seed: int, count: int) -> np.ndarray:
+def sample_digits(digit: int, seed: int, count: int, same_noise: bool = False) -> np.ndarray:
     """`count` generated digits of class `digit` (-1: all classes in turn), (N, 28, 28) float [0, 1].
 
     Same arguments, same images. Raises UserError for arguments out of range.
     """
-    z, labels = request_latents(digit, seed, count)
+    z, labels = request_latents(digit, seed, count, same_noise=same_noise)
     return generate(z, labels).numpy()
 
 
