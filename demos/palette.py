@@ -14,6 +14,7 @@ from __future__ import annotations
 import gradio as gr
 
 from core.palette import PALETTES
+from demos import user_errors
 
 CHOICES = [("Red / blue", "default"), ("Colour-blind safe (blue / orange)", "safe")]
 
@@ -34,6 +35,7 @@ def palette_control(slug: str) -> gr.Radio:
     )
 
 
+@user_errors  # an event handler too (keep_in_url): every demo event goes through the one converter
 def palette_from_url(request: gr.Request) -> str:
     """The page's `?palette=` parameter, or "default" when it is absent or unknown."""
     asked = request.query_params.get("palette") if request is not None else None
