@@ -5,32 +5,32 @@ Its lesson (embeddings, RNNs, transformers and transfer) is demos/lessons/sentim
 
 from __future__ import annotations
 
+from html import escape
+
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
 from core.attribution_methods import METHODS, TEXT_METHODS, WORDS_NOTE, checked_method
 from core.device import gpu
 from core.errors import UserError
+from core.palette import checked as checked_palette
+from core.sentiment import words  # numpy only: the words as the page colours them
 from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokenizer is plain Python
 from demos import DELETE_CACHE, launch, lazy_module, lesson, user_errors
+from demos.palette import keep_in_url, palette_control, palette_from_url
 
 predict = lazy_module("core.sentiment.predict")  # torch and the models: loaded with the first text
 sentiment_explain = lazy_module("core.sentiment.explain")  # Captum: imported with the first explanation
 models = lazy_module("core.sentiment.models")
 checkpoints = lazy_module("core.checkpoints")
-figure = lazy_module("matplotlib.figure")  # ~0.6 s: loaded with the learning-curve plot, not at start-up
+curve = lazy_module("core.sentiment.curve")  # matplotlib (~0.6 s): loaded with the learning-curve plot, not at start-up
 
 MODELS = ("scratch", "transfer")
-NAMES = {"scratch": "From scratch (GRU)", "transfer": "Transfer (MiniLM)"}
+NAMES = words.NAMES
 MAX_LINES = 200  # batch mode: more lines than this are not classified
 METHOD_CHOICES = [("Integrated gradients", "integrated_gradients"), ("Saliency", "saliency"), ("SmoothGrad", "smoothgrad")]
 METHOD_CHOICES += [("Occlusion of words", "occlusion")]
-LEGEND = (
-    "**Word attributions** by the method you choose (integrated gradients: from a blank text to yours, over each word's embedding). "
-    "<span style='color:#ef443c'>**Red**</span> words pushed the model towards *positive*, "
-    "<span style='color:#805ad5'>**purple**</span> words towards *negative*; the stronger the colour, the bigger the push. "
-    "✂ marks the middle of a long text that the model did not read."
-)
+COLOUR_NAMES = {"default": ("blue", "red"), "safe": ("blue", "orange")}  # (negative, positive), as core.palette draws them
 LONG_REVIEW = " ".join(
     ["I went in expecting a quiet drama and for the first half hour that is what I got."]
     + ["The story wanders from one dinner party to another, and the conversations circle the same two ideas."] * 30
@@ -44,6 +44,43 @@ EXAMPLES = [
     "The acting was wooden, the jokes fell flat and the ending made no sense.",
     LONG_REVIEW,
 ]
+OPENING = EXAMPLES[1]  # the page opens on this text, read by both models (they disagree on it)
+SARCASM = "Oh great, another three hours of my life I will never get back."
+# Try this: button label -> (text, what to look for, whether to open the cut-off part)
+TRY_THIS = {
+    "Negation: “not bad at all”": (
+        "not bad at all",
+        "**Negation.** Two negative words that make a positive phrase. Does each model read *not* with *bad*, "
+        "or *bad* alone? Compare the verdicts, then the colour of *not* and *bad* in each model's words.",
+        False,
+    ),
+    "Sarcasm: “Oh great, another three hours…”": (
+        SARCASM,
+        "**Sarcasm.** The words are cheerful, the meaning is not. Both models learnt from plain reviews: "
+        "see whether they are fooled, and which words fooled them.",
+        False,
+    ),
+    "A long review: what each model cuts off": (
+        LONG_REVIEW,
+        "**A long review.** Each model reads only the start and the end of a long text: the from-scratch model "
+        "100 + 300 words, the transfer model 32 + 94 word pieces. ✂ marks the middle it never saw; the part "
+        "below, *Cut off*, is opened to show it.",
+        True,
+    ),
+}
+READINGS_NOTE = (
+    "**What you see:** each model's answer and how sure it is. The from-scratch GRU learnt every word from "
+    "25,000 IMDB reviews; the transfer model started from MiniLM, pretrained on a billion sentence pairs. "
+    "When they disagree, the words below show what each leaned on."
+)
+WORDS_CSS = """
+.word { padding: 0 0.2em; border-radius: 0.25em; }
+.score { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.cut { font-style: italic; border: 1px dashed currentColor; border-radius: 0.25em; padding: 0 0.3em; }
+.words .text { line-height: 1.9; overflow-wrap: anywhere; }
+.words figcaption { font-weight: 600; }
+.words { margin: 0; }
+"""
 BATCH_EXAMPLE = "\n".join(EXAMPLES[:5])
 COLUMNS = ["text", "from scratch", "scratch p(positive)", "transfer", "transfer p(positive)", "agree"]
 
@@ -84,40 +121,68 @@ def verdict(scratch, transfer) -> str:
     return f"**They disagree:** from scratch says *{a}* ({max(scratch):.0%}), transfer says *{b}* ({max(transfer):.0%})."
 
 
-def highlighted(reading) -> list[tuple[str, float | None]]:
-    """A Reading -> gr.HighlightedText value: every read word with its score in [-1, 1], the text
-    between words unscored, and the cut-off middle folded into one ✂ marker."""
-    units, text = reading.units, reading.text
-    scale = float(abs(reading.scores).max()) if reading.scores is not None and len(units) else 0.0
-    segments: list[tuple[str, float | None]] = []
-    position = 0
-    for i, (start, end) in enumerate(units):
-        if reading.head_end <= i < reading.tail_start:
-            if i == reading.head_end:
-                cut = reading.tail_start - reading.head_end
-                segments.append((text[position:start], None))
-                segments.append((f" ✂ … {cut:,} words cut off, not read … ✂ ", None))
-            position = units[i][1]
-            continue
-        segments.append((text[position:start], None))
-        score = float(reading.scores[i]) / scale if scale else 0.0
-        segments.append((text[start:end], round(score, 3)))
-        position = end
-    segments.append((text[position:], None))
-    return [(s, v) for s, v in segments if s]
-
-
 def method_note(method: str) -> str:
     """A word-attribution method's note: what it computes, where it misleads, and how it reads words."""
     about = METHODS[checked_method(method, TEXT_METHODS)]
     return f"**{about.title}**: {about.computes} *Misleads:* {about.misleads}\n\n{WORDS_NOTE}"
 
 
-def cut_off_text(reading) -> str:
-    """The part of the text the model did not read ("" when it read everything)."""
-    if reading.head_end >= reading.tail_start:
+def missing(text: str | None) -> str | None:
+    """What is missing from the text box before the page can read it, or None when nothing is."""
+    if text is None or not str(text).strip():
+        return "Type or paste some text first: a sentence or a review. The last reading stays shown."
+    if not tokenize(str(text)[:MAX_CHARACTERS]):
+        return "No words or symbols found: only spaces or invisible control characters. The last reading stays shown."
+    return None
+
+
+def reach(scratch, transfer) -> str:
+    """How much of a long text each model read ("" when both read all of it)."""
+    (a, total), (b, _) = words.read_count(scratch), words.read_count(transfer)
+    if a == b == total:
         return ""
-    return reading.text[reading.units[reading.head_end][0] : reading.units[reading.tail_start - 1][1]]
+    return f"Of {total:,} words, the from-scratch model read {a:,} and the transfer model {b:,}: the middle is cut off. "
+
+
+def legend_html(palette: str = "default") -> str:
+    """How to read the coloured words, in the palette's colours and colour names."""
+    negative, positive = COLOUR_NAMES[checked_palette(palette)]
+    (neg_bg, neg_ink), (pos_bg, pos_ink) = words.word_colours([-1.0, 1.0], palette)
+    return (
+        '<p class="legend"><strong>What you see:</strong> the words each model leaned on, by the method you choose. '
+        f'<span class="word" style="background:{pos_bg};color:{pos_ink}">{positive.capitalize()}</span> words pushed it towards '
+        f'<em>positive</em>, <span class="word" style="background:{neg_bg};color:{neg_ink}">{negative}</span> words towards '
+        "<em>negative</em>; the stronger the colour, the bigger the push, scaled to each model's strongest word (+1 or −1: "
+        "hover a word for its number). ✂ marks the middle of a long text that the model did not read.</p>"
+    )
+
+
+def words_html(title: str, pieces: list[words.Segment], palette: str = "default") -> str:
+    """One model's words coloured by their scores on the palette, each score also in text (a tooltip,
+    and read out by screen readers), and the strongest pushes written out below."""
+    colours = iter(words.word_colours([score for _, score in pieces if score is not None], palette))
+    shown = []
+    for piece, score in pieces:
+        if score is None:
+            shown.append(f'<span class="cut">{escape(piece)}</span>' if words.is_cut_marker(piece) else escape(piece))
+            continue
+        background, ink = next(colours)
+        shown.append(
+            f'<span class="word" style="background:{background};color:{ink}" title="{score:+.2f}">'
+            f'{escape(piece)}<span class="score"> ({score:+.2f})</span></span>'
+        )
+    positive, negative = words.strongest(pieces)
+    listed = [", ".join(f"{escape(word)} ({score:+.2f})" for word, score in side) or "no word" for side in (positive, negative)]
+    return (
+        f'<figure class="words"><figcaption>{escape(title)}</figcaption><p class="text">{"".join(shown)}</p>'
+        f"<p><strong>Pushed hardest towards positive:</strong> {listed[0]}. "
+        f"<strong>Towards negative:</strong> {listed[1]}.</p></figure>"
+    )
+
+
+def readings_html(views: dict | None, palette: str) -> tuple[str, str]:
+    """Both models' word views ({"scratch": segments, "transfer": segments}) drawn on the palette."""
+    return tuple(words_html(f"{NAMES[model]}: which words mattered", views[model], palette) for model in MODELS)
 
 
 def batch_rows(text: str) -> tuple[list[list], str]:
@@ -136,59 +201,67 @@ def batch_rows(text: str) -> tuple[list[list], str]:
     return rows, note
 
 
-def curve_figure(curve: dict | None):
-    """The learning-curve results -> a matplotlib Figure (accuracy against number of labels)."""
-    plot = figure.Figure(figsize=(6.4, 3.8), layout="constrained")
-    axes = plot.add_subplot()
-    if not curve:
-        axes.text(0.5, 0.5, "Not measured yet:\npython -m train.sentiment curve", ha="center", va="center")
-        axes.set_axis_off()
-        return plot
-    for model, style in (("scratch", "o-"), ("transfer", "s-")):
-        points = sorted((p["labels"], p["accuracy"]) for p in curve["points"] if p["model"] == model)
-        if points:
-            axes.plot(*zip(*points), style, label=NAMES[model])
-    axes.set_xscale("log")
-    axes.set_xlabel("training labels (SST-2 phrases)")
-    axes.set_ylabel(f"accuracy on {curve.get('test_set', 'the test set')}")
-    axes.axhline(0.5, color="grey", lw=0.8, ls=":")
-    axes.grid(alpha=0.3)
-    axes.legend()
-    return plot
-
-
-def load_curve() -> dict | None:
-    return models.learning_curve()
-
-
 # ---------- handlers: convert Gradio values only ----------
 
 
 @user_errors
 @gpu
-def explain(text: str, method: str = "integrated_gradients"):
-    """Text and a word-attribution method -> both labels, the verdict, both attribution views, both cut-off parts."""
-    method = checked_method(method, TEXT_METHODS)
+def explain(text: str, method: str = "integrated_gradients", palette: str = "default"):
+    """Text, a word-attribution method and a palette -> both labels, the verdict, both models' words,
+    both cut-off parts, and the words' scores (kept to redraw them in another palette). A missing text
+    keeps what is shown and says what is missing."""
+    method, palette = checked_method(method, TEXT_METHODS), checked_palette(palette)
+    problem = missing(text)
+    if problem:
+        gr.Warning(problem)
+        return (gr.skip(),) * 8
     text, note = checked(text)
     scratch, transfer = sentiment_explain.read_scratch(text, method=method), sentiment_explain.read_transfer(text, method=method)
+    views = {"scratch": words.segments(scratch), "transfer": words.segments(transfer)}
     return (
         label_value(scratch.probabilities),
         label_value(transfer.probabilities),
-        note + verdict(scratch.probabilities, transfer.probabilities),
-        highlighted(scratch),
-        highlighted(transfer),
-        cut_off_text(scratch),
-        cut_off_text(transfer),
+        note + reach(scratch, transfer) + verdict(scratch.probabilities, transfer.probabilities),
+        *readings_html(views, palette),
+        words.cut_off_text(scratch),
+        words.cut_off_text(transfer),
+        views,
     )
 
 
 @user_errors
 @gpu
-def explain_again(text: str, method: str):
+def explain_on_load(text: str, method: str, request: gr.Request):
+    """The page opens on the text in the box (OPENING) read by both models, in the URL's palette."""
+    return explain(text, method, palette_from_url(request))
+
+
+@user_errors
+@gpu
+def explain_again(text: str, method: str, palette: str):
     """A new method for the text already shown: explain it again (nothing to do while the box is empty)."""
-    if text is None or not str(text).strip():
-        return (gr.skip(),) * 7
-    return explain(text, method)
+    if missing(text):
+        return (gr.skip(),) * 8
+    return explain(text, method, palette)
+
+
+@user_errors
+@gpu
+def try_this(label: str, method: str, palette: str):
+    """A Try-this button (its label) -> its text in the box, what to look for, the cut-off part opened
+    when it is about that, and the text read by both models."""
+    if label not in TRY_THIS:
+        raise UserError(f"No experiment called {str(label)[:60]!r}.")
+    text, note, open_cut = TRY_THIS[label]
+    return (text, note, gr.Accordion(open=True) if open_cut else gr.skip(), *explain(text, method, palette))
+
+
+@user_errors
+def redraw_words(views: dict | None, palette: str):
+    """Another palette: both models' words and the legend redrawn from the scores kept (no model runs)."""
+    palette = checked_palette(palette)
+    drawn = readings_html(views, palette) if views else (gr.skip(), gr.skip())
+    return (*drawn, legend_html(palette))
 
 
 @user_errors
@@ -227,7 +300,7 @@ def classify_lines_on_page(text: str):
 
 @user_errors
 def show_curve():
-    return curve_figure(load_curve())
+    return curve.curve_figure(models.learning_curve())
 
 
 @user_errors
@@ -244,8 +317,8 @@ def show_cards() -> str:
 
 
 def warm_up() -> None:
-    """Load both models and explain one sentence, so the first request answers at full speed."""
-    explain("not bad at all")
+    """Load both models and explain the opening text, so the page opens at full speed."""
+    explain(OPENING)
 
 
 # ---------- layout and wiring ----------
@@ -257,46 +330,63 @@ def build() -> gr.Blocks:
             "## 💬 Sentiment classifier\nA network trained from scratch against transfer learning, with the words each one leaned on."
         )
         with gr.Tab("One text"):
-            text = gr.Textbox(label="Text or review", lines=4, max_length=200_000, elem_id="sentiment-text")
             with gr.Row():
-                run = gr.Button("Classify", variant="primary")
-                gr.ClearButton(text)
-            gr.Examples([[e] for e in EXAMPLES], inputs=text, label="Examples: negation, contrast, sarcasm, a long review")
-            answer = gr.Markdown(elem_id="sentiment-verdict")
-            with gr.Row():
-                scratch_label = gr.Label(label=NAMES["scratch"], elem_id="scratch-label")
-                transfer_label = gr.Label(label=NAMES["transfer"], elem_id="transfer-label")
-            gr.Markdown(LEGEND)
+                with gr.Column(scale=3):
+                    text = gr.Textbox(OPENING, label="Text or review", lines=4, max_length=200_000, elem_id="sentiment-text")
+                    with gr.Row():
+                        run = gr.Button("Classify", variant="primary")
+                        gr.ClearButton(text)
+                    gr.Markdown("**Try this** (one click: the text is loaded and read)")
+                    with gr.Row():
+                        tries = [gr.Button(label, size="sm", elem_id=f"sentiment-try-{n}") for n, label in enumerate(TRY_THIS)]
+                    try_note = gr.Markdown(elem_id="sentiment-try-note")
+                    gr.Examples([[e] for e in EXAMPLES], inputs=text, label="More examples (they fill the box: then Classify)")
+                with gr.Column(scale=2):
+                    with gr.Column(elem_id="sentiment-result", variant="panel"):
+                        answer = gr.Markdown(elem_id="sentiment-verdict")
+                        scratch_label = gr.Label(label=NAMES["scratch"], elem_id="scratch-label")
+                        transfer_label = gr.Label(label=NAMES["transfer"], elem_id="transfer-label")
+                    gr.Markdown(READINGS_NOTE)
             with gr.Row():
                 method = gr.Dropdown(
-                    METHOD_CHOICES, value="integrated_gradients", label="Word attribution method", elem_id="sentiment-method", scale=1
+                    METHOD_CHOICES, value="integrated_gradients", label="Word attribution method", elem_id="sentiment-method", min_width=300
                 )
-                method_text = gr.Markdown(method_note("integrated_gradients"), elem_id="sentiment-method-note")
+                palette = palette_control("sentiment")
+            legend = gr.HTML(legend_html(), css_template=WORDS_CSS, js_on_load=None, elem_id="sentiment-legend")
             with gr.Row():
-                scratch_words = gr.HighlightedText(label=f"{NAMES['scratch']}: which words mattered", elem_id="scratch-words")
-                transfer_words = gr.HighlightedText(label=f"{NAMES['transfer']}: which words mattered", elem_id="transfer-words")
-            with gr.Accordion("Cut off: the part of a long text each model did not read", open=False):
+                scratch_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="scratch-words", min_width=300)
+                transfer_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="transfer-words", min_width=300)
+            method_text = gr.Markdown(method_note("integrated_gradients"), elem_id="sentiment-method-note")
+            with gr.Accordion("Cut off: the part of a long text each model did not read", open=False) as cut_part:
                 with gr.Row():
                     scratch_cut = gr.Textbox(label="Not read by the from-scratch model", lines=3)
                     transfer_cut = gr.Textbox(label="Not read by the transfer model", lines=3)
+            views = gr.State(None)  # both models' word scores, to redraw them in another palette
         with gr.Tab("Many lines"):
             lines = gr.Textbox(label="One text per line", lines=8, value=BATCH_EXAMPLE, max_length=200_000)
             run_lines = gr.Button("Classify every line", variant="primary")
             lines_note = gr.Markdown()
             table = gr.Dataframe(label="Predictions", wrap=True, interactive=False)
         with gr.Accordion("From scratch vs transfer: accuracy against the number of labels", open=True):
-            curve = gr.Plot(label="Learning curve", show_label=False)
+            curve_plot = gr.Plot(label="Learning curve", show_label=False)
             cards = gr.Markdown()
-        with gr.Accordion("The lesson: embeddings, RNNs, transformers and transfer", open=False):
+        with gr.Accordion("The lesson: embeddings, RNNs, transformers and transfer", open=True):
             gr.Markdown(lesson("sentiment"))
 
-        outputs = [scratch_label, transfer_label, answer, scratch_words, transfer_words, scratch_cut, transfer_cut]
+        outputs = [scratch_label, transfer_label, answer, scratch_words, transfer_words, scratch_cut, transfer_cut, views]
         shared = dict(concurrency_limit=2, concurrency_id="sentiment_models")
-        gr.on([run.click, text.submit], explain, [text, method], outputs, api_visibility="private", **shared)
-        method.change(explain_again, [text, method], outputs, api_visibility="private", **shared)
+        page.load(explain_on_load, [text, method], outputs, api_visibility="private", **shared)
+        gr.on([run.click, text.submit], explain, [text, method, palette], outputs, api_visibility="private", **shared)
+        for button in tries:
+            button.click(try_this, [button, method, palette], [text, try_note, cut_part, *outputs], api_visibility="private", **shared)
+        method.change(explain_again, [text, method, palette], outputs, api_visibility="private", **shared)
         method.change(show_method_note, method, method_text, api_visibility="private", show_progress="hidden")
+        keep_in_url(page, palette)
+        palette.change(
+            redraw_words, [views, palette], [scratch_words, transfer_words, legend], api_visibility="private", show_progress="hidden"
+        )
         run_lines.click(classify_lines_on_page, lines, [table, lines_note], api_visibility="private", **shared)
-        page.load(show_curve, None, curve, api_visibility="private")
+        page.load(show_curve, None, curve_plot, api_visibility="private")
         page.load(show_cards, None, cards, api_visibility="private")
         gr.api(classify_sentiment, api_name="classify_sentiment", concurrency_limit=4)
         gr.api(classify_lines, api_name="classify_lines", **shared)

@@ -4,6 +4,7 @@ references), the demo's pure functions and handlers, its API endpoints and one b
 from __future__ import annotations
 
 import os
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,10 @@ import torch
 
 from core.checkpoints import CHECKPOINT_DIR, load_card
 from core.errors import UserError
+from core.palette import css
 from core.sentiment.text import Vocabulary, clean, head_and_tail, tokenize, tokenize_with_spans
 from demos import sentiment
-from tests.conftest import ROOT, need, open_gradio
+from tests.conftest import ROOT, axe_violations, need, open_gradio
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the base model comes from the installed package, never the Hub
 DATA = Path(os.environ.get("GALLERY_DATA_DIR") or ROOT.parent / "shared" / "data")
@@ -227,18 +229,66 @@ def test_checked_text_answers_every_kind_of_odd_input():
     assert len(text) == 20_000 and "20,000 of 200,000" in note
 
 
-@pytest.mark.unit
-def test_highlighted_marks_the_cut_off_middle_and_scales_scores():
+def a_reading(scores=(2.0, 0, 0, 0, -4.0), head_end=1, tail_start=4):
     from core.sentiment.predict import Reading
 
-    text = "one two three four five"
     units = [(0, 3), (4, 7), (8, 13), (14, 18), (19, 23)]
-    reading = Reading(text, units, 1, 4, np.array([0.3, 0.7]), np.array([2.0, 0, 0, 0, -4.0]))
-    segments = sentiment.highlighted(reading)
+    return Reading("one two three four five", units, head_end, tail_start, np.array([0.3, 0.7]), np.array(scores))
+
+
+@pytest.mark.unit
+def test_segments_mark_the_cut_off_middle_and_scale_scores():
+    from core.sentiment import words
+
+    reading = a_reading()
+    segments = words.segments(reading)
     assert ("one", 0.5) in segments and ("five", -1.0) in segments
-    assert any("3 words cut off" in s for s, _ in segments)
+    assert [s for s in segments if words.is_cut_marker(s[0])] == [(" ✂ … 3 words cut off, not read … ✂ ", None)]
     assert not any(s in ("two", "three", "four") for s, _ in segments)
-    assert sentiment.cut_off_text(reading) == "two three four"
+    assert words.cut_off_text(reading) == "two three four"
+    assert words.read_count(reading) == (2, 5) and words.read_count(a_reading(head_end=5, tail_start=5)) == (5, 5)
+    assert not words.is_cut_marker("a ✂ in a review")
+
+
+@pytest.mark.unit
+def test_word_colours_follow_the_palette_with_readable_text():
+    from core.sentiment import words
+
+    for palette in ("default", "safe"):
+        (negative, _), (white, ink), (positive, _) = words.word_colours([-1.0, 0.0, 1.0], palette)
+        assert (negative, positive) == (css(palette)["negative"], css(palette)["positive"])
+        assert white == "#ffffff" and ink == "#000000"
+    assert words.word_colours([-1.0], "default") != words.word_colours([-1.0], "safe")
+    assert words.ink_for((33, 102, 172)) == "#ffffff" and words.ink_for((230, 97, 1)) == "#000000"  # dark blue, orange
+    assert words.strongest([("great", 1.0), (" ", None), ("cast", 0.05), ("bad", -0.4), ("plot", -0.9)]) == (
+        [("great", 1.0)],
+        [("plot", -0.9), ("bad", -0.4)],
+    )
+
+
+@pytest.mark.unit
+def test_words_and_legend_say_the_scores_and_colours_in_words_too():
+    from core.sentiment import words
+
+    pieces = words.segments(a_reading())
+    drawn = sentiment.words_html("From scratch", pieces, "safe")
+    assert f"background:{css('safe')['negative']}" in drawn and 'title="-1.00"' in drawn  # "five", the strongest
+    assert '<span class="score"> (-1.00)</span>' in drawn  # read out, not colour alone
+    assert "towards positive:</strong> one (+0.50)" in drawn and "Towards negative:</strong> five (-1.00)" in drawn
+    assert '<span class="cut">' in drawn and "<script" not in sentiment.words_html("x", [("<script>", 1.0)])
+    assert ">Red</span> words pushed" in sentiment.legend_html("default") and css("default")["positive"] in sentiment.legend_html("default")
+    assert ">Orange</span> words pushed" in sentiment.legend_html("safe") and css("safe")["positive"] in sentiment.legend_html("safe")
+
+
+@pytest.mark.unit
+def test_a_missing_text_keeps_what_is_shown_and_says_what_is_missing():
+    assert sentiment.explain("  \n ") == (sentiment.gr.skip(),) * 8
+    assert sentiment.explain("\x00\x07") == (sentiment.gr.skip(),) * 8
+    assert "Type or paste" in sentiment.missing(None) and "control characters" in sentiment.missing("\x1b")
+    assert sentiment.missing("fine") is None
+    assert sentiment.redraw_words(None, "safe")[:2] == (sentiment.gr.skip(),) * 2  # nothing read yet: only the legend
+    with pytest.raises(sentiment.gr.Error, match="No experiment"):
+        sentiment.try_this("Delete everything", "saliency", "default")
 
 
 @pytest.mark.unit
@@ -258,7 +308,9 @@ def test_learning_curve_figure_draws_both_models():
             for m, n, a in [("scratch", 100, 0.5), ("scratch", 1000, 0.6), ("transfer", 100, 0.8), ("transfer", 1000, 0.85)]
         ],
     }
-    axes = sentiment.curve_figure(curve).axes[0]
+    from core.sentiment.curve import curve_figure
+
+    axes = curve_figure(curve).axes[0]
     assert [line.get_label() for line in axes.get_lines()[:2]] == ["From scratch (GRU)", "Transfer (MiniLM)"]
     assert list(axes.get_lines()[1].get_ydata()) == [0.8, 0.85]
 
@@ -312,12 +364,12 @@ def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
 @pytest.mark.reference
 def test_explain_gives_labels_attributions_and_the_cut_off_part():
     shipped()
-    scratch, transfer, verdict, scratch_words, transfer_words, scratch_cut, transfer_cut = sentiment.explain(sentiment.LONG_REVIEW)
+    scratch, transfer, verdict, scratch_html, transfer_html, scratch_cut, transfer_cut, views = sentiment.explain(sentiment.LONG_REVIEW)
     assert set(scratch) == set(transfer) == {"negative", "positive"}
-    assert "agree" in verdict
-    assert any("cut off" in s for s, _ in scratch_words) and any("cut off" in s for s, _ in transfer_words)
+    assert "agree" in verdict and "the from-scratch model read 400 and the transfer model" in verdict
+    assert "words cut off, not read" in scratch_html and "words cut off, not read" in transfer_html
     assert "dinner party" in scratch_cut and "dinner party" in transfer_cut
-    scores = [v for _, v in scratch_words if v is not None]
+    scores = [v for _, v in views["scratch"] if v is not None]
     assert max(abs(v) for v in scores) == 1.0
 
 
@@ -330,7 +382,7 @@ def test_each_word_method_has_a_note_and_grad_cam_is_refused_with_the_reason():
     assert [value for _, value in sentiment.METHOD_CHOICES] == ["integrated_gradients", "saliency", "smoothgrad", "occlusion"]
     with pytest.raises(gr.Error, match="method must be one of saliency, integrated_gradients, smoothgrad, occlusion; got 'gradcam'"):
         sentiment.explain("not bad at all", "gradcam")
-    assert sentiment.explain_again("  ", "occlusion") == (sentiment.gr.skip(),) * 7  # nothing typed: nothing to redo
+    assert sentiment.explain_again("  ", "occlusion", "default") == (sentiment.gr.skip(),) * 8  # nothing typed: nothing to redo
 
 
 @pytest.mark.reference
@@ -338,9 +390,9 @@ def test_the_word_method_choice_reaches_both_models():
     shipped()
     words, labels = {}, set()
     for method in ("integrated_gradients", "saliency", "smoothgrad", "occlusion"):
-        scratch, transfer, _, scratch_words, transfer_words, _, _ = sentiment.explain("great cast, terrible plot", method)
+        scratch, transfer, *_, views = sentiment.explain("great cast, terrible plot", method)
         labels.add((tuple(scratch.items()), tuple(transfer.items())))
-        for model, view in enumerate((scratch_words, transfer_words)):
+        for model, view in enumerate((views["scratch"], views["transfer"])):
             scores = {word.strip(): value for word, value in view if value is not None}
             assert set(scores) >= {"great", "terrible", "plot"} and max(abs(v) for v in scores.values()) == 1.0
             words[method, model] = scores
@@ -392,14 +444,85 @@ def test_classify_lines_returns_a_table(client):
     assert len(rows) == 200 and rows[0][1] == "positive" and rows[1][1] == "negative"
 
 
+@pytest.mark.reference
+def test_each_try_this_loads_its_text_and_reads_it():
+    shipped()
+    for label, (text, note, open_cut) in sentiment.TRY_THIS.items():
+        shown, said, cut_part, scratch, _, verdict, scratch_html, *_ = sentiment.try_this(label, "saliency", "safe")
+        assert shown == text and said == note and set(scratch) == {"negative", "positive"} and "%" in verdict
+        assert ">" + escape(text.split()[-1].strip(".")) + "<" in scratch_html
+        assert (cut_part.open if open_cut else cut_part) == (True if open_cut else sentiment.gr.skip())
+    assert "words cut off, not read" in scratch_html  # the last one is the long review
+
+
+def word_colours_on_page(page, selector: str) -> dict[str, str]:
+    """Each coloured word's score (its tooltip) -> its background colour as the browser computes it."""
+    return page.eval_on_selector_all(
+        f"{selector} .word[title]",
+        "els => Object.fromEntries(els.map(e => [e.title, getComputedStyle(e).backgroundColor]))",
+    )
+
+
+def rgb(hex_colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)))
+
+
+def strongest_word(page, selector: str) -> tuple[str, str]:
+    """The side ("negative" or "positive") of a model's strongest word (score -1 or +1), and its colour on the page."""
+    colours = word_colours_on_page(page, selector)
+    side = "negative" if "-1.00" in colours else "positive"
+    return side, colours["-1.00" if side == "negative" else "+1.00"]
+
+
 @pytest.mark.browser
-def test_browser_classifies_an_example_and_shows_attributions(page, app_url):
+def test_the_page_opens_on_a_reading_and_its_palette_is_kept_in_the_url(page, app_url):
+    """No click: both readings and both models' coloured words are there; the palette recolours them,
+    goes into the address bar, and a page opened with ?palette=safe draws the safe colours."""
     shipped()
     open_gradio(page, f"{app_url}/demos/sentiment/")
-    page.locator("#sentiment-text textarea").fill("great cast, terrible plot")
+    page.locator("#scratch-words .word").first.wait_for(timeout=60_000)
+    result = page.locator("#sentiment-result").inner_text()
+    assert "disagree" in result and "From scratch (GRU)" in result and "%" in result
+    for words in ("#scratch-words", "#transfer-words"):
+        side, colour = strongest_word(page, words)
+        assert colour == rgb(css("default")[side])
+    assert ">Red</span>" in page.locator("#sentiment-legend").inner_html()
+    assert not [v for v in axe_violations(page) if v["impact"] == "critical"]
+    assert not axe_violations(page, "#sentiment-result, #sentiment-legend, #scratch-words, #transfer-words")
+
+    page.get_by_label("Colour-blind safe (blue / orange)").check()
+    page.locator("#sentiment-legend").get_by_text("Orange").wait_for()  # drawn by the same event as the words
+    page.wait_for_function("() => location.search.includes('palette=safe')")
+    side, colour = strongest_word(page, "#transfer-words")
+    assert colour == rgb(css("safe")[side])
+
+    open_gradio(page, f"{app_url}/demos/sentiment/?palette=safe")
+    page.locator("#sentiment-legend").get_by_text("Orange").wait_for(timeout=60_000)
+    page.locator("#scratch-words .word").first.wait_for(timeout=60_000)
+    for words in ("#scratch-words", "#transfer-words"):
+        side, colour = strongest_word(page, words)
+        assert colour == rgb(css("safe")[side])
+    assert page.get_by_label("Colour-blind safe (blue / orange)").is_checked()
+
+
+@pytest.mark.browser
+def test_try_this_buttons_load_and_read_and_a_missing_text_keeps_the_reading(page, app_url):
+    shipped()
+    open_gradio(page, f"{app_url}/demos/sentiment/")
+    page.locator("#scratch-words .word").first.wait_for(timeout=60_000)
+    words = page.locator("#scratch-words")
+    for n, (label, (text, _, _)) in enumerate(sentiment.TRY_THIS.items()):
+        page.locator(f"#sentiment-try-{n}").click()
+        page.locator("#sentiment-try-note").get_by_text(label.split(":")[0]).first.wait_for(timeout=60_000)
+        words.get_by_text(text.split()[-1].strip(".'")).first.wait_for(timeout=60_000)
+        assert page.locator("#sentiment-text textarea").input_value() == text
+    assert "words cut off, not read" in words.inner_text()  # the long review, with its middle opened below
+    assert "dinner party" in page.get_by_label("Not read by the from-scratch model").input_value()
+
+    before = page.locator("#sentiment-result").inner_text()
+    page.locator("#sentiment-text textarea").fill("   ")
     page.get_by_role("button", name="Classify", exact=True).click()
-    verdict = page.locator("#sentiment-verdict")
-    verdict.get_by_text("agree").first.wait_for(timeout=60_000)
-    assert "%" in verdict.inner_text()
-    assert "terrible" in page.locator("#scratch-words").inner_text()
-    assert "positive" in page.locator("#transfer-label").inner_text()
+    page.get_by_text("Type or paste some text first").first.wait_for()
+    assert page.locator("#sentiment-result").inner_text() == before and "%" in before
+    assert "dinner party" in words.inner_text() or "words cut off" in words.inner_text()
+    assert page.locator(".error").count() == 0
