@@ -48,12 +48,12 @@ def _endpoints():
     from core.digits.explain import attributions
     from core.digits.predict import answering_cnn, class_probabilities
     from core.digits.preprocess import prepare_digit, to_model_input
+    from core.digits.reading import read_digit
     from core.gan.sample import sample_digits, walk_between_classes
     from core.playground.experiment import PRESETS, run_to_end
     from core.sentiment.predict import probabilities
     from core.vision.filters import layer_grid
     from core.vision.model import digit_vision_model
-    from demos.sketcher import read_digit
 
     digit = np.asarray(Image.open(ASSETS / "digit_3.png"))
     sixteen = torch.cat([to_model_input(prepare_digit(digit))] * 16)  # augment_digit: 16 samples read by the CNN

@@ -190,11 +190,12 @@ def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]
     import gradio as gr
     import numpy as np
 
+    from core.digits import reading
     from demos import drawing, sketcher
 
     raster = np.full((drawing.SEND_SIDE, drawing.SEND_SIDE), 255, np.uint8)
     raster[30:110, 62:76] = 0  # a 1
-    _, _, prepared, cnn_map, _ = sketcher.read_digit(raster)  # the CNN's integrated-gradients map
+    _, _, prepared, cnn_map, _ = reading.read_digit(raster)  # the CNN's integrated-gradients map
     overlay = sketcher.attribution_overlay(prepared.ink, cnn_map)
     cases = [
         ("28x28 view (old: enlarged 224x224)", sketcher.seen_image(prepared.image), sketcher.seen_image(prepared.image, zoom=1)),

@@ -93,13 +93,15 @@ def bars_value(probabilities: np.ndarray | None, seq: int | None = None) -> dict
     return {"seq": seq, "probabilities": [round(float(p), 4) for p in probabilities]}
 
 
-def picture_value(picture: np.ndarray | None, seq: int | None = None) -> dict:
-    """uint8 (H, W) or (H, W, 3) -> what `picture` draws: its size and RGB bytes, base64."""
+def picture_value(picture: np.ndarray | None, seq: int | None = None, alt: str | None = None) -> dict:
+    """uint8 (H, W) or (H, W, 3) -> what `picture` draws: its size and RGB bytes, base64; `alt`, when
+    given, is what a screen reader says of it instead of the picture's label."""
     if picture is None:
-        return {"seq": seq, "width": 0, "height": 0, "rgb": ""}
+        return {"seq": seq, "width": 0, "height": 0, "rgb": "", "alt": alt}
     rgb = np.ascontiguousarray(np.broadcast_to(picture[..., None], (*picture.shape, 3)) if picture.ndim == 2 else picture[..., :3])
     height, width = rgb.shape[:2]
-    return {"seq": seq, "width": width, "height": height, "rgb": base64.b64encode(rgb.astype(np.uint8).tobytes()).decode("ascii")}
+    encoded = base64.b64encode(rgb.astype(np.uint8).tobytes()).decode("ascii")
+    return {"seq": seq, "width": width, "height": height, "rgb": encoded, "alt": alt}
 
 
 def text_value(text: str, seq: int | None = None, final: bool = True) -> dict:
@@ -311,7 +313,9 @@ def probability_bars(elem_id: str, label: str) -> gr.HTML:
 _PICTURE_JS = (
     """
 const canvas = element.querySelector('canvas');
+const label = canvas.getAttribute('aria-label');
 function draw(value) {
+  canvas.setAttribute('aria-label', (value && value.alt) || label);
   if (!value || !value.rgb) { canvas.width = canvas.height = 1; canvas.classList.add('empty'); return; }
   const bytes = atob(value.rgb), n = value.width * value.height;
   const rgba = new Uint8ClampedArray(4 * n);

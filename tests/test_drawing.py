@@ -113,7 +113,7 @@ def test_a_raster_from_the_surface_goes_through_prepare_digit(monkeypatch):
         return original(image)
 
     monkeypatch.setattr(preprocess, "prepare_digit", spy)
-    live = sketcher.predict_drawing(surface_value(raster, seq=3, done=False))
+    live = sketcher.read_while_drawing(surface_value(raster, seq=3, done=False))
     assert len(seen) == 1 and np.array_equal(seen[0], raster)
     inputs = preprocess.to_model_input(original(raster))
     expected = predict.class_probabilities(predict.answering_cnn(), inputs)[0]
@@ -173,6 +173,13 @@ def read_digit_shown(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} .bars").get_attribute("data-digit")
 
 
+def cleared_sketcher(page) -> None:
+    """The sketcher opens on an example (a 7) drawn and read: wait for it, then Clear the canvas."""
+    page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '7'", timeout=60_000)
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === ''", timeout=20_000)
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("draw,strokes,digit", [(draw_with_mouse, SEVEN, "7"), (draw_with_finger, ONE, "1")], ids=["mouse", "touch"])
 def test_sketcher_reads_a_drawing_without_a_click_first(request, app_url, draw, strokes, digit):
@@ -182,6 +189,7 @@ def test_sketcher_reads_a_drawing_without_a_click_first(request, app_url, draw, 
     open_gradio(page, f"{app_url}/demos/sketcher/")
     canvas = page.locator("#sketcher-canvas canvas")
     assert page.locator("#sketcher-canvas [data-ready=true]").count() == 1
+    cleared_sketcher(page)
     draw(page, canvas, strokes)  # no tool to pick first
     page.wait_for_function(f"() => document.querySelector('#cnn-label .bars').dataset.digit === '{digit}'", timeout=20_000)
     page.wait_for_function("() => !document.querySelector('#sketcher-cnn-map canvas').classList.contains('empty')", timeout=20_000)
@@ -197,6 +205,7 @@ def test_readings_arrive_while_the_pen_moves_and_undo_clear_are_buttons(page, ap
     from tests.conftest import open_gradio
 
     open_gradio(page, f"{app_url}/demos/sketcher/")
+    cleared_sketcher(page)
     canvas = page.locator("#sketcher-canvas canvas")
     box = canvas.bounding_box()
     points = stroke_points(box, SEVEN[0], steps=30)
@@ -254,6 +263,7 @@ def test_an_example_upload_is_read_into_the_same_bars_and_pictures(page, app_url
     from tests.conftest import open_gradio
 
     open_gradio(page, f"{app_url}/demos/sketcher/")
+    page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '7'", timeout=60_000)  # the opening example
     page.get_by_role("tab", name="Upload a photo").click()
     page.locator(".gallery-item, button.gallery-item, [data-testid='examples'] button").first.click()
     page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '3'", timeout=30_000)

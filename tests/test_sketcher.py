@@ -40,9 +40,12 @@ def test_attribution_overlay_colours_for_and_against():
     overlay = sketcher.attribution_overlay(ink, attributions)
     assert overlay.shape == (4, 4, 3)
     red, blue, plain = overlay[0, 0], overlay[0, 1], overlay[0, 2]
-    assert red[0] > 200 and red[2] < 60  # pushed towards the answer: red
-    assert blue[2] > 200 and blue[0] < 60  # pushed against: blue
+    assert red[0] > 170 and red[2] < 60  # pushed towards the answer: red
+    assert blue[2] > 170 and blue[0] < 60  # pushed against: blue
     assert plain[0] == plain[1] == plain[2]  # no push: grey ink
+    safe = sketcher.attribution_overlay(ink, attributions, "safe")  # the colour-blind-safe palette: orange / blue
+    assert tuple(safe[0, 0]) == (230, 97, 1) and tuple(safe[0, 1]) == (0, 114, 178) and tuple(safe[0, 2]) == tuple(plain)
+    assert "Orange strokes" in sketcher.legend("safe") and "Red strokes" in sketcher.legend("default")
 
 
 def surface_value(raster: np.ndarray | None, seq: int, done: bool) -> dict:
@@ -62,25 +65,27 @@ def drawn_seven() -> np.ndarray:
 def test_empty_canvas_asks_for_a_digit_instead_of_failing():
     blank = surface_value(np.full((drawing.SEND_SIDE,) * 2, 255, np.uint8), seq=5, done=True)
     for value in (blank, surface_value(None, seq=5, done=True)):
-        cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_drawing(value)
+        cnn, mlp, seen, cnn_map, mlp_map, verdict, field, _ = sketcher.predict_drawing(value)
         assert cnn == {"seq": 5, "probabilities": None} and mlp["probabilities"] is None
         assert seen["rgb"] == cnn_map["rgb"] == mlp_map["rgb"] == ""
         assert "Draw a digit" in verdict["text"] and verdict["seq"] == 5
+        assert field is None  # nothing for Look inside, Smudge it or the methods
     assert sketcher.predict_drawing(None)[5]["text"] == sketcher.DRAW_PROMPT
 
 
 @pytest.mark.reference
 def test_while_the_pen_moves_only_the_readings_change_and_on_pen_up_everything():
-    live = sketcher.predict_drawing(surface_value(drawn_seven(), seq=7, done=False))
+    live = sketcher.read_while_drawing(surface_value(drawn_seven(), seq=7, done=False))
     assert int(np.argmax(live[0]["probabilities"])) == 7 and live[0]["seq"] == 7
     assert int(np.argmax(live[1]["probabilities"])) == 7
     assert all(value == gr.skip() for value in live[2:5])  # the explanations wait for pen-up
     assert "**7**" in live[5]["text"] and live[5]["final"] is False  # not read aloud while drawing
-    cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_drawing(surface_value(drawn_seven(), seq=8, done=True))
+    cnn, mlp, seen, cnn_map, mlp_map, verdict, field, source = sketcher.predict_drawing(surface_value(drawn_seven(), seq=8, done=True))
     assert cnn["probabilities"] == live[0]["probabilities"] and cnn["seq"] == 8
     assert (seen["width"], seen["height"]) == (28, 28)
     assert (cnn_map["width"], cnn_map["height"]) == (drawing.SEND_SIDE,) * 2 and mlp_map["rgb"]
     assert verdict["final"] is True
+    assert field.shape == (28, 28) and np.array_equal(source, drawn_seven())  # kept for later clicks and the palette
     # The page's change event reads while drawing; a finished drawing is the release event's (pen-up).
     assert sketcher.read_while_drawing(surface_value(drawn_seven(), seq=8, done=True)) == (gr.skip(),) * 6
     assert sketcher.read_while_drawing(surface_value(drawn_seven(), seq=9, done=False))[0]["seq"] == 9
@@ -89,12 +94,13 @@ def test_while_the_pen_moves_only_the_readings_change_and_on_pen_up_everything()
 @pytest.mark.reference
 @pytest.mark.parametrize("name,digit", EXAMPLE_DIGITS.items())
 def test_examples_are_read_correctly_by_both_models(name, digit):
-    cnn, mlp, seen, cnn_map, mlp_map, verdict = sketcher.predict_upload(str(sketcher.ASSETS / name))
+    cnn, mlp, seen, cnn_map, mlp_map, verdict, field, path = sketcher.predict_upload(str(sketcher.ASSETS / name))
     assert str(int(np.argmax(cnn["probabilities"]))) == digit
     assert str(int(np.argmax(mlp["probabilities"]))) == digit
     assert (seen["width"], seen["height"]) == (28, 28)
     assert max(cnn_map["width"], cnn_map["height"]) <= sketcher.MAP_SIDE and cnn_map["rgb"]
     assert f"**{digit}**" in verdict["text"]
+    assert field.shape == (28, 28) and path.endswith(name)
 
 
 @pytest.mark.reference
@@ -189,26 +195,23 @@ def test_method_notes_say_what_each_method_computes_and_where_it_misleads():
 
 @pytest.mark.reference
 def test_two_methods_side_by_side_on_a_drawn_digit():
-    field = sketcher.prepared_field(Image.open(sketcher.ASSETS / "digit_3.png"))
-    left, right, left_note, right_note = sketcher.compare_again(field, "integrated_gradients", "gradcam", "cnn")
-    assert left.shape == right.shape == (224, 224, 3) and not np.array_equal(left, right)
-    assert "Integrated gradients" in left_note and "Grad-CAM" in right_note
-    left, right, _, right_note = sketcher.compare_again(field, "occlusion", "gradcam", "mlp")  # no Grad-CAM without convolutions
-    assert left.shape == (224, 224, 3) and right is None and "MLP has none" in right_note
-    assert sketcher.compare_again(None, "saliency", "smoothgrad", "cnn")[:2] == (None, None)  # nothing drawn yet
+    field = sketcher.example_digit("digit_3.png")
+    left, right, left_note, right_note, legend = sketcher.compare_again(field, "integrated_gradients", "gradcam", "cnn")
+    assert (left["width"], left["height"]) == (right["width"], right["height"]) == (224, 224) and left["rgb"] != right["rgb"]
+    assert "Integrated gradients" in left_note and "Grad-CAM" in right_note and "Red pushed" in legend
+    assert "Grad-CAM" in right["alt"]  # what a screen reader hears names the method
+    left, right, _, right_note, _ = sketcher.compare_again(field, "occlusion", "gradcam", "mlp")  # no Grad-CAM without convolutions
+    assert left["width"] == 224 and right["rgb"] == "" and "MLP has none" in right_note
+    assert [v["rgb"] for v in sketcher.compare_again(None, "saliency", "smoothgrad", "cnn")[:2]] == ["", ""]  # nothing drawn yet
 
 
 @pytest.mark.reference
-def test_the_comparison_waits_for_pen_up_and_keeps_the_drawn_digit():
-    moving = sketcher.compare_drawing(surface_value(drawn_seven(), seq=3, done=False), "saliency", "gradcam", "cnn")
-    assert all(value == gr.skip() for value in moving)  # nothing while the pen moves
-    field, left, right, left_note, right_note = sketcher.compare_drawing(
-        surface_value(drawn_seven(), seq=4, done=True), "saliency", "gradcam", "cnn"
-    )
-    assert field.shape == (28, 28) and left.shape == right.shape == (224, 224, 3)
-    assert "Saliency" in left_note and "Grad-CAM" in right_note
-    cleared = sketcher.compare_drawing(surface_value(None, seq=5, done=True), "saliency", "gradcam", "cnn")
-    assert cleared[:3] == (None, None, None)  # Clear: no digit, no pictures
+def test_an_upload_without_a_digit_keeps_what_is_shown_and_says_so(tmp_path):
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (64, 64), "white").save(blank)
+    with pytest.warns(UserWarning, match="No digit found"):  # gr.Warning, outside a request: a Python warning
+        assert sketcher.predict_upload(str(blank)) == (gr.skip(),) * 8  # no red Error badges: the outputs stay
+    assert sketcher.predict_upload(None) == (gr.skip(),) * 8  # the photo removed: the reading stays too
 
 
 @pytest.mark.e2e
@@ -238,24 +241,170 @@ def test_browser_two_methods_side_by_side_follow_the_choices(page, app_url):
     from tests.conftest import open_gradio
 
     open_gradio(page, f"{app_url}/demos/sketcher/")
+    wait_for_reading(page, "7")  # the opening example
     page.get_by_role("tab", name="Upload a photo").click()
     page.locator(".gallery-item, button.gallery-item, [data-testid='examples'] button").first.click()
-    left, right = page.locator("#compare-left-map img").first, page.locator("#compare-right-map img").first
-    left.wait_for(timeout=30_000)
-    right.wait_for(timeout=30_000)
-    before = right.get_attribute("src")
+    wait_for_reading(page, "3")
+    label = "id => document.querySelector('#' + id + ' canvas').getAttribute('aria-label') || ''"
+    page.wait_for_function(f"() => ({label})('compare-right-map').includes('Grad-CAM for the CNN')", timeout=30_000)
     assert "Grad-CAM" in page.locator("#compare-right-note").inner_text()
     page.locator("#compare-right input").click()
     page.get_by_role("option", name="Occlusion", exact=True).click()
     note = page.locator("#compare-right-note")
     page.wait_for_function("el => el.innerText.includes('Occlusion')", arg=note.element_handle(), timeout=30_000)
-    page.wait_for_function(
-        "([el, before]) => el.querySelector('img') && el.querySelector('img').src !== before",
-        arg=[page.locator("#compare-right-map").element_handle(), before],
-        timeout=30_000,
-    )
+    page.wait_for_function(f"() => ({label})('compare-right-map').includes('Occlusion')", timeout=30_000)
     page.get_by_role("radio", name="MLP").click()
     page.locator("#compare-right input").click()
     page.get_by_role("option", name="Grad-CAM (CNN only)").click()
     page.wait_for_function("el => el.innerText.includes('MLP has none')", arg=note.element_handle(), timeout=30_000)
-    assert page.locator("#compare-left-map img").count() == 1  # the left method still explains the MLP
+    page.locator("#compare-right-map canvas.empty").wait_for(state="attached", timeout=30_000)  # no picture where the method does not apply
+    assert page.evaluate(label, "compare-right-map").startswith("No picture")
+    assert "for the MLP" in page.evaluate(label, "compare-left-map")  # the left method still explains the MLP
+    assert page.locator("#compare-left-map canvas.empty").count() == 0
+
+
+# ---------- the page in a browser: opening on a result, Try this, the palette, hand-offs, a phone ----------
+
+SHOWN = "id => { const bars = document.querySelector('#' + id + ' .bars'); return bars ? bars.dataset.digit : null; }"
+# The warm (towards) pixels of a map, by palette: red (178, 24, 43) and orange (230, 97, 1), each blended with
+# the grey ink as attribution_overlay does, differ in green minus blue (red: below 0, orange: above 30).
+COLOURED = """([id]) => {
+  const c = document.querySelector('#' + id + ' canvas'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let red = 0, orange = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] < 140 || d[i] - d[i + 2] < 90) continue;
+    if (d[i + 1] - d[i + 2] < 10) red++; else if (d[i + 1] - d[i + 2] > 30) orange++;
+  }
+  return {red, orange};
+}"""
+
+
+def wait_for_reading(page, cnn: str, mlp: str | None = None, timeout: float = 60_000) -> None:
+    page.wait_for_function(f"() => ({SHOWN})('cnn-label') === '{cnn}'", timeout=timeout)
+    if mlp is not None:
+        page.wait_for_function(f"() => ({SHOWN})('mlp-label') === '{mlp}'", timeout=timeout)
+
+
+def mnist_one() -> np.ndarray:
+    image = Image.new("L", (28, 28), 0)
+    ImageDraw.Draw(image).line([(14, 5), (14, 23)], fill=255, width=3)
+    return np.asarray(image, np.float32) / 255.0
+
+
+@pytest.mark.browser
+def test_the_page_opens_on_an_example_read_by_both_networks_with_its_maps(page, app_url):
+    from tests.conftest import axe_violations, open_gradio
+
+    open_gradio(page, f"{app_url}/demos/sketcher/")  # and no click at all
+    wait_for_reading(page, "7", "7")
+    result = page.locator("#sketcher-result")
+    assert result.locator("#cnn-label").count() == 1 and result.locator(".shown").inner_text().startswith("Both models read a 7")
+    page.wait_for_function("() => !document.querySelector('#sketcher-mlp-map canvas').classList.contains('empty')", timeout=30_000)
+    assert "answer 7" in page.locator("#sketcher-cnn-map canvas").get_attribute("aria-label")  # the map's text alternative
+    assert page.locator("#verdict .spoken").inner_text().startswith("Both models read a 7")  # announced (aria-live)
+    ink = page.evaluate(
+        """() => { const c = document.querySelector('#sketcher-canvas canvas'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+           let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++; return n; }"""
+    )
+    assert ink > 1000, ink  # the example is drawn on the canvas, ready for more strokes
+    page.locator("#compare-right-map canvas:not(.empty)").wait_for(timeout=30_000)  # and the methods compared
+    critical = [v for v in axe_violations(page) if v["impact"] == "critical"]
+    assert not critical, critical
+
+
+@pytest.mark.browser
+def test_each_try_this_button_sets_up_its_experiment(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/sketcher/")
+    wait_for_reading(page, "7")
+    page.get_by_role("button", name="A 1 with a long serif").click()
+    wait_for_reading(page, "1", "7")  # the hard example: the networks disagree
+    assert "long serif" in page.locator("#sketcher-try-note").inner_text()
+    seen_lower_left = """() => { const c = document.querySelector('#sketcher-seen canvas'), d = c.getContext('2d').getImageData(1, 16, 9, 10).data;
+        let m = 0; for (let i = 0; i < d.length; i += 4) m = Math.max(m, d[i]); return m; }"""
+    assert page.evaluate(seen_lower_left) < 40  # no ink there yet
+    page.get_by_role("button", name="Smudge it").click()
+    page.wait_for_function(f"() => ({seen_lower_left})() > 150", timeout=60_000)  # the networks read the smudged digit
+    wait_for_reading(page, "1", "2")
+    assert "Smudged" in page.locator("#sketcher-try-note").inner_text()
+    page.get_by_role("button", name="Compare two methods").click()
+    left, right = page.locator("#compare-left-note"), page.locator("#compare-right-note")
+    page.wait_for_function("el => el.innerText.startsWith('Saliency')", arg=left.element_handle(), timeout=30_000)
+    page.wait_for_function("el => el.innerText.startsWith('SmoothGrad')", arg=right.element_handle(), timeout=30_000)
+    page.wait_for_function(
+        "() => (document.querySelector('#compare-right-map canvas').getAttribute('aria-label') || '').includes('SmoothGrad')",
+        timeout=30_000,
+    )
+
+
+@pytest.mark.browser
+def test_the_palette_recolours_the_maps_and_legends_and_the_address_keeps_it(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/sketcher/")
+    wait_for_reading(page, "7")
+    page.wait_for_function(f"() => ({COLOURED})(['sketcher-cnn-map']).red > 20", timeout=30_000)
+    assert page.evaluate(COLOURED, ["sketcher-cnn-map"])["orange"] == 0
+    page.get_by_role("radio", name="Colour-blind safe (blue / orange)").click()
+    page.wait_for_function(f"() => ({COLOURED})(['sketcher-cnn-map']).orange > 20", timeout=30_000)
+    page.wait_for_function(f"() => ({COLOURED})(['compare-left-map']).orange > 20", timeout=30_000)
+    assert page.evaluate(COLOURED, ["sketcher-cnn-map"])["red"] == 0 and page.evaluate(COLOURED, ["sketcher-mlp-map"])["red"] == 0
+    assert "Orange strokes pushed" in page.locator("#sketcher-legend").inner_text()
+    assert "palette=safe" in page.url
+    page.reload()  # the address keeps the choice: the page opens on the safe colours
+    wait_for_reading(page, "7")
+    page.wait_for_function(f"() => ({COLOURED})(['sketcher-cnn-map']).orange > 20", timeout=30_000)
+    assert page.get_by_role("radio", name="Colour-blind safe (blue / orange)").is_checked()
+    assert page.evaluate(COLOURED, ["sketcher-cnn-map"])["red"] == 0
+    assert "Orange strokes pushed" in page.locator("#sketcher-legend").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("where", ["gallery", "standalone"])
+def test_a_digit_arrives_on_the_canvas_and_look_inside_sends_it_on(page, app_url, where):
+    from demos import handoff
+    from tests.conftest import open_gradio
+
+    digit = handoff.encode_digit(mnist_one())
+    address = f"{app_url}/?tab=sketcher&digit={digit}" if where == "gallery" else f"{app_url}/demos/sketcher/?digit={digit}"
+    open_gradio(page, address)
+    wait_for_reading(page, "1", "1")  # the handed-over 1, on the canvas, read; not the opening 7
+    page.locator("#sketcher-cnn-map canvas:not(.empty)").wait_for(timeout=30_000)
+    look = page.locator("#sketcher-look-inside")
+    if where == "gallery":
+        look.click()  # the filter visualiser's tab opens, in the same page
+        page.wait_for_function(
+            "() => document.querySelector('button[role=tab][data-tab-id=filters]').getAttribute('aria-selected') === 'true'", timeout=30_000
+        )
+        return
+    with page.context.expect_page(timeout=30_000) as opened:
+        look.click()  # standalone: the filter visualiser's own page, in a new tab, with the digit
+    other = opened.value
+    sent = other.url.split("digit=")[1].split("&")[0]
+    assert other.url.startswith(f"{app_url}/demos/filters/?")
+    assert np.corrcoef(handoff.decode_digit(sent).ravel(), mnist_one().ravel())[0, 1] > 0.6  # the 1, as the networks read it
+    assert page.locator("#sketcher-send a").get_attribute("href") == other.url  # and the link, if the tab was blocked
+    other.close()
+
+
+WIDER_THAN_THE_PHONE = """() => [...document.querySelectorAll('body *')].filter(el => el.getBoundingClientRect().right > 391)
+    .slice(0, 5).map(el => el.tagName + '#' + el.id + '.' + String(el.className).slice(0, 40))"""
+
+
+@pytest.mark.browser
+def test_a_finger_draws_a_digit_at_phone_width(phone_page, app_url):
+    from tests.conftest import open_gradio
+    from tests.test_drawing import ONE, draw_with_finger
+
+    page = phone_page
+    open_gradio(page, f"{app_url}/demos/sketcher/")
+    wait_for_reading(page, "7")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(WIDER_THAN_THE_PHONE)  # no horizontal scroll
+    page.get_by_role("button", name="Clear").tap()
+    wait_for_reading(page, "")
+    canvas = page.locator("#sketcher-canvas canvas")
+    canvas.scroll_into_view_if_needed()
+    draw_with_finger(page, canvas, ONE)
+    wait_for_reading(page, "1", "1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(WIDER_THAN_THE_PHONE)

@@ -14,6 +14,7 @@ STROKES = {  # digit -> strokes, each a list of points on a 280x280 canvas
     "4": [[(170, 245), (165, 40), (70, 170), (215, 170)]],
     "7": [[(70, 60), (210, 60), (150, 150), (115, 245)], [(105, 150), (190, 150)]],
     "9": [[(190, 90), (150, 50), (95, 65), (85, 120), (130, 145), (185, 115), (190, 90), (175, 250)]],
+    "1 serif": [[(95, 100), (165, 40), (130, 245)]],  # a long slanted serif: the sketcher's hard 1 (the MLP reads a 7)
 }
 
 
@@ -44,3 +45,4 @@ if __name__ == "__main__":
     draw(STROKES["7"], 18, ink=(255, 255, 255), paper=(0, 0, 0)).save(HERE / "digit_7_white_on_black.png")
     draw(STROKES["4"], 6).save(HERE / "digit_4_thin.png")
     photo_of(STROKES["9"]).save(HERE / "digit_9_photo.jpg", quality=85)
+    draw(STROKES["1 serif"], 18).save(HERE / "hard_1_serif.png")
