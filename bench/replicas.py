@@ -1,7 +1,8 @@
-"""Calls per second of `/classify_digit` under 32 concurrent clients: one `python app.py`, then
-`deploy/serve.sh 2` (two replicas behind nginx), in the same run; the ratio is the result.
+"""Calls per second of `/classify_digit` under 32 concurrent clients: one `python app.py` and
+`deploy/serve.sh 2` (two replicas behind nginx), both up in the same run and loaded in turn; the
+ratio is the result.
 
-    python -m bench.replicas [--clients 32] [--seconds 30] [--sessions 100]
+    python -m bench.replicas [--clients 32] [--seconds 15] [--rounds 3] [--sessions 100]
 
 Goal: two replicas >= 1.5x one process, zero errors. The load comes from Locust (FastHttpUser,
 geventhttpclient) in this process: each client is one session with its own cookies (so nginx keeps it
@@ -153,9 +154,7 @@ def warm_up(url: str, replicas: int) -> None:
             answered.add(posted.headers.get("x-gallery-replica", "app.py"))
 
 
-def measure(url: str, session: int, replicas: int, clients: int, seconds: float) -> dict:
-    warm_up(url, replicas)
-    run_load(url, [DigitReader], clients, 5)  # then a short load: every client's session made
+def measure(url: str, session: int, clients: int, seconds: float) -> dict:
     GradioUser.replicas.clear()
     load_before, server_before, client_before = os.getloadavg()[0], session_cpu_seconds(session), time.process_time()
     environment = run_load(url, [DigitReader], clients, seconds)
@@ -205,25 +204,40 @@ def session_memory(sessions: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, default=15, help="per server per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=100, help="new sessions for the memory measure (0: skip it)")
     args = parser.parse_args()
     if args.sessions:
         session_memory(args.sessions)
-    print(f"{os.cpu_count()} cores; {args.clients} clients calling /classify_digit back to back for {args.seconds:.0f} s per server")
-    print(f"{'server':<28}{'calls/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}{'server cores':>14}{'load gen cores':>16}{'load 1m':>9}")
-    results = {}
-    for label, replicas in [("python app.py", 0), ("deploy/serve.sh 2", 2)]:
-        with served(replicas) as (url, session):
-            results[label] = r = measure(url, session, replicas, args.clients, args.seconds)
-        print(
-            f"{label:<28}{r['per_second']:>9.1f}{r['p50']:>8.0f}{r['p95']:>8.0f}{r['errors']:>8}"
-            f"{r['server_cores']:>14.2f}{r['client_cores']:>16.2f}{r['load']:>9.1f}"
-        )
-        if replicas:
-            print(f"    calls per replica: {r['replicas']}")
-    ratio = results["deploy/serve.sh 2"]["per_second"] / results["python app.py"]["per_second"]
-    print(f"two replicas / one process: {ratio:.2f}x calls/s (goal >= 1.5, zero errors)")
+    print(
+        f"{os.cpu_count()} cores; {args.clients} clients calling /classify_digit back to back, {args.seconds:.0f} s per server "
+        f"in each of {args.rounds} rounds (both servers up, loaded in turn, so that the machine's noise hits both)"
+    )
+    print(
+        f"{'round':<6}{'server':<22}{'calls/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}{'server cores':>14}{'load gen cores':>16}{'load 1m':>9}"
+    )
+    servers = {"python app.py": 0, "deploy/serve.sh 2": 2}
+    totals = {label: {"calls": 0, "errors": 0} for label in servers}
+    with served(0) as one, served(2) as two:
+        targets = dict(zip(servers, [one, two]))
+        for label, (url, _) in targets.items():
+            warm_up(url, servers[label])
+            run_load(url, [DigitReader], args.clients, 5)  # then a short load: every client's session made
+        for round_ in range(1, args.rounds + 1):
+            for label, (url, session) in targets.items():
+                r = measure(url, session, args.clients, args.seconds)
+                totals[label]["calls"] += r["calls"]
+                totals[label]["errors"] += r["errors"]
+                print(
+                    f"{round_:<6}{label:<22}{r['per_second']:>9.1f}{r['p50']:>8.0f}{r['p95']:>8.0f}{r['errors']:>8}"
+                    f"{r['server_cores']:>14.2f}{r['client_cores']:>16.2f}{r['load']:>9.1f}"
+                    + (f"  calls per replica: {sorted(r['replicas'].values())}" if servers[label] else "")
+                )
+    rates = {label: total["calls"] / (args.rounds * args.seconds) for label, total in totals.items()}
+    for label, rate in rates.items():
+        print(f"{label}: {rate:.1f} calls/s over all rounds, {totals[label]['errors']} errors")
+    print(f"two replicas / one process: {rates['deploy/serve.sh 2'] / rates['python app.py']:.2f}x calls/s (goal >= 1.5, zero errors)")
 
 
 if __name__ == "__main__":
