@@ -27,10 +27,12 @@ from collections import Counter
 from pathlib import Path
 
 import gevent
+import httpx
 from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 
 from bench.harness import ROOT, call, file_data, upload
+from demos import SESSIONS_KEPT
 from tests.conftest import free_port, wait_for_http
 
 DIGIT = ROOT / "demos" / "assets" / "digit_3.png"
@@ -140,8 +142,6 @@ def run_load(url: str, user_classes: list, users: int, seconds: float, spawn_rat
 
 def warm_up(url: str, replicas: int) -> None:
     """One call answered by each replica (each loads its model on its first call), from new sessions."""
-    import httpx
-
     answered: set[str] = set()
     while len(answered) < max(replicas, 1):
         with httpx.Client(base_url=url + "/demos/sketcher", timeout=120) as client:  # a new cookie, maybe a new replica
@@ -182,8 +182,6 @@ def rss_mb(pid: int) -> float:
 def session_memory(sessions: int) -> None:
     """What a session kept on the server costs: one process's RSS over `sessions` calls, each in a new
     session of the sketcher's page, then as many more (the page keeps SESSIONS_KEPT, so these push out)."""
-    from demos import SESSIONS_KEPT
-
     with served(0, env={"GALLERY_WARM_UP": "0"}) as (url, pid):
         page = url + "/demos/sketcher"
         digit = [file_data(upload(page, DIGIT))]
