@@ -15,10 +15,11 @@ import numpy as np
 from gradio.media import get_image
 
 from core.augment.catalogue import CATALOGUE, MAX_COUNT, parse_boxes, parse_pipeline, parse_settings, pipeline_code
+from core.augment.experiments import EXPERIMENTS, steps_from_widgets, widgets_from_steps
 from core.device import gpu
-from core.errors import UserError, whole_number
+from core.errors import whole_number
 from core.images import open_image
-from demos import DELETE_CACHE, launch, lazy_module, lesson, uploaded_path, user_errors
+from demos import DELETE_CACHE, drawing, handoff, launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.png import jpeg_file
 
 torch = lazy_module("torch")  # torch and torchvision load with the first grid, not at start-up
@@ -29,7 +30,21 @@ checkpoints = lazy_module("core.checkpoints")
 
 ASSETS = Path(__file__).parent / "assets" / "augment"
 DIGITS = sorted(str(p) for p in ASSETS.glob("digit_*.png"))
+EXAMPLE_DIGITS = {f"Example {Path(p).stem.split('_')[1]}": p for p in DIGITS}  # button label -> file
+OPENING_DIGIT = "Example 6"  # the Digit tab opens on it, already sampled
 BOXES = json.loads((ASSETS / "boxes.json").read_text())
+TRY_THIS = {e.title: e for e in EXPERIMENTS}
+
+GALLERY_NOTE = (
+    "**What you see:** each picture is one random draw of the whole pipeline, with the parameters it drew "
+    "under it. On a digit, the CNN reads every sample: **✗ and a red frame** mark a sample it now reads as "
+    "another digit. Green boxes on a photo are its bounding boxes, moved with the pixels."
+)
+DETAILS_NOTE = (
+    "**What you see:** the exact parameters of the selected sample (click another), and the Python that "
+    "redraws this very grid with torchvision's own transforms."
+)
+TRY_NOTE = "**Try this:** each button loads a digit and sets the pipeline; the samples follow."
 
 
 @dataclass(frozen=True)
@@ -52,15 +67,6 @@ def photo_examples() -> list[list[str]]:
 
 
 # ---------- pure functions: plain values in, plain values out ----------
-
-
-def steps_from_widgets(chosen: list[str], values: list) -> list[dict]:
-    """The dropdown's transforms, in the order picked, with their widgets' values."""
-    given, at = {}, 0
-    for key, spec in CATALOGUE.items():
-        given[key] = {p.name: v for p, v in zip(spec.params, values[at : at + len(spec.params)])}
-        at += len(spec.params)
-    return [{"transform": key, **given[key]} for key in chosen or []]
 
 
 def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
@@ -96,7 +102,7 @@ def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settin
     listed = ", ".join(f"#{i + 1} → {found.classes[i]}" for i in changed[:12]) + (" …" if len(changed) > 12 else "")
     summary = (
         f"The CNN reads the original as a **{found.original_class}**. **{len(changed)} of {len(found.samples)}** "
-        f"samples changed class (red frames){': ' + listed if changed else ''}."
+        f"samples changed class (✗, red frames){': ' + listed if changed else ''}."
     )
     table = [[s["transform"], s["fired"], s["changed_alone"]] for s in found.per_step]
     table.append(["whole pipeline", len(found.samples), len(changed)])
@@ -108,6 +114,7 @@ def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settin
         "table": table,
         "original_class": found.original_class,
         "classes": [int(c) for c in found.classes],
+        "digits": [handoff.encode_digit(np.asarray(s.image)) for s in found.samples],  # white ink on black, as MNIST
     }
 
 
@@ -115,6 +122,16 @@ def api_gallery(gallery: list) -> list[dict]:
     """Gallery items [(picture, caption)] -> what an API client receives from a gallery: JPEG files
     (downloaded by gradio_client) with their captions, as `gr.Gallery(format="jpeg")` sent them."""
     return [{"image": gr.FileData(path=jpeg_file(picture)), "caption": caption} for picture, caption in gallery]
+
+
+def shown_parameters(records: list, index: int) -> str:
+    """One sample's records as the details box shows them: JSON, one step a line."""
+    return f"sample #{index + 1}:\n" + "\n".join(json.dumps(step, ensure_ascii=False) for step in records[index])
+
+
+def example_digit(label: str) -> np.ndarray:
+    """An example button's label -> its digit as (28, 28) ink in [0, 1], prepared as the CNN sees it."""
+    return preprocess.prepare_digit(open_image(EXAMPLE_DIGITS[label])).image
 
 
 def _count(count) -> int:
@@ -131,26 +148,54 @@ def _digit(image):
 
 # ---------- handlers: convert Gradio values only ----------
 
+SAMPLE_OUTPUTS = 9  # gallery, summary, table, code, records, details, selected, digit samples, canvas
+
+
+def _missing(message: str) -> tuple:
+    """A missing input never wipes the grid: everything shown stays, and a toast says what is missing."""
+    gr.Warning(message)
+    return (gr.skip(),) * SAMPLE_OUTPUTS
+
+
+def _sample(source, photo, boxes_text, sketch, chosen, seed, count, values) -> tuple:
+    steps, seed, count = parse_pipeline(steps_from_widgets(chosen, values)), _seed(seed), _count(count)
+    if not steps:
+        return _missing("Pick at least one transform for the pipeline.")
+    if source == "digit":
+        if sketch is None:  # the Digit tab opened for the first time: put the example on; its release samples it
+            return (gr.skip(),) * (SAMPLE_OUTPUTS - 1) + (drawing.surface_with(example_digit(OPENING_DIGIT)),)
+        raster = drawing.ink_raster(sketch)
+        if raster is None:
+            return _missing("Nothing drawn: draw a digit on the canvas, or load an example.")
+        try:
+            out = digit_grid(_digit(raster), steps, seed, count)
+        except preprocess.NoInkError as blank:
+            return _missing(str(blank))
+    else:
+        if photo is None:
+            return _missing("No photo: upload one or pick an example.")
+        out = photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
+    table = gr.Dataframe(value=out.get("table"), visible="table" in out)
+    first = shown_parameters(out["records"], 0)
+    return out["gallery"], out["summary"], table, out["code"], out["records"], first, 0, out.get("digits", []), gr.skip()
+
 
 @user_errors
 @gpu
 def sample_ui(source, photo, boxes_text, sketch, chosen, seed, count, *values):
-    """The Sample button: whichever input tab is open -> gallery, summary, table, code, records."""
-    steps, seed, count = parse_pipeline(steps_from_widgets(chosen, values)), _seed(seed), _count(count)
-    if not steps:
-        raise UserError("Pick at least one transform for the pipeline.")
-    if source == "digit":
-        # The composite is what is on screen; right after an example is picked it may not exist yet.
-        composite = None if sketch is None else next((sketch[k] for k in ("composite", "background") if sketch.get(k) is not None), None)
-        if composite is None:
-            raise UserError("No digit found: draw one on the canvas (or pick an example).")
-        out = digit_grid(_digit(composite), steps, seed, count)
-    else:
-        if photo is None:
-            raise UserError("Upload a photo or pick an example first.")
-        out = photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
-    table = gr.Dataframe(value=out.get("table"), visible="table" in out)
-    return out["gallery"], out["summary"], table, out["code"], out["records"], None
+    """Sample, and opening a tab: the open tab's input -> gallery, summary, table, code, records, the
+    first sample's parameters and index, the digit samples, and the canvas (its example, first time)."""
+    return _sample(source, photo, boxes_text, sketch, chosen, seed, count, values)
+
+
+@user_errors
+@gpu
+def sample_drawing(source, photo, boxes_text, sketch, chosen, seed, count, *values):
+    """A finished drawing (pen-up, Undo, Clear, a picture put on): sampled as Sample does, except that a
+    cleared canvas is not a mistake: the grid stays, with no warning."""
+    if drawing.ink_raster(sketch) is None:
+        return (gr.skip(),) * SAMPLE_OUTPUTS
+    return _sample("digit", photo, boxes_text, sketch, chosen, seed, count, values)
 
 
 @user_errors
@@ -177,7 +222,35 @@ def augment_digit_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: 
 
 @user_errors
 def show_sample(records, event: gr.SelectData):
-    return records[event.index] if records and event.index < len(records) else None
+    if not records or event.index >= len(records):
+        return gr.skip(), gr.skip()
+    return shown_parameters(records, event.index), event.index
+
+
+@user_errors
+def load_example(label: str):
+    """An example button -> its digit on the canvas (whose release then samples it)."""
+    return drawing.surface_with(example_digit(label)), "digit"
+
+
+@user_errors
+def try_this(title: str):
+    """A Try-this button -> the Digit tab, its digit on the canvas, the pipeline set, what to look for."""
+    experiment = TRY_THIS[title]
+    chosen, values = widgets_from_steps(experiment.steps)
+    canvas = drawing.surface_with(example_digit(f"Example {experiment.digit}"))
+    return "digit", canvas, chosen, f"**{experiment.title}.** {experiment.what}", *values, gr.Tabs(selected="digit")
+
+
+@user_errors
+def send_to_sketcher(source, digits, selected):
+    """The selected digit sample (or the first) -> the sketcher, through the hand-off."""
+    if source != "digit" or not digits:
+        gr.Warning("Only digits go to the sketcher: open the Digit tab first.")
+        return gr.skip()
+    index = selected if isinstance(selected, int) and 0 <= selected < len(digits) else 0
+    digit = handoff.decode_digit(digits[index])
+    return gr.skip() if digit is None else handoff.send_value("sketcher", digit)
 
 
 @user_errors
@@ -204,26 +277,29 @@ def build() -> gr.Blocks:
         gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
         source = gr.Textbox("photo", visible=False)  # set in the browser by the input tabs: no server round trip
         records = gr.JSON([], visible=False)  # every sample's parameters, kept in the page (a gr.State would hold a heartbeat open)
+        digits = gr.JSON([], visible=False)  # a digit grid's samples (28x28, hand-off text), for "Send to the sketcher"
+        selected = gr.Number(0, visible=False, precision=0)  # the sample clicked last
         examples = photo_examples()
         opening_photo, opening_boxes = examples[0]  # the page opens on the cheetah's grid, its box drawn
         with gr.Row():
             with gr.Column(scale=1):
-                with gr.Tabs():
-                    with gr.Tab("Photo") as photo_tab:
+                with gr.Tabs(selected="photo") as tabs:
+                    with gr.Tab("Photo", id="photo") as photo_tab:
                         photo = gr.Image(opening_photo, label="Photo", type="filepath", sources=["upload", "clipboard"], height=240)
                         boxes_text = gr.Textbox(opening_boxes, label="Bounding boxes: x1, y1, x2, y2 per line (photo pixels)", lines=2)
                         gr.Examples(examples, inputs=[photo, boxes_text], label="Gradio's sample photos")
-                    with gr.Tab("Digit") as digit_tab:
-                        canvas = gr.Sketchpad(
-                            label="Draw a digit",
-                            canvas_size=(280, 280),
-                            fixed_canvas=True,
-                            type="numpy",
-                            image_mode="RGBA",
-                            brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                            elem_id="augment-canvas",
-                        )
-                        gr.Examples([[p] for p in DIGITS], inputs=canvas, label="Example digits")
+                    with gr.Tab("Digit", id="digit") as digit_tab:
+                        # Sends the ink on pen-up, Undo and Clear: each finished drawing is sampled.
+                        canvas = drawing.drawing_surface("augment-canvas", "Draw a digit", live=False)
+                        with gr.Row():
+                            example_buttons = [
+                                gr.Button(label, size="sm", elem_id=f"augment-{label.lower().replace(' ', '-')}")
+                                for label in EXAMPLE_DIGITS
+                            ]
+                gr.Markdown(TRY_NOTE)
+                with gr.Row():
+                    try_buttons = [gr.Button(title, size="sm", elem_id=f"augment-try-{i + 1}") for i, title in enumerate(TRY_THIS)]
+                try_note = gr.Markdown(elem_id="augment-try-note")
                 chosen = gr.Dropdown(
                     [(spec.title, key) for key, spec in CATALOGUE.items()],
                     value=DEFAULT_PIPELINE,
@@ -251,33 +327,52 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 summary = gr.Markdown("Sampling the cheetah…", elem_id="augment-summary")
                 gallery = gr.Gallery(
-                    label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-gallery"
+                    label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-result"
                 )
+                gr.Markdown(GALLERY_NOTE)
+                with gr.Row():
+                    send = gr.Button("Send the selected digit to the sketcher", size="sm", elem_id="augment-send-to-sketcher")
+                    sent = handoff.sender("augment-send")
                 table = gr.Dataframe(
                     headers=["transform", "changed pixels in", "changed class alone"],
                     visible=False,
-                    label="Label survival, per transform",
+                    label="Label survival, per transform: samples it changed, and those it alone turned into another digit",
                     elem_id="augment-table",
                 )
-                details = gr.JSON(label="Parameters of the selected sample (exact)")
-                code = gr.Code(label="Reproduce this grid", language="python", interactive=False)
-        with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=False):
+                gr.Markdown(DETAILS_NOTE)
+                # Plain text, not gr.JSON or highlighted gr.Code: their syntax colours fail WCAG contrast on white.
+                details = gr.Code(
+                    label="Parameters of the selected sample (exact)",
+                    language=None,
+                    wrap_lines=True,
+                    interactive=False,
+                    elem_id="augment-details",
+                )
+                code = gr.Code(label="Reproduce this grid", language=None, wrap_lines=True, interactive=False, elem_id="augment-code")
+        with gr.Accordion("The lesson: why augmentation works, and which transforms are label-safe", open=True):
             gr.Markdown(lesson("augment"))
 
-        photo_tab.select(None, None, source, js="() => 'photo'")
-        digit_tab.select(None, None, source, js="() => 'digit'")
-        reseed.click(next_seed, seed, seed, api_visibility="private")
         sample = dict(
             fn=sample_ui,
             inputs=[source, photo, boxes_text, canvas, chosen, seed, count, *widgets],
-            outputs=[gallery, summary, table, code, records, details],
+            outputs=[gallery, summary, table, code, records, details, selected, digits, canvas],
             api_visibility="private",
             concurrency_limit=2,
             concurrency_id="augment",
         )
+        photo_tab.select(None, None, source, js="() => 'photo'").then(**sample)
+        digit_tab.select(None, None, source, js="() => 'digit'").then(**sample)
+        canvas.release(None, None, source, js="() => 'digit'").then(**dict(sample, fn=sample_drawing))
+        reseed.click(next_seed, seed, seed, api_visibility="private")
         run.click(**sample)
         page.load(**sample)  # the opening grid: 16 samples of the cheetah, ~0.13 s of server time
-        gallery.select(show_sample, records, details, api_visibility="private")
+        gallery.select(show_sample, records, [details, selected], api_visibility="private")
+        for button in example_buttons:
+            button.click(load_example, button, [canvas, source], api_visibility="private")
+        for button in try_buttons:
+            # The tab last: selecting it samples (Tab.select fires), by then with this digit and pipeline.
+            button.click(try_this, button, [source, canvas, chosen, try_note, *widgets, tabs], api_visibility="private")
+        send.click(send_to_sketcher, [source, digits, selected], sent, api_visibility="private")
         api = dict(concurrency_limit=2, concurrency_id="augment")
         gr.api(augment_image, api_name="augment_image", **api)
         gr.api(augment_digit_image, api_name="augment_digit", **api)

@@ -5,24 +5,28 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from dataclasses import replace
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
 from gradio_client import Client, handle_file
 from PIL import Image
+from playwright.sync_api import expect
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as F
 
 from core.augment.catalogue import parse_boxes
+from core.augment.experiments import EXPERIMENTS, steps_from_widgets, widgets_from_steps
 from core.augment.grid import caption, shown_records
 from core.augment.transforms import CATALOGUE, MAX_COUNT, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
 from core.errors import UserError
 from demos import augment
-from tests.conftest import ROOT, need, open_gradio
+from tests.conftest import ROOT, axe_violations, need, open_gradio
 
 SIZE = (48, 64)  # (H, W) of the test picture: small, not square, so width and height cannot be mixed up
 
@@ -90,6 +94,39 @@ def test_widgets_become_steps_in_the_order_picked():
     values[[p for s in CATALOGUE.values() for p in s.params].index(CATALOGUE["rotation"].params[0])] = 90.0
     steps = augment.steps_from_widgets(["rotation", "hflip"], values)
     assert steps == [{"transform": "rotation", "degrees": 90.0}, {"transform": "hflip", "p": 0.5}]
+
+
+@pytest.mark.unit
+def test_an_experiment_sets_every_widget_and_reads_back_as_its_steps():
+    for experiment in EXPERIMENTS:
+        chosen, values = widgets_from_steps(experiment.steps)
+        assert len(values) == sum(len(spec.params) for spec in CATALOGUE.values())
+        assert parse_pipeline(steps_from_widgets(chosen, values)) == parse_pipeline(list(experiment.steps))
+        assert f"Example {experiment.digit}" in augment.EXAMPLE_DIGITS  # its digit is on the page
+    # parameters an experiment does not give go back to their defaults, undoing an earlier experiment
+    _, values = widgets_from_steps([{"transform": "rotation", "degrees": 90.0}])
+    assert values == [90.0 if v == 90.0 else p.default for v, p in zip(values, [p for s in CATALOGUE.values() for p in s.params])]
+    assert values.count(90.0) == 1
+
+
+NOTHING_DRAWN = {"seq": 3, "done": True, "side": 140, "ink": ""}  # the surface's value after Clear
+
+
+@pytest.mark.unit
+def test_a_missing_input_keeps_every_output_and_says_what_is_missing():
+    chosen, values = widgets_from_steps([{"transform": "hflip"}])
+    for source, photo, sketch, picked, message in [
+        ("digit", None, NOTHING_DRAWN, chosen, "Nothing drawn"),
+        ("photo", None, None, chosen, "No photo"),
+        ("photo", augment.DIGITS[0], None, [], "Pick at least one transform"),
+    ]:
+        with pytest.warns(UserWarning, match=message):  # gr.Warning outside a request: a toast in the page
+            out = augment.sample_ui(source, photo, "", sketch, picked, 0, 4, *values)
+        assert list(out) == [gr.skip()] * augment.SAMPLE_OUTPUTS
+    # a cleared canvas is not a mistake: the grid stays, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(augment.sample_drawing("digit", None, "", NOTHING_DRAWN, chosen, 0, 4, *values)) == [gr.skip()] * 9
 
 
 # ---------- reference: torchvision itself ----------
@@ -224,8 +261,6 @@ def test_costs_are_capped(tmp_path):
 @pytest.mark.unit
 @pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n not really a png", b"just some text, not an image"])
 def test_a_corrupt_or_non_image_file_is_a_clear_error(tmp_path, content):
-    import gradio as gr
-
     bad = tmp_path / "photo.png"
     bad.write_bytes(content)
     with pytest.raises(gr.Error, match="Could not read that image"):
@@ -264,6 +299,24 @@ def test_gentle_augmentation_keeps_the_label():
     out = augment.digit_grid(six(), steps, seed=1, count=16)
     assert out["original_class"] == 6 and out["classes"].count(6) >= 15
     assert [row[0] for row in out["table"]] == ["rotation", "color_jitter", "whole pipeline"]
+
+
+@pytest.mark.reference
+def test_each_try_this_experiment_shows_what_it_says():
+    need_digit_cnn()
+    found = {}
+    for experiment in EXPERIMENTS:
+        chosen, values = widgets_from_steps(experiment.steps)
+        steps = parse_pipeline(steps_from_widgets(chosen, values))
+        found[experiment.title] = augment.digit_grid(augment.example_digit(f"Example {experiment.digit}"), steps, seed=0, count=16)
+    flip = found["Flip a 6"]
+    turned = [c for c, r in zip(flip["classes"], flip["records"]) if r[0]["applied"] and r[1]["applied"]]
+    assert flip["original_class"] == 6 and turned and set(turned) == {9}  # flipped both ways: a half turn, a 9
+    rotated = found["Too much rotation"]
+    assert rotated["original_class"] == 6 and rotated["classes"].count(6) <= 12 and 9 in rotated["classes"]
+    safe = found["Label-safe pipeline"]
+    assert safe["original_class"] == 2 and safe["classes"] == [2] * 16
+    assert len({picture.tobytes() for picture, _ in safe["gallery"]}) == 16  # and every sample differs
 
 
 # ---------- end to end: the API and the page ----------
@@ -313,11 +366,11 @@ def test_augment_digit_endpoint_counts_changed_classes(client):
 @pytest.mark.browser
 def test_the_page_opens_on_a_grid_of_the_cheetah_with_its_box(page, app_url):
     open_gradio(page, f"{app_url}/demos/augment/")
-    gallery, summary = page.locator("#augment-gallery"), page.locator("#augment-summary")
+    gallery, summary = page.locator("#augment-result"), page.locator("#augment-summary")
     page.wait_for_function("el => el.innerText.includes('16 samples of a 502×343 image')", arg=summary.element_handle(), timeout=60_000)
     assert gallery.locator("img").count() >= 16 and "#1:" in gallery.inner_text()
     assert "82, 116" in page.get_by_label("Bounding boxes: x1, y1, x2, y2 per line (photo pixels)").input_value()
-    code = page.locator(".cm-content").last.inner_text()
+    code = page.locator("#augment-code").inner_text()
     assert "v2.RandomRotation(degrees=15.0" in code and "torch.manual_seed(0)" in code
 
 
@@ -330,24 +383,99 @@ def test_the_page_samples_another_photo_with_its_box(page, app_url):
     page.wait_for_function("() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('60, 4'))", timeout=10_000)
     page.locator("#augment-run").click()
     page.wait_for_function("el => el.innerText.includes('16 samples of a 256×256 image')", arg=summary.element_handle(), timeout=60_000)
-    assert page.locator("#augment-gallery img").count() >= 16
+    assert page.locator("#augment-result img").count() >= 16
+
+
+def open_digit_tab(page, url: str) -> None:
+    """Open the page, wait for its opening grid, then open the Digit tab and wait for the example's grid."""
+    open_gradio(page, url)
+    summary = page.locator("#augment-summary")
+    expect(summary).to_contain_text("16 samples of a 502×343 image", timeout=60_000)
+    page.get_by_role("tab", name="Digit").click()
+    expect(summary).to_contain_text("reads the original as a 6", timeout=60_000)
 
 
 @pytest.mark.browser
-def test_the_page_reads_every_sample_of_a_drawn_digit(page, app_url):
+def test_the_digit_tab_opens_on_a_sampled_six_keeps_it_when_nothing_is_drawn_and_samples_a_drawing(page, app_url):
     from tests.test_browser import SEVEN, draw
 
     need_digit_cnn()
+    open_digit_tab(page, f"{app_url}/demos/augment/")  # no click on the canvas, no tool to pick
+    summary, result = page.locator("#augment-summary"), page.locator("#augment-result")
+    assert result.locator("img").count() >= 16 and "reads 6 ·" in result.inner_text()
+    page.locator("#augment-canvas .clear").click()
+    page.locator("#augment-run").click()  # nothing drawn: a toast says so, and the grid stays
+    expect(page.locator(".toast-body")).to_contain_text("Nothing drawn", timeout=10_000)
+    assert "reads the original as a 6" in summary.inner_text() and result.locator("img").count() >= 16
+    assert page.get_by_text("Error", exact=True).count() == 0  # no red Error badge on any output
+    canvas = page.locator("#augment-canvas canvas")
+    canvas.scroll_into_view_if_needed()  # pressing Sample scrolled the page
+    draw(page, canvas, SEVEN)  # pen-up samples the drawing: no click
+    expect(summary).to_contain_text("reads the original as a 7", timeout=60_000)
+    assert "of 16" in summary.inner_text() and "reads " in result.inner_text()
+    expect(page.locator("#augment-table")).to_contain_text("whole pipeline", timeout=10_000)
+    assert "color_jitter" in page.locator("#augment-table").inner_text()
+
+
+@pytest.mark.browser
+def test_each_try_this_button_sets_up_its_experiment_in_one_click(page, app_url):
+    need_digit_cnn()
     open_gradio(page, f"{app_url}/demos/augment/")
-    page.get_by_role("tab", name="Digit").click()
-    page.get_by_role("button", name="Brush", exact=True).first.click()
-    draw(page, page.locator("#augment-canvas canvas").last, SEVEN)
-    page.locator("#augment-run").click()  # the click sends the canvas as drawn: no wait needed (Gradio 6.31)
-    summary = page.locator("#augment-summary")
-    page.wait_for_function("el => el.innerText.includes('The CNN reads')", arg=summary.element_handle(), timeout=60_000)
-    assert "reads the original as a 7" in summary.inner_text() and "of 16" in summary.inner_text()
-    gallery = page.locator("#augment-gallery")
-    assert gallery.locator("img").count() >= 16 and "reads " in gallery.inner_text()
-    table = page.locator("#augment-table")
-    page.wait_for_function("el => el.innerText.includes('whole pipeline')", arg=table.element_handle(), timeout=10_000)
-    assert "color_jitter" in table.inner_text() and "hflip" in table.inner_text()
+    summary, table, code = page.locator("#augment-summary"), page.locator("#augment-table"), page.locator("#augment-code")
+    expect(summary).to_contain_text("502×343", timeout=60_000)  # from the Photo tab
+    for button, original, rows, in_code in [
+        ("Flip a 6", "a 6", ["hflip", "vflip"], "v2.RandomVerticalFlip(p=0.5)"),
+        ("Too much rotation", "a 6", ["rotation"], "v2.RandomRotation(degrees=180.0"),
+        ("Label-safe pipeline", "a 2", ["rotation", "affine", "elastic"], "v2.ElasticTransform(alpha=30.0"),
+    ]:
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(code).to_contain_text(in_code, timeout=60_000)
+        expect(table).to_contain_text(rows[-1])
+        shown = [line.split("\t")[0].strip() for line in table.inner_text().splitlines()]
+        assert [row for row in shown if row in CATALOGUE] == rows, shown
+        assert f"reads the original as {original}" in summary.inner_text()
+        assert page.get_by_role("tab", name="Digit").get_attribute("aria-selected") == "true"
+        assert button in page.locator("#augment-try-note").inner_text()
+    assert "0 of 16" in summary.inner_text()  # the label-safe pipeline keeps every label
+
+
+def send_a_nine(page) -> None:
+    """Flip a 6, pick a sample the CNN reads as a 9, and send it to the sketcher."""
+    page.get_by_role("button", name="Flip a 6", exact=True).click()
+    expect(page.locator("#augment-code")).to_contain_text("RandomVerticalFlip", timeout=60_000)
+    nine = page.locator("#augment-result button", has_text="reads 9").first
+    number = re.search(r"#(\d+)", nine.inner_text()).group(1)
+    nine.click()
+    expect(page.locator("#augment-details")).to_contain_text(f"sample #{number}")
+    page.locator("#augment-send-to-sketcher").click()
+
+
+@pytest.mark.browser
+def test_a_digit_sample_goes_to_the_sketcher_in_the_gallery(page, app_url):
+    need_digit_cnn()
+    open_gradio(page, f"{app_url}/?tab=augment")
+    expect(page.locator("#augment-summary")).to_contain_text("502×343", timeout=60_000)
+    send_a_nine(page)
+    expect(page.get_by_role("tab", name="Digit sketcher")).to_have_attribute("aria-selected", "true", timeout=10_000)
+    expect(page.locator("#verdict")).to_contain_text(re.compile(r"reads? an? 9\b"), timeout=60_000)
+
+
+@pytest.mark.browser
+def test_a_digit_sample_goes_to_the_sketcher_from_the_standalone_page(page, app_url):
+    need_digit_cnn()
+    open_gradio(page, f"{app_url}/demos/augment/")
+    expect(page.locator("#augment-summary")).to_contain_text("502×343", timeout=60_000)
+    with page.context.expect_page() as opened:
+        send_a_nine(page)
+    sketcher = opened.value
+    assert "/demos/sketcher/?digit=" in sketcher.url
+    assert page.locator("#augment-send a").get_attribute("href") == sketcher.url  # the link, if the new tab was blocked
+    expect(sketcher.locator("#verdict")).to_contain_text(re.compile(r"reads? an? 9\b"), timeout=90_000)
+
+
+@pytest.mark.browser
+def test_axe_finds_no_critical_violation_and_no_contrast_failure_on_the_page(page, app_url):
+    open_digit_tab(page, f"{app_url}/demos/augment/")
+    violations = axe_violations(page)
+    assert not [v for v in violations if v["impact"] == "critical"], violations
+    assert not [v for v in violations if v["id"] in ("color-contrast", "button-name", "image-alt", "label")], violations

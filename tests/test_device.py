@@ -22,7 +22,7 @@ DEMOS = Path(__file__).resolve().parents[1] / "demos"
 # files, list layers or parse settings are left out.
 MODEL_HANDLERS = {
     "sketcher": ["predict_drawing", "predict_upload", "classify_digit"],
-    "augment": ["sample_ui", "augment_digit_image"],
+    "augment": ["sample_ui", "sample_drawing", "augment_digit_image"],
     "filters": ["inspect_layer", "pick_channel", "show_channel", "excite_filter", "feature_maps"],
     "gan": [
         *("generate_digits", "show_digits", "send_to_sketcher", "walk_between", "show_class_walk"),
