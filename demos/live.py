@@ -22,12 +22,14 @@ JS = Path(__file__).resolve().parent / "assets" / "live"
 FRAME = "data-frame=\"${value && value.seq !== undefined ? value.seq : ''}\""  # changes with every new value
 # In the template, not in css_template: Gradio rewrites a css_template's <style> on every new value,
 # and the page then restyles every element (measured on a busy 2-core machine: the playground's loss
-# chart drew 18 of 36 updates that reached it; 47 of 55 with the <style> here).
+# chart drew 18 of 36 updates that reached it; 47 of 55 with the <style> here). Text takes the theme's
+# colour (light or dark), never a fixed grey.
 CSS = """
 .live-view canvas { display: block; max-width: 100%; }
-.live-view .legend { font-size: 12px; color: #444; display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 4px; }
+.live-view { color: var(--body-text-color); }
+.live-view .legend { font-size: 12px; display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 4px; }
 .live-view .legend .key i { display: inline-block; width: 18px; margin: 0 4px 3px 0; vertical-align: middle; }
-.live-view .caption { font-size: 13px; color: #555; margin-bottom: 4px; }
+.live-view .caption { font-size: 13px; margin-bottom: 4px; }
 """
 
 

@@ -36,9 +36,9 @@ TRY_THIS = {  # button -> the preset it picks and trains, one click each
     "Add weight decay": "fix it with weight decay",
     "Early stopping": "stop early",
 }
-CURVES_NOTE = (
-    "**What you see:** blue = training, orange = validation, the newest run darkest. While both fall the net learns the"
-    " pattern; when validation turns up while training keeps falling, it memorises the noise (dashed line)."
+PICTURE_ALT = (
+    "The newest run's model: the plane tinted by the class it predicts, with the training and validation points"
+    " (for the 1-D curve, its fitted curve over the samples; for MNIST, validation digits framed right or wrong)"
 )
 
 
@@ -333,7 +333,7 @@ def build() -> gr.Blocks:
                 with gr.Row(elem_id="overfit-result"):
                     loss_plot = live.curve_chart("loss", "Loss", "overfit-loss", CHART_COLOURS)
                     accuracy_plot = live.curve_chart("accuracy", "Accuracy", "overfit-accuracy", CHART_COLOURS)
-                gr.Markdown(CURVES_NOTE)
+                gr.Markdown(lesson("overfit_curves"))  # what the charts show, beside them
                 lr_plot = gr.LinePlot(
                     schedule_frame(d.lr, d.lr_schedule, d.epochs),
                     x="epoch",
@@ -343,7 +343,9 @@ def build() -> gr.Blocks:
                     elem_id="overfit-lr",
                 )
                 with gr.Row():
-                    boundary = gr.Image(label="The model and its data", interactive=False, height=384, elem_id="overfit-picture")
+                    boundary = gr.Image(
+                        label="The model and its data", interactive=False, height=384, elem_id="overfit-picture", alt_text=PICTURE_ALT
+                    )
                     with gr.Column():
                         gap = gr.Number(
                             label="Train − validation gap (accuracy points; regression: MSE)", interactive=False, elem_id="overfit-gap"

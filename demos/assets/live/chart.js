@@ -15,8 +15,9 @@ function lineChart(canvas, options) {
   const py = (y) => top + (1 - (y - yMin) / (yMax - yMin)) * (H - top - bottom);
   ctx.clearRect(0, 0, W, H);
   ctx.font = "11px sans-serif";
-  ctx.strokeStyle = "#ddd";
-  ctx.fillStyle = "#555";
+  const ink = getComputedStyle(canvas).color || "#555";  // the theme's text colour, light or dark
+  ctx.strokeStyle = "rgba(128, 128, 128, 0.3)";
+  ctx.fillStyle = ink;
   ctx.lineWidth = 1;
   for (let i = 0; i <= 4; i++) {  // horizontal grid lines with their values
     const y = yMin + ((yMax - yMin) * i) / 4;
