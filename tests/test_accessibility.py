@@ -3,7 +3,7 @@
 - axe-core (tests/conftest.py's `axe_violations`): no critical violation on any page, and no more
   colour-contrast failures than a plain Gradio page with the same kinds of components, served
   with the same theme and measured in the same run (`plain_page` below).
-- At 390 x 844 with touch, no page scrolls sideways.
+- At 390 x 844 with touch, no page scrolls sideways and nothing on it is cut off at the edge.
 - Tab reaches every control on a page, and Enter on one representative control does what a
   click does.
 
@@ -112,7 +112,7 @@ def test_axe_finds_nothing_critical_and_no_more_contrast_failures_than_plain_gra
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_a_phone_never_scrolls_sideways(phone_page, app_url, path):
+def test_a_phone_never_scrolls_sideways_and_cuts_nothing_off(phone_page, app_url, path):
     open_gradio(phone_page, app_url + path)
     # Against the screen's width, not innerWidth: a mobile browser widens its layout viewport to fit
     # a page that is too wide (and zooms out), so innerWidth grows with the page.
@@ -120,12 +120,29 @@ def test_a_phone_never_scrolls_sideways(phone_page, app_url, path):
     scroll_width = phone_page.evaluate("document.scrollingElement.scrollWidth")
     wide = phone_page.evaluate(WIDER_THAN_THE_SCREEN, screen)
     assert scroll_width <= screen, f"{path}: the page is {scroll_width} px wide on a {screen} px screen; too wide: {wide}"
+    cut = phone_page.evaluate(CUT_OFF, screen)
+    assert not cut, f"{path}: on a {screen} px screen these reach past its edge, clipped (not in a strip that scrolls): {cut}"
 
 
 # The outermost elements that reach past the right edge of the screen, to say what to fix.
 WIDER_THAN_THE_SCREEN = """screen => [...document.querySelectorAll('body *')]
     .filter(el => el.getBoundingClientRect().right > screen + 1 && el.parentElement.getBoundingClientRect().right <= screen + 1)
     .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + [...el.classList].map(c => '.' + c).join(''))"""
+
+# Controls, pictures and canvases that a container clips at the screen's edge: the page does not
+# scroll, but part of them cannot be seen or touched. Not those in a strip that scrolls sideways on
+# purpose (a gallery, a table), nor Gradio's visually hidden copies (a 1 px box that clips them).
+CUT_OFF = """screen => {
+    const inside = (el, test) => { for (let a = el.parentElement; a; a = a.parentElement) if (test(a, getComputedStyle(a))) return true; return false; };
+    const scrolls = (a, s) => ['auto', 'scroll'].includes(s.overflowX) && a.scrollWidth > a.clientWidth;
+    const hidden = (a, s) => s.overflowX !== 'visible' && (a.getBoundingClientRect().width <= 1 || a.getBoundingClientRect().height <= 1);
+    return [...document.querySelectorAll('canvas, img, svg, button, input, select, textarea')]
+        .filter(el => el.closest('.gradio-container') && !el.closest('footer'))
+        .filter(el => el.checkVisibility({visibilityProperty: true, opacityProperty: true}))
+        .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && (r.right > screen + 1 || r.left < -1); })
+        .filter(el => !inside(el, scrolls) && !inside(el, hidden))
+        .slice(0, 5).map(el => el.outerHTML.slice(0, 100));
+}"""
 
 
 # What Tab stops on: controls and anything else a page made focusable. One radio button per group.
