@@ -340,7 +340,6 @@ def build() -> gr.Blocks:
                     with gr.Row():
                         tries = [gr.Button(label, size="sm", elem_id=f"sentiment-try-{n}") for n, label in enumerate(TRY_THIS)]
                     try_note = gr.Markdown(elem_id="sentiment-try-note")
-                    gr.Examples([[e] for e in EXAMPLES], inputs=text, label="More examples (they fill the box: then Classify)")
                 with gr.Column(scale=2):
                     with gr.Column(elem_id="sentiment-result", variant="panel"):
                         answer = gr.Markdown(elem_id="sentiment-verdict")
@@ -354,13 +353,16 @@ def build() -> gr.Blocks:
                 palette = palette_control("sentiment")
             legend = gr.HTML(legend_html(), css_template=WORDS_CSS, js_on_load=None, elem_id="sentiment-legend")
             with gr.Row():
-                scratch_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="scratch-words", min_width=300)
-                transfer_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="transfer-words", min_width=300)
+                with gr.Column(min_width=300):
+                    scratch_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="scratch-words")
+                with gr.Column(min_width=300):
+                    transfer_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="transfer-words")
             method_text = gr.Markdown(method_note("integrated_gradients"), elem_id="sentiment-method-note")
             with gr.Accordion("Cut off: the part of a long text each model did not read", open=False) as cut_part:
                 with gr.Row():
                     scratch_cut = gr.Textbox(label="Not read by the from-scratch model", lines=3)
                     transfer_cut = gr.Textbox(label="Not read by the transfer model", lines=3)
+            gr.Examples([[e] for e in EXAMPLES], inputs=text, label="More examples (they fill the box: then Classify)")
             views = gr.State(None)  # both models' word scores, to redraw them in another palette
         with gr.Tab("Many lines"):
             lines = gr.Textbox(label="One text per line", lines=8, value=BATCH_EXAMPLE, max_length=200_000)

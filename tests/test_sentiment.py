@@ -526,3 +526,16 @@ def test_try_this_buttons_load_and_read_and_a_missing_text_keeps_the_reading(pag
     assert page.locator("#sentiment-result").inner_text() == before and "%" in before
     assert "dinner party" in words.inner_text() or "words cut off" in words.inner_text()
     assert page.locator(".error").count() == 0
+
+
+@pytest.mark.browser
+def test_at_phone_width_the_page_and_a_long_review_fit_without_sideways_scrolling(phone_page, app_url):
+    shipped()
+    open_gradio(phone_page, f"{app_url}/demos/sentiment/")
+    phone_page.locator("#scratch-words .word").first.wait_for(timeout=60_000)
+    phone_page.locator("#sentiment-try-2").tap()
+    phone_page.locator("#scratch-words").get_by_text("words cut off, not read").wait_for(timeout=60_000)
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    for words in ("#scratch-words", "#transfer-words"):  # wrapped to the screen, not cut off at its edge
+        box = phone_page.locator(f"{words} .text")
+        assert box.bounding_box()["width"] <= 390 and box.evaluate("e => e.scrollWidth <= e.clientWidth")
