@@ -85,6 +85,12 @@ class GradioUser(FastHttpUser):
 
     abstract = True
     replicas: Counter = Counter()  # which replica answered, by nginx's X-Gallery-Replica header
+    page = "/demos/sketcher"  # the page the visitor opens first
+
+    def on_start(self):
+        # As a browser does: the page first, whose answer sets the balancer's cookie, so that the
+        # calls after it (the first without the cookie goes by address) stay on one replica.
+        self.client.get(f"{self.page}/", name=f"{self.page}/ page")
 
     def upload(self, page: str, path: Path) -> dict:
         with open(path, "rb") as f:
@@ -123,6 +129,7 @@ class DigitReader(GradioUser):
     wait_time = constant(0)  # back to back: a closed loop of `clients` callers
 
     def on_start(self):
+        super().on_start()
         self.digit = self.upload("/demos/sketcher", DIGIT)
 
     @task
