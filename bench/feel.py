@@ -88,6 +88,14 @@ def open_sketcher(page, base_url: str) -> None:
     feel_live.open_page(page, f"{base_url}/demos/sketcher/")
     page.locator("#sketcher-canvas canvas").last.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)  # the page's load events (accuracies) have answered
+    # Today's page opens on an example (a 7) drawn and read; every measure here starts from a blank canvas.
+    shown = "() => { const bars = document.querySelector('#cnn-label .bars'); return bars ? bars.dataset.digit : ''; }"
+    try:
+        page.wait_for_function(f"() => ({shown})() !== ''", timeout=10_000)
+    except Exception:  # Playwright's TimeoutError: an older page, which opens blank
+        return
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function(f"() => ({shown})() === ''", timeout=60_000)
 
 
 def pick_brush_if_asked(page) -> None:
