@@ -1,8 +1,9 @@
 """CNN filter visualiser: what the filters of a convnet have learned, and what they see in your image.
 
-Its lesson (filters, feature maps, and why convolution suits images) is demos/lessons/filters.md.
-The inputs are a drawn digit, an upload or an example. A GAN digit will be one more value of the
-"Inspect" choice and one more branch in `current_image`, once the GAN demo can hand one over.
+Its lesson (filters, feature maps, and why convolution suits images) is demos/lessons/filters.md, the
+notes beside its outputs demos/lessons/filters_notes.md. The inputs are a drawn digit, an upload, an
+example, or a digit the sketcher hands over ("Look inside": it lands on the drawing surface). Every map
+follows the Palette control, kept in the address bar as `?palette=safe`.
 """
 
 from __future__ import annotations
@@ -15,43 +16,39 @@ import numpy as np
 from core.device import gpu
 from core.errors import UserError
 from core.images import open_image
+from core.palette import checked
 from core.vision import convolution as conv  # numpy only: light enough for start-up
-from core.vision.pictures import enlarge, kernel_grid
-from demos import DELETE_CACHE, drawing, launch, lazy_module, lesson, uploaded_path, user_errors
+from core.vision.pictures import colour_words, enlarge
+from demos import DELETE_CACHE, drawing, handoff, launch, lazy_module, lesson, uploaded_path, user_errors
+from demos.palette import WRITE_URL_JS, palette_control, palette_from_url
 from demos.png import png_file
 
 filters = lazy_module("core.vision.filters")  # torch: imported with the first map, not at start-up
 imagenet = lazy_module("core.vision.imagenet")
-checkpoints = lazy_module("core.checkpoints")
-preprocess = lazy_module("core.digits.preprocess")
 
 ASSETS = Path(__file__).parent / "assets"
-EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*")) + [str(ASSETS / "filters" / "grace_hopper.jpg")]
+EXAMPLES = {  # shown by name: a button with words in it, not an unnamed thumbnail
+    "A 3": "digit_3.png",
+    "A thin 4": "digit_4_thin.png",
+    "A 7, white on black": "digit_7_white_on_black.png",
+    "A photographed 9": "digit_9_photo.jpg",
+    "A photo (Grace Hopper, for ResNet-18)": "filters/grace_hopper.jpg",
+}
 OPENING_EXAMPLE = str(ASSETS / "digit_3.png")  # what the page shows before anything is drawn
 MODELS = [("Digit CNN (MNIST)", "digits"), ("ResNet-18 (ImageNet, pretrained)", "resnet18")]
 UI_MAP_SIDE = 56  # feature maps on the page: big enough to see and to click; the API sends them unscaled
 DIGIT_LAYERS = ["conv1", "conv2", "conv3", "conv4", "conv5"]  # DigitCNN's convolutions (a test checks)
 PROMPT = "✏️ Draw a digit or pick an example, then choose a layer."
-MAPS_LEGEND = (
-    "Each square is one channel's feature map, the convolution's output before batch norm and ReLU, "
-    "on its own scale: **red = positive** response, **blue = negative**, white = 0 (ReLU keeps the red). "
-    "Click a map to see it large."
-)
-CAM_LEGEND = (
-    "**Grad-CAM** (Selvaraju et al., 2017) on the last convolutional stage: the predicted class's gradient "
-    "weights each channel; warm colours mark where the evidence for that class lies."
-)
+EXCITE_EXAMPLE = ("conv3", 10)  # "Try this": a mid-level filter whose favourite input looks like a stroke
 
 
 # ---------- pure functions: plain values in, plain values out ----------
 
 
-def vision_or_message(key: str):
-    """(model, None), or (None, a message saying how to get its weights): never an exception."""
-    try:
-        return filters.vision_model(key), None
-    except (imagenet.WeightsMissingError, checkpoints.MissingCheckpointError) as missing:
-        return None, f"⚠️ {missing}"
+def note(name: str, palette: str = "default") -> str:
+    """The note `## name` of demos/lessons/filters_notes.md, in the palette's colour words."""
+    sections = dict(part.split("\n", 1) for part in lesson("filters_notes").split("\n## ")[1:])
+    return sections[name].strip().format(**colour_words(palette))
 
 
 def current_image(source: str, sketch: dict | None, path: str | None):
@@ -61,81 +58,58 @@ def current_image(source: str, sketch: dict | None, path: str | None):
     return drawing.ink_raster(sketch)
 
 
-def sandbox(input_text, kernel_text, stride, padding, row, col, dilation=1, transposed=False):
-    """Sandbox numbers -> (input | output picture, output numbers, size formula, one value worked out)."""
-    request = conv.read_sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
-    image, kernel, geometry = request.image, request.kernel, request.geometry
-    output = conv.convolve(image, kernel, **geometry)
-    worked = conv.work_through(image, kernel, row=request.row, col=request.col, **geometry)
-    picture = conv.sandbox_picture(image, kernel, worked=worked, **geometry)
-    numbers = f"Output ({output.shape[0]}×{output.shape[1]}):\n```\n{conv.format_matrix(output)}\n```"
-    return picture, numbers, conv.explain_size(image, kernel, **geometry), conv.explain_value(worked, kernel, **geometry)
-
-
-def sandbox_next_cell(input_text, kernel_text, stride, padding, row, col, dilation=1, transposed=False) -> tuple[int, int]:
-    """The output cell after (row, col), row by row, wrapping to (0, 0): one step of the animation."""
-    request = conv.read_sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
-    return conv.next_cell(request.image, request.kernel, request.row, request.col, **request.geometry)
-
-
-def digit_maps(path: str, layer: str) -> str:
-    """An image file -> the path of a PNG tiling every channel's map of the digit CNN's `layer`."""
-    if layer not in DIGIT_LAYERS:
-        raise UserError(f"Unknown layer {str(layer)[:40]!r}: choose one of {', '.join(DIGIT_LAYERS)}.")
-    vision, message = vision_or_message("digits")
-    if vision is None:
-        raise UserError(message)
-    grid = filters.layer_grid(vision, np.asarray(open_image(path)), layer, min_side=1)  # one pixel per activation
-    if grid is None:
-        raise preprocess.NoInkError()
-    return png_file(grid.paletted())  # a paletted PNG: the same colours, a third of the bytes to encode
+def digit_maps(path: str, layer: str, palette: str = "default") -> str:
+    """An image file -> the path of a PNG tiling every channel's map of the digit CNN's `layer`
+    (a paletted PNG: the same colours, a third of the bytes to encode)."""
+    return png_file(filters.digit_grid(np.asarray(open_image(path)), layer, checked(palette)).paletted())
 
 
 # ---------- handlers: convert Gradio values only ----------
 
 
 @user_errors
-def choose_model(key: str):
-    """Model choice -> layer dropdown, status, whether the download button shows."""
-    vision, message = vision_or_message(key)
+def choose_model(key: str, layer: str | None = None):
+    """Model choice -> layer dropdown (the layer kept when the model has it), status, whether the download button shows."""
+    vision, message = filters.vision_or_message(key)
     if vision is None:
         return gr.Dropdown(choices=[], value=None), message, gr.Button(visible=True)
     choices = filters.layer_choices(vision)
     return (
-        gr.Dropdown(choices=choices, value=choices[0][1]),
+        gr.Dropdown(choices=choices, value=layer if layer in vision.layers else choices[0][1]),
         f"**{vision.title}**: {len(choices)} convolution layers.",
         gr.Button(visible=False),
     )
 
 
 @user_errors
-def download_weights(key: str):
+def download_weights(key: str, layer: str | None = None):
     gr.Info("Downloading the weights: this can take a minute.")
     imagenet.download_weights(imagenet.IMAGENET_MODELS[key])
-    return choose_model(key)
+    return choose_model(key, layer)
 
 
 @user_errors
 @gpu
-def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None, path: str | None):
-    """Everything that depends on model, layer and input: maps, kernels, Grad-CAM, status."""
-    vision, message = vision_or_message(key)
+def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None, path: str | None, palette: str = "default"):
+    """Everything that depends on model, layer, input and palette: maps, kernels, Grad-CAM, status.
+    An input with nothing to read keeps the maps, Grad-CAM and prediction shown, and says so."""
+    vision, message = filters.vision_or_message(key)
     if vision is None or not layer or layer not in vision.layers:
         return None, "", None, None, None, message or "Choose a layer."
-    kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().cpu().numpy())
-    image = current_image(source, sketch, path)
-    grid = None if image is None else filters.layer_grid(vision, image, layer, UI_MAP_SIDE)
-    if grid is None:
-        return kernels, how, None, None, None, PROMPT
-    overlay, label = filters.explain(vision, image)
-    return kernels, how, grid.image, overlay, label, f"**{vision.title}**, {layer}: {grid.count} feature maps. {MAPS_LEGEND}"
+    seen = filters.inspect(vision, current_image(source, sketch, path), layer, UI_MAP_SIDE, checked(palette))
+    if seen.grid is None:
+        return seen.kernels, seen.how, gr.skip(), gr.skip(), gr.skip(), note("missing upload" if source == "upload" else "missing drawing")
+    status = (
+        f"**{vision.title}**, {layer}: {seen.grid.count} feature maps. It reads the input as **{seen.top}** ({seen.label[seen.top]:.0%})."
+    )
+    return seen.kernels, seen.how, seen.grid.image, seen.overlay, seen.label, status
 
 
 @user_errors
 @gpu
 def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
     """A click on the grid of maps -> that map's channel number."""
-    vision, _ = vision_or_message(key)
+    vision, _ = filters.vision_or_message(key)
     if vision is None or layer not in vision.layers:
         return gr.Number()
     channel = filters.grid_layout(vision, layer, UI_MAP_SIDE).channel_at(*evt.index)
@@ -144,42 +118,91 @@ def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
 
 @user_errors
 @gpu
-def show_channel(key: str, layer: str | None, channel: float | None, source: str, sketch: dict | None, path: str | None):
-    vision, _ = vision_or_message(key)
+def show_channel(
+    key: str, layer: str | None, channel: float | None, source: str, sketch: dict | None, path: str | None, palette: str = "default"
+):
+    vision, _ = filters.vision_or_message(key)
     image = current_image(source, sketch, path)
-    if vision is None or image is None or not layer or layer not in vision.layers:
+    if vision is None or not layer or layer not in vision.layers:
         return None
-    return filters.channel_view(vision, image, layer, int(channel or 0))
+    view = None if image is None else filters.channel_view(vision, image, layer, int(channel or 0), checked(palette))
+    return gr.skip() if view is None else view
 
 
 @user_errors
 @gpu
 def excite_filter(key: str, layer: str | None, channel: float | None):
     """The input that excites the chosen filter most (cached per model, layer and channel)."""
-    vision, message = vision_or_message(key)
+    vision, message = filters.vision_or_message(key)
     if vision is None:
         raise UserError(message)
     if not layer or layer not in vision.layers:
         raise UserError("Choose a layer first.")
     channel = int(channel or 0)
     found = filters.excite(vision, layer, channel)  # a channel the layer lacks is a UserError that names its range
-    caption = (
-        f"{layer}, channel {channel}: response at the centre {found.start:.3g} on the starting noise → "
-        f"**{found.final:.3g}** after {found.steps} steps of gradient ascent (jitter, blur, L2)."
-    )
-    return enlarge((255 * found.pixels).astype(np.uint8), 224), caption
+    return enlarge((255 * found.pixels).astype(np.uint8), 224), found.describe(layer, channel)
 
 
 @user_errors
 @gpu
-def feature_maps(image: gr.FileData, layer: str = "conv1") -> gr.FileData:
+def feature_maps(image: gr.FileData, layer: str = "conv1", palette: str = "default") -> gr.FileData:
     """The digit CNN's feature maps for one image file: one picture tiling every channel's map.
 
     One pixel per activation; maps laid out row by row (8 per row up to 32 channels, then 16),
-    one grey pixel between them, each on its own colour scale: red positive, blue negative,
-    white zero. `layer` is conv1 to conv5.
+    one grey pixel between them, each on its own colour scale: white zero, and in the "default"
+    palette red positive, blue negative ("safe": orange positive, blue negative). `layer` is conv1 to conv5.
     """
-    return gr.FileData(path=digit_maps(uploaded_path(image), layer))
+    return gr.FileData(path=digit_maps(uploaded_path(image), layer, palette))
+
+
+def land(digit: np.ndarray, layer: str | None) -> tuple:
+    """A handed-over digit -> model, layer, input tab, output tab, source, canvas: the digit model reads it from the canvas."""
+    keep = layer if layer in DIGIT_LAYERS else DIGIT_LAYERS[0]
+    return "digits", keep, gr.Tabs(selected="draw"), gr.Tabs(selected="maps"), "drawing", drawing.surface_with(digit)
+
+
+@user_errors
+def receive_digit(value, layer: str | None):
+    """A digit handed over ("Look inside" on the sketcher, or in the address) -> the digit on the canvas, read."""
+    digit = handoff.received_digit(value)
+    if digit is None:
+        gr.Warning("The digit sent to this page could not be read: draw one here, or send it again.")
+        return (gr.skip(),) * 6
+    return land(digit, layer)
+
+
+@user_errors
+@gpu
+def open_page(key: str, layer: str | None, source: str, sketch: dict | None, path: str | None, palette: str, received):
+    """The opening example's maps, unless a digit was handed over first: then its own chain draws it."""
+    if handoff.received_digit(received) is not None:
+        return (gr.skip(),) * 6
+    return inspect_layer(key, layer, source, sketch, path, palette)
+
+
+@user_errors
+def palette_notes(palette: str):
+    return note("maps", palette), note("cam", palette), note("sandbox", palette)
+
+
+@user_errors
+def try_edges():
+    """Try this: a vertical edge under a vertical-edge kernel, the sandbox open on the edge's strongest output."""
+    image, kernel = "vertical edge", "edge (vertical, Sobel)"
+    return gr.Accordion(open=True), image, kernel, input_preset(image), kernel_preset(kernel), 1, 0, 1, False, 0, 2
+
+
+@user_errors
+def try_deeper_layer():
+    """Try this: the digit CNN's last convolution, whose 7x7 maps no longer look like the digit."""
+    return "digits", DIGIT_LAYERS[-1], gr.Tabs(selected="maps")
+
+
+@user_errors
+def try_excite():
+    """Try this: set up the filter whose favourite input is found next."""
+    layer, channel = EXCITE_EXAMPLE
+    return "digits", layer, channel, gr.Tabs(selected="excite")
 
 
 @user_errors
@@ -192,20 +215,8 @@ def input_preset(name: str) -> str:
     return conv.format_matrix(conv.INPUTS[name])
 
 
-@user_errors
-def run_sandbox(
-    input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float, dilation: float = 1, transposed: bool = False
-):
-    """The sandbox on the page: its pictures and Markdown, as they are."""
-    return sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
-
-
-@user_errors
-def step_sandbox(
-    input_text: str, kernel_text: str, stride: float, padding: float, row: float, col: float, dilation: float = 1, transposed: bool = False
-):
-    """The "Next cell" button and autoplay: move the worked cell on by one."""
-    return sandbox_next_cell(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+run_sandbox = user_errors(conv.sandbox)  # the sandbox on the page: its pictures and Markdown, as they are
+step_sandbox = user_errors(conv.sandbox_next_cell)  # "Next cell" and autoplay: move the worked cell on by one
 
 
 @user_errors
@@ -229,7 +240,7 @@ def convolve(
     F.conv_transpose2d computes) -> a PNG of the grid the kernel slides over beside the output, the
     output's numbers (one row per line), the output-size formula with these numbers, and
     output[row, col] worked through."""
-    picture, numbers, size, worked = sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+    picture, numbers, size, worked = conv.sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
     return gr.FileData(path=png_file(picture)), numbers, size, worked
 
 
@@ -250,35 +261,51 @@ def build() -> gr.Blocks:
             # Any value: the functions check it, so a session Gradio forgot (its ImageNet layer list with it) still works.
             layer = gr.Dropdown(DIGIT_LAYERS, value="conv1", label="Layer", allow_custom_value=True)
             channel = gr.Number(0, label="Channel", minimum=0, maximum=511, precision=0)
+            palette = palette_control("filters")
+        with gr.Row(equal_height=True):
+            gr.Markdown(note("try"))
+            edges_button = gr.Button("Edges: a vertical-edge kernel in the sandbox", size="sm", elem_id="filters-try-edges")
+            deeper_button = gr.Button("A deeper layer: conv5's maps", size="sm", elem_id="filters-try-deeper")
+            excite_try = gr.Button("What excites channel {1} of {0}".format(*EXCITE_EXAMPLE), size="sm", elem_id="filters-try-excite")
         # The page opens on an example, its maps already shown: drawing switches to the drawing.
         source = gr.Radio([("the drawing", "drawing"), ("the upload", "upload")], value="upload", label="Inspect")
         status = gr.Markdown(PROMPT, elem_id="filters-status")
         download = gr.Button("Download weights", visible=False)
+        received = handoff.receiver("filters")
         with gr.Row():
-            with gr.Column(scale=1), gr.Tabs(selected="upload"):
+            with gr.Column(scale=1), gr.Tabs(selected="upload") as input_tabs:
                 with gr.Tab("Draw", id="draw"):
                     # Sends the ink on pen-up (and Undo, Clear) only: the maps follow the finished drawing.
                     canvas = drawing.drawing_surface("filters-canvas", "Draw a digit", live=False)
                 with gr.Tab("Upload", id="upload"):
                     photo = gr.Image(OPENING_EXAMPLE, label="Image", type="filepath", sources=["upload", "clipboard"])
-                    gr.Examples(EXAMPLES, inputs=photo, label="Examples")
-            with gr.Column(scale=2):
-                with gr.Tab("Feature maps"):
-                    maps = gr.Image(label="Feature maps of the layer (click one)", interactive=False, elem_id="filters-maps")
-                    large = gr.Image(label="Input | the chosen channel's map", interactive=False)
-                with gr.Tab("Kernels"):
-                    kernels = gr.Image(label="Learned kernels of the layer", interactive=False)
+                    gr.Examples(
+                        [[str(ASSETS / path)] for path in EXAMPLES.values()], photo, label="Examples", example_labels=list(EXAMPLES)
+                    )
+            with gr.Column(scale=2), gr.Tabs(selected="maps") as output_tabs:
+                with gr.Tab("Feature maps", id="maps"), gr.Column(elem_id="filters-result"):
+                    maps = gr.Image(
+                        label="Feature maps of the layer (click one)", interactive=False, elem_id="filters-maps", alt_text=note("alt maps")
+                    )
+                    maps_note = gr.Markdown(note("maps"))
+                    large = gr.Image(label="Input | the chosen channel's map", interactive=False, alt_text=note("alt large"))
+                    gr.Markdown(note("large"))
+                with gr.Tab("Kernels", id="kernels"):
+                    kernels = gr.Image(label="Learned kernels of the layer", interactive=False, alt_text=note("alt kernels"))
                     kernel_legend = gr.Markdown()
-                with gr.Tab("What excites a filter"):
+                with gr.Tab("What excites a filter", id="excite"):
                     excite_button = gr.Button("Find the input that excites this channel most (at the centre)")
-                    excited = gr.Image(label="Activation maximisation", interactive=False, height=260)
+                    excited = gr.Image(label="Activation maximisation", interactive=False, height=260, alt_text=note("alt excited"))
                     excite_caption = gr.Markdown()
-                with gr.Tab("Grad-CAM"):
+                    gr.Markdown(note("excite"))
+                with gr.Tab("Grad-CAM", id="cam"):
                     with gr.Row():
-                        cam = gr.Image(label="Where the evidence is", interactive=False, height=260)
+                        cam = gr.Image(label="Where the evidence is", interactive=False, height=260, alt_text=note("alt cam"))
                         prediction = gr.Label(label="Prediction", num_top_classes=5, elem_id="filters-prediction")
-                    gr.Markdown(CAM_LEGEND)
-        with gr.Accordion("Convolution sandbox: the arithmetic, one number at a time", open=False):
+                    cam_note = gr.Markdown(note("cam"))
+        with gr.Accordion(
+            "Convolution sandbox: the arithmetic, one number at a time", elem_id="filters-sandbox", open=False
+        ) as sandbox_box:
             with gr.Row():
                 with gr.Column():
                     input_choice = gr.Dropdown(list(conv.INPUTS), value="vertical edge", label="Input preset")
@@ -297,20 +324,20 @@ def build() -> gr.Blocks:
                         next_button = gr.Button("Next cell ▶", elem_id="filters-next-cell")
                         autoplay = gr.Checkbox(False, label="Autoplay (a cell a second)", elem_id="filters-autoplay")
             sandbox_picture = gr.Image(
-                label="Grid the kernel slides over (padding and inserted zeros grey, dots: the kernel's taps) | output: red > 0, blue < 0, "
-                "outlined: the value worked out below",
-                interactive=False,
+                label="The grid the kernel slides over | the output", interactive=False, alt_text=note("alt sandbox")
             )
+            sandbox_note = gr.Markdown(note("sandbox"))
             ticker = gr.Timer(1.0, active=False)
             with gr.Row():
                 sandbox_numbers = gr.Markdown()
                 sandbox_size = gr.Markdown()
             sandbox_worked = gr.Markdown(elem_id="filters-worked")
-        with gr.Accordion("The lesson: filters, feature maps, and why convolution suits images", open=False):
+        with gr.Accordion("The lesson: filters, feature maps, and why convolution suits images", open=True):
             gr.Markdown(lesson("filters"))
 
-        inputs = [source, canvas, photo]  # the image itself is re-read: no per-user copy kept on the server
+        inputs = [source, canvas, photo, palette]  # the image itself is re-read: no per-user copy kept on the server
         shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="filters_models", api_visibility="private")
+        private = dict(api_visibility="private", show_progress="hidden")
         refresh = dict(
             fn=inspect_layer, inputs=[model, layer, *inputs], outputs=[kernels, kernel_legend, maps, cam, prediction, status], **shared
         )
@@ -318,35 +345,39 @@ def build() -> gr.Blocks:
         canvas.change(None, None, source, js="() => 'drawing'", trigger_mode="always_last").then(**refresh).then(**channel_args)
         photo.change(None, None, source, js="() => 'upload'").then(**refresh).then(**channel_args)
         source.input(**refresh).then(**channel_args)
-        model.change(choose_model, model, [layer, status, download], api_visibility="private")
+        model.change(choose_model, [model, layer], [layer, status, download], api_visibility="private")
         layer.change(**refresh).then(**channel_args)
         channel.change(**channel_args)
         maps.select(pick_channel, [model, layer], channel, **shared)
-        download.click(download_weights, model, [layer, status, download], api_visibility="private", concurrency_limit=1)
-        excite_button.click(excite_filter, [model, layer, channel], [excited, excite_caption], **dict(shared, show_progress="full"))
+        download.click(download_weights, [model, layer], [layer, status, download], api_visibility="private", concurrency_limit=1)
+        excite_args = dict(
+            fn=excite_filter, inputs=[model, layer, channel], outputs=[excited, excite_caption], **dict(shared, show_progress="full")
+        )
+        excite_button.click(**excite_args)
+        landing = [model, layer, input_tabs, output_tabs, source, canvas]  # what a handed-over digit sets
+        received.change(receive_digit, [received, layer], landing, **private)
         sandbox_outputs = [sandbox_picture, sandbox_numbers, sandbox_size, sandbox_worked]
         input_choice.change(input_preset, input_choice, input_text, api_visibility="private")
         kernel_choice.change(kernel_preset, kernel_choice, kernel_text, api_visibility="private")
-        sandbox_inputs = [input_text, kernel_text, stride, padding, out_row, out_col, dilation, transposed]
-        gr.on(
-            [next_button.click, ticker.tick],
-            step_sandbox,
-            sandbox_inputs,
-            [out_row, out_col],
-            api_visibility="private",
-            show_progress="hidden",
+        sandbox_inputs = [input_text, kernel_text, stride, padding, out_row, out_col, dilation, transposed, palette]
+        gr.on([next_button.click, ticker.tick], step_sandbox, sandbox_inputs[:-1], [out_row, out_col], **private)  # all but the palette
+        autoplay.change(autoplay_timer, autoplay, ticker, **private)
+        gr.on([c.change for c in sandbox_inputs], run_sandbox, sandbox_inputs, sandbox_outputs, **private)
+        presets = [input_choice, kernel_choice, input_text, kernel_text]
+        edges_sets = [sandbox_box, *presets, stride, padding, dilation, transposed, out_row, out_col]
+        edges_button.click(try_edges, None, edges_sets, **private).then(
+            None, js="() => document.getElementById('filters-sandbox').scrollIntoView({block: 'start'})"
         )
-        autoplay.change(autoplay_timer, autoplay, ticker, api_visibility="private", show_progress="hidden")
-        gr.on(
-            [c.change for c in sandbox_inputs],
-            run_sandbox,
-            sandbox_inputs,
-            sandbox_outputs,
-            api_visibility="private",
-            show_progress="hidden",
-        )
-        page.load(run_sandbox, sandbox_inputs, sandbox_outputs, api_visibility="private")
-        page.load(**refresh).then(**channel_args)  # the opening example's maps (~7 ms)
+        deeper_button.click(try_deeper_layer, None, [model, layer, output_tabs], **private)
+        excite_try.click(try_excite, None, [model, layer, channel, output_tabs], **private).then(**excite_args)
+        # The palette: from the address bar first, then the opening example's maps in it (~7 ms); the
+        # address bar follows later choices, and the maps, notes and sandbox follow the palette.
+        notes = dict(fn=palette_notes, inputs=palette, outputs=[maps_note, cam_note, sandbox_note], **private)
+        opening = page.load(palette_from_url, None, palette, **private)
+        opening.then(**notes).then(**dict(refresh, fn=open_page, inputs=[*refresh["inputs"], received])).then(**channel_args)
+        opening.then(run_sandbox, sandbox_inputs, sandbox_outputs, **private)
+        palette.change(None, palette, None, js=WRITE_URL_JS)
+        palette.input(**notes).then(**refresh).then(**channel_args)
         gr.api(feature_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models")
         gr.api(convolve, api_name="convolve")
     return page

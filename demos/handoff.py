@@ -106,7 +106,8 @@ function waiting() {
 }
 window.addEventListener('gallery-handoff', event => { if (event.detail && event.detail.to === SLUG) waiting(); });
 const query = new URLSearchParams(window.location.search);
-const forThisPage = query.get('tab') ? query.get('tab') === SLUG : window.location.pathname.replace(/\\/+$/, '').endsWith('/demos/' + SLUG);
+const asked = window.galleryTab !== undefined ? window.galleryTab : query.get('tab');  // the gallery's tab select rewrites ?tab= early
+const forThisPage = asked ? asked === SLUG : window.location.pathname.replace(/\\/+$/, '').endsWith('/demos/' + SLUG);
 if (query.get('digit') && forThisPage) take({ to: SLUG, digit: query.get('digit'), n: 'address' });
 waiting();  // a gallery tab is only put in the page when first opened: its digit waits for it
 """

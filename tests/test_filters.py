@@ -4,8 +4,10 @@ random torchvision model, and the demo through gradio_client and a browser."""
 
 from __future__ import annotations
 
+import base64
 import threading
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
@@ -113,7 +115,6 @@ def test_sandbox_numbers_are_checked(text, message):
 
 @pytest.mark.unit
 def test_sandbox_refuses_a_kernel_that_does_not_fit_with_a_clear_message():
-    import gradio as gr
 
     with pytest.raises(gr.Error, match="does not fit"):
         demo.run_sandbox("1 2; 3 4", "1 1 1; 1 1 1; 1 1 1", 1, 0, 0, 0)
@@ -130,6 +131,56 @@ def test_one_output_value_is_worked_through_step_by_step():
     assert worked.value == -4.0 == conv.convolve(image, kernel)[0, 2]
     text = conv.explain_value(worked, kernel, 1, 0)
     assert "0·1 + 0·0 + 1·-1" in text and "**-4**" in text
+
+
+@pytest.mark.unit
+def test_maps_kernels_heat_sandbox_and_their_notes_follow_the_palette():
+    from core.vision.pictures import heat_overlay
+
+    maps = np.zeros((1, 3, 3), np.float32)
+    maps[0, 1, 1], maps[0, 0, 0] = 2.0, -1.0
+    for name, positive, negative in [("default", (178, 24, 43), (33, 102, 172)), ("safe", (230, 97, 1), (0, 114, 178))]:
+        grid = map_grid(maps, min_side=3, palette=name)
+        assert tuple(grid.image[1, 1]) == positive and tuple(grid.image[0, 0])[2] > tuple(grid.image[0, 0])[0]
+        assert tuple(np.asarray(grid.paletted().convert("RGB"))[1, 1]) == positive  # the API's PNG too
+        picture = conv.sandbox("0 0; 0 1", "1", 1, 0, 0, 0, palette=name)[0]
+        assert positive in {tuple(c) for c in picture.reshape(-1, 3)}
+        assert tuple(diverging(np.array([-1.0]), 1.0, name)[0]) == negative
+    assert "orange = positive" in kernel_grid(np.ones((2, 2, 3, 3), np.float32), palette="safe")[2]
+    assert "**orange = positive**" in demo.note("maps", "safe") and "red" not in demo.note("maps", "safe")
+    assert "**red = positive**" in demo.note("maps") and "viridis" in demo.note("cam", "safe")
+    hot, viridis = (heat_overlay(np.zeros((1, 1)), np.ones((1, 1)), strength=1.0, palette=name)[0, 0] for name in ("default", "safe"))
+    assert tuple(hot) == (255, 255, 255) and tuple(viridis) == (253, 231, 37)  # each scale's top: white-hot, viridis yellow
+    with pytest.raises(UserError, match="Unknown palette"):
+        demo.digit_maps(DIGIT_3, "conv1", "rainbow")
+
+
+@pytest.mark.unit
+def test_an_input_with_nothing_to_read_keeps_the_maps_shown_and_says_what_is_missing():
+    kernels, how, maps, cam, prediction, status = demo.inspect_layer("digits", "conv2", "drawing", None, None)
+    assert kernels.ndim == 3 and "conv2" not in status
+    assert maps == cam == prediction == {"__type__": "update"}  # gr.skip(): the last maps stay
+    assert "Nothing drawn" in status
+    blank = {"seq": 1, "done": True, "side": 28, "ink": base64.b64encode(bytes([255] * 784)).decode()}
+    assert demo.inspect_layer("digits", "conv2", "drawing", blank, None)[2] == {"__type__": "update"}
+    assert demo.show_channel("digits", "conv2", 3, "drawing", blank, None) == {"__type__": "update"}
+
+
+@pytest.mark.unit
+def test_a_digit_handed_over_lands_on_the_canvas_and_is_read_by_the_digit_model(digits):
+    from demos import drawing, handoff
+
+    seven = digits.prepare(np.asarray(Image.open(demo.ASSETS / "digit_7_white_on_black.png")))[1]  # (28, 28) ink in [0, 1]
+    sent = {"digit": handoff.encode_digit(seven), "n": 1}
+    model, layer, input_tab, output_tab, source, canvas = demo.receive_digit(sent, "layer4.1.conv2")  # an ImageNet layer
+    assert (model, layer, source) == ("digits", "conv1", "drawing")
+    assert input_tab.selected == "draw" and output_tab.selected == "maps"
+    assert drawing.ink_raster(canvas).shape == (28, 28)
+    status = demo.inspect_layer(model, layer, source, canvas, None)[-1]
+    assert "32 feature maps" in status and "reads the input as **7**" in status
+    assert demo.receive_digit(sent, "conv4")[1] == "conv4"  # a digit layer is kept
+    with pytest.warns(UserWarning, match="could not be read"):  # gr.Warning, outside a request
+        assert demo.receive_digit({"digit": "not a digit"}, "conv1") == (gr.skip(),) * 6
 
 
 # ---------- reference: F.conv2d and forward hooks ----------
@@ -260,7 +311,6 @@ def test_activation_maximisation_raises_the_filters_response(digits, digit_input
 
 @pytest.mark.unit
 def test_excite_handler_refuses_a_channel_that_does_not_exist():
-    import gradio as gr
 
     with pytest.raises(gr.Error, match="channels 0 to 31"):
         demo.excite_filter("digits", "conv1", 32)
@@ -283,7 +333,6 @@ def _tiny_categories():
 def test_a_layer_the_model_lacks_is_answered_not_crashed():
     """What a session Gradio has forgotten sends after the user chose an ImageNet layer: the layer
     list takes any value, and every handler checks it."""
-    import gradio as gr
 
     page = demo.build()
     assert any(isinstance(b, gr.Dropdown) and b.label == "Layer" and b.allow_custom_value for b in page.blocks.values())
@@ -314,7 +363,6 @@ def tiny_spec(tmp_path, monkeypatch):
 
 @pytest.mark.unit
 def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_spec):
-    import gradio as gr
 
     layers, status, download = demo.choose_model("resnet18")
     assert "not in the torch cache" in status and "python -m core.vision.imagenet --download" in status
@@ -436,15 +484,109 @@ def test_convolve_endpoint_works_one_value_through(client):
     assert "-4 -4\n-4 -4" in numbers and "**2**" in size and "5·1 + 6·0 + 8·0 + 9·-1 = **-4**" in worked
 
 
+# Counts the strongest warm pixels of an <img>: the positive end of the default palette (red:
+# little green) or of the safe one (orange: green well above blue).
+WARM_PIXELS = """async img => {
+  const picture = new Image(); picture.src = img.src; await picture.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = picture.naturalWidth; canvas.height = picture.naturalHeight;
+  const context = canvas.getContext('2d'); context.drawImage(picture, 0, 0);
+  const d = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  let red = 0, orange = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] < 150 || d[i] - d[i + 2] < 100) continue;
+    if (d[i + 1] < 60) red++; else if (d[i + 1] > 70 && d[i + 2] < 40) orange++;
+  }
+  return {red, orange};
+}"""
+
+
+def wait_for_status(page, text: str, timeout: float = 30.0) -> None:
+    status = page.locator("#filters-status")
+    page.wait_for_function("([el, text]) => el.innerText.includes(text)", arg=[status.element_handle(), text], timeout=timeout * 1000)
+
+
+def warm_pixels(page) -> dict:
+    return page.locator("#filters-result img").first.evaluate(WARM_PIXELS)
+
+
 @pytest.mark.browser
-def test_browser_page_opens_on_an_example_with_its_maps(page, app_url):
+def test_browser_page_opens_on_a_result_without_a_click_and_passes_axe(page, app_url):
+    from tests.conftest import axe_violations, open_gradio
+
+    open_gradio(page, f"{app_url}/demos/filters/")
+    wait_for_status(page, "32 feature maps. It reads the input as 3")
+    page.locator("#filters-result img").first.wait_for(timeout=10_000)
+    assert page.get_by_role("tab", name="Upload").get_attribute("aria-selected") == "true"
+    assert "red = positive" in page.locator("#filters-result").inner_text()
+    problems = [v for v in axe_violations(page) if v["impact"] in ("critical", "serious")]
+    assert not problems, problems
+
+
+@pytest.mark.browser
+def test_browser_try_this_buttons_each_set_up_their_experiment(page, app_url):
     from tests.conftest import open_gradio
 
     open_gradio(page, f"{app_url}/demos/filters/")
-    status = page.locator("#filters-status")
-    page.wait_for_function("el => el.innerText.includes('32 feature maps')", arg=status.element_handle(), timeout=30_000)
-    page.locator("#filters-maps img").first.wait_for(timeout=10_000)
-    assert page.get_by_role("tab", name="Upload").get_attribute("aria-selected") == "true"
+    wait_for_status(page, "32 feature maps")
+    page.locator("#filters-try-edges").click()
+    worked = page.locator("#filters-worked")
+    page.wait_for_function("el => el.innerText.includes('Output[0, 2]')", arg=worked.element_handle(), timeout=20_000)
+    assert "= -4" in worked.inner_text() and page.get_by_label("Kernel preset").input_value() == "edge (vertical, Sobel)"
+    page.locator("#filters-try-deeper").click()
+    wait_for_status(page, "conv5: 128 feature maps")
+    assert page.get_by_role("tab", name="Feature maps").get_attribute("aria-selected") == "true"
+    page.locator("#filters-try-excite").click()
+    caption = page.get_by_text("conv3, channel 10: response at the centre")
+    caption.wait_for(timeout=60_000)
+    assert page.get_by_role("tab", name="What excites a filter").get_attribute("aria-selected") == "true"
+    assert page.get_by_label("Channel", exact=True).input_value() == "10"
+
+
+@pytest.mark.browser
+def test_browser_palette_switch_recolours_the_maps_and_the_address_keeps_it(page, app_url):
+    from tests.conftest import open_gradio
+
+    open_gradio(page, f"{app_url}/demos/filters/?palette=safe")
+    wait_for_status(page, "32 feature maps")
+    assert page.get_by_role("radio", name="Colour-blind safe (blue / orange)").is_checked()
+    page.wait_for_function("() => document.querySelector('#filters-result').innerText.includes('orange = positive')", timeout=10_000)
+    safe = warm_pixels(page)
+    assert safe["orange"] > 20 and safe["red"] == 0, safe
+    before = page.locator("#filters-result img").first.get_attribute("src")
+    page.get_by_role("radio", name="Red / blue").click()
+    page.wait_for_function("src => document.querySelector('#filters-result img').getAttribute('src') !== src", arg=before, timeout=20_000)
+    default = warm_pixels(page)
+    assert default["red"] > 20 and default["orange"] == 0, default
+    assert "palette=" not in page.url and "red = positive" in page.locator("#filters-result").inner_text()
+    page.get_by_role("radio", name="Colour-blind safe (blue / orange)").click()
+    page.wait_for_function("() => location.search.includes('palette=safe')", timeout=10_000)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("where", ["gallery", "standalone", "look inside"])
+def test_browser_a_handed_over_digit_is_drawn_and_read(page, app_url, digits, where):
+    """The sketcher's "Look inside" in the gallery; a digit in the address of the gallery's tab and of the page alone."""
+    from demos import handoff
+    from tests.conftest import open_gradio
+
+    if where == "look inside":
+        open_gradio(page, f"{app_url}/")
+        page.wait_for_function("() => /[0-9]/.test(document.querySelector('#cnn-label .bars').dataset.digit)", timeout=30_000)
+        expected = page.locator("#cnn-label .bars").get_attribute("data-digit")  # what the same CNN read on the sketcher
+        page.locator("#sketcher-look-inside").click()
+    else:
+        seven = digits.prepare(np.asarray(Image.open(demo.ASSETS / "digit_7_white_on_black.png")))[1]
+        address = {"gallery": "/?tab=filters&digit=", "standalone": "/demos/filters/?digit="}[where]
+        open_gradio(page, app_url + address + handoff.encode_digit(seven))
+        expected = "7"
+    wait_for_status(page, f"It reads the input as {expected} ")
+    assert page.locator("#filters-canvas canvas").is_visible()  # the Draw tab is open, the digit on its canvas
+    assert page.get_by_role("radio", name="the drawing").is_checked()
+    inked = page.locator("#filters-canvas canvas").evaluate(
+        "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 0 && v < 128).length"
+    )
+    assert inked > 500
 
 
 @pytest.mark.browser

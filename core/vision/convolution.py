@@ -283,10 +283,17 @@ def explain_value(worked: WorkedValue, kernel: np.ndarray, stride: int, padding:
 
 
 def sandbox_picture(
-    image: np.ndarray, kernel: np.ndarray, stride: int, padding: int, worked: WorkedValue, dilation: int = 1, transposed: bool = False
+    image: np.ndarray,
+    kernel: np.ndarray,
+    stride: int,
+    padding: int,
+    worked: WorkedValue,
+    dilation: int = 1,
+    transposed: bool = False,
+    palette: str = "default",
 ) -> np.ndarray:
     """The grid the kernel slides over (padding and inserted zeros in grey) with the worked cells
-    outlined, beside the output with the worked value outlined. Colours: red > 0, blue < 0, white 0."""
+    outlined, beside the output with the worked value outlined. Colours: `palette`'s diverging scale."""
     geometry = dict(stride=stride, padding=padding, dilation=dilation, transposed=transposed)
     s = sliding(image, kernel, **geometry)
     top, left = worked.row * s.step, worked.col * s.step
@@ -294,7 +301,30 @@ def sandbox_picture(
     taps = [(top + u * dilation, left + v * dilation) for u in range(kh) for v in range(kw)]
     output = convolve(image, kernel, **geometry)
     pictures = [
-        cell_picture(s.grid, blank=s.blank, box=(top, left, top + dilation * (kh - 1) + 1, left + dilation * (kw - 1) + 1), marks=taps),
-        cell_picture(output, box=(worked.row, worked.col, worked.row + 1, worked.col + 1)),
+        cell_picture(
+            s.grid,
+            blank=s.blank,
+            box=(top, left, top + dilation * (kh - 1) + 1, left + dilation * (kw - 1) + 1),
+            marks=taps,
+            palette=palette,
+        ),
+        cell_picture(output, box=(worked.row, worked.col, worked.row + 1, worked.col + 1), palette=palette),
     ]
     return side_by_side(pictures, side=1, gap=24)
+
+
+def sandbox(input_text, kernel_text, stride, padding, row, col, dilation=1, transposed=False, palette="default"):
+    """The sandbox's values, as sent -> (input | output picture, output numbers, size formula, one value worked out)."""
+    request = read_sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+    image, kernel, geometry = request.image, request.kernel, request.geometry
+    output = convolve(image, kernel, **geometry)
+    worked = work_through(image, kernel, row=request.row, col=request.col, **geometry)
+    picture = sandbox_picture(image, kernel, worked=worked, palette=palette, **geometry)
+    numbers = f"Output ({output.shape[0]}×{output.shape[1]}):\n```\n{format_matrix(output)}\n```"
+    return picture, numbers, explain_size(image, kernel, **geometry), explain_value(worked, kernel, **geometry)
+
+
+def sandbox_next_cell(input_text, kernel_text, stride, padding, row, col, dilation=1, transposed=False) -> tuple[int, int]:
+    """The output cell after (row, col), row by row, wrapping to (0, 0): one step of the animation."""
+    request = read_sandbox(input_text, kernel_text, stride, padding, row, col, dilation, transposed)
+    return next_cell(request.image, request.kernel, request.row, request.col, **request.geometry)

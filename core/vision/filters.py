@@ -17,12 +17,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.checkpoints import MissingCheckpointError
 from core.digits.preprocess import NoInkError
 from core.errors import UserError
 from core.training import fit
-from core.vision.imagenet import IMAGENET_MODELS, imagenet_vision_model
+from core.vision.imagenet import IMAGENET_MODELS, WeightsMissingError, imagenet_vision_model
 from core.vision.model import VisionModel, digit_vision_model
-from core.vision.pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, map_grid, side_by_side
+from core.vision.pictures import MAX_MAPS, MapGrid, diverging, enlarge, grid_shape, heat_overlay, kernel_grid, map_grid, side_by_side
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,12 @@ class Excitation:
     final: float  # ... and to the result
     steps: int  # steps actually taken (the wall-time cap may stop early)
 
+    def describe(self, layer: str, channel: int) -> str:
+        return (
+            f"{layer}, channel {channel}: response at the centre {self.start:.3g} on the starting noise → "
+            f"**{self.final:.3g}** after {self.steps} steps of gradient ascent (jitter, blur, L2)."
+        )
+
 
 @functools.lru_cache(maxsize=256)
 def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.steps, seed: int = 0) -> Excitation:
@@ -197,6 +204,14 @@ def vision_model(key: str) -> VisionModel:
     return imagenet_vision_model(IMAGENET_MODELS[key])
 
 
+def vision_or_message(key: str) -> tuple[VisionModel | None, str | None]:
+    """(model, None), or (None, a message saying how to get its weights): never an exception."""
+    try:
+        return vision_model(key), None
+    except (WeightsMissingError, MissingCheckpointError) as missing:
+        return None, f"⚠️ {missing}"
+
+
 def layer_choices(vision: VisionModel) -> list[tuple[str, str]]:
     """[(label, name)]: each convolution with its channels and kernel size."""
     return [
@@ -212,10 +227,24 @@ def model_input(vision: VisionModel, image) -> tuple[torch.Tensor, np.ndarray] |
         return None
 
 
-def layer_grid(vision: VisionModel, image, layer: str, min_side: int = 28):
+def layer_grid(vision: VisionModel, image, layer: str, min_side: int = 28, palette: str = "default"):
     """Image, layer -> the MapGrid of that layer's feature maps, tiles >= min_side px (None: no ink)."""
     prepared = model_input(vision, image)
-    return None if prepared is None else map_grid(feature_maps(vision, prepared[0], layer), min_side)
+    return None if prepared is None else map_grid(feature_maps(vision, prepared[0], layer), min_side, palette)
+
+
+def digit_grid(image, layer: str, palette: str = "default") -> MapGrid:
+    """The digit CNN's maps of `layer` for an image, one pixel an activation; UserError for an unknown
+    layer, a missing checkpoint or an image without ink."""
+    vision, message = vision_or_message("digits")
+    if vision is None:
+        raise UserError(message)
+    if layer not in vision.layers:
+        raise UserError(f"Unknown layer {str(layer)[:40]!r}: choose one of {', '.join(vision.layers)}.")
+    grid = layer_grid(vision, image, layer, min_side=1, palette=palette)
+    if grid is None:
+        raise NoInkError()
+    return grid
 
 
 def grid_layout(vision: VisionModel, layer: str, min_side: int = 28) -> MapGrid:
@@ -226,20 +255,44 @@ def grid_layout(vision: VisionModel, layer: str, min_side: int = 28) -> MapGrid:
     return MapGrid(np.zeros((0, 0), np.uint8), side, columns, min(count, MAX_MAPS))
 
 
-def channel_view(vision: VisionModel, image, layer: str, channel: int) -> np.ndarray | None:
+def channel_view(vision: VisionModel, image, layer: str, channel: int, palette: str = "default") -> np.ndarray | None:
     """The input beside one channel's feature map, both enlarged (None: no ink)."""
     prepared = model_input(vision, image)
     if prepared is None:
         return None
     maps = feature_maps(vision, prepared[0], layer)
-    return side_by_side([(255 * prepared[1]).astype(np.uint8), diverging(maps[int(np.clip(channel, 0, len(maps) - 1))])])
+    return side_by_side([(255 * prepared[1]).astype(np.uint8), diverging(maps[int(np.clip(channel, 0, len(maps) - 1))], None, palette)])
 
 
-def explain(vision: VisionModel, image, top: int = 5) -> tuple[np.ndarray, dict[str, float]] | None:
+def explain(vision: VisionModel, image, top: int = 5, palette: str = "default") -> tuple[np.ndarray, dict[str, float]] | None:
     """Grad-CAM overlay on the input and the top classes' probabilities (None: no ink)."""
     prepared = model_input(vision, image)
     if prepared is None:
         return None
     cam, _, probabilities = grad_cam(vision, prepared[0])
     order = np.argsort(-probabilities)[:top]
-    return enlarge(heat_overlay(prepared[1], cam), 224), {vision.classes[i]: float(probabilities[i]) for i in order}
+    return enlarge(heat_overlay(prepared[1], cam, palette=palette), 224), {vision.classes[i]: float(probabilities[i]) for i in order}
+
+
+@dataclass(frozen=True, eq=False)
+class Inspection:
+    """What the visualiser shows for one model, layer and image."""
+
+    kernels: np.ndarray  # the layer's kernels as one RGB picture
+    how: str  # how to read it
+    grid: MapGrid | None  # the layer's feature maps (None: no image, or no ink in it)
+    overlay: np.ndarray | None = None  # Grad-CAM over the input
+    label: dict[str, float] | None = None  # the top classes' probabilities
+
+    @property
+    def top(self) -> str:
+        return max(self.label, key=self.label.get)
+
+
+def inspect(vision: VisionModel, image, layer: str, min_side: int = 28, palette: str = "default") -> Inspection:
+    """Kernels of `layer`, and for an image (None: none yet) its feature maps, Grad-CAM and prediction."""
+    kernels, _, how = kernel_grid(vision.layer(layer).weight.detach().cpu().numpy(), palette=palette)
+    grid = None if image is None else layer_grid(vision, image, layer, min_side, palette)
+    if grid is None:
+        return Inspection(kernels, how, None)
+    return Inspection(kernels, how, grid, *explain(vision, image, palette=palette))

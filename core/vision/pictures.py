@@ -1,6 +1,7 @@
 """Feature maps, kernels and heat maps as pictures: numpy arrays in, RGB uint8 images out.
 
-One colour scale runs through the visualiser: blue for negative, white for zero, red for positive.
+One diverging colour scale runs through the visualiser (negative, white for zero, positive) and one
+one-sided scale for Grad-CAM's heat, both from `core.palette`, in the visitor's palette.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-# Diverging colour scale: blue (negative) -> white (zero) -> red (positive), as in RdBu.
-NEGATIVE = np.array([33, 102, 172], np.float32)
-POSITIVE = np.array([178, 24, 43], np.float32)
-WHITE = np.array([255, 255, 255], np.float32)
+from core.palette import PALETTES, checked, diverging, one_sided
+
+# What each palette's colours are called in the page's legends: the words change with the colours.
+COLOUR_WORDS = {
+    "default": {"negative": "blue", "positive": "red", "heat": "black → red → yellow"},
+    "safe": {"negative": "blue", "positive": "orange", "heat": "purple → green → yellow (viridis)"},
+}
 
 
-def diverging(values: np.ndarray, scale: float | None = None) -> np.ndarray:
-    """Any-shape array -> RGB uint8 (..., 3): blue < 0 < red, white at 0, full colour at +-scale."""
-    scale = float(np.abs(values).max()) if scale is None else float(scale)
-    t = np.clip(values / (scale or 1.0), -1.0, 1.0)[..., None]
-    colour = np.where(t >= 0, POSITIVE, NEGATIVE)
-    return (WHITE + (colour - WHITE) * np.abs(t)).astype(np.uint8)
+def colour_words(palette: str = "default") -> dict[str, str]:
+    """{"negative", "positive", "heat"}: how the legends name the palette's colours."""
+    return COLOUR_WORDS[checked(palette)]
 
 
 def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
@@ -52,28 +53,32 @@ def tile(images: list[np.ndarray], columns: int, gap: int = 1, fill: int = 128) 
 MAX_MAPS = 512  # feature-map grids show at most this many channels
 LEVELS = 255  # feature maps use 255 shades of the diverging scale: index 0 = -peak, 127 = 0, 254 = +peak
 GAP_INDEX = 255  # ... and one grey for the gaps between maps
-PALETTE = np.vstack([diverging(np.linspace(-1.0, 1.0, LEVELS), 1.0), [[128, 128, 128]]]).astype(np.uint8)  # (256, 3)
+# (256, 3) colour tables, one a palette: a map grid is drawn once as indices and coloured by either.
+MAP_COLOURS = {
+    name: np.vstack([diverging(np.linspace(-1.0, 1.0, LEVELS), 1.0, name), [[128, 128, 128]]]).astype(np.uint8) for name in PALETTES
+}
 
 
 @dataclass(frozen=True, eq=False)
 class MapGrid:
     """Every channel's feature map tiled into one paletted image, row by row, and where each tile sits."""
 
-    indices: np.ndarray  # (H, W) uint8 into PALETTE
+    indices: np.ndarray  # (H, W) uint8 into a MAP_COLOURS table
     tile: int  # side of one map in the grid, pixels
     columns: int
     count: int  # channels shown
     gap: int = 1
+    palette: str = "default"  # a name from core.palette.PALETTES
 
     @property
     def image(self) -> np.ndarray:
         """(H, W, 3) uint8 RGB."""
-        return PALETTE[self.indices]
+        return MAP_COLOURS[checked(self.palette)][self.indices]
 
     def paletted(self):
         """The same picture as a PIL "P" image: a third of the bytes to encode as PNG."""
         image = Image.fromarray(self.indices, mode="P")
-        image.putpalette(PALETTE.ravel().tolist())
+        image.putpalette(MAP_COLOURS[checked(self.palette)].ravel().tolist())
         return image
 
     def channel_at(self, x: int, y: int) -> int | None:
@@ -93,27 +98,28 @@ def grid_shape(count: int, height: int, width: int, min_side: int = 28) -> tuple
     return zoom, height * zoom, columns
 
 
-def map_grid(maps: np.ndarray, min_side: int = 28) -> MapGrid:
-    """(channels, h, w) -> a MapGrid: each map on its own symmetric diverging scale (blue < 0 < red)."""
+def map_grid(maps: np.ndarray, min_side: int = 28, palette: str = "default") -> MapGrid:
+    """(channels, h, w) -> a MapGrid: each map on its own symmetric diverging scale, in `palette`."""
     maps = maps[:MAX_MAPS]
     peaks = np.abs(maps).reshape(len(maps), -1).max(axis=1, keepdims=True)[..., None]
     scaled = np.clip(maps / np.where(peaks > 0, peaks, 1.0), -1.0, 1.0)
-    indices = np.rint((scaled + 1.0) * (LEVELS - 1) / 2).astype(np.uint8)  # (C, h, w) into PALETTE
+    indices = np.rint((scaled + 1.0) * (LEVELS - 1) / 2).astype(np.uint8)  # (C, h, w) into a MAP_COLOURS table
     zoom, side, columns = grid_shape(*maps.shape, min_side)
     tiles = list(indices.repeat(zoom, axis=1).repeat(zoom, axis=2))
-    return MapGrid(tile(tiles, columns, fill=GAP_INDEX), side, columns, len(maps))
+    return MapGrid(tile(tiles, columns, fill=GAP_INDEX), side, columns, len(maps), palette=checked(palette))
 
 
 MAX_KERNEL_ROWS, MAX_KERNEL_COLUMNS = 64, 64  # the kernel grid shows at most this many filters x inputs
 
 
-def kernel_grid(weight: np.ndarray, zoom: int = 6) -> tuple[np.ndarray, float, str]:
+def kernel_grid(weight: np.ndarray, zoom: int = 6, palette: str = "default") -> tuple[np.ndarray, float, str]:
     """Conv weights (out, in, k, k) -> (grid image, colour scale, how to read it).
 
     Three input channels (an RGB first layer): each filter as a colour picture, rescaled to [0, 1]
     together. Otherwise: one row per filter, one column per input channel, every kernel on one
-    shared diverging scale, so colours compare across the whole layer.
+    shared diverging scale (in `palette`), so colours compare across the whole layer.
     """
+    words = colour_words(palette)
     w = np.asarray(weight, np.float32)
     out_channels, in_channels, kh, kw = w.shape
     if in_channels == 3:
@@ -128,12 +134,12 @@ def kernel_grid(weight: np.ndarray, zoom: int = 6) -> tuple[np.ndarray, float, s
     shown = w[:MAX_KERNEL_ROWS, :MAX_KERNEL_COLUMNS]
     scale = float(np.abs(shown).max())
     zoom = 4 * zoom if shown.shape[1] == 1 else zoom if shown.shape[1] <= 32 else max(2, zoom * 2 // 3)  # fit the page
-    tiles = [enlarge(diverging(shown[o, i], scale), kh * zoom) for o in range(shown.shape[0]) for i in range(shown.shape[1])]
+    tiles = [enlarge(diverging(shown[o, i], scale, palette), kh * zoom) for o in range(shown.shape[0]) for i in range(shown.shape[1])]
     columns = shown.shape[1] if shown.shape[1] > 1 else 8  # a first layer on grey input: 8 kernels a row
     how = (
         f"One row per filter ({shown.shape[0]} of {out_channels}), one column per input channel "
         f"({shown.shape[1]} of {in_channels}); each square is a {kh}×{kw} kernel. Colour scale, shared by "
-        f"all: red = positive weight up to +{scale:.2f}, blue = negative down to −{scale:.2f}, white = 0."
+        f"all: {words['positive']} = positive weight up to +{scale:.2f}, {words['negative']} = negative down to −{scale:.2f}, white = 0."
     )
     if shown.shape[1] == 1:
         how = how.replace(
@@ -143,12 +149,13 @@ def kernel_grid(weight: np.ndarray, zoom: int = 6) -> tuple[np.ndarray, float, s
     return tile(tiles, columns=columns, gap=2), scale, how
 
 
-def heat_overlay(pixels: np.ndarray, heat: np.ndarray, strength: float = 0.6) -> np.ndarray:
-    """Pixels (H, W) or (H, W, 3) in [0, 1] and a same-size heat map in [0, 1] -> RGB uint8 overlay."""
+def heat_overlay(pixels: np.ndarray, heat: np.ndarray, strength: float = 0.6, palette: str = "default") -> np.ndarray:
+    """Pixels (H, W) or (H, W, 3) in [0, 1] and a same-size heat map in [0, 1] -> RGB uint8 overlay,
+    the heat on the palette's one-sided scale."""
     base = pixels if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=2)
-    base = 0.3 + 0.7 * base if pixels.ndim == 2 else base  # grey digits, so the warm colours stand out
+    base = 0.3 + 0.7 * base if pixels.ndim == 2 else base  # grey digits, so the heat's colours stand out
     h = np.clip(heat, 0, 1)[..., None]
-    warm = np.stack([np.clip(3 * h[..., 0], 0, 1), np.clip(3 * h[..., 0] - 1, 0, 1), np.clip(3 * h[..., 0] - 2, 0, 1)], -1)
+    warm = one_sided(h[..., 0], palette) / 255.0
     return (255 * np.clip(base * (1 - strength * h) + warm * strength * h, 0, 1)).astype(np.uint8)
 
 
@@ -159,11 +166,12 @@ def cell_picture(
     blank: np.ndarray | None = None,
     box: tuple[int, int, int, int] | None = None,
     marks: list[tuple[int, int]] | None = None,
+    palette: str = "default",
 ) -> np.ndarray:
     """A small matrix as coloured cells with grid lines: `blank` cells (e.g. padding) light grey,
     an optional black outline around cells (top, left, bottom, right), and a black dot in each
-    `marks` cell (row, col): a dilated kernel's taps, as the sandbox draws them."""
-    rgb = diverging(values, scale).astype(np.uint8)
+    `marks` cell (row, col): a dilated kernel's taps, as the sandbox draws them. Colours: `palette`'s diverging scale."""
+    rgb = diverging(values, scale, palette).astype(np.uint8)
     if blank is not None:
         rgb[blank] = 225
     picture = rgb.repeat(cell, axis=0).repeat(cell, axis=1)
