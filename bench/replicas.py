@@ -85,6 +85,7 @@ class GradioUser(FastHttpUser):
 
     abstract = True
     replicas: Counter = Counter()  # which replica answered, by nginx's X-Gallery-Replica header
+    resent = 0  # POSTs sent again after the server closed an idle connection (see post_once_more_if_closed)
     page = "/demos/sketcher"  # the page the visitor opens first
 
     def on_start(self):
@@ -99,12 +100,25 @@ class GradioUser(FastHttpUser):
             )
         return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
 
+    def post_once_more_if_closed(self, url: str, payload: dict, name: str):
+        """POST; sent again, once, when the server had closed the kept-alive connection before it
+        answered, as browsers do (uvicorn closes one idle for 5 s; geventhttpclient never retries a
+        POST). Counted in GradioUser.resent."""
+        for attempt in range(2):
+            with self.client.post(url, json=payload, name=name, catch_response=True) as posted:
+                error = posted.request_meta["exception"]
+                if attempt == 0 and error is not None and "connection closed" in str(error).lower():
+                    posted.success()
+                    GradioUser.resent += 1
+                    continue
+            return posted
+
     def call(self, page: str, api_name: str, data: list, name: str | None = None) -> str:
         """One call through Gradio's HTTP API, recorded as a whole under ROUND_TRIP; its last data line."""
         name = name or api_name
         start, answer, error = time.perf_counter(), "", None
         try:
-            posted = self.client.post(f"{page}/gradio_api/call/{api_name}", json={"data": data}, name=f"{name} post")
+            posted = self.post_once_more_if_closed(f"{page}/gradio_api/call/{api_name}", {"data": data}, f"{name} post")
             posted.raise_for_status()
             GradioUser.replicas[posted.headers.get("x-gallery-replica", "app.py")] += 1
             stream = self.client.get(f"{page}/gradio_api/call/{api_name}/{posted.json()['event_id']}", name=f"{name} stream")
