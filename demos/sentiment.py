@@ -294,6 +294,10 @@ def classify_lines(text: str = BATCH_EXAMPLE) -> tuple[dict, str]:
 @user_errors
 @gpu
 def classify_lines_on_page(text: str):
+    """The Many lines tab: the table and a note; an empty box keeps the table shown and says so."""
+    if not str(text or "").strip():
+        gr.Warning("Paste one text per line first. The last table stays shown.")
+        return gr.skip(), gr.skip()
     rows, note = batch_rows(text)
     return pd.DataFrame(rows, columns=COLUMNS), note
 

@@ -286,6 +286,7 @@ def test_a_missing_text_keeps_what_is_shown_and_says_what_is_missing():
     assert sentiment.explain("\x00\x07") == (sentiment.gr.skip(),) * 8
     assert "Type or paste" in sentiment.missing(None) and "control characters" in sentiment.missing("\x1b")
     assert sentiment.missing("fine") is None
+    assert sentiment.classify_lines_on_page(" \n\n ") == (sentiment.gr.skip(),) * 2  # the Many lines tab too
     assert sentiment.redraw_words(None, "safe")[:2] == (sentiment.gr.skip(),) * 2  # nothing read yet: only the legend
     with pytest.raises(sentiment.gr.Error, match="No experiment"):
         sentiment.try_this("Delete everything", "saliency", "default")
