@@ -359,6 +359,7 @@ def build() -> gr.Blocks:
             api_visibility="private",
             concurrency_limit=2,
             concurrency_id="augment",
+            show_progress_on=[gallery],  # the summary, table and code stay readable (and unmasked) while a grid is made
         )
         photo_tab.select(None, None, source, js="() => 'photo'").then(**sample)
         digit_tab.select(None, None, source, js="() => 'digit'").then(**sample)

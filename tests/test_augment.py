@@ -436,6 +436,11 @@ def test_each_try_this_button_sets_up_its_experiment_in_one_click(page, app_url)
         assert f"reads the original as {original}" in summary.inner_text()
         assert page.get_by_role("tab", name="Digit").get_attribute("aria-selected") == "true"
         assert button in page.locator("#augment-try-note").inner_text()
+        if button == "Flip a 6":  # Sample still reads the digit put on the canvas (a fresh page's first Try-this)
+            page.get_by_label("Seed").fill("1")
+            page.locator("#augment-run").click()
+            expect(code).to_contain_text("torch.manual_seed(1)", timeout=60_000)
+            page.get_by_label("Seed").fill("0")
     assert "0 of 16" in summary.inner_text()  # the label-safe pipeline keeps every label
 
 
