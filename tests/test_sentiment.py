@@ -1,5 +1,6 @@
 """The sentiment classifier: tokenizer, data readers, both models (against PyTorch/transformers
-references), the demo's pure functions and handlers, its API endpoints and one browser session."""
+references), the demo's pure functions and handlers, its API endpoints, and the page in a browser (it
+opens on a reading, the palette and the URL, the Try-this buttons, phone width)."""
 
 from __future__ import annotations
 
