@@ -102,6 +102,7 @@ def show_digits(digit: int, seed: float, count: float, same_noise: bool):
     return digits_shown(digit, seed, count, same_noise)
 
 
+@user_errors
 def pick_digit(shown: dict, selected: gr.SelectData):
     shown = shown | {"index": int(selected.index)}
     return shown, pictures.picked_note(shown)
@@ -179,16 +180,19 @@ def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss
         yield live_frame(frame, run, sent), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
 
 
+@user_errors
 def try_class_walk():
     """Try this: walk from 3 to 8 (the walk runs next)."""
     return gr.Tabs(selected="walk"), *WALK_3_TO_8
 
 
+@user_errors
 def try_same_noise():
     """Try this: one noise vector drawn as every digit (the gallery is drawn next)."""
     return gr.Tabs(selected="generate"), -1, 0, 10, True
 
 
+@user_errors
 def try_collapse():
     """Try this: the toy GAN with the preset that collapses (its training starts next)."""
     return gr.Tabs(selected="learn"), COLLAPSE, *apply_preset(COLLAPSE), 0
