@@ -155,20 +155,16 @@ def feature_maps(image: gr.FileData, layer: str = "conv1", palette: str = "defau
     return gr.FileData(path=digit_maps(uploaded_path(image), layer, palette))
 
 
-def land(digit: np.ndarray, layer: str | None) -> tuple:
-    """A handed-over digit -> model, layer, input tab, output tab, source, canvas: the digit model reads it from the canvas."""
-    keep = layer if layer in DIGIT_LAYERS else DIGIT_LAYERS[0]
-    return "digits", keep, gr.Tabs(selected="draw"), gr.Tabs(selected="maps"), "drawing", drawing.surface_with(digit)
-
-
 @user_errors
 def receive_digit(value, layer: str | None):
-    """A digit handed over ("Look inside" on the sketcher, or in the address) -> the digit on the canvas, read."""
+    """A digit handed over ("Look inside" on the sketcher, or in the address) -> the digit model, the
+    Draw tab and the digit on its canvas (whose change draws the maps), the layer kept if the model has it."""
     digit = handoff.received_digit(value)
     if digit is None:
         gr.Warning("The digit sent to this page could not be read: draw one here, or send it again.")
         return (gr.skip(),) * 6
-    return land(digit, layer)
+    keep = layer if layer in DIGIT_LAYERS else DIGIT_LAYERS[0]
+    return "digits", keep, gr.Tabs(selected="draw"), gr.Tabs(selected="maps"), "drawing", drawing.surface_with(digit)
 
 
 @user_errors
@@ -205,14 +201,8 @@ def try_excite():
     return "digits", layer, channel, gr.Tabs(selected="excite")
 
 
-@user_errors
-def kernel_preset(name: str) -> str:
-    return conv.format_matrix(np.array(conv.KERNELS[name]))
-
-
-@user_errors
-def input_preset(name: str) -> str:
-    return conv.format_matrix(conv.INPUTS[name])
+kernel_preset = user_errors(conv.kernel_text)  # a preset's name -> its numbers, in the textbox
+input_preset = user_errors(conv.input_text)
 
 
 run_sandbox = user_errors(conv.sandbox)  # the sandbox on the page: its pictures and Markdown, as they are

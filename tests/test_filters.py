@@ -501,7 +501,7 @@ WARM_PIXELS = """async img => {
 }"""
 
 
-def wait_for_status(page, text: str, timeout: float = 30.0) -> None:
+def wait_for_status(page, text: str, timeout: float = 60.0) -> None:  # a shared, busy machine: generous
     status = page.locator("#filters-status")
     page.wait_for_function("([el, text]) => el.innerText.includes(text)", arg=[status.element_handle(), text], timeout=timeout * 1000)
 

@@ -40,6 +40,16 @@ INPUTS = {
 }
 
 
+def kernel_text(name: str) -> str:
+    """A kernel preset's numbers, as the sandbox's textbox shows them."""
+    return format_matrix(np.array(KERNELS[name]))
+
+
+def input_text(name: str) -> str:
+    """An input preset's numbers, as the sandbox's textbox shows them."""
+    return format_matrix(INPUTS[name])
+
+
 def sandbox_error(problem: str) -> UserError:
     """Numbers the sandbox cannot use: the message says what to fix."""
     return UserError(f"Sandbox: {problem}.")
