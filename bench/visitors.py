@@ -55,16 +55,15 @@ class Drawer(GradioUser):
     weight = 5
     wait_time = between(2, 5)
 
-    def on_start(self):
-        super().on_start()
-        self.digit = self.upload("/demos/sketcher", DIGIT)
-
     @task
     def stroke(self):
+        # Each drawing is sent anew: an upload is deleted from the cache `age` seconds after it was
+        # made, however often it is used (GALLERY_DELETE_CACHE), as a visitor's own upload would be.
+        digit = self.upload("/demos/sketcher", DIGIT)
         end = time.perf_counter() + random.uniform(1.0, 2.0)
         while time.perf_counter() < end:
             asked = time.perf_counter()
-            self.call("/demos/sketcher", "classify_digit", [self.digit], name=LIVE)
+            self.call("/demos/sketcher", "classify_digit", [digit], name=LIVE)
             gevent.sleep(max(0.0, 0.066 - (time.perf_counter() - asked)))  # the page sends at most every 66 ms
 
 
@@ -76,17 +75,14 @@ class Explorer(GradioUser):
 
     page = "/demos/augment"
 
-    def on_start(self):
-        super().on_start()
-        self.digit = self.upload("/demos/augment", DIGIT)
-
     @task(2)
     def generate_digits(self):
         self.call("/demos/gan", "generate_digits", [random.randint(-1, 9), random.randint(0, 10**6), 64])
 
     @task(2)
     def augment_digit(self):
-        self.call("/demos/augment", "augment_digit", [self.digit, FLIP_ROTATE, random.randint(0, 10**6), 16])
+        digit = self.upload("/demos/augment", DIGIT)  # sent anew, as the drawer's strokes are
+        self.call("/demos/augment", "augment_digit", [digit, FLIP_ROTATE, random.randint(0, 10**6), 16])
 
     @task(2)
     def classify_sentiment(self):
