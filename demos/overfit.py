@@ -14,10 +14,11 @@ import pandas as pd  # Gradio has imported it already
 import core.playground.runs as runs  # plain data: a visitor's runs as the page lists, draws and keeps them
 import core.playground.settings as ps  # dataclasses only: torch loads when someone trains
 from core.device import gpu
+from core.errors import UserError
 from core.palette import checked
 from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
 from demos.palette import keep_in_url, palette_control, palette_from_url
-from demos.points import points_section
+from demos.points import keep_points_in_browser, points_section
 
 experiment = lazy_module("core.playground.experiment")
 draw = lazy_module("core.playground.draw")
@@ -44,12 +45,12 @@ PICTURE_ALT = (
 
 def legend(palette: str = "default") -> str:
     """What the picture shows, in the palette's colour words."""
-    model, right, wrong = ("red", "green", "red") if checked(palette) == "default" else ("orange", "blue", "orange")
-    return (
-        "**What you see:** the background is what the model predicts there (class 0 blue, class 1 orange; paler = less sure)."
-        f" ● filled: training points · ○ hollow: validation points. Regression: grey = the true curve, {model} = the model."
-        f" MNIST: validation digits, {right} = read right, {wrong} = wrong."
+    words = (
+        dict(model="red", right="green", wrong="red")
+        if checked(palette) == "default"
+        else dict(model="orange", right="blue", wrong="orange")
     )
+    return lesson("overfit_picture").format(**words)
 
 
 def setting_names() -> list[str]:
@@ -119,13 +120,9 @@ def open_page(saved, request: gr.Request):
     preset = gr.skip() if request is not None and settings_from_query(dict(request.query_params)) else OPENING
     if not history:
         run = experiment.finished(ps.PRESETS[OPENING])
-        entry, last = runs.from_records(1, run.settings, run.records), run.records[-1]
+        entry, last, epochs = runs.from_records(1, run.settings, run.records), run.records[-1], run.settings.epochs
         picture = draw.picture(run.model, run.data, palette)
-        return (
-            preset,
-            *shown([entry], picture, runs.gap_value(last), runs.summary(last, run.settings.epochs), last.best_epoch, run.settings.epochs),
-            [entry],
-        )
+        return preset, *shown([entry], picture, runs.gap_value(last), runs.summary(last, epochs), last.best_epoch, epochs), [entry]
     newest = history[-1]
     gap, words = runs.last_words(newest)
     kept = experiment.FINISHED.get(newest["key"])
@@ -152,7 +149,12 @@ def train_on_page(*args):
     The runs kept in the browser (the last runs.KEPT, thinned) are sent with every update, as Gradio sends a
     generator's outputs: only what changed, here the new epochs."""
     *values, palette, saved = args
-    run = _start(dict(zip(setting_names(), values)))
+    try:
+        run = _start(dict(zip(setting_names(), values)))
+    except UserError as error:  # what to change, in a toast: the last run stays on the page
+        gr.Warning(str(error))
+        yield (gr.skip(),) * 7
+        return
     earlier = runs.checked_runs(saved)[1 - runs.KEPT :]
     entry, records = runs.new_entry(earlier[-1]["number"] + 1 if earlier else 1, run.settings), []
     history = [*earlier, entry]
@@ -308,7 +310,7 @@ def build() -> gr.Blocks:
                         value=d.seed, precision=0, minimum=0, maximum=limits["seed"][1], label="Seed", elem_id="overfit-seed"
                     )
                 with gr.Accordion("Your own points (click to paint, or upload a CSV)", open=False):
-                    c["data_csv"] = points_section(page, d.data_csv, STORAGE_SECRET)
+                    c["data_csv"] = points_section(d.data_csv)
                 with gr.Accordion("Model", open=True):
                     c["depth"] = gr.Slider(*limits["depth"], value=d.depth, step=1, label="Hidden layers")
                     c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")
@@ -379,6 +381,7 @@ def build() -> gr.Blocks:
         page.load(restore_from_url, None, controls, api_visibility="private")
         page.load(open_page, saved_runs, [preset, *outputs], api_visibility="private", show_progress="hidden")
         keep_in_url(page, palette)
+        keep_points_in_browser(page, c["data_csv"], STORAGE_SECRET)
         palette.change(redraw, [palette, saved_runs], [boundary, legend_box], api_visibility="private", show_progress="hidden")
         schedule_inputs = [c["lr"], c["lr_schedule"], c["epochs"]]
         gr.on(

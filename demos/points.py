@@ -56,10 +56,16 @@ def clear_points():
     return ""
 
 
-def points_section(page: gr.Blocks, data_csv: str, secret: str) -> gr.Textbox:
-    """The painter, its CSV box, Upload and Clear, laid out where it is called and wired; the points
-    are kept in the visitor's browser (gr.BrowserState, encrypted with `secret`). Returns the CSV box,
-    the value a run trains on."""
+@user_errors
+def saved_text(saved) -> str:
+    """The points kept in the browser ([text]) -> the CSV box's text; anything else -> no points."""
+    saved = saved[0] if isinstance(saved, list) and len(saved) == 1 else saved
+    return saved if isinstance(saved, str) else ""
+
+
+def points_section(data_csv: str) -> gr.Textbox:
+    """The painter, its CSV box, Upload and Clear, laid out where it is called and wired. Returns the
+    CSV box, the value a run trains on."""
     paint_class = gr.Radio(PAINT_MODES, value="0", label="A click on the canvas will", interactive=True, elem_id="overfit-paint-mode")
     canvas = points_painter(data_csv, "overfit-points-canvas", paint_class.elem_id)
     note = gr.Markdown(elem_id="overfit-points-note")
@@ -73,13 +79,19 @@ def points_section(page: gr.Blocks, data_csv: str, secret: str) -> gr.Textbox:
     with gr.Row():
         upload = gr.UploadButton("Upload a CSV", file_types=[".csv", ".txt"], type="filepath")
         clear = gr.Button("Clear my points")
-    # Stored as [text]: gr.BrowserState does not store a value that JavaScript finds false, so "" (cleared) would not stick.
-    saved = gr.BrowserState([""], storage_key="overfit-points", secret=secret)
-    page.load(None, saved, box, js="(saved) => (Array.isArray(saved) ? saved[0] : '') || ''")
-    box.change(None, box, saved, js="(text) => [text]")
     box.change(show_points, box, [canvas, note], api_visibility="private", show_progress="hidden")
     # Each value holds every point shown, so the last one queued is all that matters.
     canvas.input(paint_points, canvas, box, trigger_mode="always_last", api_visibility="private", show_progress="hidden")
     upload.upload(upload_points, upload, box, api_visibility="private")
     clear.click(clear_points, None, box, api_visibility="private")
     return box
+
+
+def keep_points_in_browser(page: gr.Blocks, box: gr.Textbox, secret: str) -> None:
+    """Keep the CSV box in the visitor's browser (gr.BrowserState, encrypted with `secret`) and put it
+    back when the page opens. Call it outside any closed accordion: a component in one is not in the
+    page until it opens, so its stored value would not be read."""
+    # Stored as [text]: gr.BrowserState does not store a value that JavaScript finds false, so "" (cleared) would not stick.
+    saved = gr.BrowserState([""], storage_key="overfit-points", secret=secret)
+    page.load(saved_text, saved, box, api_visibility="private", show_progress="hidden")
+    box.change(None, box, saved, js="(text) => [[text]]")  # a JS function returns the list of its outputs

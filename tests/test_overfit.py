@@ -23,6 +23,7 @@ from core.errors import UserError
 from core.palette import CLASSES, DIVERGING
 from core.playground.draw import CLASS_COLOURS, curve_update, decision_regions, picture
 from demos import overfit
+from demos.points import saved_text
 from tests.conftest import ROOT, axe_violations, free_port, open_gradio, stop, wait_for_http, wait_until_streaming_ends
 
 SHORT = replace(pg.DEFAULTS, epochs=12)
@@ -442,7 +443,7 @@ def test_the_page_opens_on_the_first_preset_and_a_visitors_runs_survive_a_server
 
 @pytest.mark.browser
 def test_the_palette_recolours_the_picture_and_its_legend_and_the_url_keeps_it(page, app_url):
-    open_gradio(page, f"{app_url}/demos/overfit/")
+    open_gradio(page, f"{app_url}/demos/overfit/", timeout=180)  # the first to open it may wait for the opening run
     wait_for_opening_run(page)
     default = picture_colours(page)
     assert CLASSES["default"][1] in default and CLASSES["safe"][1] not in default  # class 1's filled dots
@@ -465,7 +466,7 @@ def test_the_palette_recolours_the_picture_and_its_legend_and_the_url_keeps_it(p
 
 @pytest.mark.browser
 def test_each_try_this_button_picks_its_preset_and_trains_it(page, app_url):
-    open_gradio(page, f"{app_url}/demos/overfit/")
+    open_gradio(page, f"{app_url}/demos/overfit/", timeout=180)
     wait_for_opening_run(page)
     page.get_by_role("button", name="Early stopping").click()
     page.wait_for_function("el => el.innerText.includes('run 2')", arg=page.locator("#overfit-runs").element_handle(), timeout=30_000)
@@ -481,3 +482,19 @@ def test_each_try_this_button_picks_its_preset_and_trains_it(page, app_url):
     assert (
         "1 run ago · run 2: two moons, 200 pts, 3×128 relu, Adam lr 0.01, seed 0, patience 20" in page.locator("#overfit-runs").inner_text()
     )
+
+
+@pytest.mark.unit
+def test_a_setting_the_page_cannot_train_keeps_what_the_page_shows_and_says_why():
+    values = values_of(replace(pg.DEFAULTS, data_csv="x,y\n1,2\n"))
+    with pytest.warns(UserWarning, match="no label column"):  # gr.Warning outside a request: a toast in the page
+        updates = list(overfit.train_on_page(*values.values(), "default", []))
+    assert len(updates) == 1 and all(u == {"__type__": "update"} for u in updates[0])  # gr.skip(): every output kept
+
+
+@pytest.mark.unit
+def test_the_points_kept_in_the_browser_come_back_as_the_csv_text():
+    text = "x,y,label\n0,0,0\n1,1,1\n"
+    assert saved_text([text]) == text and saved_text([""]) == ""  # [""]: cleared points are stored too
+    assert saved_text(text) == text  # as stored before the list
+    assert saved_text(None) == "" and saved_text([1]) == "" and saved_text({"x": 1}) == ""
