@@ -209,6 +209,7 @@ def try_smudge(field: np.ndarray | None):
     return drawing.surface_with(smudged(field)), gr.Tabs(selected="draw"), TRY_NOTES["smudge"]
 
 
+@user_errors
 def try_methods():
     return "saliency", "smoothgrad", "cnn", TRY_NOTES["methods"]
 
