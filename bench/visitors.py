@@ -104,8 +104,16 @@ class Trainer(GradioUser):
 
 
 def cache_size(folder: Path) -> tuple[int, float]:
-    files = [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
-    return len(files), sum(path.stat().st_size for path in files) / 1e6
+    """Files and MB under `folder`; a file the sweep deletes while it is counted is not counted."""
+    count, size = 0, 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file():
+                size += path.stat().st_size
+                count += 1
+        except FileNotFoundError:
+            continue
+    return count, size / 1e6
 
 
 def sample_cache(cache: Path, began: float, samples: list) -> None:
