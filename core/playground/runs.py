@@ -6,7 +6,8 @@ A run is a dict of lists (JSON as it is), one value per epoch:
      "epoch": [...], "train_loss": [...], "val_loss": [...], "train_accuracy": [...], "val_accuracy": [...], "lr": [...]}
 
 The page keeps the last `KEPT` runs in the browser (gr.BrowserState), each thinned to at most
-`POINTS` epochs, so what a visitor stores stays under ~150 KB however long they play. Torch-free.
+`POINTS` epochs at 4 significant digits: about 100 KB of JSON at most (10 runs of 1,000 epochs, measured),
+however long they play. Torch-free.
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ def thinned(entry: dict, epochs: int) -> dict:
     stride = max(1, math.ceil(epochs / POINTS))
     n = len(entry["epoch"])
     keep = [*range(0, n - 1, stride), n - 1] if n else []
-    return {k: v for k, v in entry.items() if k not in CURVES} | {k: [entry[k][i] for i in keep] for k in CURVES}
+    return {k: v for k, v in entry.items() if k not in CURVES} | {k: [short(entry[k][i]) for i in keep] for k in CURVES}
+
+
+def short(value):
+    """A measurement to 4 significant digits (a chart needs no more), halving what a browser keeps."""
+    return value if value is None or isinstance(value, int) else float(f"{value:.4g}")
 
 
 def checked_runs(saved) -> list[dict]:
