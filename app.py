@@ -19,7 +19,7 @@ import uvicorn
 from fastapi.responses import RedirectResponse
 
 from core.device import configure_for_serving
-from demos import DELETE_CACHE, DEMOS, SERVER_SETTINGS, for_serving
+from demos import DELETE_CACHE, DEMOS, SERVER_SETTINGS, for_serving, png
 
 TITLE = "Deep learning, live: a gallery of demos"
 
@@ -127,7 +127,18 @@ def _redirect_to(target: str):
 async def _warm_up_after_start(app):
     if os.environ.get("GALLERY_WARM_UP", "1") != "0":
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    sweep = asyncio.create_task(_sweep_pictures())
     yield
+    sweep.cancel()
+
+
+async def _sweep_pictures() -> None:
+    """The pictures the demos write into Gradio's cache, deleted on DELETE_CACHE's schedule (Gradio's
+    delete_cache misses a gr.Gallery's; demos.png.delete_older_than)."""
+    frequency, age = DELETE_CACHE
+    while True:
+        await asyncio.sleep(frequency)
+        await asyncio.to_thread(png.delete_older_than, age)
 
 
 def main() -> None:

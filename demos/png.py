@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -59,3 +60,22 @@ def _cached(data: bytes, suffix: str) -> str:
         partial.write_bytes(data)
         partial.replace(path)  # atomic: a concurrent reader never sees half a file
     return str(path)
+
+
+def delete_older_than(age: float) -> int:
+    """Delete the pictures `png_file` and `jpeg_file` wrote more than `age` seconds ago; how many.
+
+    Aged by ctime, as Gradio's `delete_cache` ages files (a picture handed out again is touched).
+    Gradio deletes only the files its components track, and a gr.Gallery's pictures are not among
+    them (measured: tests/test_deploy.py), so the app sweeps what it writes itself (app.py, every
+    DELETE_CACHE frequency)."""
+    root, now, deleted = Path(get_upload_folder()), time.time(), 0
+    for suffix in ("png", "jpeg"):
+        for path in (root / suffix).glob(f"*/*.{suffix}"):
+            try:
+                if now - path.stat().st_ctime > age:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:  # deleted meanwhile (by Gradio's own sweep)
+                continue
+    return deleted
