@@ -145,8 +145,8 @@ STATUS_UPDATE_SECONDS = 1.0
 
 # Gradio's file cache (pictures a page sends, uploads) grows without end unless a page deletes it:
 # every `frequency` seconds, each page deletes the files it created more than `age` seconds ago
-# (a page rendered in the gallery hands its files to the gallery, which deletes them; checked by
-# tests/test_deploy.py). A picture is fetched within a second of being written, and one handed out
+# (a page rendered in the gallery hands its files to the gallery, which deletes them; a gr.Gallery's
+# pictures Gradio misses, so app.py sweeps them on the same schedule; checked by tests/test_deploy.py). A picture is fetched within a second of being written, and one handed out
 # again is touched, so ten minutes is ample; the cache then holds about ten minutes of pictures and
 # uploads (bench/results/visitors.txt: its size under load). GALLERY_DELETE_CACHE="frequency,age"
 # overrides it, in seconds. (frequency, age)
