@@ -4,7 +4,9 @@ Starts the app as a user does (`python app.py`, on a free port), drives Debian's
 Playwright (never `playwright install`), and writes
 - docs/screenshot.png: the gallery on the digit sketcher, a 7 drawn on its canvas;
 - docs/sketcher_live.png: the sketcher mid-stroke, the pen still down, the bars already reading a 7;
-- docs/gan/screenshot.png: the GAN page as it opens, on its first 20 digits (seed 0).
+- docs/gan/screenshot.png: the GAN page as it opens, on its first 20 digits (seed 0);
+- docs/screenshots/<slug>.png and <slug>-phone.png: each demo's own page as it opens, at 1280 x 1000
+  and at a phone's 390 x 844 (with touch).
 The tests never write these files; run this after a change that shows on either page, look at the
 pictures, and commit them.
 """
@@ -22,17 +24,30 @@ sys.path.insert(0, str(ROOT))  # run as a file: the repository's packages are im
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.conftest import CHROMIUM, FLAGS, free_port, open_gradio, wait_for_http  # noqa: E402
+from demos import DEMOS  # noqa: E402
+from tests.conftest import CHROMIUM, FLAGS, PHONE, free_port, open_gradio, stop, wait_for_http  # noqa: E402
 from tests.test_browser import SEVEN, draw  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 1000}
 MAPS_DRAWN = "() => [...document.querySelectorAll('#sketcher-seen canvas, #sketcher-cnn-map canvas, #sketcher-mlp-map canvas')]"
 MAPS_DRAWN += ".filter(c => !c.classList.contains('empty')).length === 3"
 IMAGES_SHOWN = "(n) => document.querySelectorAll('img').length >= n && [...document.images].every(i => i.complete && i.naturalWidth > 0)"
+PHONE_SHOT = dict(PHONE, device_scale_factor=1)  # the picture at the screen's own size, to keep the file small
+# Gradio marks an output whose event is still running; a page has settled when none is.
+SETTLED = "() => !document.querySelector('.pending, .generating, .translucent')"
+# Pictures on the screen have loaded (those below it load lazily, when scrolled to).
+ON_SCREEN_IMAGES_SHOWN = "() => [...document.images].filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete)"
+
+
+def clear(page) -> None:
+    """The sketcher opens on an example 7: clear it, and wait until both models' bars are empty."""
+    page.get_by_role("button", name="Clear", exact=True).first.click()
+    page.wait_for_function("() => [...document.querySelectorAll('.bars')].every(b => b.dataset.digit === '')", timeout=30_000)
 
 
 def sketcher(page, url: str, path: Path) -> None:
     open_gradio(page, f"{url}/?tab=sketcher")
+    clear(page)
     draw(page, page.locator("#sketcher-canvas canvas").last, SEVEN)  # ready on load: no tool to pick
     page.mouse.move(0, 0)  # no hover highlight in the picture
     expect(page.locator("#verdict")).to_contain_text("7", timeout=30_000)
@@ -43,6 +58,7 @@ def sketcher(page, url: str, path: Path) -> None:
 def sketcher_live(page, url: str, path: Path) -> None:
     """The sketcher mid-stroke: the pen is still down on a 7's diagonal and the bars already read it."""
     open_gradio(page, f"{url}/demos/sketcher/")
+    clear(page)
     canvas = page.locator("#sketcher-canvas canvas")
     box = canvas.bounding_box()
     at = lambda fx, fy: (box["x"] + fx * box["width"], box["y"] + fy * box["height"])  # noqa: E731
@@ -63,6 +79,21 @@ def gan(page, url: str, path: Path) -> None:
     page.wait_for_function(IMAGES_SHOWN, arg=20, timeout=30_000)
     page.mouse.move(0, 0)
     page.screenshot(path=str(path))
+
+
+def every_page(browser, url: str, out: Path) -> None:
+    """Each demo's own page as it opens (its load events done, pictures drawn), at desktop and phone size."""
+    for demo in DEMOS:
+        for path, size in [(out / f"{demo.slug}.png", dict(viewport=VIEWPORT)), (out / f"{demo.slug}-phone.png", PHONE_SHOT)]:
+            context = browser.new_context(**size)
+            page = context.new_page()
+            open_gradio(page, f"{url}/demos/{demo.slug}/")
+            page.wait_for_function(SETTLED, timeout=60_000)
+            page.wait_for_function(ON_SCREEN_IMAGES_SHOWN, timeout=30_000)
+            page.wait_for_timeout(500)  # canvases drawn in the page paint on the next frames
+            page.screenshot(path=str(path))
+            context.close()
+            print(f"wrote {path}")
 
 
 def main() -> None:
@@ -86,10 +117,11 @@ def main() -> None:
                 shoot(page, url, path)
                 page.close()
                 print(f"wrote {path}")
+            (out / "screenshots").mkdir(parents=True, exist_ok=True)
+            every_page(browser, url, out / "screenshots")
             browser.close()
     finally:
-        app.terminate()
-        app.wait(timeout=15)
+        stop(app)
 
 
 if __name__ == "__main__":
