@@ -95,17 +95,16 @@ class GradioUser(FastHttpUser):
 
     def upload(self, page: str, path: Path) -> dict:
         with open(path, "rb") as f:
-            response = self.client.post(
-                f"{page}/gradio_api/upload", files={"files": (path.name, f.read(), "image/png")}, name=f"{page} upload"
-            )
+            files = {"files": (path.name, f.read(), "image/png")}
+        response = self.post_once_more_if_closed(f"{page}/gradio_api/upload", f"{page} upload", files=files)
         return {"path": response.json()[0], "meta": {"_type": "gradio.FileData"}}
 
-    def post_once_more_if_closed(self, url: str, payload: dict, name: str):
+    def post_once_more_if_closed(self, url: str, name: str, **body):
         """POST; sent again, once, when the server had closed the kept-alive connection before it
         answered, as browsers do (uvicorn closes one idle for 5 s; geventhttpclient never retries a
         POST). Counted in GradioUser.resent."""
         for attempt in range(2):
-            with self.client.post(url, json=payload, name=name, catch_response=True) as posted:
+            with self.client.post(url, name=name, catch_response=True, **body) as posted:
                 error = posted.request_meta["exception"]
                 if attempt == 0 and error is not None and "connection closed" in str(error).lower():
                     posted.success()
@@ -118,7 +117,7 @@ class GradioUser(FastHttpUser):
         name = name or api_name
         start, answer, error = time.perf_counter(), "", None
         try:
-            posted = self.post_once_more_if_closed(f"{page}/gradio_api/call/{api_name}", {"data": data}, f"{name} post")
+            posted = self.post_once_more_if_closed(f"{page}/gradio_api/call/{api_name}", f"{name} post", json={"data": data})
             posted.raise_for_status()
             GradioUser.replicas[posted.headers.get("x-gallery-replica", "app.py")] += 1
             stream = self.client.get(f"{page}/gradio_api/call/{api_name}/{posted.json()['event_id']}", name=f"{name} stream")
