@@ -147,10 +147,11 @@ STATUS_UPDATE_SECONDS = 1.0
 # every `frequency` seconds, each page deletes the files it created more than `age` seconds ago
 # (a page rendered in the gallery hands its files to the gallery, which deletes them; a gr.Gallery's
 # pictures Gradio misses, so app.py sweeps them on the same schedule; checked by tests/test_deploy.py). A picture is fetched within a second of being written, and one handed out
-# again is touched, so ten minutes is ample; the cache then holds about ten minutes of pictures and
-# uploads (bench/results/visitors.txt: its size under load). GALLERY_DELETE_CACHE="frequency,age"
-# overrides it, in seconds. (frequency, age)
-DELETE_CACHE = tuple(int(seconds) for seconds in os.environ.get("GALLERY_DELETE_CACHE", "60,600").split(","))
+# again is touched. An upload is deleted `age` after it was made however often it is used, and a
+# learner may keep one photo open for a while: an hour, swept every ten minutes, so the cache holds
+# about an hour of pictures and uploads (bench/results/visitors.txt: its size under load, swept
+# faster). GALLERY_DELETE_CACHE="frequency,age" overrides it, in seconds. (frequency, age)
+DELETE_CACHE = tuple(int(seconds) for seconds in os.environ.get("GALLERY_DELETE_CACHE", "600,3600").split(","))
 
 
 # Events that set no concurrency limit of their own: 4 at once, per event.
