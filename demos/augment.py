@@ -274,7 +274,7 @@ def warm_up() -> None:
 
 def build() -> gr.Blocks:
     with gr.Blocks(title="Augmentation previewer", delete_cache=DELETE_CACHE) as page:
-        gr.Markdown("## 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
+        gr.Markdown("# 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
         source = gr.Textbox("photo", visible=False)  # set in the browser by the input tabs: no server round trip
         records = gr.JSON([], visible=False)  # every sample's parameters, kept in the page (a gr.State would hold a heartbeat open)
         digits = gr.JSON([], visible=False)  # a digit grid's samples (28x28, hand-off text), for "Send to the sketcher"

@@ -245,7 +245,7 @@ def warm_up() -> None:
 
 def build() -> gr.Blocks:
     with gr.Blocks(title="CNN filter visualiser", delete_cache=DELETE_CACHE) as page:
-        gr.Markdown("## 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
+        gr.Markdown("# 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
         with gr.Row():
             model = gr.Radio(MODELS, value="digits", label="Model")
             # Any value: the functions check it, so a session Gradio forgot (its ImageNet layer list with it) still works.

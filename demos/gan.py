@@ -252,7 +252,7 @@ def build() -> gr.Blocks:
     slider_queue = dict(api_visibility="private", concurrency_limit=4, concurrency_id="gan_slider", queue=False)
     thumbnails = dict(height="auto", object_fit="contain")
     with gr.Blocks(title="Small GAN", delete_cache=DELETE_CACHE) as page:
-        gr.Markdown("## Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
+        gr.Markdown("# Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
         gr.Markdown("**Try this**, one click each:")
         with gr.Row(elem_id="gan-try"):
             try_walk = gr.Button("Walk from 3 to 8", size="sm", elem_id="gan-try-walk")

@@ -286,7 +286,7 @@ def build() -> gr.Blocks:
     d, limits = ps.DEFAULTS, ps.LIMITS
     with gr.Blocks(title="Overfitting playground", delete_cache=DELETE_CACHE) as page:
         gr.Markdown(
-            "## 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways."
+            "# 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways."
             " It opens on the first preset, trained to its end: press **Train** to run it again, or try one of these."
         )
         with gr.Row():

@@ -331,7 +331,7 @@ def warm_up() -> None:
 def build() -> gr.Blocks:
     with gr.Blocks(title="Sentiment classifier", delete_cache=DELETE_CACHE) as page:
         gr.Markdown(
-            "## 💬 Sentiment classifier\nA network trained from scratch against transfer learning, with the words each one leaned on."
+            "# 💬 Sentiment classifier\nA network trained from scratch against transfer learning, with the words each one leaned on."
         )
         with gr.Tab("One text"):
             with gr.Row():

@@ -299,7 +299,7 @@ def comparison_section(field, palette, methods, note):
 
 def build() -> gr.Blocks:
     with gr.Blocks(title="MNIST digit sketcher", delete_cache=DELETE_CACHE) as page:
-        gr.Markdown("## ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it as you draw; on pen-up they show why.")
+        gr.Markdown("# ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it as you draw; on pen-up they show why.")
         field = gr.State(None)  # this visitor's last digit (28 x 28): for Look inside, Smudge it and the methods
         source = gr.State(None)  # and what it came from (the canvas's raster or the photo's path), for the palette
         with gr.Row():

@@ -109,6 +109,8 @@ def test_axe_finds_nothing_critical_and_no_more_contrast_failures_than_plain_gra
     contrast = sum(v["count"] for v in violations if v["id"] == "color-contrast")
     assert not critical, f"{path}: critical axe violations:\n{summary(critical)}"
     assert contrast <= baseline, f"{path}: {contrast} colour-contrast failures, a plain Gradio page has {baseline}:\n{summary(violations)}"
+    # Every page, standalone ones included, has a level-one heading: its title (screen readers jump by it).
+    assert not [v for v in violations if v["id"] == "page-has-heading-one"], f"{path}: no level-one heading"
 
 
 @pytest.mark.parametrize("path", PAGES)
