@@ -207,9 +207,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+def watched_page(browser, **options):
+    """A page in a fresh browser context; console errors fail the test that used it."""
+    context = browser.new_context(**options)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -221,21 +221,18 @@ def page(browser):
     assert not errors, f"browser console errors: {errors}"
 
 
+@pytest.fixture
+def page(browser):
+    yield from watched_page(browser, viewport={"width": 1280, "height": 1000})
+
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 
 
 @pytest.fixture
 def phone_page(browser):
     """A page at a phone's size (390 x 844) that takes touch events; console errors fail the test as with `page`."""
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.route(CDN_HOST + "**", serve_cdn_from_package)
-    yield page
-    context.close()
-    assert not errors, f"browser console errors: {errors}"
+    yield from watched_page(browser, **PHONE)
 
 
 # axe-core (the engine behind Lighthouse's accessibility audit), from npm: package.json, `npm ci`.
