@@ -177,7 +177,10 @@ def _sample(source, photo, boxes_text, sketch, chosen, seed, count, values) -> t
         out = photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
     table = gr.Dataframe(value=out.get("table"), visible="table" in out)
     first = shown_parameters(out["records"], 0)
-    return out["gallery"], out["summary"], table, out["code"], out["records"], first, 0, out.get("digits", []), gr.skip()
+    # Our own JPEG files, each written atomically: every visitor opens on the same grid, and Gradio's
+    # own caching of a picture rewrites its file in place, so one visitor's browser could read it half written.
+    gallery = [(jpeg_file(picture), caption) for picture, caption in out["gallery"]]
+    return gallery, out["summary"], table, out["code"], out["records"], first, 0, out.get("digits", []), gr.skip()
 
 
 @user_errors

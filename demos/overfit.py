@@ -27,6 +27,8 @@ CHART_SECONDS = 1 / 15  # the curves are drawn in the page from the new epochs o
 PICTURE_SECONDS = 0.25  # the model's picture (an image file), the gap and the summary: 4 times a second
 ON_CHARTS = len(runs.SLOTS)  # the newest runs drawn on the charts; the browser keeps runs.KEPT
 OPENING = next(iter(ps.PRESETS))  # the page opens on the first story, trained to its end
+OPENING_WAIT_SECONDS = 30.0  # a page load waits this long at most for the opening run to finish training
+OPENING_NOT_READY = "The opening run is still training on the server (it just started): press **Train** to run it yourself."
 NOT_IN_URL = ("data_csv",)  # a visitor's points stay in their browser (gr.BrowserState): a URL is too short for 2,000
 # gr.BrowserState encrypts what it stores with this key. A fixed one, so that a visitor's runs read back
 # after a server restart and on any replica (Gradio's default is a new random key per process). The
@@ -119,7 +121,9 @@ def open_page(saved, request: gr.Request):
     palette, history = palette_from_url(request), runs.checked_runs(saved)
     preset = gr.skip() if request is not None and settings_from_query(dict(request.query_params)) else OPENING
     if not history:
-        run = experiment.finished(ps.PRESETS[OPENING])
+        run = experiment.finished(ps.PRESETS[OPENING], wait=OPENING_WAIT_SECONDS)
+        if run is None:  # still training (a cold start on a busy machine): the page opens, and says so
+            return preset, *[gr.skip()] * 4, OPENING_NOT_READY, gr.skip(), gr.skip()
         entry, last, epochs = runs.from_records(1, run.settings, run.records), run.records[-1], run.settings.epochs
         picture = draw.picture(run.model, run.data, palette)
         return preset, *shown([entry], picture, runs.gap_value(last), runs.summary(last, epochs), last.best_epoch, epochs), [entry]

@@ -498,3 +498,32 @@ def test_the_points_kept_in_the_browser_come_back_as_the_csv_text():
     assert saved_text([text]) == text and saved_text([""]) == ""  # [""]: cleared points are stored too
     assert saved_text(text) == text  # as stored before the list
     assert saved_text(None) == "" and saved_text([1]) == "" and saved_text({"x": 1}) == ""
+
+
+TINY = replace(pg.DEFAULTS, problem="moons", points=40, depth=1, width=4, epochs=2)
+
+
+@pytest.mark.unit
+def test_the_opening_run_is_trained_once_and_never_pushed_out(monkeypatch):
+    first = pg.finished(TINY)
+    for seed in range(pg.FINISHED.size + 1):  # visitors' runs push it out of FINISHED
+        run = pg.PlaygroundRun(replace(TINY, seed=seed + 1))
+        pg.FINISHED.put(run, list(run.records()))
+    assert pg.FINISHED.get(pg.run_key(replace(TINY, max_seconds=pg.LIMITS["max_seconds"][1]))) is None
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the opening run was trained again")
+
+    monkeypatch.setattr(pg, "PlaygroundRun", no_training)
+    assert pg.finished(TINY) is first
+
+
+@pytest.mark.unit
+def test_a_page_load_does_not_wait_for_ever_on_the_opening_run(monkeypatch):
+    other = replace(TINY, seed=99)
+    with pg._TRAINING_ONE:  # another thread is training it
+        assert pg.finished(other, wait=0.05) is None
+    request = type("Request", (), {"query_params": {}})()
+    monkeypatch.setattr(overfit.experiment, "finished", lambda settings, wait=None: None)
+    shown = overfit.open_page([], request)
+    assert shown[0] == overfit.OPENING and shown[5] == overfit.OPENING_NOT_READY

@@ -313,16 +313,27 @@ class FinishedRuns:
 
 FINISHED = FinishedRuns(8)
 _TRAINING_ONE = threading.Lock()  # two visitors asking for the same run at once: it trains once
+_KEPT_FOR_GOOD: dict[str, Finished] = {}  # runs made by `finished`: the opening run, never pushed out
 
 
-def finished(settings: Settings) -> Finished:
-    """The run with these settings, trained to its end once and then kept (the page's opening run).
-    It has the longest wall-time cap, and is kept even if a very busy machine cut it short: it is
-    trained once per process, not once per visitor."""
+def finished(settings: Settings, wait: float | None = None) -> Finished | None:
+    """The run with these settings, trained to its end once and then kept for the life of the process
+    (the page's opening run). It has the longest wall-time cap, and is kept even if a very busy machine
+    cut it short: it is trained once per process, not once per visitor, and never again after runs of
+    visitors push it out of FINISHED. `wait`: the longest, in seconds, to wait for another thread
+    training it (warm-up, or the first visitor); None after that, so no page load hangs on it."""
     settings = replace(check(settings), max_seconds=LIMITS["max_seconds"][1])
-    with _TRAINING_ONE:
-        kept = FINISHED.get(run_key(settings))
+    key = run_key(settings)
+    if (kept := _KEPT_FOR_GOOD.get(key)) is not None:
+        return kept
+    if not _TRAINING_ONE.acquire(timeout=-1 if wait is None else wait):
+        return None
+    try:
+        kept = _KEPT_FOR_GOOD.get(key) or FINISHED.get(key)
         if kept is None:
             run = PlaygroundRun(settings)
             kept = FINISHED.put(run, list(run.records()), even_cut=True)
+        _KEPT_FOR_GOOD[key] = kept
+    finally:
+        _TRAINING_ONE.release()
     return kept
