@@ -210,6 +210,7 @@ def browser():
 def watched_page(browser, **options):
     """A page in a fresh browser context; console errors fail the test that used it."""
     context = browser.new_context(**options)
+    context.add_init_script(EVENT_COUNTER_JS)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -263,24 +264,100 @@ def axe_violations(page, context=None, rules: list[str] | None = None) -> list[d
     )
 
 
-def open_gradio(page, url: str, timeout: float = 90.0) -> None:
-    """Go to a Gradio page and wait until it has rendered and every request it made has answered.
+# Which of a page's events are still running, read from the page itself. Gradio's client joins each event
+# (POST queue/join, answered with its event_id) and reads every result from one event stream per page
+# (GET queue/data), which the server closes once nothing it knows of is pending. The stream cannot
+# tell a test that the page is done: when an event's join is answered after the stream has already
+# delivered that event's result and closed (a fast event on a busy machine), Gradio's client opens a
+# fresh stream for it, which then waits, idle, for the page's next event. Harmless to a visitor (the
+# next event uses it), but a page that keeps it open never looks finished by its open requests. So
+# this script counts events: joined, and not yet seen completed on any stream.
+EVENT_COUNTER_JS = """(() => {
+    if (window.__gradioEvents) return;
+    const joined = new Set(), completed = new Set();
+    window.__gradioEvents = {joined: () => joined.size, pending: () => [...joined].filter(id => !completed.has(id)).length};
+    const read = async (response) => {
+        const reader = response.body.getReader(), decoder = new TextDecoder();
+        let buffer = "";
+        try {
+            for (;;) {
+                const {value, done} = await reader.read();
+                if (done) return;
+                buffer += decoder.decode(value, {stream: true});
+                const messages = buffer.split("\\n\\n");
+                buffer = messages.pop();
+                for (const line of messages.join("\\n").split("\\n")) {
+                    if (!line.startsWith("data:")) continue;
+                    try {
+                        const message = JSON.parse(line.slice(5));
+                        if (message.msg === "process_completed" && message.event_id) completed.add(message.event_id);
+                    } catch (error) {}
+                }
+            }
+        } catch (error) {}  // the page closed the stream
+    };
+    const fetched = window.fetch;
+    window.fetch = async function (...args) {
+        const response = await fetched.apply(this, args);
+        const url = String(args[0] instanceof Request ? args[0].url : args[0]);
+        if (url.includes("/queue/join")) {
+            response.clone().json().then(body => body && body.event_id && joined.add(body.event_id), () => {});
+        } else if (url.includes("/queue/data") && response.body) {
+            read(response.clone());
+        }
+        return response;
+    };
+})()"""
 
-    Not Playwright's "networkidle": Gradio keeps a heartbeat stream open for as long as the page lives.
+PENDING_EVENTS_JS = "() => window.__gradioEvents ? window.__gradioEvents.pending() : null"
+
+
+def open_gradio(page, url: str, timeout: float = 90.0) -> None:
+    """Go to a Gradio page and wait until it has rendered and it is quiet for half a second: every
+    request it made has answered and every event it started has finished.
+
+    Not Playwright's "networkidle": Gradio keeps a heartbeat stream open for as long as the page lives,
+    and sometimes an idle event stream too (EVENT_COUNTER_JS, added to every page by `watched_page`).
     """
-    pending: set = set()
-    page.on("request", lambda r: pending.add(r) if "/heartbeat/" not in r.url else None)
-    page.on("requestfinished", lambda r: pending.discard(r))
-    page.on("requestfailed", lambda r: pending.discard(r))
-    page.goto(url)
-    page.wait_for_selector(".gradio-container", timeout=timeout * 1000)
-    deadline, quiet_since = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-        quiet_since = (quiet_since or time.monotonic()) if not pending else None
-        if quiet_since and time.monotonic() - quiet_since > 0.5:
-            return
-    raise TimeoutError(f"{url}: requests still pending after {timeout}s: {[r.url for r in pending]}")
+
+    def go() -> None:
+        page.goto(url)
+        page.wait_for_selector(".gradio-container", timeout=timeout * 1000)
+
+    settle(page, go, timeout)
+
+
+def settle(page, action, timeout: float = 90.0) -> None:
+    """Do `action()`, then wait until `page` has been quiet for half a second (see `open_gradio`)."""
+    requests: set = set()
+
+    def on_request(request) -> None:
+        if "/heartbeat/" not in request.url:
+            requests.add(request)
+
+    def on_end(request) -> None:
+        requests.discard(request)
+
+    page.on("request", on_request)
+    page.on("requestfinished", on_end)
+    page.on("requestfailed", on_end)
+    try:
+        action()
+        deadline, quiet_since, waiting_on = time.monotonic() + timeout, None, []
+        while time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+            events = page.evaluate(PENDING_EVENTS_JS)
+            # Where the page has no event counter, its event stream counts as a request like any other.
+            waiting_on = [r.url for r in requests if events is None or "/queue/data" not in r.url]
+            waiting_on += [f"{events} unfinished events"] if events else []
+            quiet_since = (quiet_since or time.monotonic()) if not waiting_on else None
+            if quiet_since and time.monotonic() - quiet_since > 0.5:
+                return
+        raise TimeoutError(f"{page.url}: still waiting after {timeout}s on {waiting_on}")
+    finally:
+        page.remove_listener("request", on_request)
+        page.remove_listener("requestfinished", on_end)
+        page.remove_listener("requestfailed", on_end)
 
 
 def wait_until_streaming_ends(page, output, timeout: float = 30.0) -> None:
