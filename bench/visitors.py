@@ -29,10 +29,11 @@ import time
 from pathlib import Path
 
 import gevent
+import httpx
 from locust import between, task
 
-from bench.harness import ROOT
-from bench.replicas import ROUND_TRIP, GradioUser, run_load, served, warm_up
+from bench.harness import ROOT, file_data
+from bench.replicas import ROUND_TRIP, GradioUser, run_load, served
 
 ASSETS = ROOT / "demos" / "assets"
 DIGIT = ASSETS / "digit_3.png"
@@ -103,6 +104,33 @@ class Trainer(GradioUser):
         )
 
 
+def warm_every_page(url: str, replicas: int) -> None:
+    """Each call of the mix once on every replica before the first step: a standalone page is built on
+    its first request, and a demo loads its model on its first call. Start-up, not serving: without
+    this the first step paid for it (bench/results/visitors.txt, the run at tree 8f81b7d)."""
+    warmed: set[str] = set()
+    while len(warmed) < max(replicas, 1):
+        with httpx.Client(base_url=url, timeout=300) as client:  # a new cookie: maybe a new replica
+
+            def call(page: str, api: str, data: list) -> str:
+                posted = client.post(f"{page}/gradio_api/call/{api}", json={"data": data})
+                answer = client.get(f"{page}/gradio_api/call/{api}/{posted.json()['event_id']}").text
+                if "event: complete" not in answer:
+                    raise RuntimeError(f"warm-up call {api} failed: {answer[-300:]}")
+                return posted.headers.get("x-gallery-replica", "app.py")
+
+            def digit(page: str) -> dict:
+                with open(DIGIT, "rb") as f:
+                    return file_data(client.post(f"{page}/gradio_api/upload", files={"files": (DIGIT.name, f)}).json()[0])
+
+            call("/demos/sketcher", "classify_digit", [digit("/demos/sketcher")])
+            call("/demos/gan", "generate_digits", [3, 0, 64])
+            call("/demos/augment", "augment_digit", [digit("/demos/augment"), FLIP_ROTATE, 0, 16])
+            for model in ("scratch", "transfer"):
+                call("/demos/sentiment", "classify_sentiment", [REVIEWS[0], model])
+            warmed.add(call("/demos/overfit", "train_playground", PLAYGROUND))
+
+
 def cache_size(folder: Path) -> tuple[int, float]:
     """Files and MB under `folder`; a file the sweep deletes while it is counted is not counted."""
     count, size = 0, 0
@@ -159,7 +187,7 @@ def main() -> None:
         print(f"\n== {label} ==")
         print(f"{'visitors':>9}{'readings':>10}{'p50 ms':>8}{'p95 ms':>8}{'calls':>7}{'errors':>8}{'resent':>8}  other calls' p95 ms")
         with served(replicas, env={"GRADIO_TEMP_DIR": str(cache), "GALLERY_DELETE_CACHE": CACHE_SWEEP}) as (url, _):
-            warm_up(url, replicas)
+            warm_every_page(url, replicas)
             sampler = gevent.spawn(sample_cache, cache, began, samples)
             capacity[label] = previous = 0
             for visitors in steps:
