@@ -7,8 +7,6 @@ Filled dots are training points, hollow rings validation points.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
@@ -40,19 +38,13 @@ CLASS_COLOURS = class_colours()  # the default palette's
 GRID = 64  # model evaluations per side of the decision-region grid: 4,096 points, ~15 ms
 
 
-# A finished run's model (the opening run's above all) is drawn by every visitor's page load at once:
-# one pass at a time, so that no thread flips its mode or its thread count while another runs it.
-_ONE_PASS = threading.Lock()
-
-
 def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The model's outputs in eval mode (dropout off, batch-norm running statistics), mode restored."""
-    with _ONE_PASS:
-        was_training = model.training
-        model.eval()
-        with one_thread(), torch.inference_mode():
-            out = model(x.to(model_device(model))).cpu()  # back to the CPU: pictures are made from it
-        model.train(was_training)
+    was_training = model.training
+    model.eval()
+    with one_thread(), torch.inference_mode():
+        out = model(x.to(model_device(model))).cpu()  # back to the CPU: pictures are made from it
+    model.train(was_training)
     return out
 
 
