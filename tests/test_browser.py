@@ -114,3 +114,9 @@ def test_a_page_settles_with_an_idle_event_stream_open_but_not_before_its_events
     # What settle waited on instead: the page's events, every one joined seen completed.
     assert page.evaluate("window.__gradioEvents.pending()") == 0
     assert page.evaluate("window.__gradioEvents.joined()") >= 5  # the page's opening events, and these two
+
+    # Harmless to a visitor: the page's next event comes through that stream, which then closes.
+    idle, opened = streams[-1], len(streams)
+    settle(page, page.locator("#filters-transposed input").uncheck, timeout=30)
+    assert "transposed" not in worked.inner_text().lower()
+    assert len(streams) == opened and idle in closed
