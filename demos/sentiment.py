@@ -5,8 +5,6 @@ Its lesson (embeddings, RNNs, transformers and transfer) is demos/lessons/sentim
 
 from __future__ import annotations
 
-from html import escape
-
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
@@ -15,7 +13,10 @@ from core.device import gpu
 from core.errors import UserError
 from core.palette import checked as checked_palette
 from core.sentiment import words  # numpy only: the words as the page colours them
+from core.sentiment.examples import BATCH_EXAMPLE, EXAMPLES, OPENING, TRY_THIS  # plain text
+from core.sentiment.html import WORDS_CSS, legend_html, readings_html  # numpy only
 from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokenizer is plain Python
+from core.sentiment.words import MODELS, NAMES
 from demos import DELETE_CACHE, launch, lazy_module, lesson, user_errors
 from demos.palette import keep_in_url, palette_control, palette_from_url
 
@@ -25,63 +26,14 @@ models = lazy_module("core.sentiment.models")
 checkpoints = lazy_module("core.checkpoints")
 curve = lazy_module("core.sentiment.curve")  # matplotlib (~0.6 s): loaded with the learning-curve plot, not at start-up
 
-MODELS = ("scratch", "transfer")
-NAMES = words.NAMES
 MAX_LINES = 200  # batch mode: more lines than this are not classified
 METHOD_CHOICES = [("Integrated gradients", "integrated_gradients"), ("Saliency", "saliency"), ("SmoothGrad", "smoothgrad")]
 METHOD_CHOICES += [("Occlusion of words", "occlusion")]
-COLOUR_NAMES = {"default": ("blue", "red"), "safe": ("blue", "orange")}  # (negative, positive), as core.palette draws them
-LONG_REVIEW = " ".join(
-    ["I went in expecting a quiet drama and for the first half hour that is what I got."]
-    + ["The story wanders from one dinner party to another, and the conversations circle the same two ideas."] * 30
-    + ["By the end, though, every thread came together. A moving, beautifully acted film; I loved it."]
-)
-EXAMPLES = [
-    "not bad at all",
-    "great cast, terrible plot",
-    "Oh great, another 'masterpiece'. I walked out after twenty minutes, wishing I had those minutes back.",
-    "I expected to hate it, but it turned out to be the most charming film I have seen this year.",
-    "The acting was wooden, the jokes fell flat and the ending made no sense.",
-    LONG_REVIEW,
-]
-OPENING = EXAMPLES[1]  # the page opens on this text, read by both models (they disagree on it)
-SARCASM = "Oh great, another three hours of my life I will never get back."
-# Try this: button label -> (text, what to look for, whether to open the cut-off part)
-TRY_THIS = {
-    "Negation: “not bad at all”": (
-        "not bad at all",
-        "**Negation.** Two negative words that make a positive phrase. Does each model read *not* with *bad*, "
-        "or *bad* alone? Compare the verdicts, then the colour of *not* and *bad* in each model's words.",
-        False,
-    ),
-    "Sarcasm: “Oh great, another three hours…”": (
-        SARCASM,
-        "**Sarcasm.** The words are cheerful, the meaning is not. Both models learnt from plain reviews: "
-        "see whether they are fooled, and which words fooled them.",
-        False,
-    ),
-    "A long review: what each model cuts off": (
-        LONG_REVIEW,
-        "**A long review.** Each model reads only the start and the end of a long text: the from-scratch model "
-        "100 + 300 words, the transfer model 32 + 94 word pieces. ✂ marks the middle it never saw; the part "
-        "below, *Cut off*, is opened to show it.",
-        True,
-    ),
-}
 READINGS_NOTE = (
     "**What you see:** each model's answer and how sure it is. The from-scratch GRU learnt every word from "
     "25,000 IMDB reviews; the transfer model started from MiniLM, pretrained on a billion sentence pairs. "
     "When they disagree, the words below show what each leaned on."
 )
-WORDS_CSS = """
-.word { padding: 0 0.2em; border-radius: 0.25em; }
-.score { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
-.cut { font-style: italic; border: 1px dashed currentColor; border-radius: 0.25em; padding: 0 0.3em; }
-.words .text { line-height: 1.9; overflow-wrap: anywhere; }
-.words figcaption { font-weight: 600; }
-.words { margin: 0; }
-"""
-BATCH_EXAMPLE = "\n".join(EXAMPLES[:5])
 COLUMNS = ["text", "from scratch", "scratch p(positive)", "transfer", "transfer p(positive)", "agree"]
 
 
@@ -142,47 +94,6 @@ def reach(scratch, transfer) -> str:
     if a == b == total:
         return ""
     return f"Of {total:,} words, the from-scratch model read {a:,} and the transfer model {b:,}: the middle is cut off. "
-
-
-def legend_html(palette: str = "default") -> str:
-    """How to read the coloured words, in the palette's colours and colour names."""
-    negative, positive = COLOUR_NAMES[checked_palette(palette)]
-    (neg_bg, neg_ink), (pos_bg, pos_ink) = words.word_colours([-1.0, 1.0], palette)
-    return (
-        '<p class="legend"><strong>What you see:</strong> the words each model leaned on, by the method you choose. '
-        f'<span class="word" style="background:{pos_bg};color:{pos_ink}">{positive.capitalize()}</span> words pushed it towards '
-        f'<em>positive</em>, <span class="word" style="background:{neg_bg};color:{neg_ink}">{negative}</span> words towards '
-        "<em>negative</em>; the stronger the colour, the bigger the push, scaled to each model's strongest word (+1 or −1: "
-        "hover a word for its number). ✂ marks the middle of a long text that the model did not read.</p>"
-    )
-
-
-def words_html(title: str, pieces: list[words.Segment], palette: str = "default") -> str:
-    """One model's words coloured by their scores on the palette, each score also in text (a tooltip,
-    and read out by screen readers), and the strongest pushes written out below."""
-    colours = iter(words.word_colours([score for _, score in pieces if score is not None], palette))
-    shown = []
-    for piece, score in pieces:
-        if score is None:
-            shown.append(f'<span class="cut">{escape(piece)}</span>' if words.is_cut_marker(piece) else escape(piece))
-            continue
-        background, ink = next(colours)
-        shown.append(
-            f'<span class="word" style="background:{background};color:{ink}" title="{score:+.2f}">'
-            f'{escape(piece)}<span class="score"> ({score:+.2f})</span></span>'
-        )
-    positive, negative = words.strongest(pieces)
-    listed = [", ".join(f"{escape(word)} ({score:+.2f})" for word, score in side) or "no word" for side in (positive, negative)]
-    return (
-        f'<figure class="words"><figcaption>{escape(title)}</figcaption><p class="text">{"".join(shown)}</p>'
-        f"<p><strong>Pushed hardest towards positive:</strong> {listed[0]}. "
-        f"<strong>Towards negative:</strong> {listed[1]}.</p></figure>"
-    )
-
-
-def readings_html(views: dict | None, palette: str) -> tuple[str, str]:
-    """Both models' word views ({"scratch": segments, "transfer": segments}) drawn on the palette."""
-    return tuple(words_html(f"{NAMES[model]}: which words mattered", views[model], palette) for model in MODELS)
 
 
 def batch_rows(text: str) -> tuple[list[list], str]:

@@ -15,6 +15,7 @@ import torch
 from core.checkpoints import CHECKPOINT_DIR, load_card
 from core.errors import UserError
 from core.palette import css
+from core.sentiment.examples import LONG_REVIEW, TRY_THIS
 from core.sentiment.text import Vocabulary, clean, head_and_tail, tokenize, tokenize_with_spans
 from demos import sentiment
 from tests.conftest import ROOT, axe_violations, need, open_gradio
@@ -270,15 +271,18 @@ def test_word_colours_follow_the_palette_with_readable_text():
 @pytest.mark.unit
 def test_words_and_legend_say_the_scores_and_colours_in_words_too():
     from core.sentiment import words
+    from core.sentiment.html import legend_html, readings_html, words_html
 
     pieces = words.segments(a_reading())
-    drawn = sentiment.words_html("From scratch", pieces, "safe")
+    drawn = words_html("From scratch", pieces, "safe")
     assert f"background:{css('safe')['negative']}" in drawn and 'title="-1.00"' in drawn  # "five", the strongest
     assert '<span class="score"> (-1.00)</span>' in drawn  # read out, not colour alone
     assert "towards positive:</strong> one (+0.50)" in drawn and "Towards negative:</strong> five (-1.00)" in drawn
-    assert '<span class="cut">' in drawn and "<script" not in sentiment.words_html("x", [("<script>", 1.0)])
-    assert ">Red</span> words pushed" in sentiment.legend_html("default") and css("default")["positive"] in sentiment.legend_html("default")
-    assert ">Orange</span> words pushed" in sentiment.legend_html("safe") and css("safe")["positive"] in sentiment.legend_html("safe")
+    assert '<span class="cut">' in drawn and "<script" not in words_html("x", [("<script>", 1.0)])
+    assert ">Red</span> words pushed" in legend_html("default") and css("default")["positive"] in legend_html("default")
+    assert ">Orange</span> words pushed" in legend_html("safe") and css("safe")["positive"] in legend_html("safe")
+    scratch, transfer = readings_html({"transfer": pieces[:2], "scratch": pieces}, "safe")  # in the page's order, each its own words
+    assert scratch == drawn.replace("From scratch", "From scratch (GRU): which words mattered") and "Transfer (MiniLM)" in transfer
 
 
 @pytest.mark.unit
@@ -366,7 +370,7 @@ def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
 @pytest.mark.reference
 def test_explain_gives_labels_attributions_and_the_cut_off_part():
     shipped()
-    scratch, transfer, verdict, scratch_html, transfer_html, scratch_cut, transfer_cut, views = sentiment.explain(sentiment.LONG_REVIEW)
+    scratch, transfer, verdict, scratch_html, transfer_html, scratch_cut, transfer_cut, views = sentiment.explain(LONG_REVIEW)
     assert set(scratch) == set(transfer) == {"negative", "positive"}
     assert "agree" in verdict and "the from-scratch model read 400 and the transfer model" in verdict
     assert "words cut off, not read" in scratch_html and "words cut off, not read" in transfer_html
@@ -449,7 +453,7 @@ def test_classify_lines_returns_a_table(client):
 @pytest.mark.reference
 def test_each_try_this_loads_its_text_and_reads_it():
     shipped()
-    for label, (text, note, open_cut) in sentiment.TRY_THIS.items():
+    for label, (text, note, open_cut) in TRY_THIS.items():
         shown, said, cut_part, scratch, _, verdict, scratch_html, *_ = sentiment.try_this(label, "saliency", "safe")
         assert shown == text and said == note and set(scratch) == {"negative", "positive"} and "%" in verdict
         assert ">" + escape(text.split()[-1].strip(".")) + "<" in scratch_html
@@ -513,7 +517,7 @@ def test_try_this_buttons_load_and_read_and_a_missing_text_keeps_the_reading(pag
     open_gradio(page, f"{app_url}/demos/sentiment/")
     page.locator("#scratch-words .word").first.wait_for(timeout=60_000)
     words = page.locator("#scratch-words")
-    for n, (label, (text, _, _)) in enumerate(sentiment.TRY_THIS.items()):
+    for n, (label, (text, _, _)) in enumerate(TRY_THIS.items()):
         page.locator(f"#sentiment-try-{n}").click()
         page.locator("#sentiment-try-note").get_by_text(label.split(":")[0]).first.wait_for(timeout=60_000)
         words.get_by_text(text.split()[-1].strip(".'")).first.wait_for(timeout=60_000)

@@ -10,6 +10,7 @@ import numpy as np
 
 from core.palette import diverging, hex_colour
 
+MODELS = ("scratch", "transfer")  # the two models, in the order pages show them
 NAMES = {"scratch": "From scratch (GRU)", "transfer": "Transfer (MiniLM)"}  # the two models, as pages name them
 CUT_MARKER = re.compile(r" ✂ … [\d,]+ words cut off, not read … ✂ ")
 Segment = tuple[str, float | None]  # a piece of the text and its score; None: between words, or the cut marker
