@@ -181,7 +181,7 @@ def main() -> None:
     if args.skip_stream:
         return
     import core.playground.experiment as pg
-    from demos.overfit import setting_names
+    from core.playground.settings import setting_names
 
     settings = replace(pg.DEFAULTS, epochs=400)  # "memorise the noise", a few seconds of training
     values = [getattr(settings, name) for name in setting_names()] + ["default", []]  # the palette, no earlier runs

@@ -5,9 +5,6 @@ Its lesson (overfitting, underfitting, validation data and the fixes) is demos/l
 
 from __future__ import annotations
 
-import time
-from dataclasses import fields, replace
-
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
@@ -23,22 +20,14 @@ from demos.points import keep_points_in_browser, points_section
 experiment = lazy_module("core.playground.experiment")
 draw = lazy_module("core.playground.draw")
 
-CHART_SECONDS = 1 / 15  # the curves are drawn in the page from the new epochs only: ~15 updates a second
-PICTURE_SECONDS = 0.25  # the model's picture (an image file), the gap and the summary: 4 times a second
 ON_CHARTS = len(runs.SLOTS)  # the newest runs drawn on the charts; the browser keeps runs.KEPT
 OPENING = next(iter(ps.PRESETS))  # the page opens on the first story, trained to its end
 OPENING_WAIT_SECONDS = 30.0  # a page load waits this long at most for the opening run to finish training
 OPENING_NOT_READY = "The opening run is still training on the server (it just started): press **Train** to run it yourself."
-NOT_IN_URL = ("data_csv",)  # a visitor's points stay in their browser (gr.BrowserState): a URL is too short for 2,000
 # gr.BrowserState encrypts what it stores with this key. A fixed one, so that a visitor's runs read back
 # after a server restart and on any replica (Gradio's default is a new random key per process). The
 # runs are the visitor's own and not secret: the key only has to be the same everywhere.
 STORAGE_SECRET = "overfit-playground-runs"
-TRY_THIS = {  # button -> the preset it picks and trains, one click each
-    "Memorise: a big net, few points": "memorise the noise",
-    "Add weight decay": "fix it with weight decay",
-    "Early stopping": "stop early",
-}
 PICTURE_ALT = (
     "The newest run's model: the plane tinted by the class it predicts, with the training and validation points"
     " (for the 1-D curve, its fitted curve over the samples; for MNIST, validation digits framed right or wrong)"
@@ -55,56 +44,13 @@ def legend(palette: str = "default") -> str:
     return lesson("overfit_picture").format(**words)
 
 
-def setting_names() -> list[str]:
-    """The settings a page or a URL may set (the wall-time cap is the server's, not the visitor's)."""
-    return [f.name for f in fields(ps.Settings) if f.name != "max_seconds"]
-
-
-# ---------- pure functions: settings and records in, plain values out ----------
-
-
-def settings_from_values(values: dict) -> ps.Settings:
-    """{setting: value} -> checked Settings (SettingsError when out of range)."""
-    return ps.check(replace(ps.DEFAULTS, **values))
-
-
-def settings_from_query(query: dict) -> ps.Settings | None:
-    """URL query parameters -> Settings, ignoring unknown keys and bad values; None when none apply."""
-    updates = {}
-    for name in setting_names():
-        if name not in query or name in NOT_IN_URL:
-            continue
-        raw = str(query[name])
-        value = raw.lower() in ("true", "1", "yes") if name == "batch_norm" else raw
-        try:  # ps.check reads numbers from text, and refuses what is out of range or not a number
-            updates[name] = getattr(ps.check(replace(ps.DEFAULTS, **{name: value})), name)
-        except ps.SettingsError:
-            continue
-    return replace(ps.DEFAULTS, **updates) if updates else None
-
-
-# The charts keep curves in fixed slots, newest run darkest (demos/assets/live/curves.js draws them).
-MARKER = "overfitting starts here"
-TRAIN_COLOURS = ["#08519c", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"]
-VAL_COLOURS = ["#d94801", "#f16913", "#fd8d3c", "#fdae6b", "#fdd0a2"]
-CHART_COLOURS = {"train": TRAIN_COLOURS, "val": VAL_COLOURS, "slots": runs.SLOTS, "marker": "#d62728", "marker_text": MARKER}
-
-
-def schedule_frame(lr: float, schedule: str, epochs: int) -> pd.DataFrame:
-    """The learning rate of every epoch under a schedule, for the small plot under the loss."""
-    s = settings_from_values({"lr": lr, "lr_schedule": schedule, "epochs": epochs})
-    return pd.DataFrame(
-        {"epoch": range(1, s.epochs + 1), "lr": [s.lr * ps.lr_factor(s.lr_schedule, e, s.epochs) for e in range(1, s.epochs + 1)]}
-    )
-
-
 # ---------- handlers: convert Gradio values only ----------
 
 
 def _start(values: dict):
     """{setting: value} -> a PlaygroundRun, or a UserError that says what to change (a setting out
     of range, or the MNIST files missing)."""
-    return experiment.PlaygroundRun(settings_from_values(values))
+    return experiment.PlaygroundRun(ps.settings_from_values(values))
 
 
 def shown(history: list[dict], picture, gap, words: str, best: int, epochs: int) -> tuple:
@@ -119,7 +65,7 @@ def open_page(saved, request: gr.Request):
     end (once per process: warm_up does it at start), its picture in the URL's palette. The preset box shows
     the first story unless the URL brought its own settings."""
     palette, history = palette_from_url(request), runs.checked_runs(saved)
-    preset = gr.skip() if request is not None and settings_from_query(dict(request.query_params)) else OPENING
+    preset = gr.skip() if request is not None and ps.settings_from_query(dict(request.query_params)) else OPENING
     if not history:
         run = experiment.finished(ps.PRESETS[OPENING], wait=OPENING_WAIT_SECONDS)
         if run is None:  # still training (a cold start on a busy machine): the page opens, and says so
@@ -154,37 +100,27 @@ def train_on_page(*args):
     generator's outputs: only what changed, here the new epochs."""
     *values, palette, saved = args
     try:
-        run = _start(dict(zip(setting_names(), values)))
+        run = _start(dict(zip(ps.setting_names(), values)))
     except UserError as error:  # what to change, in a toast: the last run stays on the page
         gr.Warning(str(error))
         yield (gr.skip(),) * 7
         return
     earlier = runs.checked_runs(saved)[1 - runs.KEPT :]
     entry, records = runs.new_entry(earlier[-1]["number"] + 1 if earlier else 1, run.settings), []
-    history = [*earlier, entry]
-    picture, drawn, shown_at, pictured_at = draw.Painter(run.data, palette=palette), 0, 0.0, 0.0
-    for record in run.records():
-        runs.add_record(entry, record)
-        records.append(record)
+    history, picture = [*earlier, entry], draw.Painter(run.data, palette=palette)
+    for record, drawn, fresh_picture in runs.paced(run.records(), entry, runs.CHART_SECONDS, runs.PICTURE_SECONDS, kept=records):
         if record.stopped:
             experiment.FINISHED.put(run, records)  # its picture can be drawn again (another palette, a reload)
-        now = time.perf_counter()
-        if record.stopped or now - shown_at >= CHART_SECONDS:
-            shown_at, fresh_picture = now, record.stopped or now - pictured_at >= PICTURE_SECONDS
-            pictured_at = now if fresh_picture else pictured_at
-            sent = 0 if record.stopped else drawn  # the last update redraws the whole run
-            curves = [
-                draw.curve_update(history[-ON_CHARTS:], m, sent, record.best_epoch, run.settings.epochs) for m in ("loss", "accuracy")
-            ]
-            words = (runs.gap_value(record), runs.summary(record, run.settings.epochs)) if fresh_picture else (gr.skip(), gr.skip())
-            yield (
-                *curves,
-                picture(run.model) if fresh_picture else gr.skip(),
-                *words,
-                runs.runs_list(history) if drawn == 0 else gr.skip(),
-                [*earlier, runs.thinned(entry, run.settings.epochs)],
-            )
-            drawn = len(entry["epoch"])
+        sent = 0 if record.stopped else drawn  # the last update redraws the whole run
+        curves = [draw.curve_update(history[-ON_CHARTS:], m, sent, record.best_epoch, run.settings.epochs) for m in ("loss", "accuracy")]
+        words = (runs.gap_value(record), runs.summary(record, run.settings.epochs)) if fresh_picture else (gr.skip(), gr.skip())
+        yield (
+            *curves,
+            picture(run.model) if fresh_picture else gr.skip(),
+            *words,
+            runs.runs_list(history) if drawn == 0 else gr.skip(),
+            [*earlier, runs.thinned(entry, run.settings.epochs)],
+        )
 
 
 @user_errors
@@ -221,22 +157,13 @@ def train_playground(
     accuracies and learning rate.
     """
     run = _start(dict(locals()))  # exactly the parameters above, by name
-    entry, last_sent = runs.new_entry(1, run.settings), 0.0
-    for record in run.records():
-        runs.add_record(entry, record)
-        if record.stopped:
-            yield runs.api_record(record, entry)
-        elif time.perf_counter() - last_sent >= 0.1:
-            last_sent = time.perf_counter()
-            yield runs.api_record(record)
+    entry = runs.new_entry(1, run.settings)
+    for record, _, _ in runs.paced(run.records(), entry, runs.API_SECONDS):
+        yield runs.api_record(record, entry if record.stopped else None)  # the last one with the whole run's curves
 
 
 def preset_values(settings) -> list:
-    return (
-        [gr.skip()] * len(setting_names())
-        if settings is None
-        else [gr.skip() if n in NOT_IN_URL else getattr(settings, n) for n in setting_names()]
-    )
+    return [gr.skip() if settings is None or n in ps.NOT_IN_URL else getattr(settings, n) for n in ps.setting_names()]
 
 
 @user_errors
@@ -258,12 +185,12 @@ def preset_picker(name: str):
 def restore_from_url(request: gr.Request):
     """Opening a shared URL restores its settings, alone or in the gallery (where the gallery may
     already have rewritten `tab` by the time this runs, so it is not consulted)."""
-    return preset_values(settings_from_query(dict(request.query_params) if request is not None else {}))
+    return preset_values(ps.settings_from_query(dict(request.query_params) if request is not None else {}))
 
 
 @user_errors
 def show_schedule(lr: float, schedule: str, epochs: float) -> pd.DataFrame:
-    return schedule_frame(lr, schedule, epochs)
+    return pd.DataFrame(ps.lr_per_epoch(lr, schedule, epochs))
 
 
 @user_errors
@@ -279,8 +206,8 @@ def warm_up() -> None:
 def url_writer_js() -> str:
     # Write every setting into the address bar on each change, so the URL can be shared as is (the
     # visitor's own points stay in the browser's storage instead).
-    names = setting_names()
-    return f"(...values) => {{ const names = {names!r}; const skip = {list(NOT_IN_URL)!r}; const u = new URL(window.location); names.forEach((n, i) => {{ if (!skip.includes(n)) u.searchParams.set(n, String(values[i])); }}); history.replaceState(null, '', u); }}"
+    names = ps.setting_names()
+    return f"(...values) => {{ const names = {names!r}; const skip = {list(ps.NOT_IN_URL)!r}; const u = new URL(window.location); names.forEach((n, i) => {{ if (!skip.includes(n)) u.searchParams.set(n, String(values[i])); }}); history.replaceState(null, '', u); }}"
 
 
 # ---------- layout and wiring ----------
@@ -297,7 +224,7 @@ def build() -> gr.Blocks:
             with gr.Column(scale=1, min_width=320):
                 gr.Markdown("**Try this** (one click: picks the preset and trains it; your earlier runs stay on the charts):")
                 with gr.Row():
-                    try_buttons = {name: gr.Button(name, size="sm", elem_id=f"overfit-try-{i}") for i, name in enumerate(TRY_THIS, start=1)}
+                    try_buttons = {name: gr.Button(name, size="sm", elem_id=f"overfit-try-{i}") for i, name in enumerate(ps.TRY_THIS, 1)}
                 preset = gr.Dropdown(list(ps.PRESETS), value=None, label="Preset (a story in six runs)", elem_id="overfit-preset")
                 with gr.Row():
                     train_button = gr.Button("Train", variant="primary", elem_id="overfit-train")
@@ -337,11 +264,11 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2):
                 report = gr.Markdown("Training the first preset...", elem_id="overfit-summary")
                 with gr.Row(elem_id="overfit-result"):
-                    loss_plot = live.curve_chart("loss", "Loss", "overfit-loss", CHART_COLOURS)
-                    accuracy_plot = live.curve_chart("accuracy", "Accuracy", "overfit-accuracy", CHART_COLOURS)
+                    loss_plot = live.curve_chart("loss", "Loss", "overfit-loss", runs.CHART_COLOURS)
+                    accuracy_plot = live.curve_chart("accuracy", "Accuracy", "overfit-accuracy", runs.CHART_COLOURS)
                 gr.Markdown(lesson("overfit_curves"))  # what the charts show, beside them
                 lr_plot = gr.LinePlot(
-                    schedule_frame(d.lr, d.lr_schedule, d.epochs),
+                    pd.DataFrame(ps.lr_per_epoch(d.lr, d.lr_schedule, d.epochs)),
                     x="epoch",
                     y="lr",
                     label="Learning rate per epoch",
@@ -364,7 +291,7 @@ def build() -> gr.Blocks:
         # The visitor's runs live in their browser, not in server memory: they survive a reload, the
         # server forgetting the session, a restart, and a move to another replica.
         saved_runs = gr.BrowserState([], storage_key="overfit-runs", secret=STORAGE_SECRET)
-        controls = [c[name] for name in setting_names()]
+        controls = [c[name] for name in ps.setting_names()]
         outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs_box, saved_runs]
         training_events = dict(
             concurrency_limit=2,
@@ -374,7 +301,7 @@ def build() -> gr.Blocks:
         )
         trainings = [train_button.click(train_on_page, controls + [palette, saved_runs], outputs, **training_events)]
         for name, button in try_buttons.items():
-            picked = button.click(preset_picker(TRY_THIS[name]), None, [preset, *controls], api_visibility="private")
+            picked = button.click(preset_picker(ps.TRY_THIS[name]), None, [preset, *controls], api_visibility="private")
             trainings.append(picked.then(train_on_page, controls + [palette, saved_runs], outputs, **training_events))
         stop_button.click(fn=None, cancels=trainings)
         clear_button.click(

@@ -319,11 +319,11 @@ def test_the_api_curves_carry_each_epochs_lr_and_old_calls_still_work():
     final = list(demo.train_playground(epochs=10, points=60, lr_schedule="step", data_csv=TWO_CLASSES))[-1]
     assert final["curves"]["lr"] == pytest.approx([0.01] * 5 + [0.001] * 2 + [0.0001] * 3)
     assert final["lr"] == pytest.approx(0.0001) and "your 40 points" in demo.runs.describe(
-        demo.settings_from_values({"data_csv": TWO_CLASSES})
+        demo.ps.settings_from_values({"data_csv": TWO_CLASSES})
     )
     plain = list(demo.train_playground("circles", 0.35, 60, 0.5, 1, 1, 8, "relu", 0.0, 0.0, False, "adam", 0.01, 16, 5, 0))[-1]
     assert plain["curves"]["lr"] == [0.01] * 5 and plain["stopped"] == "all 5 epochs done"
-    assert demo.settings_from_query({"data_csv": TWO_CLASSES, "lr_schedule": "cosine"}).data_csv == ""  # points never come from a URL
+    assert demo.ps.settings_from_query({"data_csv": TWO_CLASSES, "lr_schedule": "cosine"}).data_csv == ""  # points never come from a URL
 
 
 @pytest.mark.unit

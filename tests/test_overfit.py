@@ -18,6 +18,7 @@ from PIL import Image
 
 import core.playground.experiment as pg
 import core.playground.runs as runs
+import core.playground.settings as ps
 from bench.overfit import preset_figures, preset_line
 from core.errors import UserError
 from core.palette import CLASSES, DIVERGING
@@ -30,7 +31,7 @@ SHORT = replace(pg.DEFAULTS, epochs=12)
 
 
 def values_of(settings) -> dict:
-    return {name: getattr(settings, name) for name in overfit.setting_names()}
+    return {name: getattr(settings, name) for name in ps.setting_names()}
 
 
 # ---------- unit: settings, data, model ----------
@@ -223,13 +224,34 @@ def test_curve_updates_send_only_new_epochs_and_restart_with_whole_runs():
 
 
 @pytest.mark.unit
+def test_a_run_is_sent_at_its_pace_every_record_kept_the_first_and_last_always():
+    records = pg.run_to_end(SHORT)
+    entry, kept = runs.new_entry(1, SHORT), []
+    every = list(runs.paced(iter(records), entry, 0.0, kept=kept))
+    assert [r for r, _, _ in every] == records == kept and entry["epoch"] == list(range(1, SHORT.epochs + 1))
+    assert [drawn for _, drawn, _ in every] == list(range(SHORT.epochs))  # the epochs already sent before each
+    assert [fresh for _, _, fresh in every] == [True] + [False] * (SHORT.epochs - 2) + [True]  # no picture_seconds: first and last
+    entry = runs.new_entry(1, SHORT)
+    rare = list(runs.paced(iter(records), entry, 1e9, 1e9))
+    assert rare == [(records[0], 0, True), (records[-1], 1, True)] and len(entry["epoch"]) == SHORT.epochs
+
+
+@pytest.mark.unit
+def test_the_schedule_plot_has_each_epochs_rate_and_refuses_a_bad_one():
+    table = ps.lr_per_epoch(0.1, "step", 4)
+    assert table["epoch"] == [1, 2, 3, 4] and table["lr"] == pytest.approx([0.1, 0.1, 0.01, 0.001])
+    with pytest.raises(ps.SettingsError, match="lr must be between"):
+        ps.lr_per_epoch(5.0, "constant", 10)
+
+
+@pytest.mark.unit
 def test_url_query_restores_settings_and_ignores_junk():
-    settings = overfit.settings_from_query(
+    settings = ps.settings_from_query(
         {"seed": "42", "width": "32", "batch_norm": "true", "problem": "spiral", "depth": "99", "lr": "abc", "tab": "overfit"}
     )
     assert (settings.seed, settings.width, settings.batch_norm, settings.problem) == (42, 32, True, "spiral")
     assert settings.depth == pg.DEFAULTS.depth and settings.lr == pg.DEFAULTS.lr
-    assert overfit.settings_from_query({"tab": "gan"}) is None
+    assert ps.settings_from_query({"tab": "gan"}) is None
 
 
 @pytest.mark.unit
@@ -258,9 +280,7 @@ def test_training_events_share_a_concurrency_limit():
     page = overfit.build()
     limited = [fn for fn in page.fns.values() if fn.concurrency_id == "overfit_training"]
     training = [fn for fn in page.fns.values() if fn.name in ("train_on_page", "train_playground")]
-    assert sorted(fn.name for fn in limited) == ["train_on_page"] * (1 + len(overfit.TRY_THIS)) + [
-        "train_playground"
-    ]  # Train, Try this, API
+    assert sorted(fn.name for fn in limited) == ["train_on_page"] * (1 + len(ps.TRY_THIS)) + ["train_playground"]  # Train, Try this, API
     assert limited == training and all(fn.concurrency_limit == 2 for fn in limited)
 
 

@@ -1,4 +1,5 @@
-"""A visitor's runs as plain data: what the page lists, draws and keeps in the visitor's browser.
+"""A visitor's runs as plain data: what the page lists, draws and keeps in the visitor's browser, and
+when a run in progress is sent to the page or an API client.
 
 A run is a dict of lists (JSON as it is), one value per epoch:
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from dataclasses import replace
 
 import core.playground.settings as ps
@@ -22,6 +24,15 @@ KEPT = 10  # runs kept in the visitor's browser
 POINTS = 200  # epochs kept per run (and the last one)
 CURVES = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
 SLOTS = ["this run", "1 run ago", "2 runs ago", "3 runs ago", "4 runs ago"]  # the runs on the charts, newest first
+CHART_SECONDS = 1 / 15  # the curves are drawn in the page from the new epochs only: ~15 updates a second
+PICTURE_SECONDS = 0.25  # the model's picture (an image file), the gap and the summary: 4 times a second
+API_SECONDS = 0.1  # the API streams about ten records a second
+
+# The charts keep curves in fixed slots, newest run darkest (demos/assets/live/curves.js draws them).
+MARKER = "overfitting starts here"
+TRAIN_COLOURS = ["#08519c", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"]
+VAL_COLOURS = ["#d94801", "#f16913", "#fd8d3c", "#fdae6b", "#fdd0a2"]
+CHART_COLOURS = {"train": TRAIN_COLOURS, "val": VAL_COLOURS, "slots": SLOTS, "marker": "#d62728", "marker_text": MARKER}
 
 PROBLEM_NAMES = {
     "moons": "two moons",
@@ -64,6 +75,23 @@ def new_entry(number: int, settings: ps.Settings) -> dict:
 def add_record(entry: dict, record) -> None:
     for key in CURVES:
         entry[key].append(getattr(record, key))
+
+
+def paced(records, entry: dict, seconds: float, picture_seconds: float = math.inf, kept: list | None = None):
+    """Add each record of a run to its `entry` (and to `kept`); yield (record, drawn, fresh_picture) when
+    one is due to be sent: at most every `seconds`, and always the first and the last. `drawn`: the entry's
+    epochs sent before this one (0: none yet). `fresh_picture`: at most every `picture_seconds`, the first and the last."""
+    drawn, sent_at, pictured_at = 0, -math.inf, -math.inf
+    for record in records:
+        add_record(entry, record)
+        if kept is not None:
+            kept.append(record)
+        now = time.perf_counter()
+        if record.stopped or now - sent_at >= seconds:
+            sent_at, fresh_picture = now, bool(record.stopped) or now - pictured_at >= picture_seconds
+            pictured_at = now if fresh_picture else pictured_at
+            yield record, drawn, fresh_picture
+            drawn = len(entry["epoch"])
 
 
 def thinned(entry: dict, epochs: int) -> dict:

@@ -76,6 +76,11 @@ PRESETS = {
     "stop early": replace(_MEMORISE, patience=20),
     "underfit": replace(_MEMORISE, depth=1, width=1),  # one hidden unit: cannot even fit the training set
 }
+TRY_THIS = {  # the page's one-click buttons -> the preset each picks and trains
+    "Memorise: a big net, few points": "memorise the noise",
+    "Add weight decay": "fix it with weight decay",
+    "Early stopping": "stop early",
+}
 
 
 def check(settings: Settings) -> Settings:
@@ -188,3 +193,39 @@ def read_points(text) -> Points | None:
 def points_csv(points: Points) -> str:
     """Points -> the CSV text `read_points` reads back."""
     return "x,y,label\n" + "".join(f"{x:.4g},{y:.4g},{label:g}\n" for (x, y), label in zip(points.xy, points.labels))
+
+
+# ---------- a page's controls and a shared URL ----------
+
+NOT_IN_URL = ("data_csv",)  # a visitor's points stay in their browser's storage: a URL is too short for 2,000
+
+
+def setting_names() -> list[str]:
+    """The settings a page or a URL may set (the wall-time cap is the server's, not the visitor's)."""
+    return [f.name for f in fields(Settings) if f.name != "max_seconds"]
+
+
+def settings_from_values(values: dict) -> Settings:
+    """{setting: value} -> checked Settings (SettingsError when out of range)."""
+    return check(replace(DEFAULTS, **values))
+
+
+def settings_from_query(query: dict) -> Settings | None:
+    """URL query parameters -> Settings, ignoring unknown keys and bad values; None when none apply."""
+    updates = {}
+    for name in setting_names():
+        if name not in query or name in NOT_IN_URL:
+            continue
+        raw = str(query[name])
+        value = raw.lower() in ("true", "1", "yes") if name == "batch_norm" else raw
+        try:  # check reads numbers from text, and refuses what is out of range or not a number
+            updates[name] = getattr(check(replace(DEFAULTS, **{name: value})), name)
+        except SettingsError:
+            continue
+    return replace(DEFAULTS, **updates) if updates else None
+
+
+def lr_per_epoch(lr: float, schedule: str, epochs: int) -> dict[str, list]:
+    """The learning rate of every epoch under a schedule, for the small plot under the loss: {"epoch": [...], "lr": [...]}."""
+    s = settings_from_values({"lr": lr, "lr_schedule": schedule, "epochs": epochs})
+    return {"epoch": list(range(1, s.epochs + 1)), "lr": [s.lr * lr_factor(s.lr_schedule, e, s.epochs) for e in range(1, s.epochs + 1)]}
