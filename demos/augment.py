@@ -7,14 +7,13 @@ Its lesson (why augmentation works, and which transforms are label-safe) is demo
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 from gradio.media import get_image
 
-from core.augment.catalogue import CATALOGUE, MAX_COUNT, parse_boxes, parse_pipeline, parse_settings, pipeline_code
+from core.augment.catalogue import CATALOGUE, MAX_COUNT, parse_boxes, parse_pipeline, parse_settings
 from core.augment.experiments import EXPERIMENTS, steps_from_widgets, widgets_from_steps
 from core.device import gpu
 from core.errors import whole_number
@@ -22,9 +21,7 @@ from core.images import open_image
 from demos import DELETE_CACHE, drawing, handoff, launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.png import jpeg_file
 
-torch = lazy_module("torch")  # torch and torchvision load with the first grid, not at start-up
-grid = lazy_module("core.augment.grid")
-transforms = lazy_module("core.augment.transforms")
+grid = lazy_module("core.augment.grid")  # torch and torchvision load with the first grid, not at start-up
 preprocess = lazy_module("core.digits.preprocess")
 checkpoints = lazy_module("core.checkpoints")
 
@@ -47,16 +44,6 @@ DETAILS_NOTE = (
 TRY_NOTE = "**Try this:** each button loads a digit and sets the pipeline; the samples follow."
 
 
-@dataclass(frozen=True)
-class Settings:
-    photo_side: int = 512  # samples are made at this longest side: every effect shows, 64 samples stay quick
-    display_side: int = 256  # gallery images are shrunk to this side: thumbnails are ~150 px, encoding is cheap
-    digit_zoom: int = 4  # 28x28 digits are shown 112x112 so the strokes can be seen
-    changed: tuple[int, int, int] = (230, 40, 40)  # frame colour of a sample whose class changed
-    max_seconds: float = 20.0  # a grid stops early rather than keep a worker busy longer
-
-
-DEFAULTS = Settings()
 DEFAULT_PIPELINE = ["hflip", "rotation", "color_jitter"]
 API_PIPELINE = json.dumps([{"transform": k} for k in DEFAULT_PIPELINE])  # the API's default `pipeline`
 
@@ -69,64 +56,10 @@ def photo_examples() -> list[list[str]]:
 # ---------- pure functions: plain values in, plain values out ----------
 
 
-def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
-    """A photo file -> gallery items, records per sample, and the code that reproduces them."""
-    image, scale = grid.load_photo(path, settings.photo_side)
-    box_tensor = torch.tensor(boxes, dtype=torch.float32) * scale if boxes else None
-    samples = transforms.sample_grid(image, steps, seed, count, box_tensor, settings.max_seconds)
-    shrink = min(1.0, settings.display_side / max(image.size))
-    gallery = [(grid.render(s.image, s.boxes, shrink), grid.caption(s, i)) for i, s in enumerate(samples)]
-    note = (
-        ""
-        if box_tensor is None or samples[0].boxes is not None
-        else ("\n\n*Boxes are not drawn: torchvision's policies (AutoAugment, RandAugment, ...) are image-only.*")
-    )
-    return {
-        "gallery": gallery,
-        "records": [grid.shown_records(s) for s in samples],
-        "code": pipeline_code(steps, (image.height, image.width), seed, len(samples)),
-        "summary": f"{len(samples)} samples of a {image.width}×{image.height} image, seed {seed}.{note}",
-    }
-
-
-def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
-    """A (28, 28) digit in [0, 1] -> gallery items framed red where the CNN's class changed, and the tally."""
-    found = grid.augment_digit(digit, steps, seed, count)
-    gallery = []
-    for i, (sample, cls) in enumerate(zip(found.samples, found.classes)):
-        pixels = grid.render(sample.image, scale=settings.digit_zoom)
-        moved = int(cls) != found.original_class
-        verdict = f"reads {cls} ✗ " if moved else f"reads {cls} · "
-        gallery.append((grid.frame(pixels, settings.changed) if moved else pixels, verdict + grid.caption(sample, i)))
-    changed = [i for i, cls in enumerate(found.classes) if int(cls) != found.original_class]
-    listed = ", ".join(f"#{i + 1} → {found.classes[i]}" for i in changed[:12]) + (" …" if len(changed) > 12 else "")
-    summary = (
-        f"The CNN reads the original as a **{found.original_class}**. **{len(changed)} of {len(found.samples)}** "
-        f"samples changed class (✗, red frames){': ' + listed if changed else ''}."
-    )
-    table = [[s["transform"], s["fired"], s["changed_alone"]] for s in found.per_step]
-    table.append(["whole pipeline", len(found.samples), len(changed)])
-    return {
-        "gallery": gallery,
-        "records": [grid.shown_records(s) for s in found.samples],
-        "code": pipeline_code(steps, (28, 28), seed, len(found.samples)),
-        "summary": summary,
-        "table": table,
-        "original_class": found.original_class,
-        "classes": [int(c) for c in found.classes],
-        "digits": [handoff.encode_digit(np.asarray(s.image)) for s in found.samples],  # white ink on black, as MNIST
-    }
-
-
 def api_gallery(gallery: list) -> list[dict]:
     """Gallery items [(picture, caption)] -> what an API client receives from a gallery: JPEG files
     (downloaded by gradio_client) with their captions, as `gr.Gallery(format="jpeg")` sent them."""
     return [{"image": gr.FileData(path=jpeg_file(picture)), "caption": caption} for picture, caption in gallery]
-
-
-def shown_parameters(records: list, index: int) -> str:
-    """One sample's records as the details box shows them: JSON, one step a line."""
-    return f"sample #{index + 1}:\n" + "\n".join(json.dumps(step, ensure_ascii=False) for step in records[index])
 
 
 def example_digit(label: str) -> np.ndarray:
@@ -168,19 +101,20 @@ def _sample(source, photo, boxes_text, sketch, chosen, seed, count, values) -> t
         if raster is None:
             return _missing("Nothing drawn: draw a digit on the canvas, or load an example.")
         try:
-            out = digit_grid(_digit(raster), steps, seed, count)
+            out = grid.digit_grid(_digit(raster), steps, seed, count)
         except preprocess.NoInkError as blank:
             return _missing(str(blank))
     else:
         if photo is None:
             return _missing("No photo: upload one or pick an example.")
-        out = photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
+        out = grid.photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
     table = gr.Dataframe(value=out.get("table"), visible="table" in out)
-    first = shown_parameters(out["records"], 0)
+    first = grid.shown_parameters(out["records"], 0)
     # Our own JPEG files, each written atomically: every visitor opens on the same grid, and Gradio's
     # own caching of a picture rewrites its file in place, so one visitor's browser could read it half written.
     gallery = [(jpeg_file(picture), caption) for picture, caption in out["gallery"]]
-    return gallery, out["summary"], table, out["code"], out["records"], first, 0, out.get("digits", []), gr.skip()
+    digits = [handoff.encode_digit(digit) for digit in out.get("digits", [])]  # the hand-off's text, for "Send to the sketcher"
+    return gallery, out["summary"], table, out["code"], out["records"], first, 0, digits, gr.skip()
 
 
 @user_errors
@@ -207,7 +141,7 @@ def augment_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: int = 
     (or {"steps": [...], "boxes": [[x1, y1, x2, y2]]}), seed, count (1-64) -> gallery of (image, caption)
     and every sample's sampled parameters."""
     steps, boxes = parse_settings(pipeline)
-    out = photo_grid(uploaded_path(image), steps, boxes, _seed(seed), _count(count))
+    out = grid.photo_grid(uploaded_path(image), steps, boxes, _seed(seed), _count(count))
     return api_gallery(out["gallery"]), {"samples": out["records"], "code": out["code"]}
 
 
@@ -218,7 +152,7 @@ def augment_digit_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: 
     gallery, and {"original_class", "classes", "per_transform": [[transform, changed pixels in, changed class alone]], ...}."""
     steps, _ = parse_settings(pipeline)
     digit = _digit(open_image(uploaded_path(image)))
-    out = digit_grid(digit, steps, _seed(seed), _count(count))
+    out = grid.digit_grid(digit, steps, _seed(seed), _count(count))
     details = {k: out[k] for k in ("original_class", "classes", "code")}
     return api_gallery(out["gallery"]), {**details, "per_transform": out["table"], "samples": out["records"]}
 
@@ -227,7 +161,7 @@ def augment_digit_image(image: gr.FileData, pipeline: str = API_PIPELINE, seed: 
 def show_sample(records, event: gr.SelectData):
     if not records or event.index >= len(records):
         return gr.skip(), gr.skip()
-    return shown_parameters(records, event.index), event.index
+    return grid.shown_parameters(records, event.index), event.index
 
 
 @user_errors
@@ -263,11 +197,11 @@ def next_seed(seed) -> int:
 
 def warm_up() -> None:
     """Import torchvision and load the digit CNN once, so the first grid is quick."""
-    photo_grid(DIGITS[0], [{"transform": "rotation", "degrees": 15.0}], [], seed=0, count=2)
+    grid.photo_grid(DIGITS[0], [{"transform": "rotation", "degrees": 15.0}], [], seed=0, count=2)
     digit = np.zeros((28, 28), np.float32)
     digit[6:22, 12:16] = 1.0
     try:
-        digit_grid(digit, [{"transform": "rotation", "degrees": 15.0}], seed=0, count=2)
+        grid.digit_grid(digit, [{"transform": "rotation", "degrees": 15.0}], seed=0, count=2)
     except checkpoints.MissingCheckpointError:
         pass  # the photo side works without it; digit grids will say what is missing
 

@@ -22,7 +22,7 @@ from torchvision.transforms.v2 import functional as F
 
 from core.augment.catalogue import parse_boxes
 from core.augment.experiments import EXPERIMENTS, steps_from_widgets, widgets_from_steps
-from core.augment.grid import caption, shown_records
+from core.augment.grid import DEFAULTS, caption, digit_grid, digit_image, photo_grid, shown_parameters, shown_records
 from core.augment.transforms import CATALOGUE, MAX_COUNT, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
 from core.errors import UserError
 from demos import augment
@@ -220,6 +220,13 @@ def test_same_seed_same_samples_other_seed_other_samples():
     assert len({caption(s, 0) for s in first}) == 8  # every sample shows its own parameters
 
 
+@pytest.mark.unit
+def test_the_details_box_shows_the_selected_samples_steps_one_a_line():
+    second = [{"transform": "rotation", "angle": 12.5}, {"transform": "hflip", "applied": True}]
+    shown = shown_parameters([[{"transform": "hflip", "applied": False}], second], 1)
+    assert shown.splitlines() == ["sample #2:", '{"transform": "rotation", "angle": 12.5}', '{"transform": "hflip", "applied": true}']
+
+
 @pytest.mark.reference
 def test_boxes_follow_the_image():
     image, box = picture(), [[10.0, 8.0, 30.0, 20.0]]
@@ -237,8 +244,8 @@ def test_boxes_follow_the_image():
 
 @pytest.mark.unit
 def test_boxes_are_drawn_on_the_cheetah(cheetah):
-    full_size = replace(augment.DEFAULTS, display_side=1024)
-    out = augment.photo_grid(cheetah, parse_pipeline([{"transform": "hflip", "p": 1}]), augment.BOXES["cheetah.jpg"], 0, 1, full_size)
+    full_size = replace(DEFAULTS, display_side=1024)
+    out = photo_grid(cheetah, parse_pipeline([{"transform": "hflip", "p": 1}]), augment.BOXES["cheetah.jpg"], 0, 1, full_size)
     pixels = np.asarray(out["gallery"][0][0])
     x1 = 502 - 378  # the box's left edge after a left-right flip
     green = pixels[150:200, x1 : x1 + 2]
@@ -251,9 +258,9 @@ def test_costs_are_capped(tmp_path):
     assert len(sample_grid(image, parse_pipeline([{"transform": "hflip"}]), 0, 10_000)) == MAX_COUNT
     big = tmp_path / "big.png"
     Image.new("RGB", (3000, 1500), "white").save(big)
-    out = augment.photo_grid(str(big), parse_pipeline([{"transform": "hflip"}]), [[0, 0, 3000, 1500]], 0, 1)
+    out = photo_grid(str(big), parse_pipeline([{"transform": "hflip"}]), [[0, 0, 3000, 1500]], 0, 1)
     assert "1 samples of a 512×256 image" in out["summary"]
-    assert max(out["gallery"][0][0].size) == augment.DEFAULTS.display_side
+    assert max(out["gallery"][0][0].size) == DEFAULTS.display_side
     with pytest.raises(UserError, match="at least 28"):
         sample_grid(Image.new("RGB", (20, 100)), [], 0, 1)
 
@@ -284,19 +291,21 @@ def six() -> np.ndarray:
 def test_a_six_turned_upside_down_reads_as_a_nine():
     need_digit_cnn()
     steps = parse_pipeline([{"transform": "hflip", "p": 1}, {"transform": "vflip", "p": 1}])
-    out = augment.digit_grid(six(), steps, seed=0, count=4)
+    out = digit_grid(six(), steps, seed=0, count=4)
     assert out["original_class"] == 6
     assert out["classes"] == [9, 9, 9, 9]
     assert out["table"][-1] == ["whole pipeline", 4, 4]
     assert "4 of 4" in out["summary"]
-    assert np.asarray(out["gallery"][0][0])[0, 0].tolist() == list(augment.DEFAULTS.changed)  # framed red
+    assert np.asarray(out["gallery"][0][0])[0, 0].tolist() == list(DEFAULTS.changed)  # framed red
+    upside_down = np.rot90(np.asarray(digit_image(six())), 2)  # flipped both ways: the sample the sketcher receives
+    assert all(d.dtype == np.uint8 and np.array_equal(d, upside_down) for d in out["digits"]) and len(out["digits"]) == 4
 
 
 @pytest.mark.reference
 def test_gentle_augmentation_keeps_the_label():
     need_digit_cnn()
     steps = parse_pipeline([{"transform": "rotation", "degrees": 8}, {"transform": "color_jitter"}])
-    out = augment.digit_grid(six(), steps, seed=1, count=16)
+    out = digit_grid(six(), steps, seed=1, count=16)
     assert out["original_class"] == 6 and out["classes"].count(6) >= 15
     assert [row[0] for row in out["table"]] == ["rotation", "color_jitter", "whole pipeline"]
 
@@ -308,7 +317,7 @@ def test_each_try_this_experiment_shows_what_it_says():
     for experiment in EXPERIMENTS:
         chosen, values = widgets_from_steps(experiment.steps)
         steps = parse_pipeline(steps_from_widgets(chosen, values))
-        found[experiment.title] = augment.digit_grid(augment.example_digit(f"Example {experiment.digit}"), steps, seed=0, count=16)
+        found[experiment.title] = digit_grid(augment.example_digit(f"Example {experiment.digit}"), steps, seed=0, count=16)
     flip = found["Flip a 6"]
     turned = [c for c, r in zip(flip["classes"], flip["records"]) if r[0]["applied"] and r[1]["applied"]]
     assert flip["original_class"] == 6 and turned and set(turned) == {9}  # flipped both ways: a half turn, a 9

@@ -1,5 +1,8 @@
 """What the augmentation previewer shows: photos and digits in, sample grids with captions out,
-and for digits, which samples the digit CNN reads as a different class, transform by transform."""
+and for digits, which samples the digit CNN reads as a different class, transform by transform.
+
+`photo_grid` and `digit_grid` make a page's whole grid (gallery items, records, code, summary).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,23 @@ import torch
 from PIL import Image, ImageDraw
 from torchvision.transforms.v2.functional import pil_to_tensor
 
+from core.augment.catalogue import pipeline_code
 from core.augment.transforms import POLICIES, Sample, apply_step, sample_grid
 from core.digits.predict import answering_cnn, class_probabilities
 from core.digits.preprocess import normalize
 from core.images import open_image
+
+
+@dataclass(frozen=True)
+class Settings:
+    photo_side: int = 512  # samples are made at this longest side: every effect shows, 64 samples stay quick
+    display_side: int = 256  # gallery images are shrunk to this side: thumbnails are ~150 px, encoding is cheap
+    digit_zoom: int = 4  # 28x28 digits are shown 112x112 so the strokes can be seen
+    changed: tuple[int, int, int] = (230, 40, 40)  # frame colour of a sample whose class changed
+    max_seconds: float = 20.0  # a grid stops early rather than keep a worker busy longer
+
+
+DEFAULTS = Settings()
 
 
 def load_photo(path: str | os.PathLike, max_side: int) -> tuple[Image.Image, float]:
@@ -107,6 +123,31 @@ def shown_records(sample: Sample) -> list[dict]:
     return json.loads(json.dumps([plain(r) for r in sample.records]))
 
 
+def shown_parameters(records: list, index: int) -> str:
+    """One sample's records as the details box shows them: JSON, one step a line."""
+    return f"sample #{index + 1}:\n" + "\n".join(json.dumps(step, ensure_ascii=False) for step in records[index])
+
+
+def photo_grid(path: str, steps: list[dict], boxes: list, seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
+    """A photo file -> gallery items, records per sample, and the code that reproduces them."""
+    image, scale = load_photo(path, settings.photo_side)
+    box_tensor = torch.tensor(boxes, dtype=torch.float32) * scale if boxes else None
+    samples = sample_grid(image, steps, seed, count, box_tensor, settings.max_seconds)
+    shrink = min(1.0, settings.display_side / max(image.size))
+    gallery = [(render(s.image, s.boxes, shrink), caption(s, i)) for i, s in enumerate(samples)]
+    note = (
+        ""
+        if box_tensor is None or samples[0].boxes is not None
+        else ("\n\n*Boxes are not drawn: torchvision's policies (AutoAugment, RandAugment, ...) are image-only.*")
+    )
+    return {
+        "gallery": gallery,
+        "records": [shown_records(s) for s in samples],
+        "code": pipeline_code(steps, (image.height, image.width), seed, len(samples)),
+        "summary": f"{len(samples)} samples of a {image.width}×{image.height} image, seed {seed}.{note}",
+    }
+
+
 # ---------- digits: does the label survive? ----------
 
 
@@ -147,3 +188,32 @@ def augment_digit(digit: np.ndarray, steps: list[dict], seed: int, count: int) -
         changed = int((read_digits(alone) != original).sum()) if alone else 0
         per_step.append({"transform": step["transform"], "fired": fired, "changed_alone": changed})
     return DigitGrid(samples, original, classes, per_step)
+
+
+def digit_grid(digit, steps: list[dict], seed: int, count: int, settings: Settings = DEFAULTS) -> dict:
+    """A (28, 28) digit in [0, 1] -> gallery items framed red where the CNN's class changed, and the tally."""
+    found = augment_digit(digit, steps, seed, count)
+    gallery = []
+    for i, (sample, cls) in enumerate(zip(found.samples, found.classes)):
+        pixels = render(sample.image, scale=settings.digit_zoom)
+        moved = int(cls) != found.original_class
+        verdict = f"reads {cls} ✗ " if moved else f"reads {cls} · "
+        gallery.append((frame(pixels, settings.changed) if moved else pixels, verdict + caption(sample, i)))
+    changed = [i for i, cls in enumerate(found.classes) if int(cls) != found.original_class]
+    listed = ", ".join(f"#{i + 1} → {found.classes[i]}" for i in changed[:12]) + (" …" if len(changed) > 12 else "")
+    summary = (
+        f"The CNN reads the original as a **{found.original_class}**. **{len(changed)} of {len(found.samples)}** "
+        f"samples changed class (✗, red frames){': ' + listed if changed else ''}."
+    )
+    table = [[s["transform"], s["fired"], s["changed_alone"]] for s in found.per_step]
+    table.append(["whole pipeline", len(found.samples), len(changed)])
+    return {
+        "gallery": gallery,
+        "records": [shown_records(s) for s in found.samples],
+        "code": pipeline_code(steps, (28, 28), seed, len(found.samples)),
+        "summary": summary,
+        "table": table,
+        "original_class": found.original_class,
+        "classes": [int(c) for c in found.classes],
+        "digits": [np.asarray(s.image) for s in found.samples],  # (28, 28) uint8, white ink on black, as MNIST
+    }
