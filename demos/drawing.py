@@ -1,6 +1,7 @@
 """The drawing surface and the live outputs drawn in the page, shared by the sketcher and the filter visualiser.
 
-Built on `gr.HTML` (html_template, css_template, js_on_load): no build step, no web framework.
+Built on `gr.HTML` (html_template, css_template, js_on_load): no build step, no web framework. The
+browser code is JavaScript beside this file (demos/assets/drawing/).
 
 - `drawing_surface`: a <canvas> that is ready on load; mouse, pen and touch draw (pointer events,
   `touch-action: none`); Undo and Clear are buttons; a brush size slider. Its value is
@@ -28,6 +29,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -38,6 +40,7 @@ MAX_SEND_SIDE = 512  # what the server accepts: caps the cost of a hand-made req
 SEND_INTERVAL_MS = 66  # at most ~15 readings a second while the pen moves
 BRUSH = (4, 32, 16)  # brush diameter in canvas pixels: min, max, default
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+JS = Path(__file__).resolve().parent / "assets" / "drawing"
 
 
 # ---------- values: arrays in, plain values out ----------
@@ -111,127 +114,10 @@ def text_value(text: str, seq: int | None = None, final: bool = True) -> dict:
 
 # ---------- the components ----------
 
-_SEQ_GUARD = """
-let latest = -Infinity;
-function fresh(value) {
-  // An answer carries the seq of the drawing it read; one older than what is shown is dropped.
-  if (!value || typeof value.seq !== 'number') return true;
-  if (value.seq < latest) return false;
-  latest = value.seq;
-  return true;
-}
-function show(value) {
-  if (!fresh(value)) return;
-  draw(value);
-  if (value && typeof value.seq === 'number') element.dataset.seq = String(value.seq);
-}
-watch('value', () => show(props.value));
-show(props.value);
-"""
 
-_SURFACE_JS = """
-const canvas = element.querySelector('canvas');
-const ctx = canvas.getContext('2d');
-const SIDE = canvas.width, SEND = Number(canvas.dataset.send), INTERVAL = Number(canvas.dataset.interval);
-const live = canvas.dataset.live === 'true';
-const small = document.createElement('canvas');
-small.width = small.height = SEND;
-const smallCtx = small.getContext('2d', { willReadFrequently: true });
-const size = element.querySelector('input[type=range]');
-const sizeShown = element.querySelector('.size-shown');
-let strokes = [], current = null, pointer = null, seq = 0, lastSent = -Infinity, timer = null;
-let base = null, started = null;  // a starting picture from the server (surface_with), under the strokes
+def _script(*names: str) -> str:
+    return "\n".join((JS / f"{name}.js").read_text(encoding="utf-8") for name in names)
 
-function paper() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, SIDE, SIDE); if (base) ctx.drawImage(base, 0, 0, SIDE, SIDE); }
-function segment(stroke, from) {
-  ctx.lineWidth = stroke.width; ctx.lineCap = 'round'; ctx.lineJoin = 'round'; ctx.strokeStyle = '#000';
-  const p = stroke.points;
-  ctx.beginPath();
-  ctx.moveTo(p[Math.max(0, from - 1)][0], p[Math.max(0, from - 1)][1]);
-  if (p.length === 1) ctx.lineTo(p[0][0] + 0.01, p[0][1]);  // a dot
-  for (let i = Math.max(1, from); i < p.length; i++) ctx.lineTo(p[i][0], p[i][1]);
-  ctx.stroke();
-}
-function redraw() { paper(); strokes.forEach(s => segment(s, 0)); }
-function at(e) {
-  const box = canvas.getBoundingClientRect();
-  return [(e.clientX - box.left) * SIDE / box.width, (e.clientY - box.top) * SIDE / box.height];
-}
-function ink() {
-  if (!strokes.length && !base) return '';
-  smallCtx.drawImage(canvas, 0, 0, SEND, SEND);  // the browser averages 2x2 pixels into one
-  const rgba = smallCtx.getImageData(0, 0, SEND, SEND).data;
-  let text = '';
-  for (let i = 0; i < rgba.length; i += 4) text += String.fromCharCode(rgba[i]);
-  return btoa(text);
-}
-function send(done) {
-  clearTimeout(timer); timer = null;
-  seq += 1; lastSent = performance.now();
-  element.dataset.seq = String(seq);
-  element.dataset.sentAt = String(lastSent);
-  props.value = { seq: seq, done: done, side: SEND, ink: ink() };  // fires the component's change event
-  if (done) trigger('release');  // for listeners that want the finished drawing only
-}
-function soon() {  // a reading while the pen moves, at most one per INTERVAL
-  if (!live) return;
-  const wait = INTERVAL - (performance.now() - lastSent);
-  if (wait <= 0) send(false);
-  else if (!timer) timer = setTimeout(() => { timer = null; if (current) send(false); }, wait);
-}
-canvas.addEventListener('pointerdown', e => {
-  if (current) return;  // one pen at a time: a second finger does not draw
-  e.preventDefault();
-  canvas.setPointerCapture(e.pointerId);
-  pointer = e.pointerId;
-  current = { width: Number(size.value), points: [at(e)] };
-  strokes.push(current);
-  segment(current, 0);
-  soon();
-});
-canvas.addEventListener('pointermove', e => {
-  if (!current || e.pointerId !== pointer) return;
-  const from = current.points.length;
-  for (const c of (e.getCoalescedEvents ? e.getCoalescedEvents() : [e])) current.points.push(at(c));
-  if (current.points.length === from) current.points.push(at(e));
-  segment(current, from);
-  soon();
-});
-function up(e) {
-  if (!current || e.pointerId !== pointer) return;
-  current = null; pointer = null;
-  send(true);
-}
-canvas.addEventListener('pointerup', up);
-canvas.addEventListener('pointercancel', up);
-element.querySelector('.undo').addEventListener('click', () => { if (!strokes.length) return; strokes.pop(); redraw(); send(true); });
-element.querySelector('.clear').addEventListener('click', () => {
-  if (!strokes.length && !base) return;
-  strokes = []; base = null; redraw(); send(true);
-});
-function start(value) {  // surface_with's value: its picture becomes the drawing, sent as if drawn
-  if (!value || value.start === undefined || value.start === started || !value.side || typeof value.ink !== 'string') return;
-  started = value.start;
-  const bytes = atob(value.ink), n = value.side;
-  const picture = document.createElement('canvas');
-  picture.width = picture.height = n;
-  const pixels = picture.getContext('2d').createImageData(n, n);
-  for (let i = 0; i < n * n; i++) {
-    const v = bytes.charCodeAt(i);
-    pixels.data[4 * i] = pixels.data[4 * i + 1] = pixels.data[4 * i + 2] = v; pixels.data[4 * i + 3] = 255;
-  }
-  picture.getContext('2d').putImageData(pixels, 0, 0);
-  base = picture; strokes = []; current = null; pointer = null;
-  redraw();
-  send(true);
-}
-watch('value', () => start(props.value));
-size.addEventListener('input', () => { sizeShown.textContent = size.value + ' px'; });
-ctx.imageSmoothingQuality = 'high';  // a 28 x 28 digit is enlarged smoothly, as if drawn
-paper();
-start(props.value);  // a page may open on a picture
-element.dataset.ready = 'true';
-"""
 
 _SURFACE_CSS = """
 .surface { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
@@ -259,31 +145,11 @@ def drawing_surface(elem_id: str, label: str = "Draw a digit", live: bool = True
         None,
         html_template=template,
         css_template=_SURFACE_CSS.replace("SIDE", str(SIDE)),
-        js_on_load=_SURFACE_JS,
+        js_on_load=_script("surface"),
         label=label,
         elem_id=elem_id,
     )
 
-
-_BARS_JS = (
-    """
-const rows = [...element.querySelectorAll('li')];
-const root = element.querySelector('.bars');
-function draw(value) {
-  const p = value && value.probabilities;
-  const top = p ? p.indexOf(Math.max(...p)) : -1;
-  rows.forEach((row, digit) => {
-    const share = p ? p[digit] : 0;
-    row.querySelector('.fill').style.width = (100 * share).toFixed(1) + '%';
-    row.querySelector('.share').textContent = p ? Math.round(100 * share) + '%' : '';
-    row.classList.toggle('top', digit === top);
-  });
-  root.dataset.digit = top >= 0 ? String(top) : '';
-  element.querySelector('.answer').textContent = top >= 0 ? top + ' (' + Math.round(100 * p[top]) + '%)' : '–';
-}
-"""
-    + _SEQ_GUARD
-)
 
 _BARS_CSS = """
 .bars { font-size: var(--text-sm); }
@@ -307,28 +173,8 @@ def probability_bars(elem_id: str, label: str) -> gr.HTML:
         f'<div class="bars" data-digit=""><div class="head"><span>{html.escape(label)}</span><span class="answer">–</span></div>'
         f'<ol aria-label="{html.escape(label)}: probability of each digit">{rows}</ol></div>'
     )
-    return gr.HTML(None, html_template=template, css_template=_BARS_CSS, js_on_load=_BARS_JS, label=label, elem_id=elem_id)
+    return gr.HTML(None, html_template=template, css_template=_BARS_CSS, js_on_load=_script("bars", "fresh"), label=label, elem_id=elem_id)
 
-
-_PICTURE_JS = (
-    """
-const canvas = element.querySelector('canvas');
-const label = canvas.getAttribute('aria-label');
-function draw(value) {
-  canvas.setAttribute('aria-label', (value && value.alt) || label);
-  if (!value || !value.rgb) { canvas.width = canvas.height = 1; canvas.classList.add('empty'); return; }
-  const bytes = atob(value.rgb), n = value.width * value.height;
-  const rgba = new Uint8ClampedArray(4 * n);
-  for (let i = 0, j = 0; i < n; i++, j += 3) {
-    rgba[4 * i] = bytes.charCodeAt(j); rgba[4 * i + 1] = bytes.charCodeAt(j + 1); rgba[4 * i + 2] = bytes.charCodeAt(j + 2); rgba[4 * i + 3] = 255;
-  }
-  canvas.width = value.width; canvas.height = value.height;
-  canvas.getContext('2d').putImageData(new ImageData(rgba, value.width, value.height), 0, 0);
-  canvas.classList.remove('empty');
-}
-"""
-    + _SEQ_GUARD
-)
 
 _PICTURE_CSS = """
 figure { margin: 0; font-size: var(--text-sm); }
@@ -345,26 +191,9 @@ def picture(elem_id: str, label: str, pixelated: bool = False) -> gr.HTML:
         f"<figure><figcaption>{html.escape(label)}</figcaption>"
         f'<canvas class="empty{" pixelated" if pixelated else ""}" width="1" height="1" role="img" aria-label="{html.escape(label)}"></canvas></figure>'
     )
-    return gr.HTML(None, html_template=template, css_template=_PICTURE_CSS, js_on_load=_PICTURE_JS, label=label, elem_id=elem_id)
-
-
-_TEXT_JS = (
-    """
-const shown = element.querySelector('.shown'), spoken = element.querySelector('.spoken');
-function fill(node, text) {  // **bold** -> <strong>, everything else as text
-  node.replaceChildren(...String(text).split('**').map((part, i) => {
-    if (i % 2 === 0) return document.createTextNode(part);
-    const strong = document.createElement('strong'); strong.textContent = part; return strong;
-  }));
-}
-function draw(value) {
-  if (!value) return;
-  fill(shown, value.text);
-  if (value.final) spoken.textContent = String(value.text).split('**').join('');  // read aloud once, not at 15 a second
-}
-"""
-    + _SEQ_GUARD
-)
+    return gr.HTML(
+        None, html_template=template, css_template=_PICTURE_CSS, js_on_load=_script("picture", "fresh"), label=label, elem_id=elem_id
+    )
 
 
 def reading_text(elem_id: str, text: str) -> gr.HTML:
@@ -373,4 +202,4 @@ def reading_text(elem_id: str, text: str) -> gr.HTML:
         '<div><p class="shown"></p>'
         '<p class="spoken" aria-live="polite" style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)"></p></div>'
     )
-    return gr.HTML(text_value(text), html_template=template, js_on_load=_TEXT_JS, elem_id=elem_id)
+    return gr.HTML(text_value(text), html_template=template, js_on_load=_script("text", "fresh"), elem_id=elem_id)

@@ -14,7 +14,8 @@ import numpy as np
 
 from core.attribution_methods import checked_method
 from core.device import gpu
-from core.digits.captions import compare_legend, legend, map_alt, method_alt, method_note, verdict
+from core.digits.captions import accuracy_caption, compare_legend, legend, map_alt, method_alt, method_note, verdict
+from core.digits.notes import DRAW_PROMPT, METHOD_CHOICES, NO_DIGIT, TRY_NOTES, WHAT_BARS, WHAT_PICTURES
 from core.digits.pictures import attribution_overlay, fit, seen_image, smudged
 from core.images import open_image
 from core.palette import checked
@@ -32,34 +33,9 @@ EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*"))
 ON_CANVAS = {"3": "digit_3.png", "4": "digit_4_thin.png", "7": "digit_7_white_on_black.png", "9": "digit_9_photo.jpg"}
 OPENING = "7"  # the example the page opens on, drawn and read
 HARD_ONE = "hard_1_serif.png"  # a 1 with a long slanted serif: the CNN reads a 1, the MLP a 7
-DRAW_PROMPT = "✏️ Draw a digit (or upload a photo of one) and the models will read it."
-NO_DIGIT = "Nothing to work on yet: draw a digit (or load an example) first."
-WHAT_BARS = (
-    "**What you see:** how sure each network is of each digit; the longest bar is its answer. They add up to 100% even for a scribble."
-)
-WHAT_PICTURES = (
-    "**What you see:** left, the 28×28 digit both networks read (cropped, scaled and centred like MNIST); then each network's reasons."
-)
-TRY_NOTES = {
-    "serif": "**A 1 with a long serif** is on the canvas. The CNN reads a 1, the MLP a 7: the MLP weighs each pixel where it "
-    "lies, and that long top stroke lies where 7s have theirs. Add a base with the pen: do they agree now?",
-    "smudge": "**Smudged:** a thumb's blot in the lower left of the digit the networks read. Do the answers move? The maps "
-    "show whether the blot pushed for or against each answer. Undo keeps the smudged digit; Clear starts again.",
-    "methods": "**Saliency and SmoothGrad**, side by side below: SmoothGrad averages saliency over noisy copies of the digit. "
-    "Smoother is not truer: read each note for where the method misleads.",
-}
 
 
 # ---------- pure functions: arrays in, plain values out ----------
-
-
-def label_payload(probabilities: np.ndarray) -> dict:
-    """The gr.Label value as an API client receives it: top label and every class's confidence."""
-    order = np.argsort(-probabilities)
-    return {
-        "label": str(int(order[0])),
-        "confidences": [{"label": str(int(d)), "confidence": float(probabilities[d])} for d in order],
-    }
 
 
 def page_values(found, seq: int | None = None, palette: str = "default") -> tuple:
@@ -78,14 +54,6 @@ def page_values(found, seq: int | None = None, palette: str = "default") -> tupl
         drawing.picture_value(fit(attribution_overlay(ink, found.mlp_map, palette), MAP_SIDE), seq, map_alt("MLP", found.mlp, palette)),
         drawing.text_value(verdict(found.cnn, found.mlp), seq),
     )
-
-
-def accuracy_caption(kind: str) -> str:
-    return f"{kind.upper()}: {digits.digit_card(kind)['test_accuracy']:.2%} on the 10,000 MNIST test digits"
-
-
-METHOD_CHOICES = [("Saliency", "saliency"), ("Integrated gradients", "integrated_gradients"), ("SmoothGrad", "smoothgrad")]
-METHOD_CHOICES += [("Occlusion", "occlusion"), ("Grad-CAM (CNN only)", "gradcam")]
 
 
 def example_digit(name: str) -> np.ndarray:
@@ -225,7 +193,7 @@ def classify_digit(image: gr.FileData) -> dict:
     found = reading.read_digit(open_image(uploaded_path(image)), explain=False)
     if found is None:
         raise preprocess.NoInkError()
-    return label_payload(found.cnn)
+    return reading.label_payload(found.cnn)
 
 
 @user_errors
@@ -247,7 +215,7 @@ def explain_digit_file(image: gr.FileData, method: str = "integrated_gradients",
 
 @user_errors
 def show_accuracies() -> str:
-    return " · ".join(accuracy_caption(kind) for kind in ("cnn", "mlp"))
+    return " · ".join(accuracy_caption(kind, digits.digit_card(kind)) for kind in ("cnn", "mlp"))
 
 
 def warm_up() -> None:

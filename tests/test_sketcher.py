@@ -10,6 +10,9 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image, ImageDraw
 
+from core.digits.captions import accuracy_caption
+from core.digits.notes import DRAW_PROMPT, METHOD_CHOICES
+from core.digits.reading import label_payload
 from demos import drawing, sketcher
 
 EXAMPLE_DIGITS = {"digit_3.png": "3", "digit_7_white_on_black.png": "7", "digit_4_thin.png": "4", "digit_9_photo.jpg": "9"}
@@ -18,10 +21,15 @@ EXAMPLE_DIGITS = {"digit_3.png": "3", "digit_7_white_on_black.png": "7", "digit_
 @pytest.mark.unit
 def test_label_payload_is_what_gr_label_sends_an_api_client():
     probabilities = np.array([0.05, 0.7, 0.25] + [0.0] * 7)
-    payload = sketcher.label_payload(probabilities)
+    payload = label_payload(probabilities)
     assert payload["label"] == "1"
     assert [c["label"] for c in payload["confidences"][:3]] == ["1", "2", "0"]
     assert sum(c["confidence"] for c in payload["confidences"]) == pytest.approx(1.0)
+
+
+@pytest.mark.unit
+def test_accuracy_caption_reads_the_model_card():
+    assert accuracy_caption("mlp", {"test_accuracy": 0.9876}) == "MLP: 98.76% on the 10,000 MNIST test digits"
 
 
 @pytest.mark.unit
@@ -70,7 +78,7 @@ def test_empty_canvas_asks_for_a_digit_instead_of_failing():
         assert seen["rgb"] == cnn_map["rgb"] == mlp_map["rgb"] == ""
         assert "Draw a digit" in verdict["text"] and verdict["seq"] == 5
         assert field is None  # nothing for Look inside, Smudge it or the methods
-    assert sketcher.predict_drawing(None)[5]["text"] == sketcher.DRAW_PROMPT
+    assert sketcher.predict_drawing(None)[5]["text"] == DRAW_PROMPT
 
 
 @pytest.mark.reference
@@ -186,7 +194,7 @@ def test_the_answering_cnn_is_the_shipped_cnn_with_batch_norms_folded():
 
 @pytest.mark.unit
 def test_method_notes_say_what_each_method_computes_and_where_it_misleads():
-    assert [value for _, value in sketcher.METHOD_CHOICES] == ["saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam"]
+    assert [value for _, value in METHOD_CHOICES] == ["saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam"]
     assert "*Misleads:*" in sketcher.method_note("occlusion") and "Occlusion" in sketcher.method_note("occlusion")
     assert "MLP has none" in sketcher.method_note("gradcam", "mlp") and "Misleads" in sketcher.method_note("gradcam", "cnn")
     with pytest.raises(gr.Error, match="method must be one of saliency, integrated_gradients"):

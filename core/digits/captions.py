@@ -1,5 +1,6 @@
 """What the sketcher says about a reading, in words: the verdict, the legends and the alt texts of
-its maps (in the palette's colour names), and each attribution method's note. Torch-free."""
+its maps (in the palette's colour names), each attribution method's note, and the models' accuracies.
+Torch-free. The page's fixed texts are core.digits.notes."""
 
 from __future__ import annotations
 
@@ -54,3 +55,8 @@ def method_alt(method: str, kind: str, palette: str = "default") -> str:
         return f"No picture: {about.title} needs a convolutional layer, and the {kind.upper()} has none"
     against, towards = colour_words(palette)
     return f"The digit coloured by {about.title} for the {kind.upper()}'s answer: {towards} for it, {against} against"
+
+
+def accuracy_caption(kind: str, card: dict) -> str:
+    """A model's accuracy on the MNIST test set, from its model card (core.digits.predict.digit_card)."""
+    return f"{kind.upper()}: {card['test_accuracy']:.2%} on the 10,000 MNIST test digits"
