@@ -2,18 +2,18 @@
 
 Its lesson (generator vs discriminator, unstable training, mode collapse) is demos/lessons/gan.md; what
 each output shows is beside it, from demos/lessons/gan_<tab>.md. The page's pictures and sentences are
-made in core/gan/pictures.py.
+made in core/gan/pictures.py; what its controls open on and what each Try this sets, in core/gan/controls.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import gradio as gr
 
 from core.device import gpu
-from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, PRESETS, ToyConfig  # no torch
+from core.gan.config import DISTRIBUTIONS, LOSSES, PRESETS, ToyConfig  # no torch
+from core.gan.controls import COLLAPSE, DIGIT_CHOICES, OPENING, OPENING_WALK, SAME_NOISE, WALK_3_TO_8, blank, preset_values, toy_config
 from demos import DELETE_CACHE, handoff, launch, lazy_module, lesson, live, user_errors
 from demos.png import png_file
 
@@ -22,13 +22,7 @@ pictures = lazy_module("core.gan.pictures")
 toy = lazy_module("core.gan.toy")
 checkpoints = lazy_module("core.checkpoints")
 
-DIGIT_CHOICES = [("any digit", -1)] + [(str(d), d) for d in range(10)]
-OPENING = {"digit": -1, "seed": 0, "count": 20, "same_noise": False, "index": 0}  # the gallery the page opens on, digit 1 picked
-OPENING_WALK = (3, 1, 2, 10)  # the latent-space tab opens on this walk: digit, seed A, seed B, frames
-WALK_3_TO_8 = (3, 8, 0, 10)  # "Try this": digit A, digit B, seed, frames
-COLLAPSE = "collapses to a few modes"  # "Try this": the preset whose points bunch on one or two clusters
 FRAME_SECONDS = 1 / 20  # the live view is drawn in the page from arrays: up to 20 frames a second
-LIVE_FRAME_EVERY = 5  # steps per point of the live loss curves
 SLIDER_STEP = 0.05  # fine enough that a drag passes through many digits
 
 
@@ -44,34 +38,9 @@ def moved_digit(digit: int, seed: int, amounts: list[float]) -> dict:
 def live_frame(frame, run: int, sent: int) -> dict:
     """A toy-GAN frame as the arrays the page draws: D's surface (uint8), the generated points, the
     real ones on a run's first frame, and the losses logged since the `sent` first ones."""
-    history = frame.history
-    covered = "" if frame.modes is None else f" · modes covered {frame.modes}/{frame.total_modes}"
-    value = {
-        "seq": f"{run}-{frame.step}",
-        "run": run,
-        "surface": live.grey_bytes(frame.surface),
-        "resolution": len(frame.surface),
-        "extent": toy.EXTENT,
-        "fake": live.points_bytes(frame.fake),
-        "steps": history["step"][sent:],
-        "d_loss": history["d_loss"][sent:],
-        "g_loss": history["g_loss"][sent:],
-        "total_steps": frame.total_steps,
-        "title": f"step {frame.step}/{frame.total_steps}{covered}",
-    }
-    return value | ({"real": live.points_bytes(frame.real)} if sent == 0 else {})
-
-
-def digits_shown(digit: int, seed: int, count: int, same_noise: bool):
-    """The gallery and its summary, what it was made from (digit 1 picked), and which digit Send sends."""
-    items, words = pictures.digit_gallery(digit, seed, count, same_noise)  # checks the arguments
-    shown = {"digit": int(digit), "seed": int(seed), "count": int(count), "same_noise": bool(same_noise), "index": 0}
-    return items, words, shown, pictures.picked_note(shown)
-
-
-def blank(**fields) -> str | None:
-    """The label of the first field left empty (a cleared number box arrives as None), or None."""
-    return next((name.replace("_", " ") for name, value in fields.items() if value is None), None)
+    arrays = {"surface": live.grey_bytes(frame.surface), "fake": live.points_bytes(frame.fake)}
+    real = {"real": live.points_bytes(frame.real)} if sent == 0 else {}
+    return {"seq": f"{run}-{frame.step}", "run": run} | arrays | real | frame.since(sent)
 
 
 def keep_outputs(outputs: int, field: str):
@@ -99,21 +68,19 @@ def generate_digits(digit: int, seed: int, count: int) -> gr.FileData:
 def show_digits(digit: int, seed: float, count: float, same_noise: bool):
     if (field := blank(seed=seed)) is not None:
         return keep_outputs(4, field)
-    return digits_shown(digit, seed, count, same_noise)
+    return pictures.digits_shown(digit, seed, count, same_noise)
 
 
 @user_errors
 def pick_digit(shown: dict, selected: gr.SelectData):
-    shown = shown | {"index": int(selected.index)}
-    return shown, pictures.picked_note(shown)
+    return pictures.picked(shown, selected.index)
 
 
 @user_errors
 @gpu
 def send_to_sketcher(shown: dict) -> dict:
     """The picked digit of the gallery shown, to the sketcher (demos.handoff)."""
-    digit, _ = pictures.one_digit(shown["digit"], shown["seed"], shown["count"], shown["same_noise"], shown["index"])
-    return handoff.send_value("sketcher", digit)
+    return handoff.send_value("sketcher", pictures.one_digit(**shown)[0])
 
 
 @user_errors
@@ -154,10 +121,7 @@ def move_digit(digit: int, seed: float, first: float, second: float, third: floa
     return moved_digit(digit, seed, [first, second, third])
 
 
-@user_errors
-def apply_preset(name: str):
-    preset = PRESETS[name]
-    return preset.distribution, preset.g_lr, preset.d_lr, preset.d_steps, preset.loss, preset.steps
+apply_preset = user_errors(preset_values)
 
 
 @user_errors
@@ -167,17 +131,14 @@ def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss
     if (field := blank(generator_learning_rate=g_lr, discriminator_learning_rate=d_lr, seed=seed)) is not None:
         yield gr.skip(), f"Fill in the {field} first, then press **Train**."
         return
-    settings = dict(distribution=distribution, g_lr=g_lr, d_lr=d_lr, d_steps=d_steps, loss=loss, steps=steps, seed=seed)
-    config = dataclasses.replace(ToyConfig(), frame_every=LIVE_FRAME_EVERY, **settings)  # train_toy checks it: a bad value is a UserError
+    config = toy_config(distribution, g_lr, d_lr, d_steps, loss, steps, seed)  # train_toy checks it: a bad value is a UserError
     run, sent, frame = time.monotonic_ns(), 0, None  # `run` tells the page a new run began
     for frame in toy.train_toy(config, frame_seconds=FRAME_SECONDS):
         if frame.step < frame.total_steps:
-            yield live_frame(frame, run, sent), f"Training… step {frame.step} of {frame.total_steps}"
+            yield live_frame(frame, run, sent), frame.status()
             sent = len(frame.history["step"])
     if frame is not None:
-        capped = frame.step < frame.total_steps
-        note = f" (stopped at the {MAX_TOY_SECONDS:.0f} s limit per run)" if capped else ""
-        yield live_frame(frame, run, sent), f"Done: {frame.step} steps in {frame.elapsed:.1f} s{note}."
+        yield live_frame(frame, run, sent), frame.status(done=True)
 
 
 @user_errors
@@ -189,7 +150,7 @@ def try_class_walk():
 @user_errors
 def try_same_noise():
     """Try this: one noise vector drawn as every digit (the gallery is drawn next)."""
-    return gr.Tabs(selected="generate"), -1, 0, 10, True
+    return gr.Tabs(selected="generate"), *SAME_NOISE
 
 
 @user_errors
@@ -203,7 +164,7 @@ def try_collapse():
 def first_digits(digit: int, seed: float, count: float, same_noise: bool):
     """On page load: a first grid, or a note on how to make the checkpoint when it is missing."""
     try:
-        return digits_shown(digit, seed, count, same_noise)
+        return pictures.digits_shown(digit, seed, count, same_noise)
     except checkpoints.MissingCheckpointError as missing:
         return [], f"The trained GAN is not here yet. {missing}", gr.skip(), ""
 
@@ -236,10 +197,7 @@ def first_class_walk(digit_a: int, digit_b: int, seed: float, frames: float):
 def warm_up() -> None:
     """Load the GAN and the judge and draw once, and find the opening walk's latent directions
     (~0.14 s, then cached), so that the first visitor's page answers at full speed."""
-    try:
-        pictures.read_digits(-1, 0, 10)
-    except checkpoints.MissingCheckpointError:
-        pass  # the page says how to make it
+    first_digits(-1, 0, 10, False)  # a missing checkpoint: the page says how to make it
     first_walk(*OPENING_WALK, 0.0, 0.0, 0.0)
 
 
@@ -249,7 +207,8 @@ def warm_up() -> None:
 def build() -> gr.Blocks:
     defaults = ToyConfig()
     digits_queue = dict(api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
-    slider_queue = dict(api_visibility="private", concurrency_limit=4, concurrency_id="gan_slider", queue=False)
+    # ~4 ms a digit: not queued behind a gallery of 64
+    slider_event = dict(api_visibility="private", concurrency_limit=4, concurrency_id="gan_slider", queue=False, trigger_mode="always_last")
     thumbnails = dict(height="auto", object_fit="contain")
     with gr.Blocks(title="Small GAN", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("# Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
@@ -279,11 +238,10 @@ def build() -> gr.Blocks:
                         sent = handoff.sender("gan-send")
             with gr.Tab("Latent space", id="latent"):
                 with gr.Row():
-                    digit_a, first_a, first_b, first_frames = OPENING_WALK
-                    walk_digit = gr.Dropdown(DIGIT_CHOICES[1:], value=digit_a, label="Digit")
-                    seed_a = gr.Number(value=first_a, precision=0, minimum=0, label="Seed A")
-                    seed_b = gr.Number(value=first_b, precision=0, minimum=0, label="Seed B")
-                    frames = gr.Slider(2, 16, value=first_frames, step=1, label="Frames")
+                    walk_digit = gr.Dropdown(DIGIT_CHOICES[1:], value=OPENING_WALK[0], label="Digit")
+                    seed_a = gr.Number(value=OPENING_WALK[1], precision=0, minimum=0, label="Seed A")
+                    seed_b = gr.Number(value=OPENING_WALK[2], precision=0, minimum=0, label="Seed B")
+                    frames = gr.Slider(2, 16, value=OPENING_WALK[3], step=1, label="Frames")
                     walk = gr.Button("Walk from A to B", variant="primary")
                 label = "From seed A (left) to seed B (right), along the sphere of Gaussian noise"
                 walked = "A row of frames of one digit, its handwriting changing step by step from seed A's to seed B's"
@@ -344,10 +302,7 @@ def build() -> gr.Blocks:
             move_digit, [walk_digit, seed_a, *sliders], moved, **digits_queue
         )
         for slider in sliders:
-            # ~4 ms a digit: not queued behind a gallery of 64
-            slider.change(
-                move_digit, [walk_digit, seed_a, *sliders], moved, trigger_mode="always_last", show_progress="hidden", **slider_queue
-            )
+            slider.change(move_digit, [walk_digit, seed_a, *sliders], moved, show_progress="hidden", **slider_event)
         class_walk_button.click(show_class_walk, class_inputs, class_outputs, **digits_queue)
         preset.change(apply_preset, preset, [distribution, g_lr, d_lr, d_steps, loss, steps], api_visibility="private")
         toy_run = dict(api_visibility="private", concurrency_limit=2, concurrency_id="gan_toy", show_progress="hidden")

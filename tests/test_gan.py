@@ -16,6 +16,7 @@ from PIL import Image
 
 from core.checkpoints import weights_path
 from core.gan import config as gan_config
+from core.gan import controls as gan_controls
 from core.gan import fused as gan_fused
 from core.gan import models as gan
 from core.gan import pictures as gan_pictures
@@ -141,6 +142,32 @@ def test_same_noise_gives_every_digit_the_first_ones_noise():
 def test_the_note_names_the_digit_that_send_sends_and_its_class():
     assert "digit 14 of 20 (asked for a **3**)" in gan_pictures.picked_note(dict(digit=-1, seed=0, count=20, same_noise=False, index=13))
     assert "digit 2 of 5 (asked for a **7**)" in gan_pictures.picked_note(dict(digit=7, seed=0, count=5, same_noise=True, index=1))
+    shown, note = gan_pictures.picked(dict(digit=-1, seed=0, count=20, same_noise=False, index=0), 13)  # a click on the 14th
+    assert shown == dict(digit=-1, seed=0, count=20, same_noise=False, index=13) and "digit 14 of 20 (asked for a **3**)" in note
+
+
+@pytest.mark.unit
+def test_the_page_controls_name_the_field_left_empty_and_make_the_toy_config():
+    assert gan_controls.blank(seed=0, seed_B=None, frames=None) == "seed B"  # the first empty one, its name readable
+    assert gan_controls.blank(seed=0, frames=2) is None  # 0 is a value, not an empty box
+    assert gan_controls.preset_values(gan_controls.COLLAPSE) == ("ring of 8 Gaussians", 1e-2, 1e-3, 1, "non-saturating", 1500)
+    config = gan_controls.toy_config("two moons", 2e-3, 1e-3, 2, "minimax", 300, 7)
+    settings = (config.distribution, config.g_lr, config.d_lr, config.d_steps, config.loss, config.steps, config.seed)
+    assert settings == ("two moons", 2e-3, 1e-3, 2, "minimax", 300, 7)
+    assert config.frame_every == 5 and config.batch_size == gan_config.ToyConfig().batch_size  # a loss point every 5 steps on the page
+
+
+@pytest.mark.unit
+def test_a_frame_gives_the_page_only_the_new_loss_points_and_says_where_the_run_is():
+    history = {"step": [5, 10, 15], "d_loss": [1.0, 0.9, 0.8], "g_loss": [0.5, 0.6, 0.7]}
+    frame = gan_toy.ToyFrame(15, 100, 2.34, np.zeros((4, 2)), np.zeros((4, 2)), np.zeros((8, 8)), history, 3, 8)
+    since = frame.since(2)
+    assert (since["steps"], since["d_loss"], since["g_loss"]) == ([15], [0.8], [0.7]) and len(frame.since(0)["steps"]) == 3
+    assert since["resolution"] == 8 and since["extent"] == gan_toy.EXTENT and since["title"] == "step 15/100 · modes covered 3/8"
+    assert frame.status() == "Training… step 15 of 100"
+    assert frame.status(done=True) == "Done: 15 steps in 2.3 s (stopped at the 60 s limit per run)."  # ended before its steps: the cap
+    finished = dataclasses.replace(frame, step=100, modes=None)
+    assert finished.status(done=True) == "Done: 100 steps in 2.3 s." and finished.since(0)["title"] == "step 100/100"
 
 
 @pytest.mark.unit
@@ -418,7 +445,7 @@ def test_each_try_this_button_sets_up_its_experiment(page, app_url):
     page.locator("#gan-try-collapse").click()
     status = page.locator("#gan-status")
     page.wait_for_function("el => /step \\d+ of 1500/.test(el.innerText)", arg=status.element_handle(), timeout=60_000)  # it trains
-    assert page.get_by_role("radio", name=demo.COLLAPSE).is_checked()
+    assert page.get_by_role("radio", name=gan_controls.COLLAPSE).is_checked()
     assert page.get_by_label("Generator learning rate").input_value() == "0.01"  # the preset's G, ten times faster than D
     page.locator("#gan-stop").click()
     wait_until_streaming_ends(page, status)

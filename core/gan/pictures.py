@@ -72,6 +72,19 @@ def picked_note(shown: dict) -> str:
     return f"It sends digit {index + 1} of {shown['count']} (asked for a **{asked}**). Click another digit to pick it."
 
 
+def digits_shown(digit: int, seed: int, count: int, same_noise: bool) -> tuple[list[tuple[np.ndarray, str]], str, dict, str]:
+    """The gallery and its summary, what it was made from (digit 1 picked), and which digit Send sends."""
+    items, words = digit_gallery(digit, seed, count, same_noise)  # checks the arguments
+    shown = {"digit": int(digit), "seed": int(seed), "count": int(count), "same_noise": bool(same_noise), "index": 0}
+    return items, words, shown, picked_note(shown)
+
+
+def picked(shown: dict, index: int) -> tuple[dict, str]:
+    """The gallery `shown` (digit, seed, count, same_noise, index) with digit `index` picked, and its note."""
+    shown = shown | {"index": int(index)}
+    return shown, picked_note(shown)
+
+
 def walk_strip(digit: int, seed_a: int, seed_b: int, frames: int) -> np.ndarray:
     """The walk from seed A's digit to seed B's, as one enlarged strip."""
     strip = sample.interpolate(digit, seed_a, seed_b, frames)

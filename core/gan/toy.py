@@ -129,6 +129,21 @@ class ToyFrame:
     modes: int | None = None  # modes covered by the generated points
     total_modes: int | None = None
 
+    def since(self, sent: int) -> dict:
+        """The frame's plain values for a page that has drawn the first `sent` loss points: the new
+        points, the plane's size and extent, and the title (its arrays are the page's to encode)."""
+        covered = "" if self.modes is None else f" · modes covered {self.modes}/{self.total_modes}"
+        losses = {"steps": self.history["step"][sent:], "d_loss": self.history["d_loss"][sent:], "g_loss": self.history["g_loss"][sent:]}
+        title = f"step {self.step}/{self.total_steps}{covered}"
+        return {"resolution": len(self.surface), "extent": EXTENT, **losses, "total_steps": self.total_steps, "title": title}
+
+    def status(self, done: bool = False) -> str:
+        """The line under the live view: the step while training; at the end, the steps, the time and any cap."""
+        if not done:
+            return f"Training… step {self.step} of {self.total_steps}"
+        capped = f" (stopped at the {MAX_TOY_SECONDS:.0f} s limit per run)" if self.step < self.total_steps else ""
+        return f"Done: {self.step} steps in {self.elapsed:.1f} s{capped}."
+
 
 def check_config(config: ToyConfig) -> ToyConfig:
     """The config with its whole numbers made ints, or a UserError on settings outside what a
