@@ -14,41 +14,26 @@ import gradio as gr
 import numpy as np
 
 from core.device import gpu
-from core.errors import UserError
 from core.images import open_image
 from core.palette import checked
 from core.vision import convolution as conv  # numpy only: light enough for start-up
-from core.vision.pictures import colour_words, enlarge
+from core.vision.choices import DIGIT_LAYERS, EXAMPLES, EXCITE_EXAMPLE, MODELS, PROMPT, digit_layer, edges_example
+from core.vision.pictures import notes
 from demos import DELETE_CACHE, drawing, handoff, launch, lazy_module, lesson, uploaded_path, user_errors
 from demos.palette import WRITE_URL_JS, palette_control, palette_from_url
 from demos.png import png_file
 
 filters = lazy_module("core.vision.filters")  # torch: imported with the first map, not at start-up
 imagenet = lazy_module("core.vision.imagenet")
+visualiser = lazy_module("core.vision.visualiser")
 
 ASSETS = Path(__file__).parent / "assets"
-EXAMPLES = {  # shown by name: a button with words in it, not an unnamed thumbnail
-    "A 3": "digit_3.png",
-    "A thin 4": "digit_4_thin.png",
-    "A 7, white on black": "digit_7_white_on_black.png",
-    "A photographed 9": "digit_9_photo.jpg",
-    "A photo (Grace Hopper, for ResNet-18)": "filters/grace_hopper.jpg",
-}
 OPENING_EXAMPLE = str(ASSETS / "digit_3.png")  # what the page shows before anything is drawn
-MODELS = [("Digit CNN (MNIST)", "digits"), ("ResNet-18 (ImageNet, pretrained)", "resnet18")]
 UI_MAP_SIDE = 56  # feature maps on the page: big enough to see and to click; the API sends them unscaled
-DIGIT_LAYERS = ["conv1", "conv2", "conv3", "conv4", "conv5"]  # DigitCNN's convolutions (a test checks)
-PROMPT = "✏️ Draw a digit or pick an example, then choose a layer."
-EXCITE_EXAMPLE = ("conv3", 10)  # "Try this": a mid-level filter whose favourite input looks like a stroke
+SCROLL_TO_SANDBOX_JS = "() => document.getElementById('filters-sandbox').scrollIntoView({block: 'start'})"
 
 
 # ---------- pure functions: plain values in, plain values out ----------
-
-
-def note(name: str, palette: str = "default") -> str:
-    """The note `## name` of demos/lessons/filters_notes.md, in the palette's colour words."""
-    sections = dict(part.split("\n", 1) for part in lesson("filters_notes").split("\n## ")[1:])
-    return sections[name].strip().format(**colour_words(palette))
 
 
 def current_image(source: str, sketch: dict | None, path: str | None):
@@ -58,27 +43,14 @@ def current_image(source: str, sketch: dict | None, path: str | None):
     return drawing.ink_raster(sketch)
 
 
-def digit_maps(path: str, layer: str, palette: str = "default") -> str:
-    """An image file -> the path of a PNG tiling every channel's map of the digit CNN's `layer`
-    (a paletted PNG: the same colours, a third of the bytes to encode)."""
-    return png_file(filters.digit_grid(np.asarray(open_image(path)), layer, checked(palette)).paletted())
-
-
 # ---------- handlers: convert Gradio values only ----------
 
 
 @user_errors
 def choose_model(key: str, layer: str | None = None):
     """Model choice -> layer dropdown (the layer kept when the model has it), status, whether the download button shows."""
-    vision, message = filters.vision_or_message(key)
-    if vision is None:
-        return gr.Dropdown(choices=[], value=None), message, gr.Button(visible=True)
-    choices = filters.layer_choices(vision)
-    return (
-        gr.Dropdown(choices=choices, value=layer if layer in vision.layers else choices[0][1]),
-        f"**{vision.title}**: {len(choices)} convolution layers.",
-        gr.Button(visible=False),
-    )
+    choices, shown, status = visualiser.layer_menu(key, layer)
+    return gr.Dropdown(choices=choices, value=shown), status, gr.Button(visible=not choices)  # no choices: no weights
 
 
 @user_errors
@@ -93,26 +65,21 @@ def download_weights(key: str, layer: str | None = None):
 def inspect_layer(key: str, layer: str | None, source: str, sketch: dict | None, path: str | None, palette: str = "default"):
     """Everything that depends on model, layer, input and palette: maps, kernels, Grad-CAM, status.
     An input with nothing to read keeps the maps, Grad-CAM and prediction shown, and says so."""
-    vision, message = filters.vision_or_message(key)
-    if vision is None or not layer or layer not in vision.layers:
-        return None, "", None, None, None, message or "Choose a layer."
+    vision, message = visualiser.vision_with_layer(key, layer)
+    if vision is None:
+        return None, "", None, None, None, message
     seen = filters.inspect(vision, current_image(source, sketch, path), layer, UI_MAP_SIDE, checked(palette))
     if seen.grid is None:
-        return seen.kernels, seen.how, gr.skip(), gr.skip(), gr.skip(), note("missing upload" if source == "upload" else "missing drawing")
-    status = (
-        f"**{vision.title}**, {layer}: {seen.grid.count} feature maps. It reads the input as **{seen.top}** ({seen.label[seen.top]:.0%})."
-    )
-    return seen.kernels, seen.how, seen.grid.image, seen.overlay, seen.label, status
+        missing = notes(lesson("filters_notes"))["missing upload" if source == "upload" else "missing drawing"]
+        return seen.kernels, seen.how, gr.skip(), gr.skip(), gr.skip(), missing
+    return seen.kernels, seen.how, seen.grid.image, seen.overlay, seen.label, visualiser.reading(vision, layer, seen)
 
 
 @user_errors
 @gpu
 def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
     """A click on the grid of maps -> that map's channel number."""
-    vision, _ = filters.vision_or_message(key)
-    if vision is None or layer not in vision.layers:
-        return gr.Number()
-    channel = filters.grid_layout(vision, layer, UI_MAP_SIDE).channel_at(*evt.index)
+    channel = visualiser.channel_at(key, layer, UI_MAP_SIDE, *evt.index)
     return gr.Number() if channel is None else gr.Number(value=channel)
 
 
@@ -121,11 +88,10 @@ def pick_channel(key: str, layer: str | None, evt: gr.SelectData):
 def show_channel(
     key: str, layer: str | None, channel: float | None, source: str, sketch: dict | None, path: str | None, palette: str = "default"
 ):
-    vision, _ = filters.vision_or_message(key)
-    image = current_image(source, sketch, path)
-    if vision is None or not layer or layer not in vision.layers:
+    vision, _ = visualiser.vision_with_layer(key, layer)
+    if vision is None:
         return None
-    view = None if image is None else filters.channel_view(vision, image, layer, int(channel or 0), checked(palette))
+    view = filters.channel_view(vision, current_image(source, sketch, path), layer, int(channel or 0), checked(palette))
     return gr.skip() if view is None else view
 
 
@@ -133,14 +99,7 @@ def show_channel(
 @gpu
 def excite_filter(key: str, layer: str | None, channel: float | None):
     """The input that excites the chosen filter most (cached per model, layer and channel)."""
-    vision, message = filters.vision_or_message(key)
-    if vision is None:
-        raise UserError(message)
-    if not layer or layer not in vision.layers:
-        raise UserError("Choose a layer first.")
-    channel = int(channel or 0)
-    found = filters.excite(vision, layer, channel)  # a channel the layer lacks is a UserError that names its range
-    return enlarge((255 * found.pixels).astype(np.uint8), 224), found.describe(layer, channel)
+    return visualiser.excitation(key, layer, int(channel or 0))
 
 
 @user_errors
@@ -152,7 +111,7 @@ def feature_maps(image: gr.FileData, layer: str = "conv1", palette: str = "defau
     one grey pixel between them, each on its own colour scale: white zero, and in the "default"
     palette red positive, blue negative ("safe": orange positive, blue negative). `layer` is conv1 to conv5.
     """
-    return gr.FileData(path=digit_maps(uploaded_path(image), layer, palette))
+    return gr.FileData(path=png_file(visualiser.digit_maps(uploaded_path(image), layer, palette)))
 
 
 @user_errors
@@ -163,8 +122,7 @@ def receive_digit(value, layer: str | None):
     if digit is None:
         gr.Warning("The digit sent to this page could not be read: draw one here, or send it again.")
         return (gr.skip(),) * 6
-    keep = layer if layer in DIGIT_LAYERS else DIGIT_LAYERS[0]
-    return "digits", keep, gr.Tabs(selected="draw"), gr.Tabs(selected="maps"), "drawing", drawing.surface_with(digit)
+    return "digits", digit_layer(layer), gr.Tabs(selected="draw"), gr.Tabs(selected="maps"), "drawing", drawing.surface_with(digit)
 
 
 @user_errors
@@ -178,14 +136,14 @@ def open_page(key: str, layer: str | None, source: str, sketch: dict | None, pat
 
 @user_errors
 def palette_notes(palette: str):
-    return note("maps", palette), note("cam", palette), note("sandbox", palette)
+    shown = notes(lesson("filters_notes"), palette)
+    return shown["maps"], shown["cam"], shown["sandbox"]
 
 
 @user_errors
 def try_edges():
     """Try this: a vertical edge under a vertical-edge kernel, the sandbox open on the edge's strongest output."""
-    image, kernel = "vertical edge", "edge (vertical, Sobel)"
-    return gr.Accordion(open=True), image, kernel, input_preset(image), kernel_preset(kernel), 1, 0, 1, False, 0, 2
+    return gr.Accordion(open=True), *edges_example()
 
 
 @user_errors
@@ -197,14 +155,11 @@ def try_deeper_layer():
 @user_errors
 def try_excite():
     """Try this: set up the filter whose favourite input is found next."""
-    layer, channel = EXCITE_EXAMPLE
-    return "digits", layer, channel, gr.Tabs(selected="excite")
+    return "digits", *EXCITE_EXAMPLE, gr.Tabs(selected="excite")
 
 
 kernel_preset = user_errors(conv.kernel_text)  # a preset's name -> its numbers, in the textbox
 input_preset = user_errors(conv.input_text)
-
-
 run_sandbox = user_errors(conv.sandbox)  # the sandbox on the page: its pictures and Markdown, as they are
 step_sandbox = user_errors(conv.sandbox_next_cell)  # "Next cell" and autoplay: move the worked cell on by one
 
@@ -237,13 +192,14 @@ def convolve(
 def warm_up() -> None:
     """Load the digit CNN and run an example through every layer, the API's own path."""
     for layer in DIGIT_LAYERS:
-        digit_maps(OPENING_EXAMPLE, layer)
+        png_file(visualiser.digit_maps(OPENING_EXAMPLE, layer))
 
 
 # ---------- layout and wiring ----------
 
 
 def build() -> gr.Blocks:
+    note = notes(lesson("filters_notes"))  # the notes beside the outputs; palette_notes recolours three of them
     with gr.Blocks(title="CNN filter visualiser", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("# 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
         with gr.Row():
@@ -253,7 +209,7 @@ def build() -> gr.Blocks:
             channel = gr.Number(0, label="Channel", minimum=0, maximum=511, precision=0)
             palette = palette_control("filters")
         with gr.Row(equal_height=True):
-            gr.Markdown(note("try"))
+            gr.Markdown(note["try"])
             edges_button = gr.Button("Edges: a vertical-edge kernel in the sandbox", size="sm", elem_id="filters-try-edges")
             deeper_button = gr.Button("A deeper layer: conv5's maps", size="sm", elem_id="filters-try-deeper")
             excite_try = gr.Button("What excites channel {1} of {0}".format(*EXCITE_EXAMPLE), size="sm", elem_id="filters-try-excite")
@@ -275,24 +231,24 @@ def build() -> gr.Blocks:
             with gr.Column(scale=2), gr.Tabs(selected="maps") as output_tabs:
                 with gr.Tab("Feature maps", id="maps"), gr.Column(elem_id="filters-result"):
                     maps = gr.Image(
-                        label="Feature maps of the layer (click one)", interactive=False, elem_id="filters-maps", alt_text=note("alt maps")
+                        label="Feature maps of the layer (click one)", interactive=False, elem_id="filters-maps", alt_text=note["alt maps"]
                     )
-                    maps_note = gr.Markdown(note("maps"))
-                    large = gr.Image(label="Input | the chosen channel's map", interactive=False, alt_text=note("alt large"))
-                    gr.Markdown(note("large"))
+                    maps_note = gr.Markdown(note["maps"])
+                    large = gr.Image(label="Input | the chosen channel's map", interactive=False, alt_text=note["alt large"])
+                    gr.Markdown(note["large"])
                 with gr.Tab("Kernels", id="kernels"):
-                    kernels = gr.Image(label="Learned kernels of the layer", interactive=False, alt_text=note("alt kernels"))
+                    kernels = gr.Image(label="Learned kernels of the layer", interactive=False, alt_text=note["alt kernels"])
                     kernel_legend = gr.Markdown()
                 with gr.Tab("What excites a filter", id="excite"):
                     excite_button = gr.Button("Find the input that excites this channel most (at the centre)")
-                    excited = gr.Image(label="Activation maximisation", interactive=False, height=260, alt_text=note("alt excited"))
+                    excited = gr.Image(label="Activation maximisation", interactive=False, height=260, alt_text=note["alt excited"])
                     excite_caption = gr.Markdown()
-                    gr.Markdown(note("excite"))
+                    gr.Markdown(note["excite"])
                 with gr.Tab("Grad-CAM", id="cam"):
                     with gr.Row():
-                        cam = gr.Image(label="Where the evidence is", interactive=False, height=260, alt_text=note("alt cam"))
+                        cam = gr.Image(label="Where the evidence is", interactive=False, height=260, alt_text=note["alt cam"])
                         prediction = gr.Label(label="Prediction", num_top_classes=5, elem_id="filters-prediction")
-                    cam_note = gr.Markdown(note("cam"))
+                    cam_note = gr.Markdown(note["cam"])
         with gr.Accordion(
             "Convolution sandbox: the arithmetic, one number at a time", elem_id="filters-sandbox", open=False
         ) as sandbox_box:
@@ -314,9 +270,9 @@ def build() -> gr.Blocks:
                         next_button = gr.Button("Next cell ▶", elem_id="filters-next-cell")
                         autoplay = gr.Checkbox(False, label="Autoplay (a cell a second)", elem_id="filters-autoplay")
             sandbox_picture = gr.Image(
-                label="The grid the kernel slides over | the output", interactive=False, alt_text=note("alt sandbox")
+                label="The grid the kernel slides over | the output", interactive=False, alt_text=note["alt sandbox"]
             )
-            sandbox_note = gr.Markdown(note("sandbox"))
+            sandbox_note = gr.Markdown(note["sandbox"])
             ticker = gr.Timer(1.0, active=False)
             with gr.Row():
                 sandbox_numbers = gr.Markdown()
@@ -328,9 +284,8 @@ def build() -> gr.Blocks:
         inputs = [source, canvas, photo, palette]  # the image itself is re-read: no per-user copy kept on the server
         shared = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="filters_models", api_visibility="private")
         private = dict(api_visibility="private", show_progress="hidden")
-        refresh = dict(
-            fn=inspect_layer, inputs=[model, layer, *inputs], outputs=[kernels, kernel_legend, maps, cam, prediction, status], **shared
-        )
+        layer_outputs = [kernels, kernel_legend, maps, cam, prediction, status]
+        refresh = dict(fn=inspect_layer, inputs=[model, layer, *inputs], outputs=layer_outputs, **shared)
         channel_args = dict(fn=show_channel, inputs=[model, layer, channel, *inputs], outputs=large, **shared)
         canvas.change(None, None, source, js="() => 'drawing'", trigger_mode="always_last").then(**refresh).then(**channel_args)
         photo.change(None, None, source, js="() => 'upload'").then(**refresh).then(**channel_args)
@@ -355,19 +310,17 @@ def build() -> gr.Blocks:
         gr.on([c.change for c in sandbox_inputs], run_sandbox, sandbox_inputs, sandbox_outputs, **private)
         presets = [input_choice, kernel_choice, input_text, kernel_text]
         edges_sets = [sandbox_box, *presets, stride, padding, dilation, transposed, out_row, out_col]
-        edges_button.click(try_edges, None, edges_sets, **private).then(
-            None, js="() => document.getElementById('filters-sandbox').scrollIntoView({block: 'start'})"
-        )
+        edges_button.click(try_edges, None, edges_sets, **private).then(None, js=SCROLL_TO_SANDBOX_JS)
         deeper_button.click(try_deeper_layer, None, [model, layer, output_tabs], **private)
         excite_try.click(try_excite, None, [model, layer, channel, output_tabs], **private).then(**excite_args)
         # The palette: from the address bar first, then the opening example's maps in it (~7 ms); the
         # address bar follows later choices, and the maps, notes and sandbox follow the palette.
-        notes = dict(fn=palette_notes, inputs=palette, outputs=[maps_note, cam_note, sandbox_note], **private)
+        note_args = dict(fn=palette_notes, inputs=palette, outputs=[maps_note, cam_note, sandbox_note], **private)
         opening = page.load(palette_from_url, None, palette, **private)
-        opening.then(**notes).then(**dict(refresh, fn=open_page, inputs=[*refresh["inputs"], received])).then(**channel_args)
+        opening.then(**note_args).then(**dict(refresh, fn=open_page, inputs=[*refresh["inputs"], received])).then(**channel_args)
         opening.then(run_sandbox, sandbox_inputs, sandbox_outputs, **private)
         palette.change(None, palette, None, js=WRITE_URL_JS)
-        palette.input(**notes).then(**refresh).then(**channel_args)
+        palette.input(**note_args).then(**refresh).then(**channel_args)
         gr.api(feature_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models")
         gr.api(convolve, api_name="convolve")
     return page

@@ -16,9 +16,11 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from core.errors import UserError
+from core.vision import choices, visualiser
 from core.vision import convolution as conv
-from core.vision.pictures import diverging, kernel_grid, map_grid
+from core.vision.pictures import diverging, kernel_grid, map_grid, notes
 from demos import filters as demo
+from demos import lesson
 
 DIGIT_3 = str(demo.ASSETS / "digit_3.png")
 PHOTO = str(demo.ASSETS / "filters" / "grace_hopper.jpg")
@@ -53,7 +55,7 @@ def test_the_demo_names_every_convolution_of_the_digit_cnn():
     from core.digits.models import DigitCNN
     from core.vision.model import conv_layers
 
-    assert list(conv_layers(DigitCNN(), short_names=True)) == demo.DIGIT_LAYERS
+    assert list(conv_layers(DigitCNN(), short_names=True)) == choices.DIGIT_LAYERS
 
 
 @pytest.mark.unit
@@ -147,12 +149,38 @@ def test_maps_kernels_heat_sandbox_and_their_notes_follow_the_palette():
         assert positive in {tuple(c) for c in picture.reshape(-1, 3)}
         assert tuple(diverging(np.array([-1.0]), 1.0, name)[0]) == negative
     assert "orange = positive" in kernel_grid(np.ones((2, 2, 3, 3), np.float32), palette="safe")[2]
-    assert "**orange = positive**" in demo.note("maps", "safe") and "red" not in demo.note("maps", "safe")
-    assert "**red = positive**" in demo.note("maps") and "viridis" in demo.note("cam", "safe")
+    safe, default = notes(lesson("filters_notes"), "safe"), notes(lesson("filters_notes"))
+    assert "**orange = positive**" in safe["maps"] and "red" not in safe["maps"]
+    assert "**red = positive**" in default["maps"] and "viridis" in safe["cam"]
     hot, viridis = (heat_overlay(np.zeros((1, 1)), np.ones((1, 1)), strength=1.0, palette=name)[0, 0] for name in ("default", "safe"))
     assert tuple(hot) == (255, 255, 255) and tuple(viridis) == (253, 231, 37)  # each scale's top: white-hot, viridis yellow
     with pytest.raises(UserError, match="Unknown palette"):
-        demo.digit_maps(DIGIT_3, "conv1", "rainbow")
+        visualiser.digit_maps(DIGIT_3, "conv1", "rainbow")
+
+
+@pytest.mark.unit
+def test_notes_are_the_sections_of_their_markdown_in_the_palettes_colour_words():
+    text = "What this file holds: left out.\n\n## maps\n**{positive} = positive**, {negative} negative.\n\n## alt cam\nHeat: {heat}.\n"
+    assert notes(text) == {"maps": "**red = positive**, blue negative.", "alt cam": "Heat: black → red → yellow."}
+    assert notes(text, "safe")["maps"] == "**orange = positive**, blue negative."
+
+
+@pytest.mark.unit
+def test_try_this_sets_the_sandbox_on_the_edges_strongest_output_and_a_digit_keeps_only_a_digit_layer():
+    image, kernel, numbers, weights, *geometry = choices.edges_example()
+    assert (image, kernel) == choices.EDGES_EXAMPLE and numbers == conv.input_text(image) and weights == conv.kernel_text(kernel)
+    stride, padding, dilation, transposed, row, col = geometry
+    output = conv.convolve(conv.INPUTS[image], np.array(conv.KERNELS[kernel]), stride, padding, dilation, transposed)
+    assert abs(output[row, col]) == np.abs(output).max() > 0  # the worked cell is where the edge answers most
+    assert [choices.digit_layer(layer) for layer in ("conv4", "layer4.1.conv2", None)] == ["conv4", "conv1", "conv1"]
+
+
+@pytest.mark.unit
+def test_a_click_on_the_maps_names_its_channel_only_for_a_layer_the_model_has():
+    assert visualiser.channel_at("digits", "conv1", demo.UI_MAP_SIDE, 5, 5) == 0
+    assert visualiser.channel_at("digits", "conv1", demo.UI_MAP_SIDE, 57 + 5, 5) == 1  # one tile (56 px) and a gap along
+    assert visualiser.channel_at("digits", "layer4.1.conv2", demo.UI_MAP_SIDE, 5, 5) is None
+    assert visualiser.vision_with_layer("digits", None) == (None, "Choose a layer.")
 
 
 @pytest.mark.unit

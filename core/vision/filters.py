@@ -256,8 +256,8 @@ def grid_layout(vision: VisionModel, layer: str, min_side: int = 28) -> MapGrid:
 
 
 def channel_view(vision: VisionModel, image, layer: str, channel: int, palette: str = "default") -> np.ndarray | None:
-    """The input beside one channel's feature map, both enlarged (None: no ink)."""
-    prepared = model_input(vision, image)
+    """The input beside one channel's feature map, both enlarged (None: no image, or no ink in it)."""
+    prepared = None if image is None else model_input(vision, image)
     if prepared is None:
         return None
     maps = feature_maps(vision, prepared[0], layer)

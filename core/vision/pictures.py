@@ -25,6 +25,13 @@ def colour_words(palette: str = "default") -> dict[str, str]:
     return COLOUR_WORDS[checked(palette)]
 
 
+def notes(markdown: str, palette: str = "default") -> dict[str, str]:
+    """Markdown of `## name` sections (what comes before the first is left out) -> {name: its text,
+    the palette's colours named where it says {negative}, {positive} or {heat}}."""
+    sections = dict(part.split("\n", 1) for part in markdown.split("\n## ")[1:])
+    return {name: text.strip().format(**colour_words(palette)) for name, text in sections.items()}
+
+
 def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
     """Nearest-neighbour upscale by a whole factor until the shorter side is at least `min_side`."""
     zoom = max(1, -(-min_side // min(image.shape[:2])))
