@@ -6,7 +6,8 @@ The drawing code is JavaScript beside this file (demos/assets/live/); each compo
 draws its value, and draws again on every new value (`watch("value", ...)`). Each new frame also
 changes an attribute (`data-frame`), so a test or a benchmark sees it in the DOM.
 
-The values are plain dicts made by the pure functions in demos/gan.py and demos/overfit.py.
+The values are plain dicts: a digit's from `digit_value` here, the GAN's live view from demos/gan.py
+(out of `core.gan.toy.ToyFrame.since`), and the playground's curves from `core.playground.draw.curve_update`.
 """
 
 from __future__ import annotations
