@@ -274,13 +274,21 @@ def test_an_example_upload_is_read_into_the_same_bars_and_pictures(page, app_url
 # ---------- browser: a picture put on the surface by the server (surface_with) ----------
 
 
+def served(page):
+    """Serve a small page built by a fixture on a free port: yields its URL, then closes it."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    page.launch(prevent_thread_lock=True, server_port=port, server_name="127.0.0.1")
+    yield f"http://127.0.0.1:{port}/"
+    page.close()
+
+
 @pytest.fixture(scope="module")
 def starting_picture_url():
     """A surface, a button that puts a 7 on it with surface_with, and a box that shows every finished
     drawing the server receives (release): its seq and how far its ink is from the 7."""
     import gradio as gr
-
-    from tests.conftest import free_port
 
     seven = mnist_like()
 
@@ -299,10 +307,7 @@ def starting_picture_url():
         gr.Button("put a 7").click(put, None, surface)
         got = gr.Textbox(elem_id="got")
         surface.release(received, surface, got)
-    port = free_port()
-    page.launch(prevent_thread_lock=True, server_port=port, server_name="127.0.0.1")
-    yield f"http://127.0.0.1:{port}/"
-    page.close()
+    yield from served(page)
 
 
 @pytest.mark.browser
@@ -339,8 +344,6 @@ def ordering_page_url():
     older drawing 3 (a 1), as a slow answer to an earlier drawing would arrive after a newer one."""
     import gradio as gr
 
-    from tests.conftest import free_port
-
     def answer(seq: int, digit: int):
         return (
             drawing.bars_value(np.eye(10)[digit], seq),
@@ -360,10 +363,7 @@ def ordering_page_url():
         done = gr.Textbox(elem_id="done")
         gr.Button("newer").click(newer, None, [bars, picture, done])
         gr.Button("older").click(older, None, [bars, picture, done])
-    port = free_port()
-    page.launch(prevent_thread_lock=True, server_port=port, server_name="127.0.0.1")
-    yield f"http://127.0.0.1:{port}/"
-    page.close()
+    yield from served(page)
 
 
 @pytest.mark.browser
