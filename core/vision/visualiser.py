@@ -51,11 +51,9 @@ def channel_at(key: str, layer: str | None, min_side: int, x: int, y: int) -> in
 def excitation(key: str, layer: str | None, channel: int) -> tuple[np.ndarray, str]:
     """The input that excites filter `channel` of `layer` most (cached per model, layer and channel),
     enlarged, and what it does to the filter; a UserError without the model, the layer or the channel."""
-    vision, message = vision_or_message(key)
+    vision, message = vision_with_layer(key, layer)
     if vision is None:
         raise UserError(message)
-    if not layer or layer not in vision.layers:
-        raise UserError("Choose a layer first.")
     found = excite(vision, layer, channel)  # a channel the layer lacks is a UserError that names its range
     return enlarge((255 * found.pixels).astype(np.uint8), 224), found.describe(layer, channel)
 
