@@ -16,14 +16,20 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from core.errors import UserError
-from core.vision import choices, visualiser
+from core.vision import visualiser
 from core.vision import convolution as conv
 from core.vision.pictures import diverging, kernel_grid, map_grid, notes
-from demos import filters as demo
 from demos import lesson
+from demos.filters import build, choices
+from demos.filters import handlers as demo
 
 DIGIT_3 = str(demo.ASSETS / "digit_3.png")
 PHOTO = str(demo.ASSETS / "filters" / "grace_hopper.jpg")
+
+
+def picture_pixels(path: str) -> np.ndarray:
+    """A picture a handler sent (the path of its PNG) -> its pixels."""
+    return np.asarray(Image.open(path))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -186,7 +192,7 @@ def test_a_click_on_the_maps_names_its_channel_only_for_a_layer_the_model_has():
 @pytest.mark.unit
 def test_an_input_with_nothing_to_read_keeps_the_maps_shown_and_says_what_is_missing():
     kernels, how, maps, cam, prediction, status = demo.inspect_layer("digits", "conv2", "drawing", None, None)
-    assert kernels.ndim == 3 and "conv2" not in status
+    assert picture_pixels(kernels).ndim == 3 and "conv2" not in status
     assert maps == cam == prediction == {"__type__": "update"}  # gr.skip(): the last maps stay
     assert "Nothing drawn" in status
     blank = {"seq": 1, "done": True, "side": 28, "ink": base64.b64encode(bytes([255] * 784)).decode()}
@@ -232,7 +238,7 @@ def test_sandbox_output_equals_f_conv2d_for_every_stride_and_padding(stride, pad
 def test_sandbox_handler_shows_the_size_from_the_formula():
     picture, numbers, size, worked = demo.run_sandbox(demo.input_preset("a square"), demo.kernel_preset("sharpen"), 2, 1, 1, 1)
     assert "Output (4×4)" in numbers and "⌊7 / 2⌋ + 1 = **4**" in size
-    assert "**Output[1, 1]**" in worked and picture.dtype == np.uint8
+    assert "**Output[1, 1]**" in worked and picture_pixels(picture).dtype == np.uint8
 
 
 @pytest.mark.reference
@@ -362,7 +368,7 @@ def test_a_layer_the_model_lacks_is_answered_not_crashed():
     """What a session Gradio has forgotten sends after the user chose an ImageNet layer: the layer
     list takes any value, and every handler checks it."""
 
-    page = demo.build()
+    page = build()
     assert any(isinstance(b, gr.Dropdown) and b.label == "Layer" and b.allow_custom_value for b in page.blocks.values())
     assert demo.inspect_layer("digits", "layer4.1.conv2", "upload", None, PHOTO)[-1] == "Choose a layer."
     assert demo.show_channel("digits", "layer4.1.conv2", 0, "upload", None, PHOTO) is None
@@ -451,9 +457,9 @@ def test_imagenet_option_runs_offline_through_the_demo_with_cached_weights(tiny_
     assert "Tiny ResNet" in status and not download.visible
     assert layers.value == "conv1" and ("layer4.0.conv2 · 512→512, 3×3", "layer4.0.conv2") in layers.choices
     kernels, how, maps, cam, label, status = demo.inspect_layer("resnet18", "conv1", "upload", None, PHOTO)
-    assert "conv1: 64 feature maps" in status and maps.shape == (4 * 65 - 1, 16 * 65 - 1, 3)  # 32x32 maps doubled
+    assert "conv1: 64 feature maps" in status and picture_pixels(maps).shape == (4 * 65 - 1, 16 * 65 - 1, 3)  # 32x32 maps doubled
     assert "64 filters of 7×7×3 drawn as colour pictures" in how
-    assert cam.shape == (256, 256, 3) and len(label) == 5  # 64x64 enlarged 4x and all(k.startswith("thing") for k in label)
+    assert picture_pixels(cam).shape == (256, 256, 3) and len(label) == 5  # 64x64 enlarged 4x and all(k.startswith("thing") for k in label)
 
     vision = vision_model("resnet18")
     inputs, pixels = vision.prepare(np.asarray(Image.open(PHOTO)))

@@ -10,10 +10,10 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image, ImageDraw
 
-from core.digits.captions import accuracy_caption
-from core.digits.notes import DRAW_PROMPT, METHOD_CHOICES
-from core.digits.reading import label_payload
-from demos import drawing, sketcher
+from demos import drawing
+from demos.sketcher import handlers as sketcher
+from demos.sketcher.handlers import label_payload
+from demos.sketcher.texts import DRAW_PROMPT, METHOD_CHOICES, accuracy_caption
 
 EXAMPLE_DIGITS = {"digit_3.png": "3", "digit_7_white_on_black.png": "7", "digit_4_thin.png": "4", "digit_9_photo.jpg": "9"}
 

@@ -4,7 +4,6 @@
 - `read_digit`: any image -> probabilities, the prepared digit and each model's integrated-gradients
   map carried back onto the ink.
 - `compare`: two attribution methods side by side on a prepared 28 x 28 digit.
-- `label_payload`: probabilities -> the gr.Label value /classify_digit answers with.
 """
 
 from __future__ import annotations
@@ -91,11 +90,3 @@ def compare(field: np.ndarray | None, left: str, right: str, kind: str, palette:
         pictures.append(explained_picture(field, method, kind, palette) if applies else None)
     return pictures
 
-
-def label_payload(probabilities: np.ndarray) -> dict:
-    """The gr.Label value as an API client receives it: top label and every class's confidence."""
-    order = np.argsort(-probabilities)
-    return {
-        "label": str(int(order[0])),
-        "confidences": [{"label": str(int(d)), "confidence": float(probabilities[d])} for d in order],
-    }

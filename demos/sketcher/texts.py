@@ -1,6 +1,7 @@
-"""What the sketcher says about a reading, in words: the verdict, the legends and the alt texts of
-its maps (in the palette's colour names), each attribution method's note, and the models' accuracies.
-Torch-free. The page's fixed texts are core.digits.notes."""
+"""The sketcher page's words: the prompt it opens on, the notes under its outputs, what each Try-this
+button puts on the page to look at, the attribution methods as its dropdowns list them, and what it
+says about a reading (the verdict, the legends and alt texts of its maps in the palette's colour
+names, each method's note, the models' accuracies)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,28 @@ import numpy as np
 
 from core.attribution_methods import METHODS
 from core.digits.pictures import colour_words
+
+DRAW_PROMPT = "✏️ Draw a digit (or upload a photo of one) and the models will read it."
+NO_DIGIT = "Nothing to work on yet: draw a digit (or load an example) first."
+NOT_A_DIGIT = "That digit could not be read: the address or the hand-over was damaged."
+NO_INK_KEPT = " The reading shown is the previous one."  # after core's NoInkError message, for an upload
+WHAT_BARS = (
+    "**What you see:** how sure each network is of each digit; the longest bar is its answer. They add up to 100% even for a scribble."
+)
+WHAT_PICTURES = (
+    "**What you see:** left, the 28×28 digit both networks read (cropped, scaled and centred like MNIST); then each network's reasons."
+)
+SEEN_ALT = "Your digit as the networks read it: 28 by 28 pixels, white on black"
+TRY_NOTES = {
+    "serif": "**A 1 with a long serif** is on the canvas. The CNN reads a 1, the MLP a 7: the MLP weighs each pixel where it "
+    "lies, and that long top stroke lies where 7s have theirs. Add a base with the pen: do they agree now?",
+    "smudge": "**Smudged:** a thumb's blot in the lower left of the digit the networks read. Do the answers move? The maps "
+    "show whether the blot pushed for or against each answer. Undo keeps the smudged digit; Clear starts again.",
+    "methods": "**Saliency and SmoothGrad**, side by side below: SmoothGrad averages saliency over noisy copies of the digit. "
+    "Smoother is not truer: read each note for where the method misleads.",
+}
+METHOD_CHOICES = [("Saliency", "saliency"), ("Integrated gradients", "integrated_gradients"), ("SmoothGrad", "smoothgrad")]
+METHOD_CHOICES += [("Occlusion", "occlusion"), ("Grad-CAM (CNN only)", "gradcam")]
 
 
 def verdict(cnn: np.ndarray, mlp: np.ndarray) -> str:

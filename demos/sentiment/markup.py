@@ -1,6 +1,7 @@
 """The words each model leaned on, as the sentiment page draws them in HTML: each word coloured by its
 score on the palette (the score also in text), the strongest pushes written out, the legend in the
-palette's colour names, and the CSS these pieces share. numpy only (`core.sentiment.words`)."""
+palette's colour names, and the CSS these pieces share. numpy only: the scores and colours are
+`core.sentiment.words`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""What the filter visualiser offers, free of torch so that its page lays out without loading a model:
-the models, the digit CNN's layers, the examples, and what each Try this sets."""
+"""What the filter visualiser offers and says, free of torch so that its page lays out without loading
+a model: the models, the digit CNN's layers, the examples, the prompt and messages, and what each Try
+this sets. (The notes beside its outputs are demos/lessons/filters_notes.md.)"""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ EXAMPLES = {  # shown by name: a button with words in it, not an unnamed thumbna
     "A photo (Grace Hopper, for ResNet-18)": "filters/grace_hopper.jpg",
 }
 PROMPT = "✏️ Draw a digit or pick an example, then choose a layer."
+DOWNLOADING = "Downloading the weights: this can take a minute."
+NOT_A_DIGIT = "The digit sent to this page could not be read: draw one here, or send it again."
 EXCITE_EXAMPLE = ("conv3", 10)  # "Try this": a mid-level filter whose favourite input looks like a stroke
 EDGES_EXAMPLE = ("vertical edge", "edge (vertical, Sobel)")  # "Try this": the sandbox's input and kernel presets
 

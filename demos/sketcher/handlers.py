@@ -1,12 +1,9 @@
-"""MNIST digit sketcher: draw a digit, see what the network sees and why it decides.
-
-The reading itself is core.digits.reading; the pictures are core.digits.pictures. Its lesson
-(weights, loss, probabilities, and why the CNN wins) is demos/lessons/sketcher.md.
-"""
+"""The sketcher's pure functions (readings in, the page's values out) and its event handlers, which
+only convert Gradio values. The reading itself is core.digits.reading; the pictures are
+core.digits.pictures; the words are demos.sketcher.texts."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -14,20 +11,33 @@ import numpy as np
 
 from core.attribution_methods import checked_method
 from core.device import gpu
-from core.digits.captions import accuracy_caption, compare_legend, legend, map_alt, method_alt, method_note, verdict
-from core.digits.notes import DRAW_PROMPT, METHOD_CHOICES, NO_DIGIT, TRY_NOTES, WHAT_BARS, WHAT_PICTURES
 from core.digits.pictures import attribution_overlay, fit, seen_image, smudged
 from core.images import open_image
 from core.palette import checked
-from demos import DELETE_CACHE, drawing, handoff, launch, lazy_module, lesson, uploaded_path, user_errors
-from demos.palette import WRITE_URL_JS, palette_control, palette_from_url
+from demos import drawing, handoff, lazy_module, uploaded_path, user_errors
+from demos.palette import palette_from_url
 from demos.png import png_file
+from demos.sketcher.texts import (
+    DRAW_PROMPT,
+    NO_DIGIT,
+    NO_INK_KEPT,
+    NOT_A_DIGIT,
+    SEEN_ALT,
+    TRY_NOTES,
+    accuracy_caption,
+    compare_legend,
+    legend,
+    map_alt,
+    method_alt,
+    method_note,
+    verdict,
+)
 
 reading = lazy_module("core.digits.reading")  # torch: imported on the first drawing, not at start-up
 digits = lazy_module("core.digits.predict")
 preprocess = lazy_module("core.digits.preprocess")
 
-ASSETS = Path(__file__).parent / "assets"
+ASSETS = Path(__file__).parents[1] / "assets"
 MAP_SIDE = 224  # attribution maps are sent at most this big: the page shows them at 224 px
 EXAMPLES = sorted(str(p) for p in ASSETS.glob("digit_*.*"))
 ON_CANVAS = {"3": "digit_3.png", "4": "digit_4_thin.png", "7": "digit_7_white_on_black.png", "9": "digit_9_photo.jpg"}
@@ -47,13 +57,20 @@ def page_values(found, seq: int | None = None, palette: str = "default") -> tupl
     return (
         drawing.bars_value(found.cnn, seq),
         drawing.bars_value(found.mlp, seq),
-        drawing.picture_value(
-            seen_image(found.prepared.image, zoom=1), seq, "Your digit as the networks read it: 28 by 28 pixels, white on black"
-        ),
+        drawing.picture_value(seen_image(found.prepared.image, zoom=1), seq, SEEN_ALT),
         drawing.picture_value(fit(attribution_overlay(ink, found.cnn_map, palette), MAP_SIDE), seq, map_alt("CNN", found.cnn, palette)),
         drawing.picture_value(fit(attribution_overlay(ink, found.mlp_map, palette), MAP_SIDE), seq, map_alt("MLP", found.mlp, palette)),
         drawing.text_value(verdict(found.cnn, found.mlp), seq),
     )
+
+
+def label_payload(probabilities: np.ndarray) -> dict:
+    """The gr.Label value as an API client receives it: top label and every class's confidence."""
+    order = np.argsort(-probabilities)
+    return {
+        "label": str(int(order[0])),
+        "confidences": [{"label": str(int(d)), "confidence": float(probabilities[d])} for d in order],
+    }
 
 
 def example_digit(name: str) -> np.ndarray:
@@ -104,7 +121,7 @@ def predict_upload(path: str | None, palette: str = "default"):
         return (gr.skip(),) * 8
     found = reading.read_digit(open_image(path))
     if found is None:
-        gr.Warning(str(preprocess.NoInkError()) + " The reading shown is the previous one.")
+        gr.Warning(str(preprocess.NoInkError()) + NO_INK_KEPT)
         return (gr.skip(),) * 8
     return *page_values(found, None, checked(palette)), found.prepared.image, path
 
@@ -150,7 +167,7 @@ def receive_digit(value):
     """A digit handed over from another page (demos.handoff) -> onto the canvas, read like a drawing."""
     digit = handoff.received_digit(value)
     if digit is None:
-        gr.Warning("That digit could not be read: the address or the hand-over was damaged.")
+        gr.Warning(NOT_A_DIGIT)
         return gr.skip(), gr.skip()
     return drawing.surface_with(digit), gr.Tabs(selected="draw")
 
@@ -193,7 +210,7 @@ def classify_digit(image: gr.FileData) -> dict:
     found = reading.read_digit(open_image(uploaded_path(image)), explain=False)
     if found is None:
         raise preprocess.NoInkError()
-    return reading.label_payload(found.cnn)
+    return label_payload(found.cnn)
 
 
 @user_errors
@@ -221,108 +238,3 @@ def show_accuracies() -> str:
 def warm_up() -> None:
     """Load both models and run one prediction, so the first stroke answers at full speed."""
     reading.read_digit(np.pad(np.ones((20, 4), np.float32), 4))
-
-
-# ---------- layout and wiring ----------
-
-QUIET = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models", api_visibility="private")
-
-
-def try_this(canvas, tabs, field):
-    """One-click experiments, each with a note on what to look at. Returns the method controls' setter."""
-    gr.Markdown("**Try this** (one click each)")
-    with gr.Row():
-        serif = gr.Button("A 1 with a long serif", size="sm", elem_id="sketcher-try-serif")
-        smudge = gr.Button("Smudge it", size="sm", elem_id="sketcher-try-smudge")
-        methods = gr.Button("Compare two methods", size="sm", elem_id="sketcher-try-methods")
-    note = gr.Markdown(elem_id="sketcher-try-note")
-    serif.click(try_serif, None, [canvas, tabs, note], **QUIET)
-    smudge.click(try_smudge, field, [canvas, tabs, note], **QUIET)
-    return methods, note
-
-
-def comparison_section(field, palette, methods, note):
-    """Two attribution methods side by side on the current digit, chosen from core/explain.py's five.
-    They follow the readings (`.then`), so they never hold up the readings."""
-    gr.Markdown("### Four ways to explain (five for the CNN)")
-    legend_shown = gr.Markdown(compare_legend())
-    with gr.Row():
-        kind = gr.Radio([("CNN", "cnn"), ("MLP", "mlp")], value="cnn", label="Model", elem_id="compare-model")
-        left = gr.Dropdown(METHOD_CHOICES, value="integrated_gradients", label="Left method", elem_id="compare-left")
-        right = gr.Dropdown(METHOD_CHOICES, value="gradcam", label="Right method", elem_id="compare-right")
-    with gr.Row():
-        with gr.Column():
-            left_map = drawing.picture("compare-left-map", "Left method")
-            left_note = gr.Markdown(method_note("integrated_gradients"), elem_id="compare-left-note")
-        with gr.Column():
-            right_map = drawing.picture("compare-right-map", "Right method")
-            right_note = gr.Markdown(method_note("gradcam"), elem_id="compare-right-note")
-    methods.click(try_methods, None, [left, right, kind, note], **QUIET)
-    again = dict(
-        fn=compare_again, inputs=[field, left, right, kind, palette], outputs=[left_map, right_map, left_note, right_note, legend_shown]
-    )
-    gr.on([left.change, right.change, kind.change], **again, **QUIET)
-    return again
-
-
-def build() -> gr.Blocks:
-    with gr.Blocks(title="MNIST digit sketcher", delete_cache=DELETE_CACHE) as page:
-        gr.Markdown("# ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it as you draw; on pen-up they show why.")
-        field = gr.State(None)  # this visitor's last digit (28 x 28): for Look inside, Smudge it and the methods
-        source = gr.State(None)  # and what it came from (the canvas's raster or the photo's path), for the palette
-        with gr.Row():
-            with gr.Column(scale=1):
-                with gr.Tabs(selected="draw") as tabs:
-                    with gr.Tab("Draw", id="draw"):
-                        canvas = drawing.drawing_surface("sketcher-canvas", "Draw a digit")
-                        with gr.Row():
-                            examples = {name: gr.Button(f"Load a {name}", size="sm", min_width=60) for name in ON_CANVAS}
-                    with gr.Tab("Upload a photo", id="upload"):
-                        photo = gr.Image(label="Photo of a handwritten digit", type="filepath", sources=["upload", "clipboard"])
-                        gr.Examples(EXAMPLES, inputs=photo, label="Examples")
-                methods, note = try_this(canvas, tabs, field)
-                palette = palette_control("sketcher")
-                look = gr.Button("Look inside ↗ (the filter visualiser)", size="md", elem_id="sketcher-look-inside")
-                sent = handoff.sender("sketcher-send")
-                received = handoff.receiver("sketcher")
-            with gr.Column(scale=2):
-                with gr.Column(elem_id="sketcher-result"):
-                    answer = drawing.reading_text("verdict", DRAW_PROMPT)
-                    with gr.Row():
-                        cnn_label = drawing.probability_bars("cnn-label", "CNN")
-                        mlp_label = drawing.probability_bars("mlp-label", "MLP")
-                    gr.Markdown(WHAT_BARS)
-                accuracies = gr.Markdown()
-                with gr.Row():
-                    seen = drawing.picture("sketcher-seen", "What the networks see (28×28)", pixelated=True)
-                    cnn_map = drawing.picture("sketcher-cnn-map", "CNN: which strokes mattered")
-                    mlp_map = drawing.picture("sketcher-mlp-map", "MLP: which strokes mattered")
-                gr.Markdown(WHAT_PICTURES)
-                legend_shown = gr.Markdown(legend(), elem_id="sketcher-legend")
-        compare = comparison_section(field, palette, methods, note)
-        with gr.Accordion("The lesson: weights, loss, probabilities, and why the CNN wins", open=True):
-            gr.Markdown(lesson("sketcher"))
-
-        outputs = [cnn_label, mlp_label, seen, cnn_map, mlp_map, answer]
-        # While the pen moves: one reading at a time, the latest drawing next (always_last). On pen-up,
-        # Undo, Clear and a picture put on the canvas: everything, sent at once; the page drops whichever answer is older.
-        canvas.change(read_while_drawing, canvas, outputs, trigger_mode="always_last", **QUIET)
-        pen_up = canvas.release(predict_drawing, [canvas, palette], [*outputs, field, source], trigger_mode="always_last", **QUIET)
-        pen_up.then(**compare, **QUIET)
-        photo.change(predict_upload, [photo, palette], [*outputs, field, source], **QUIET).then(**compare, **QUIET)
-        palette.change(recolour, [source, palette], [cnn_map, mlp_map, legend_shown], **QUIET).then(**compare, **QUIET)
-        palette.change(None, palette, None, js=WRITE_URL_JS)
-        for name, button in examples.items():
-            button.click(partial(put_example, ON_CANVAS[name]), None, [canvas, tabs], **QUIET)
-        received.change(receive_digit, received, [canvas, tabs], **QUIET)
-        look.click(look_inside, field, sent, **QUIET)
-        # One load event sets the palette from the address and then the example, so its first reading is in that palette.
-        page.load(open_page, None, [palette, canvas], **QUIET)
-        page.load(show_accuracies, None, accuracies, api_visibility="private")
-        gr.api(classify_digit, api_name="classify_digit", concurrency_limit=4, concurrency_id="digit_models")
-        gr.api(explain_digit_file, api_name="explain_digit", concurrency_limit=4, concurrency_id="digit_models")
-    return page
-
-
-if __name__ == "__main__":
-    launch(build())

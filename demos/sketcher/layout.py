@@ -1,0 +1,130 @@
+"""The sketcher page's layout and wiring: what is where, and which event runs which handler."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from demos import DELETE_CACHE, drawing, handoff, lesson
+from demos.palette import WRITE_URL_JS, palette_control
+from demos.sketcher.handlers import (
+    EXAMPLES,
+    ON_CANVAS,
+    classify_digit,
+    compare_again,
+    explain_digit_file,
+    look_inside,
+    open_page,
+    predict_drawing,
+    predict_upload,
+    put_example,
+    read_while_drawing,
+    receive_digit,
+    recolour,
+    show_accuracies,
+    try_methods,
+    try_serif,
+    try_smudge,
+)
+from demos.sketcher.texts import DRAW_PROMPT, METHOD_CHOICES, WHAT_BARS, WHAT_PICTURES, compare_legend, legend, method_note
+
+QUIET = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models", api_visibility="private")
+
+
+def try_this(canvas, tabs, field):
+    """One-click experiments, each with a note on what to look at. Returns the method controls' setter."""
+    gr.Markdown("**Try this** (one click each)")
+    with gr.Row():
+        serif = gr.Button("A 1 with a long serif", size="sm", elem_id="sketcher-try-serif")
+        smudge = gr.Button("Smudge it", size="sm", elem_id="sketcher-try-smudge")
+        methods = gr.Button("Compare two methods", size="sm", elem_id="sketcher-try-methods")
+    note = gr.Markdown(elem_id="sketcher-try-note")
+    serif.click(try_serif, None, [canvas, tabs, note], **QUIET)
+    smudge.click(try_smudge, field, [canvas, tabs, note], **QUIET)
+    return methods, note
+
+
+def comparison_section(field, palette, methods, note):
+    """Two attribution methods side by side on the current digit, chosen from core/explain.py's five.
+    They follow the readings (`.then`), so they never hold up the readings."""
+    gr.Markdown("### Four ways to explain (five for the CNN)")
+    legend_shown = gr.Markdown(compare_legend())
+    with gr.Row():
+        kind = gr.Radio([("CNN", "cnn"), ("MLP", "mlp")], value="cnn", label="Model", elem_id="compare-model")
+        left = gr.Dropdown(METHOD_CHOICES, value="integrated_gradients", label="Left method", elem_id="compare-left")
+        right = gr.Dropdown(METHOD_CHOICES, value="gradcam", label="Right method", elem_id="compare-right")
+    with gr.Row():
+        with gr.Column():
+            left_map = drawing.picture("compare-left-map", "Left method")
+            left_note = gr.Markdown(method_note("integrated_gradients"), elem_id="compare-left-note")
+        with gr.Column():
+            right_map = drawing.picture("compare-right-map", "Right method")
+            right_note = gr.Markdown(method_note("gradcam"), elem_id="compare-right-note")
+    methods.click(try_methods, None, [left, right, kind, note], **QUIET)
+    again = dict(
+        fn=compare_again,
+        inputs=[field, left, right, kind, palette],
+        outputs=[left_map, right_map, left_note, right_note, legend_shown],
+    )
+    gr.on([left.change, right.change, kind.change], **again, **QUIET)
+    return again
+
+
+def build() -> gr.Blocks:
+    with gr.Blocks(title="MNIST digit sketcher", delete_cache=DELETE_CACHE) as page:
+        gr.Markdown("# ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it as you draw; on pen-up they show why.")
+        field = gr.State(None)  # this visitor's last digit (28 x 28): for Look inside, Smudge it and the methods
+        source = gr.State(None)  # and what it came from (the canvas's raster or the photo's path), for the palette
+        with gr.Row():
+            with gr.Column(scale=1):
+                with gr.Tabs(selected="draw") as tabs:
+                    with gr.Tab("Draw", id="draw"):
+                        canvas = drawing.drawing_surface("sketcher-canvas", "Draw a digit")
+                        with gr.Row():
+                            examples = {name: gr.Button(f"Load a {name}", size="sm", min_width=60) for name in ON_CANVAS}
+                    with gr.Tab("Upload a photo", id="upload"):
+                        photo = gr.Image(label="Photo of a handwritten digit", type="filepath", sources=["upload", "clipboard"])
+                        gr.Examples(EXAMPLES, inputs=photo, label="Examples")
+                methods, note = try_this(canvas, tabs, field)
+                palette = palette_control("sketcher")
+                look = gr.Button("Look inside ↗ (the filter visualiser)", size="md", elem_id="sketcher-look-inside")
+                sent = handoff.sender("sketcher-send")
+                received = handoff.receiver("sketcher")
+            with gr.Column(scale=2):
+                with gr.Column(elem_id="sketcher-result"):
+                    answer = drawing.reading_text("verdict", DRAW_PROMPT)
+                    with gr.Row():
+                        cnn_label = drawing.probability_bars("cnn-label", "CNN")
+                        mlp_label = drawing.probability_bars("mlp-label", "MLP")
+                    gr.Markdown(WHAT_BARS)
+                accuracies = gr.Markdown()
+                with gr.Row():
+                    seen = drawing.picture("sketcher-seen", "What the networks see (28×28)", pixelated=True)
+                    cnn_map = drawing.picture("sketcher-cnn-map", "CNN: which strokes mattered")
+                    mlp_map = drawing.picture("sketcher-mlp-map", "MLP: which strokes mattered")
+                gr.Markdown(WHAT_PICTURES)
+                legend_shown = gr.Markdown(legend(), elem_id="sketcher-legend")
+        compare = comparison_section(field, palette, methods, note)
+        with gr.Accordion("The lesson: weights, loss, probabilities, and why the CNN wins", open=True):
+            gr.Markdown(lesson("sketcher"))
+
+        outputs = [cnn_label, mlp_label, seen, cnn_map, mlp_map, answer]
+        # While the pen moves: one reading at a time, the latest drawing next (always_last). On pen-up,
+        # Undo, Clear and a picture put on the canvas: everything, sent at once; the page drops whichever answer is older.
+        canvas.change(read_while_drawing, canvas, outputs, trigger_mode="always_last", **QUIET)
+        pen_up = canvas.release(predict_drawing, [canvas, palette], [*outputs, field, source], trigger_mode="always_last", **QUIET)
+        pen_up.then(**compare, **QUIET)
+        photo.change(predict_upload, [photo, palette], [*outputs, field, source], **QUIET).then(**compare, **QUIET)
+        palette.change(recolour, [source, palette], [cnn_map, mlp_map, legend_shown], **QUIET).then(**compare, **QUIET)
+        palette.change(None, palette, None, js=WRITE_URL_JS)
+        for name, button in examples.items():
+            button.click(partial(put_example, ON_CANVAS[name]), None, [canvas, tabs], **QUIET)
+        received.change(receive_digit, received, [canvas, tabs], **QUIET)
+        look.click(look_inside, field, sent, **QUIET)
+        # One load event sets the palette from the address and then the example, so its first reading is in that palette.
+        page.load(open_page, None, [palette, canvas], **QUIET)
+        page.load(show_accuracies, None, accuracies, api_visibility="private")
+        gr.api(classify_digit, api_name="classify_digit", concurrency_limit=4, concurrency_id="digit_models")
+        gr.api(explain_digit_file, api_name="explain_digit", concurrency_limit=4, concurrency_id="digit_models")
+    return page
