@@ -49,6 +49,13 @@ def keep_outputs(outputs: int, field: str):
     return gr.skip() if outputs == 1 else (gr.skip(),) * outputs
 
 
+def gallery_files(items: list) -> list[tuple[str, str]]:
+    """Gallery items [(uint8 picture, caption)] -> [(path of its PNG, caption)]. Every visitor's page
+    opens on the same pictures: files written once, atomically (demos.png), never an array, which
+    Gradio would write again, in place, while another browser reads the file."""
+    return [(png_file(picture), caption) for picture, caption in items]
+
+
 # ---------- handlers: convert Gradio values only ----------
 
 
@@ -68,7 +75,8 @@ def generate_digits(digit: int, seed: int, count: int) -> gr.FileData:
 def show_digits(digit: int, seed: float, count: float, same_noise: bool):
     if (field := blank(seed=seed)) is not None:
         return keep_outputs(4, field)
-    return pictures.digits_shown(digit, seed, count, same_noise)
+    items, *words = pictures.digits_shown(digit, seed, count, same_noise)
+    return gallery_files(items), *words
 
 
 @user_errors
@@ -88,7 +96,7 @@ def send_to_sketcher(shown: dict) -> dict:
 def walk_between(digit: int, seed_a: float, seed_b: float, frames: float):
     if (field := blank(seed_A=seed_a, seed_B=seed_b)) is not None:
         return keep_outputs(1, field)
-    return pictures.walk_strip(digit, seed_a, seed_b, frames)
+    return png_file(pictures.walk_strip(digit, seed_a, seed_b, frames))
 
 
 @user_errors
@@ -110,7 +118,8 @@ def walk_between_classes(digit_a: int = 1, digit_b: int = 7, seed: int = 0, fram
 def show_class_walk(digit_a: int, digit_b: int, seed: float, frames: float):
     if (field := blank(seed=seed)) is not None:
         return keep_outputs(2, field)
-    return pictures.class_walk(digit_a, digit_b, seed, frames)
+    items, words = pictures.class_walk(digit_a, digit_b, seed, frames)
+    return gallery_files(items), words
 
 
 @user_errors
@@ -164,14 +173,15 @@ def try_collapse():
 def first_digits(digit: int, seed: float, count: float, same_noise: bool):
     """On page load: a first grid, or a note on how to make the checkpoint when it is missing."""
     try:
-        return pictures.digits_shown(digit, seed, count, same_noise)
+        items, *words = pictures.digits_shown(digit, seed, count, same_noise)
+        return gallery_files(items), *words
     except checkpoints.MissingCheckpointError as missing:
         return [], f"The trained GAN is not here yet. {missing}", gr.skip(), ""
 
 
 @user_errors
 def show_snapshots():
-    return pictures.snapshot_items()
+    return gallery_files(pictures.snapshot_items())
 
 
 @user_errors
@@ -179,7 +189,7 @@ def show_snapshots():
 def first_walk(digit: int, seed_a: float, seed_b: float, frames: float, *amounts: float):
     """On page load: the walk from A to B and seed A moved, or nothing when the checkpoint is missing."""
     try:
-        return pictures.walk_strip(digit, seed_a, seed_b, frames), moved_digit(digit, seed_a, list(amounts))
+        return png_file(pictures.walk_strip(digit, seed_a, seed_b, frames)), moved_digit(digit, seed_a, list(amounts))
     except checkpoints.MissingCheckpointError:
         return None, None  # the Generate tab says how to make it
 
@@ -189,7 +199,8 @@ def first_walk(digit: int, seed_a: float, seed_b: float, frames: float, *amounts
 def first_class_walk(digit_a: int, digit_b: int, seed: float, frames: float):
     """On page load: the walk from digit to digit, or nothing when the checkpoint is missing."""
     try:
-        return pictures.class_walk(digit_a, digit_b, seed, frames)
+        items, words = pictures.class_walk(digit_a, digit_b, seed, frames)
+        return gallery_files(items), words
     except checkpoints.MissingCheckpointError:
         return [], ""  # the Generate tab says how to make it
 

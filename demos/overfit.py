@@ -15,6 +15,7 @@ from core.errors import UserError
 from core.palette import checked
 from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
 from demos.palette import keep_in_url, palette_control, palette_from_url
+from demos.png import png_file  # the model's picture: a file written once, atomically, never rewritten in place
 from demos.points import keep_points_in_browser, points_section
 
 experiment = lazy_module("core.playground.experiment")
@@ -71,12 +72,12 @@ def open_page(saved, request: gr.Request):
         if run is None:  # still training (a cold start on a busy machine): the page opens, and says so
             return preset, *[gr.skip()] * 4, OPENING_NOT_READY, gr.skip(), gr.skip()
         entry, last, epochs = runs.from_records(1, run.settings, run.records), run.records[-1], run.settings.epochs
-        picture = draw.picture(run.model, run.data, palette)
+        picture = png_file(draw.picture(run.model, run.data, palette))
         return preset, *shown([entry], picture, runs.gap_value(last), runs.summary(last, epochs), last.best_epoch, epochs), [entry]
     newest = history[-1]
     gap, words = runs.last_words(newest)
     kept = experiment.FINISHED.get(newest["key"])
-    picture = draw.picture(kept.model, kept.data, palette) if kept else None
+    picture = png_file(draw.picture(kept.model, kept.data, palette)) if kept else None
     words += "" if kept else "\n\nIts model is no longer on the server: press **Train** to train it again and see its picture."
     return preset, *shown(history, picture, gap, words, runs.best_epoch(newest), newest["epoch"][-1]), gr.skip()
 
@@ -89,7 +90,7 @@ def redraw(palette: str, saved):
     kept = experiment.FINISHED.get(history[-1]["key"]) if history else None
     if history and kept is None:
         gr.Info("The newest run's model is no longer on the server: its picture takes the new palette when you train it again.")
-    return (draw.picture(kept.model, kept.data, palette) if kept else gr.skip()), legend(palette)
+    return (png_file(draw.picture(kept.model, kept.data, palette)) if kept else gr.skip()), legend(palette)
 
 
 @user_errors
@@ -116,7 +117,7 @@ def train_on_page(*args):
         words = (runs.gap_value(record), runs.summary(record, run.settings.epochs)) if fresh_picture else (gr.skip(), gr.skip())
         yield (
             *curves,
-            picture(run.model) if fresh_picture else gr.skip(),
+            png_file(picture(run.model)) if fresh_picture else gr.skip(),
             *words,
             runs.runs_list(history) if drawn == 0 else gr.skip(),
             [*earlier, runs.thinned(entry, run.settings.epochs)],
