@@ -15,24 +15,27 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import gradio as gr
+from gradio.media import get_image
+from PIL import Image
 
-from bench.harness import call, file_data, machine, serve_demo, upload  # noqa: E402
+from bench.timing import call, file_data, machine, serve_demo, upload
+from core.augment.grid import caption, load_photo, render
+from core.augment.transforms import parse_pipeline, sample_grid
+from core.device import configure_for_serving
+from demos.augment import DEFAULTS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PIPELINE = [{"transform": "hflip"}, {"transform": "rotation"}, {"transform": "color_jitter"}]
 
 
 def photo_512(folder: Path) -> Path:
     """Gradio's cheetah, resized to exactly 512x512 (a stand-in for a user's upload)."""
-    from gradio.media import get_image
-    from PIL import Image
-
     path = folder / "cheetah_512.jpg"
     Image.open(get_image("cheetah.jpg")).convert("RGB").resize((512, 512)).save(path, quality=90)
     return path
@@ -44,16 +47,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=16)
     args = parser.parse_args()
 
-    from core.augment.grid import caption, load_photo, render
-    from core.augment.transforms import parse_pipeline, sample_grid
-    from core.device import configure_for_serving
-    from demos.augment import DEFAULTS
-
     configure_for_serving()  # the in-process parts run with the server's torch threads, as the endpoint does
 
     steps = parse_pipeline(PIPELINE)
     settings = json.dumps(PIPELINE)
-    import gradio as gr
 
     gallery_component = gr.Gallery(format="jpeg")  # what the endpoint's output goes through
     seconds: dict[str, list[float]] = {

@@ -24,6 +24,21 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
+from PIL import Image
+
+from bench.timing import machine
+from core.device import configure_for_serving, default_device, model_device
+from core.digits.explain import attributions
+from core.digits.predict import answering_cnn, class_probabilities
+from core.digits.preprocess import prepare_digit, to_model_input
+from core.digits.reading import read_digit
+from core.gan.fused import load_fused_generator
+from core.gan.sample import sample_digits, walk_between_classes
+from core.playground.experiment import PRESETS, run_to_end
+from core.sentiment.predict import probabilities
+from core.vision.filters import layer_grid
+from core.vision.model import digit_vision_model
 
 ASSETS = Path(__file__).resolve().parent.parent / "demos" / "assets"
 TEXT = "A quietly devastating film: the acting is superb, though the last act drags on far too long."
@@ -42,19 +57,6 @@ def _timed(fn, runs: int) -> float:
 
 def _endpoints():
     """(name, call) for each endpoint's in-process work, as its handler runs it."""
-    import torch
-    from PIL import Image
-
-    from core.digits.explain import attributions
-    from core.digits.predict import answering_cnn, class_probabilities
-    from core.digits.preprocess import prepare_digit, to_model_input
-    from core.digits.reading import read_digit
-    from core.gan.sample import sample_digits, walk_between_classes
-    from core.playground.experiment import PRESETS, run_to_end
-    from core.sentiment.predict import probabilities
-    from core.vision.filters import layer_grid
-    from core.vision.model import digit_vision_model
-
     digit = np.asarray(Image.open(ASSETS / "digit_3.png"))
     sixteen = torch.cat([to_model_input(prepare_digit(digit))] * 16)  # augment_digit: 16 samples read by the CNN
     playground = dataclasses.replace(PRESETS["memorise the noise"], epochs=100)
@@ -73,12 +75,6 @@ def _endpoints():
 
 
 def _throughput() -> dict[str, float]:
-    import torch
-
-    from core.device import model_device
-    from core.digits.predict import answering_cnn
-    from core.gan.fused import load_fused_generator
-
     cnn, generator = answering_cnn(), load_fused_generator()
     device = model_device(cnn)
     inputs = torch.randn(BATCH, 1, 28, 28, generator=torch.Generator().manual_seed(0)).to(device)
@@ -103,8 +99,6 @@ def _throughput() -> dict[str, float]:
 
 def one_device(runs: int) -> dict:
     """Measure on the device GALLERY_DEVICE names (or the best one): {"device", "latency", "throughput"}."""
-    from core.device import configure_for_serving, default_device
-
     configure_for_serving()
     latency = {}
     for name, call in _endpoints():
@@ -118,7 +112,12 @@ def one_device(runs: int) -> dict:
 def _measure_in_child(device: str, runs: int) -> dict:
     env = dict(os.environ, GALLERY_DEVICE=device)
     out = subprocess.run(
-        [sys.executable, "-m", "bench.device", "--one", "--runs", str(runs)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "bench.device", "--one", "--runs", str(runs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,  # minutes on a busy CPU; a child that hangs fails the benchmark instead
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -137,9 +136,6 @@ def main() -> None:
     if args.one:
         print(json.dumps(one_device(args.runs)))
         return
-    import torch
-
-    from bench.harness import machine
 
     gpu_name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     cpu = _measure_in_child("cpu", args.runs)

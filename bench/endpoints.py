@@ -21,7 +21,9 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.harness import call, file_data, machine, measure_interleaved, print_table, serve_app, upload
+from bench.timing import call, file_data, machine, measure_interleaved, print_table, serve_app, upload
+from core.device import default_device
+from harness.serving import join
 
 ASSETS = Path(__file__).resolve().parent.parent / "demos" / "assets"
 
@@ -88,8 +90,7 @@ def load(url: str, page: str, api_name: str, data: list, clients: int, seconds: 
     began = time.perf_counter()
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join(threads, seconds + 120, f"{clients} clients to finish their last calls")  # a call gives up after 60 s
     elapsed = time.perf_counter() - began
     ordered = sorted(latencies)
     return {
@@ -109,7 +110,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    from core.device import default_device
 
     print(f"device the models run on: {default_device()}")
 
@@ -136,7 +136,7 @@ def main() -> None:
             results[name] = r = load(url, page, api_name, data, args.clients, args.load_seconds)
             stop.set()
             if streamer:
-                streamer.join()
+                join([streamer], 180, "the playground stream to end")  # its call gives up after 120 s
             print(f"{name:<44}{r['per_second']:>9.1f}{r['p50'] * 1000:>9.1f}{r['p95'] * 1000:>9.1f}{len(r['errors']):>8}")
             for error in sorted(set(r["errors"]))[:3]:
                 print(f"    error: {error}")

@@ -13,7 +13,11 @@ import argparse
 import time
 from pathlib import Path
 
-from bench.harness import file_data, measure_interleaved, print_table, serve_demo, upload
+import torch
+
+from bench.timing import file_data, measure_interleaved, print_table, serve_demo, upload
+from core.sentiment.explain import read_scratch, read_transfer
+from demos.sentiment.texts import LONG_REVIEW
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "demos" / "assets" / "digit_3.png"
 DIGIT_METHODS = ("saliency", "integrated_gradients", "smoothgrad", "occlusion", "gradcam")
@@ -31,11 +35,6 @@ def digit_latency(runs: int) -> None:
 
 
 def word_costs(repeats: int = 3) -> None:
-    import torch
-
-    from core.sentiment.explain import read_scratch, read_transfer
-    from demos.sentiment import LONG_REVIEW
-
     torch.set_num_threads(1)  # as in the server
     print(f"{'word attributions, 1 thread, best of ' + str(repeats):<44}{'ms':>8}{'x IG':>7}")
     for label, text in (("sentence", SENTENCE), ("long review", LONG_REVIEW)):

@@ -30,9 +30,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import gradio as gr
+import numpy as np
+from playwright.sync_api import sync_playwright
+
 from bench import feel_live
-from bench.harness import machine
-from tests.conftest import CHROMIUM, FLAGS
+from bench.timing import machine
+from core.digits import reading
+from demos import drawing
+from demos.sketcher import handlers as sketcher
+from harness.browser import CHROMIUM, FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_COMMIT = "dbaf943"  # the last landed main before the drawing surface
@@ -195,12 +202,6 @@ def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]
     """Server time (ms, median) and bytes of each sketcher picture sent the old way (gr.Image: a PNG
     written to Gradio's cache, then fetched by the browser) and the new way (an RGB array, base64,
     in the event's JSON). The browser's side is in the pen-up figure above."""
-    import gradio as gr
-    import numpy as np
-
-    from core.digits import reading
-    from demos import drawing, sketcher
-
     raster = np.full((drawing.SEND_SIDE, drawing.SEND_SIDE), 255, np.uint8)
     raster[30:110, 62:76] = 0  # a 1
     _, _, prepared, cnn_map, _ = reading.read_digit(raster)  # the CNN's integrated-gradients map
@@ -233,11 +234,11 @@ def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]
 def old_worktree(commit: str):
     """`commit` checked out into a temporary git worktree, removed afterwards."""
     where = Path(tempfile.mkdtemp(prefix="feel-base-")) / "tree"
-    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(where), commit], cwd=ROOT, check=True)
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(where), commit], cwd=ROOT, check=True, timeout=120)
     try:
         yield where
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(where)], cwd=ROOT, check=False)
+        subprocess.run(["git", "worktree", "remove", "--force", str(where)], cwd=ROOT, check=False, timeout=120)
 
 
 def fresh_page(browser):
@@ -285,7 +286,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-live", action="store_true", help="skip bench/feel_live.py's figures")
     parser.add_argument("--only-new", action="store_true", help="measure today's tree only")
     args = parser.parse_args(argv)
-    from playwright.sync_api import sync_playwright
 
     results = {}
     with sync_playwright() as playwright, contextlib.ExitStack() as stack:

@@ -22,21 +22,19 @@ import argparse
 import contextlib
 import io
 import os
-import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from tests.conftest import free_port, stop
+from playwright.sync_api import sync_playwright
+
+from harness.browser import CHROMIUM, FLAGS
+from harness.serving import served_app
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_COMMIT = "dbaf943"  # the last landed main before the live views
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
 # Installs window.__feel[name]: the page times (ms) of each animation frame in which the element's
 # drawing changed. Hashes are cheap (a canvas: its pixels as 32-bit words; an image: its source).
@@ -189,7 +187,7 @@ def old_tree(commit: str = OLD_COMMIT) -> Path:
     """The files of `commit` (git archive, no worktree), unpacked once into the temp folder."""
     where = Path(tempfile.gettempdir()) / f"feel_live_{commit}"
     if not (where / "app.py").exists():
-        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True, timeout=120).stdout
         where.mkdir(parents=True, exist_ok=True)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(where, filter="data")
@@ -199,25 +197,9 @@ def old_tree(commit: str = OLD_COMMIT) -> Path:
 @contextlib.contextmanager
 def serve(tree: Path):
     """`python app.py` in `tree` on a free port; yields its base URL."""
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False")
-    env.setdefault("GALLERY_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"{tree}/app.py did not start:\n{log.read().decode(errors='replace')[-3000:]}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(url + "/", timeout=2):
-                    break
-            time.sleep(0.3)  # polling for the server, inside the deadline
-        yield url
-    finally:
-        stop(process)
+    data = os.environ.get("GALLERY_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    with served_app(cwd=tree, env={"GALLERY_DATA_DIR": data}) as app:
+        yield app.url
 
 
 def measure_app(browser, url: str, names: list[str]) -> dict[str, float]:
@@ -236,7 +218,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--old", default=OLD_COMMIT, help="the commit to compare with (default %(default)s)")
     parser.add_argument("--only-new", action="store_true", help="measure today's tree only")
     args = parser.parse_args(argv)
-    from playwright.sync_api import sync_playwright
 
     names = list(MEASURES)
     trees = {"new": ROOT} if args.only_new else {f"old ({args.old})": old_tree(args.old), "new": ROOT}

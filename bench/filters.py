@@ -15,7 +15,10 @@ import argparse
 import time
 from pathlib import Path
 
-from bench.harness import file_data, machine, measure_interleaved, print_table, serve_demo, upload
+import torch
+
+from bench.timing import file_data, machine, measure_interleaved, print_table, serve_demo, upload
+from core.vision.filters import digit_vision_model, excite
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "demos" / "assets" / "digit_3.png"
 
@@ -30,10 +33,6 @@ def latency(runs: int, layers: list[str]) -> None:
 
 
 def excitation_cost() -> None:
-    import torch
-
-    from core.vision.filters import digit_vision_model, excite
-
     vision = digit_vision_model()
     print(f"{'activation maximisation':<26}{'steps':>6}{'seconds':>9}{'start':>9}{'final':>9}")
     for layer in vision.layers:

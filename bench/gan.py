@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 import time
 from pathlib import Path
 
+import torch
+
+from bench.timing import Timing, call, machine, print_table, serve_demo
+from core.gan.fused import FusedGenerator, load_fused_generator
+from core.gan.models import DigitGanConfig, DigitGenerator
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from bench.harness import Timing, call, machine, print_table, serve_demo  # noqa: E402
 
 PREVIOUS_DESIGN = {"latent_dim": 64, "embed_dim": 64, "width": 32}  # the generator before issue 20's
 
 
 def forward_timings(runs: int, count: int = 64) -> list[Timing]:
     """p50s of the 64-digit forward pass: previous design (random weights) vs the shipped generator."""
-    import torch
-
-    from core.gan.fused import FusedGenerator, load_fused_generator
-    from core.gan.models import DigitGanConfig, DigitGenerator
-
     torch.set_num_threads(1)
     torch.manual_seed(0)
     generators = {

@@ -17,10 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -31,11 +28,13 @@ import httpx
 from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 
-from bench.harness import ROOT, call, file_data, upload
+from bench.timing import call, file_data, upload
 from demos import SESSIONS_KEPT
-from tests.conftest import free_port, wait_for_http
+from harness import serving
+from harness.serving import ROOT
 
 DIGIT = ROOT / "demos" / "assets" / "digit_3.png"
+TRIES = 20  # new sessions to meet every replica once: two replicas, each with even odds, all met within 20 but once in 500,000
 ROUND_TRIP = "CALL"  # the request type under which a whole call (POST, then its event stream) is recorded
 
 
@@ -43,27 +42,10 @@ ROUND_TRIP = "CALL"  # the request type under which a whole call (POST, then its
 def served(replicas: int, env: dict | None = None):
     """`python app.py` (replicas=0) or `deploy/serve.sh REPLICAS PORT`, in its own session; yields
     (base URL, session id). Stopped with SIGTERM, as a user stops it."""
-    port = free_port()
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", GRADIO_SERVER_PORT=str(port), PYTHON=sys.executable, **(env or {}))
-    env.pop("GRADIO_SERVER_NAME", None)
-    command = [sys.executable, "app.py"] if replicas == 0 else [str(ROOT / "deploy" / "serve.sh"), str(replicas), str(port)]
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-served-", suffix=".log", delete=False)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/", process, timeout=240)
-        yield url, process.pid
-    except BaseException:
-        print(f"server log ({log.name}):\n" + Path(log.name).read_text()[-3000:], file=sys.stderr)
-        raise
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+    command = [sys.executable, "app.py"] if replicas == 0 else [str(ROOT / "deploy" / "serve.sh"), str(replicas), "{port}"]
+    env = {"PYTHON": sys.executable, "GRADIO_SERVER_NAME": None, **(env or {})}  # nginx and the replicas on 127.0.0.1
+    with serving.served(command, env=env, timeout=240, new_session=True) as server:
+        yield server.url, server.pid
 
 
 def session_cpu_seconds(session: int) -> float:
@@ -163,7 +145,9 @@ def run_load(url: str, user_classes: list, users: int, seconds: float, spawn_rat
 def warm_up(url: str, replicas: int) -> None:
     """One call answered by each replica (each loads its model on its first call), from new sessions."""
     answered: set[str] = set()
-    while len(answered) < max(replicas, 1):
+    for _ in range(TRIES):  # a new session lands on either replica, at random: enough tries to meet both
+        if len(answered) >= max(replicas, 1):
+            return
         with httpx.Client(base_url=url + "/demos/sketcher", timeout=120) as client:  # a new cookie, maybe a new replica
             with open(DIGIT, "rb") as f:
                 path = client.post("/gradio_api/upload", files={"files": (DIGIT.name, f)}).json()[0]
@@ -172,6 +156,8 @@ def warm_up(url: str, replicas: int) -> None:
             if "event: complete" not in answer:
                 raise RuntimeError(f"warm-up call failed: {answer[-300:]}")
             answered.add(posted.headers.get("x-gallery-replica", "app.py"))
+    if len(answered) < max(replicas, 1):
+        raise RuntimeError(f"warm-up: in {TRIES} new sessions only {sorted(answered)} answered, of {replicas} replicas")
 
 
 def measure(url: str, session: int, clients: int, seconds: float) -> dict:

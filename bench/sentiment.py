@@ -11,17 +11,16 @@ import argparse
 import statistics
 import time
 
-from bench.harness import machine, measure_interleaved, print_table, serve_demo
+import torch
+
+from bench.timing import machine, measure_interleaved, print_table, serve_demo
+from core.sentiment.predict import probabilities
 
 SENTENCE = "The cast is great, but the plot is a total mess and I was bored."
 
 
 def model_only(runs: int) -> None:
     """The forward pass alone, in this process: what the endpoint adds on top of the no-op."""
-    import torch
-
-    from core.sentiment.predict import probabilities
-
     torch.set_num_threads(1)  # one request, one thread: two threads thrash on a shared 2-core machine
     for model in ("scratch", "transfer"):
         probabilities([SENTENCE], model)

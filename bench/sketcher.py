@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.harness import file_data, machine, measure_interleaved, print_table, serve_demo, upload
+from bench.timing import file_data, machine, measure_interleaved, print_table, serve_demo, upload
 from core.data import mnist_tensors
 from core.digits.predict import class_probabilities, load_digit_model
 from core.digits.preprocess import normalize, prepare_digit, to_model_input

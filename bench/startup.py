@@ -21,37 +21,32 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
+
+from bench.timing import call, file_data, upload
+from harness.browser import CHROMIUM, FLAGS
+from harness.serving import free_port, stop, wait_for_http
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.conftest import free_port, stop  # noqa: E402
 
 
 def time_to_first_200(script: str, then=None) -> float | tuple[float, float]:
     """Seconds from process start to the first HTTP 200 (and `then(url)`'s seconds, if given)."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, script], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{script} exited with {process.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    if response.status == 200:
-                        up = time.perf_counter() - start
-                        if then is None:
-                            return up
-                        began = time.perf_counter()
-                        then(f"http://127.0.0.1:{port}")
-                        return up, time.perf_counter() - began
-            except OSError:
-                time.sleep(0.02)
-            if time.perf_counter() - start > 120:
-                raise TimeoutError(script)
+        wait_for_http(url + "/", process, timeout=120, interval=0.02)
+        up = time.perf_counter() - start
+        if then is None:
+            return up
+        began = time.perf_counter()
+        then(url)
+        return up, time.perf_counter() - began
     finally:
         stop(process)
 
@@ -73,8 +68,6 @@ def main() -> None:
         print(f"{script:<22}{statistics.median(values):>10.2f}{min(values):>8.2f}{max(values):>8.2f}")
     print(f"ratio app / hello: {app / hello:.2f} (goal <= 2: pages built with public Gradio API only)")
 
-    from bench.harness import call, file_data, upload
-
     def first_prediction(url: str) -> None:
         digit = file_data(upload(url, ROOT / "demos" / "assets" / "digit_3.png"))
         assert call(url, "classify_digit", [digit])[0]["label"] == "3"
@@ -94,12 +87,9 @@ def main() -> None:
 
 def page_load_to_first_prediction(runs: int, first_prediction) -> list[float]:
     """Seconds from the gallery being loaded in chromium (canvas visible) to a first answer, per start."""
-    from tests.conftest import CHROMIUM, FLAGS
-
     if not Path(CHROMIUM).exists():
         print("page load -> first answer: not measured (Debian's chromium is not installed)")
         return []
-    from playwright.sync_api import sync_playwright
 
     waits = []
     with sync_playwright() as playwright:

@@ -32,8 +32,9 @@ import gevent
 import httpx
 from locust import between, task
 
-from bench.harness import ROOT, file_data
-from bench.replicas import ROUND_TRIP, GradioUser, run_load, served
+from bench.replicas import ROUND_TRIP, TRIES, GradioUser, run_load, served
+from bench.timing import file_data
+from harness.serving import ROOT
 
 ASSETS = ROOT / "demos" / "assets"
 DIGIT = ASSETS / "digit_3.png"
@@ -109,7 +110,9 @@ def warm_every_page(url: str, replicas: int) -> None:
     its first request, and a demo loads its model on its first call. Start-up, not serving: without
     this the first step paid for it (bench/results/visitors.txt, the run at tree 8f81b7d)."""
     warmed: set[str] = set()
-    while len(warmed) < max(replicas, 1):
+    for _ in range(TRIES):  # a new session lands on either replica, at random
+        if len(warmed) >= max(replicas, 1):
+            return
         with httpx.Client(base_url=url, timeout=300) as client:  # a new cookie: maybe a new replica
 
             def call(page: str, api: str, data: list) -> str:
@@ -129,6 +132,8 @@ def warm_every_page(url: str, replicas: int) -> None:
             for model in ("scratch", "transfer"):
                 call("/demos/sentiment", "classify_sentiment", [REVIEWS[0], model])
             warmed.add(call("/demos/overfit", "train_playground", PLAYGROUND))
+    if len(warmed) < max(replicas, 1):
+        raise RuntimeError(f"warm-up: in {TRIES} new sessions only {sorted(warmed)} answered, of {replicas} replicas")
 
 
 def cache_size(folder: Path) -> tuple[int, float]:

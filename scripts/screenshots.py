@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))  # run as a file: the repository's packages are im
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from demos import DEMOS  # noqa: E402
-from tests.conftest import CHROMIUM, FLAGS, PHONE, free_port, open_gradio, stop, wait_for_http  # noqa: E402
-from tests.test_browser import SEVEN, draw  # noqa: E402
+from harness.browser import CHROMIUM, FLAGS, PHONE, SEVEN, draw, open_gradio  # noqa: E402
+from harness.serving import free_port, stop, wait_for_http  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 1000}
 MAPS_DRAWN = "() => [...document.querySelectorAll('#sketcher-seen canvas, #sketcher-cnn-map canvas, #sketcher-mlp-map canvas')]"

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
-import gradio
 import pytest
+from playwright.sync_api import sync_playwright
+
+# Moved to harness/, still importable from here until every test module imports them from there.
+from harness.browser import (  # noqa: F401, E402, I001
+    CDN,
+    CDN_HOST,
+    CHROMIUM,
+    EVENT_COUNTER_JS,
+    FLAGS,
+    PHONE,
+    open_gradio,
+    serve_cdn_from_package,
+    settle,
+    wait_until_streaming_ends,
+)
+from harness.serving import free_port, served_app, stop, wait_for_http  # noqa: F401, E402, I001
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["pytester"]  # tests/test_conftest.py runs small pytest sessions to check the rules below
@@ -120,87 +130,19 @@ def mnist_dir() -> Path:
     return root
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """SIGTERM, then SIGKILL if the server has not exited within `timeout` seconds."""
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)  # the poll interval, inside the deadline
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """`python app.py` exactly as a user starts it, on a free port; yields its base URL."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False")
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/", process)
-        yield url
-    except Exception:
-        print(log.read_text())
-        raise
-    finally:
-        stop(process)
+    with served_app(log=tmp_path_factory.mktemp("app") / "app.log") as app:
+        yield app.url
 
 
 # ---------- the browser: Debian's chromium driven by Playwright ----------
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-FRONTEND = Path(gradio.__file__).parent / "templates" / "frontend"
-CDN_HOST = "https://gradio.s3-us-west-2.amazonaws.com/"
-CDN = f"{CDN_HOST}{gradio.__version__}/"  # where the README's web component loads gradio.js from
-
-
-def serve_cdn_from_package(route) -> None:
-    """Offline stand-in for Gradio's CDN: the same files ship in the gradio package."""
-    path = route.request.url[len(CDN_HOST) :].split("?")[0]
-    if path.startswith(gradio.__version__ + "/"):
-        path = path[len(gradio.__version__) + 1 :]
-    route.fulfill(path=str(FRONTEND / path))
 
 
 @pytest.fixture(scope="session")
 def browser():
     need(Path(CHROMIUM).exists(), "Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
@@ -225,9 +167,6 @@ def watched_page(browser, **options):
 @pytest.fixture
 def page(browser):
     yield from watched_page(browser, viewport={"width": 1280, "height": 1000})
-
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 
 
 @pytest.fixture
@@ -262,105 +201,3 @@ def axe_violations(page, context=None, rules: list[str] | None = None) -> list[d
         }""",
         [context, rules],
     )
-
-
-# Which of a page's events are still running, read from the page itself. Gradio's client joins each event
-# (POST queue/join, answered with its event_id) and reads every result from one event stream per page
-# (GET queue/data), which the server closes once nothing it knows of is pending. The stream cannot
-# tell a test that the page is done: when an event's join is answered after the stream has already
-# delivered that event's result and closed (a fast event on a busy machine), Gradio's client opens a
-# fresh stream for it, which then waits, idle, for the page's next event. Harmless to a visitor (the
-# next event uses it), but a page that keeps it open never looks finished by its open requests. So
-# this script counts events: joined, and not yet seen completed on any stream.
-EVENT_COUNTER_JS = """(() => {
-    if (window.__gradioEvents) return;
-    const joined = new Set(), completed = new Set();
-    window.__gradioEvents = {joined: () => joined.size, pending: () => [...joined].filter(id => !completed.has(id)).length};
-    const read = async (response) => {
-        const reader = response.body.getReader(), decoder = new TextDecoder();
-        let buffer = "";
-        try {
-            for (;;) {
-                const {value, done} = await reader.read();
-                if (done) return;
-                buffer += decoder.decode(value, {stream: true});
-                const messages = buffer.split("\\n\\n");
-                buffer = messages.pop();
-                for (const line of messages.join("\\n").split("\\n")) {
-                    if (!line.startsWith("data:")) continue;
-                    try {
-                        const message = JSON.parse(line.slice(5));
-                        if (message.msg === "process_completed" && message.event_id) completed.add(message.event_id);
-                    } catch (error) {}
-                }
-            }
-        } catch (error) {}  // the page closed the stream
-    };
-    const fetched = window.fetch;
-    window.fetch = async function (...args) {
-        const response = await fetched.apply(this, args);
-        const url = String(args[0] instanceof Request ? args[0].url : args[0]);
-        if (url.includes("/queue/join")) {
-            response.clone().json().then(body => body && body.event_id && joined.add(body.event_id), () => {});
-        } else if (url.includes("/queue/data") && response.body) {
-            read(response.clone());
-        }
-        return response;
-    };
-})()"""
-
-PENDING_EVENTS_JS = "() => window.__gradioEvents ? window.__gradioEvents.pending() : null"
-
-
-def open_gradio(page, url: str, timeout: float = 90.0) -> None:
-    """Go to a Gradio page and wait until it has rendered and it is quiet for half a second: every
-    request it made has answered and every event it started has finished.
-
-    Not Playwright's "networkidle": Gradio keeps a heartbeat stream open for as long as the page lives,
-    and sometimes an idle event stream too (EVENT_COUNTER_JS, added to every page by `watched_page`).
-    """
-
-    def go() -> None:
-        page.goto(url)
-        page.wait_for_selector(".gradio-container", timeout=timeout * 1000)
-
-    settle(page, go, timeout)
-
-
-def settle(page, action, timeout: float = 90.0) -> None:
-    """Do `action()`, then wait until `page` has been quiet for half a second (see `open_gradio`)."""
-    requests: set = set()
-
-    def on_request(request) -> None:
-        if "/heartbeat/" not in request.url:
-            requests.add(request)
-
-    def on_end(request) -> None:
-        requests.discard(request)
-
-    page.on("request", on_request)
-    page.on("requestfinished", on_end)
-    page.on("requestfailed", on_end)
-    try:
-        action()
-        deadline, quiet_since, waiting_on = time.monotonic() + timeout, None, []
-        while time.monotonic() < deadline:
-            page.wait_for_timeout(100)
-            events = page.evaluate(PENDING_EVENTS_JS)
-            # Where the page has no event counter, its event stream counts as a request like any other.
-            waiting_on = [r.url for r in requests if events is None or "/queue/data" not in r.url]
-            waiting_on += [f"{events} unfinished events"] if events else []
-            quiet_since = (quiet_since or time.monotonic()) if not waiting_on else None
-            if quiet_since and time.monotonic() - quiet_since > 0.5:
-                return
-        raise TimeoutError(f"{page.url}: still waiting after {timeout}s on {waiting_on}")
-    finally:
-        page.remove_listener("request", on_request)
-        page.remove_listener("requestfinished", on_end)
-        page.remove_listener("requestfailed", on_end)
-
-
-def wait_until_streaming_ends(page, output, timeout: float = 30.0) -> None:
-    """Wait until Gradio no longer marks `output` (a locator for one of an event's outputs) as
-    streaming: the event has finished or was cancelled, so no further update will reach it."""
-    page.wait_for_function("el => !el.querySelector('.generating')", arg=output.element_handle(), timeout=timeout * 1000)

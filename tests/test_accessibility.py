@@ -18,7 +18,9 @@ import pytest
 from playwright.sync_api import expect
 
 from demos import DEMOS, SERVER_SETTINGS
-from tests.conftest import PHONE, axe_violations, free_port, open_gradio
+from harness.browser import PHONE, open_gradio
+from harness.serving import free_port
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 import urllib.request
 
+import fastapi
+import gradio as gr
 import pytest
+import uvicorn
 from gradio_client import Client
 
-from demos import DEMOS
+import app
+import demos
+from demos import DEMOS, SESSIONS_KEPT, STATUS_UPDATE_SECONDS, for_serving
+from harness.serving import ROOT, free_port, wait_until
 
 SLUGS = [demo.slug for demo in DEMOS]
 
@@ -74,11 +83,6 @@ def test_monitoring_dashboard_is_closed(app_url):
 @pytest.mark.e2e
 def test_starting_the_app_loads_no_heavy_library():
     """app.py builds every page without torch, transformers or matplotlib: they load on first use."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
     code = (
         "import sys, app; app.build_gallery(); heavy = [m for m in ('torch', 'torchvision', 'transformers', "
         "'matplotlib') if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)"
@@ -92,11 +96,6 @@ def test_served_pages_send_queue_status_once_a_second():
     """The gallery and every page served alone send waiting events their place in the queue on a
     timer, not after every job (Gradio's "auto": with 28 events waiting, 28 messages a job), and keep
     a bounded number of sessions."""
-    import gradio as gr
-
-    import app
-    from demos import SESSIONS_KEPT, STATUS_UPDATE_SECONDS, for_serving
-
     with gr.Blocks() as alone:
         gr.Markdown("a page")
     for page in (app.build_gallery(), for_serving(alone)):
@@ -108,11 +107,8 @@ def test_served_pages_send_queue_status_once_a_second():
 @pytest.mark.unit
 def test_queues_keep_no_event_analytics():
     """Gradio's per-event analytics (only the closed dashboard reads them) are off for every page:
-    with the defaults, each event copies up to 10,000 past ones and rebuilds a pandas summary."""
-    import gradio as gr
-
-    import demos  # noqa: F401  (sets the queue's analytics settings)
-
+    with the defaults, each event copies up to 10,000 past ones and rebuilds a pandas summary. Importing
+    `demos` (at the top of this file) sets them."""
     with gr.Blocks() as page:
         gr.Markdown("a page")
     page.queue()
@@ -125,15 +121,6 @@ def test_a_mounted_page_keeps_a_bounded_number_of_sessions(monkeypatch):
     """`mount_gradio_app` takes no session bound (only `launch` does), so `for_serving` sets the
     page's own `state_session_capacity`, as `launch` would. This checks what that does, served the
     way app.py serves: with a bound of 2, a third visitor pushes out the first one's state."""
-    import threading
-
-    import fastapi
-    import gradio as gr
-    import uvicorn
-
-    import demos
-    from tests.conftest import free_port
-
     monkeypatch.setattr(demos, "SESSIONS_KEPT", 2)
     with gr.Blocks() as page:
         count, shown = gr.State(0), gr.Number()
@@ -144,8 +131,8 @@ def test_a_mounted_page_keeps_a_bounded_number_of_sessions(monkeypatch):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        while not server.started:
-            thread.join(0.05)  # waiting for the server to be up
+        wait_until(lambda: server.started or not thread.is_alive(), 60, "uvicorn to start serving the page")
+        assert server.started, "uvicorn stopped before it started serving (its log is above)"
         url = f"http://127.0.0.1:{port}/"
         first = Client(url, verbose=False)
         assert [first.predict(api_name="/bump") for _ in range(2)] == [1, 2]  # the state lives

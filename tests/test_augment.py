@@ -13,6 +13,7 @@ import gradio as gr
 import numpy as np
 import pytest
 import torch
+from gradio.media import get_image
 from gradio_client import Client, handle_file
 from PIL import Image
 from playwright.sync_api import expect
@@ -24,9 +25,12 @@ from core.augment.catalogue import parse_boxes
 from core.augment.experiments import EXPERIMENTS, steps_from_widgets, widgets_from_steps
 from core.augment.grid import DEFAULTS, caption, digit_grid, digit_image, photo_grid, shown_parameters, shown_records
 from core.augment.transforms import CATALOGUE, MAX_COUNT, parse_pipeline, parse_settings, pipeline_code, sample_grid, to_v2
+from core.digits.preprocess import prepare_digit
 from core.errors import UserError
 from demos import augment
-from tests.conftest import ROOT, axe_violations, need, open_gradio
+from harness.browser import SEVEN, draw, open_gradio
+from harness.serving import ROOT
+from tests.conftest import axe_violations, need
 
 SIZE = (48, 64)  # (H, W) of the test picture: small, not square, so width and height cannot be mixed up
 
@@ -45,8 +49,6 @@ def same(a: Image.Image, b: Image.Image) -> bool:
 
 @pytest.fixture(scope="module")
 def cheetah() -> str:
-    from gradio.media import get_image
-
     return get_image("cheetah.jpg")
 
 
@@ -282,8 +284,6 @@ def need_digit_cnn():
 
 
 def six() -> np.ndarray:
-    from core.digits.preprocess import prepare_digit
-
     return prepare_digit(Image.open(augment.ASSETS / "digit_6.png")).image
 
 
@@ -406,8 +406,6 @@ def open_digit_tab(page, url: str) -> None:
 
 @pytest.mark.browser
 def test_the_digit_tab_opens_on_a_sampled_six_keeps_it_when_nothing_is_drawn_and_samples_a_drawing(page, app_url):
-    from tests.test_browser import SEVEN, draw
-
     need_digit_cnn()
     open_digit_tab(page, f"{app_url}/demos/augment/")  # no click on the canvas, no tool to pick
     summary, result = page.locator("#augment-summary"), page.locator("#augment-result")

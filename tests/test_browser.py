@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from demos import DEMOS
-from tests.conftest import CDN, open_gradio, settle
+from harness.browser import CDN, SEVEN, draw, open_gradio, settle
 
 pytestmark = pytest.mark.browser
 
@@ -53,21 +53,6 @@ def test_a_demo_embeds_in_an_iframe_and_a_web_component(page, app_url):
     page.locator("gradio-app .gradio-container").wait_for(timeout=30_000)
 
 
-def draw(page, canvas, strokes) -> None:
-    """Draw polylines given in fractions of the canvas box."""
-    box = canvas.bounding_box()
-    for stroke in strokes:
-        points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=12)
-        page.mouse.up()
-
-
-SEVEN = [[(0.25, 0.22), (0.75, 0.22), (0.45, 0.82)]]
-
-
 def test_drawing_a_digit_gets_it_read(page, app_url):
     open_gradio(page, f"{app_url}/?tab=sketcher")
     canvas = page.locator("#sketcher-canvas canvas").last
@@ -78,7 +63,7 @@ def test_drawing_a_digit_gets_it_read(page, app_url):
 def test_a_page_settles_with_an_idle_event_stream_open_but_not_before_its_events_finish(page, app_url):
     """When an event's join is answered after the event stream has delivered its result and closed,
     Gradio's client opens a new stream, which stays open, idle, until the page's next event (CI saw
-    page loads "never finish" on one; tests/conftest.py, EVENT_COUNTER_JS). Made to happen here:
+    page loads "never finish" on one; harness/browser.py, EVENT_COUNTER_JS). Made to happen here:
     one event's join answer is held back while a second event runs. `settle` returns anyway, with
     both events' results on the page."""
     streams, closed, held, hold_next = [], set(), [], []

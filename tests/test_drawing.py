@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import base64
 
+import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from core.digits import predict, preprocess
 from demos import drawing
+from demos.sketcher import handlers as sketcher
+from harness.browser import open_gradio
+from harness.serving import free_port
 
 SEVEN = [[(0.25, 0.22), (0.75, 0.22), (0.45, 0.82)]]  # a 7, in fractions of the canvas
 ONE = [[(0.5, 0.15), (0.5, 0.85)]]
@@ -102,9 +107,6 @@ def test_surface_with_refuses_what_the_surface_cannot_show(shape):
 def test_a_raster_from_the_surface_goes_through_prepare_digit(monkeypatch):
     """One preprocessing: the sketcher reads the surface's ink with the same prepare_digit as an
     upload or the training data, and answers what the models say about prepare_digit's output."""
-    from core.digits import predict, preprocess
-    from demos import sketcher
-
     raster, seen = drawn(SEVEN), []
     original = preprocess.prepare_digit
 
@@ -183,8 +185,6 @@ def cleared_sketcher(page) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("draw,strokes,digit", [(draw_with_mouse, SEVEN, "7"), (draw_with_finger, ONE, "1")], ids=["mouse", "touch"])
 def test_sketcher_reads_a_drawing_without_a_click_first(request, app_url, draw, strokes, digit):
-    from tests.conftest import open_gradio
-
     page = request.getfixturevalue("touch_page" if draw is draw_with_finger else "page")
     open_gradio(page, f"{app_url}/demos/sketcher/")
     canvas = page.locator("#sketcher-canvas canvas")
@@ -202,8 +202,6 @@ def test_sketcher_reads_a_drawing_without_a_click_first(request, app_url, draw, 
 
 @pytest.mark.browser
 def test_readings_arrive_while_the_pen_moves_and_undo_clear_are_buttons(page, app_url):
-    from tests.conftest import open_gradio
-
     open_gradio(page, f"{app_url}/demos/sketcher/")
     cleared_sketcher(page)
     canvas = page.locator("#sketcher-canvas canvas")
@@ -234,8 +232,6 @@ def test_readings_arrive_while_the_pen_moves_and_undo_clear_are_buttons(page, ap
 @pytest.mark.browser
 @pytest.mark.parametrize("draw,strokes", [(draw_with_mouse, SEVEN), (draw_with_finger, SEVEN)], ids=["mouse", "touch"])
 def test_filter_visualiser_reads_a_drawing_on_pen_up(request, app_url, draw, strokes):
-    from tests.conftest import open_gradio
-
     page = request.getfixturevalue("touch_page" if draw is draw_with_finger else "page")
     open_gradio(page, f"{app_url}/demos/filters/")
     status = page.locator("#filters-status")
@@ -260,8 +256,6 @@ def test_filter_visualiser_reads_a_drawing_on_pen_up(request, app_url, draw, str
 @pytest.mark.browser
 def test_an_example_upload_is_read_into_the_same_bars_and_pictures(page, app_url):
     """The text alternative to drawing: the Upload tab's first example (digit_3.png)."""
-    from tests.conftest import open_gradio
-
     open_gradio(page, f"{app_url}/demos/sketcher/")
     page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '7'", timeout=60_000)  # the opening example
     page.get_by_role("tab", name="Upload a photo").click()
@@ -276,8 +270,6 @@ def test_an_example_upload_is_read_into_the_same_bars_and_pictures(page, app_url
 
 def served(page):
     """Serve a small page built by a fixture on a free port: yields its URL, then closes it."""
-    from tests.conftest import free_port
-
     port = free_port()
     page.launch(prevent_thread_lock=True, server_port=port, server_name="127.0.0.1")
     yield f"http://127.0.0.1:{port}/"
@@ -288,8 +280,6 @@ def served(page):
 def starting_picture_url():
     """A surface, a button that puts a 7 on it with surface_with, and a box that shows every finished
     drawing the server receives (release): its seq and how far its ink is from the 7."""
-    import gradio as gr
-
     seven = mnist_like()
 
     def put():
@@ -312,8 +302,6 @@ def starting_picture_url():
 
 @pytest.mark.browser
 def test_a_picture_put_on_the_surface_is_sent_as_if_drawn(page, starting_picture_url):
-    from tests.conftest import open_gradio
-
     open_gradio(page, starting_picture_url)
     got = page.locator("#got textarea")
 
@@ -342,7 +330,6 @@ def test_a_picture_put_on_the_surface_is_sent_as_if_drawn(page, starting_picture
 def ordering_page_url():
     """A page with one set of bars and two buttons: one answers for drawing 9 (a 7), one for the
     older drawing 3 (a 1), as a slow answer to an earlier drawing would arrive after a newer one."""
-    import gradio as gr
 
     def answer(seq: int, digit: int):
         return (
@@ -368,8 +355,6 @@ def ordering_page_url():
 
 @pytest.mark.browser
 def test_an_answer_to_an_older_drawing_never_overwrites_a_newer_one(page, ordering_page_url):
-    from tests.conftest import open_gradio
-
     open_gradio(page, ordering_page_url)
     done = page.locator("#done textarea")
     page.get_by_role("button", name="newer").click()

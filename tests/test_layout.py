@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from demos import lazy_module
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("core", "demos", "train")  # packages whose imports form the graph; app.py too
 
@@ -143,9 +145,59 @@ def test_the_library_never_imports_gradio_demos_or_training():
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
-def test_a_lazy_module_is_imported_on_first_attribute_use_not_before(tmp_path, monkeypatch):
-    from demos import lazy_module
+# The tools around the library: each may import the project, harness/ and itself, never another.
+TOOLS = {"harness": {"harness"}, "tests": {"tests", "harness"}, "bench": {"bench", "harness"}, "scripts": {"scripts", "harness"}}
 
+
+def wrong_way_imports(root: Path) -> list[str]:
+    """Each import among harness/, tests/, bench/ and scripts/ (at the top or inside a function)
+    that TOOLS does not allow, as 'path:line imports name'."""
+    found = []
+    for side, allowed in TOOLS.items():
+        for path in sorted((root / side).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:  # a relative import stays in its package
+                    names = [node.module or ""]
+                else:
+                    continue
+                for name in names:
+                    top = name.partition(".")[0]
+                    if top in TOOLS and top not in allowed:
+                        found.append(f"{path.relative_to(root).as_posix()}:{node.lineno} imports {name}")
+    return found
+
+
+def test_the_direction_check_finds_each_wrong_way_import(tmp_path):
+    files = {
+        "harness/serving.py": "import os\n\ndef later():\n    from tests.conftest import need\n",
+        "tests/test_x.py": "import bench.overfit\nfrom harness.serving import free_port\nfrom . import conftest\n",
+        "bench/soak.py": "from harness import serving\nfrom scripts.screenshots import main\n",
+        "scripts/shots.py": "from harness.browser import open_gradio\nimport core.device\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert wrong_way_imports(tmp_path) == [
+        "harness/serving.py:4 imports tests.conftest",
+        "tests/test_x.py:1 imports bench.overfit",
+        "bench/soak.py:2 imports scripts.screenshots",
+    ]
+
+
+def test_tests_bench_and_scripts_share_only_harness():
+    """No cycle among tests/, bench/ and scripts/: what two of them need lives in harness/."""
+    assert wrong_way_imports(ROOT) == []
+
+
+def test_harness_is_light_at_import():
+    code = "import sys, harness.serving, harness.browser; sys.exit(sorted({'torch', 'gradio', 'playwright'} & set(sys.modules)) or None)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_lazy_module_is_imported_on_first_attribute_use_not_before(tmp_path, monkeypatch):
     (tmp_path / "lazy_probe.py").write_text("import sys\nsys.lazy_probe_runs = getattr(sys, 'lazy_probe_runs', 0) + 1\nVALUE = 42\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "lazy_probe", raising=False)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import open_gradio, wait_until_streaming_ends
+from harness.browser import open_gradio, wait_until_streaming_ends
 
 pytestmark = pytest.mark.browser
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib import colormaps
 
 from core import palette
 from core.errors import UserError
@@ -71,8 +72,6 @@ def test_the_safe_one_sided_scale_gets_lighter_all_the_way():
 
 @pytest.mark.reference
 def test_the_safe_one_sided_scale_is_matplotlibs_viridis():
-    from matplotlib import colormaps
-
     t = np.linspace(0, 1, 33)
     expected = np.rint(255 * colormaps["viridis"](t)[:, :3])
     assert np.abs(palette.one_sided(t, "safe").astype(int) - expected).max() <= 6

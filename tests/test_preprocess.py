@@ -8,7 +8,9 @@ import pytest
 import torch
 from PIL import Image
 
+from core.data import mnist_tensors
 from core.digits import preprocess
+from core.digits.predict import class_probabilities, load_digit_model
 from core.digits.preprocess import NoInkError, prepare_digit
 from core.digits.synthetic import CanvasStyle, render
 
@@ -105,22 +107,16 @@ def test_huge_inputs_are_worked_on_at_a_bounded_size():
 
 @pytest.fixture(scope="module")
 def test_digits(mnist_dir):
-    from core.data import mnist_tensors
-
     images, labels = mnist_tensors(train=False, root=mnist_dir)
     return images[:200].numpy(), labels[:200]
 
 
 @pytest.fixture(scope="module")
 def cnn():
-    from core.digits.predict import load_digit_model
-
     return load_digit_model("cnn")
 
 
 def predict(model, prepared_images) -> torch.Tensor:
-    from core.digits.predict import class_probabilities
-
     batch = torch.cat([preprocess.to_model_input(p) for p in prepared_images])
     return torch.from_numpy(class_probabilities(model, batch).argmax(1))
 

@@ -17,6 +17,7 @@ import urllib.request
 import zlib
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -24,7 +25,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from demos import DEMOS, SERVER_SETTINGS, for_serving
-from tests.conftest import free_port
+from harness.serving import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -229,7 +230,6 @@ def test_every_endpoint_survives_hostile_input(app_url, hostile_files):
 def deliberate_page():
     """A page served like every demo, with one endpoint that answers, one that refuses its input with
     a message, and one with a bug; yields its URL."""
-    import gradio as gr
 
     def echo(text: str, number: float) -> str:
         return f"{text} {number}"

@@ -1,5 +1,5 @@
-"""Shared benchmark harness: serve one demo plus a no-op endpoint in a subprocess, and time raw
-HTTP round trips of any endpoint against that no-op, in the same server and the same run.
+"""Time raw HTTP round trips of any endpoint against a no-op endpoint served by the same process, in
+the same run (the server: bench/noop_server.py, in a subprocess).
 
     with serve_demo("demos.sketcher") as url:
         path = upload(url, "digit.png")
@@ -17,104 +17,44 @@ hundred components) costs about 1 ms more than on a page with only the no-op.
 from __future__ import annotations
 
 import contextlib
-import importlib
+import importlib.metadata
 import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import httpx
 
-
-def noop() -> str:
-    """Does nothing: the floor every endpoint is compared with."""
-    return "ok"
-
-
-def _serve(module_name: str, port: int) -> None:
-    """Subprocess body: the demo's own page, plus /noop, served as `python -m demos.<name>` serves it."""
-    import gradio as gr
-
-    from demos import launch
-
-    module = importlib.import_module(module_name)
-    page = module.build()
-    with page:
-        gr.api(noop, api_name="noop", concurrency_limit=None)
-    if hasattr(module, "warm_up"):
-        module.warm_up()
-    os.environ["GRADIO_SERVER_PORT"] = str(port)
-    launch(page)
-
-
-def _serve_app(port: int) -> None:
-    """Subprocess body: the whole app (python app.py), plus a no-op page at /bench-noop/."""
-    import gradio as gr
-    import uvicorn
-
-    import app
-    from demos import SERVER_SETTINGS, for_serving
-
-    server = app.create_app()
-    with gr.Blocks() as floor:
-        gr.api(noop, api_name="noop", concurrency_limit=None)
-    gr.mount_gradio_app(server, for_serving(floor), path="/bench-noop", **SERVER_SETTINGS)
-    server.router.routes.insert(0, server.router.routes.pop())  # before the gallery's catch-all "/"
-    uvicorn.run(server, host="127.0.0.1", port=port, log_level="warning")
+from harness.serving import served
 
 
 @contextlib.contextmanager
-def serve_demo(module_name: str):
-    """Run the demo with a no-op endpoint in a subprocess; yield its base URL."""
-    with _subprocess(f"from bench.harness import _serve; _serve({module_name!r}, {{port}})") as url:
-        yield url
+def serve_demo(module_name: str) -> Iterator[str]:
+    """Run the demo with a no-op endpoint (/noop) in a subprocess; yield its base URL."""
+    with served([sys.executable, "-m", "bench.noop_server", module_name], timeout=180) as server:
+        yield server.url
 
 
 @contextlib.contextmanager
-def serve_app():
+def serve_app() -> Iterator[tuple[str, int]]:
     """Run the whole app plus /bench-noop/ in a subprocess; yield (base URL, pid).
 
     Endpoints live under f"{url}/demos/<slug>", the floor under f"{url}/bench-noop".
     """
-    with _subprocess("from bench.harness import _serve_app; _serve_app({port})", with_pid=True) as served:
-        yield served
-
-
-@contextlib.contextmanager
-def _subprocess(code_template: str, with_pid: bool = False):
-    sys.path.insert(0, str(ROOT))
-    from tests.conftest import free_port, stop, wait_for_http
-
-    port = free_port()
-    code = code_template.format(port=port)
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/", process, timeout=180)
-        yield (url, process.pid) if with_pid else url
-    except BaseException:
-        print(f"server log ({log.name}):\n" + Path(log.name).read_text()[-4000:], file=sys.stderr)
-        raise
-    finally:
-        stop(process)
-        log.close()
+    with served([sys.executable, "-m", "bench.noop_server", "app"], timeout=180) as server:
+        yield server.url, server.pid
 
 
 def upload(url: str, path: str | Path) -> str:
     """Upload a file the way gradio_client does; return the server-side path."""
-    import httpx
-
     with open(path, "rb") as f:
         response = httpx.post(f"{url}/gradio_api/upload", files={"files": (Path(path).name, f)}, timeout=30)
     response.raise_for_status()
@@ -137,7 +77,10 @@ def session_hash() -> str:
 
 def call(url: str, api_name: str, data: list, timeout: float = 120, session: str | None = None) -> object:
     """One raw HTTP round trip in `session` (default: this thread's): POST the call, then read its
-    event stream to the end."""
+    event stream to the end. RuntimeError if the call fails (Gradio's `error` event, whose data is
+    null when the handler raised something other than gr.Error) or its stream ends without a
+    result; TimeoutError if it takes more than `timeout` seconds in all."""
+    deadline = time.monotonic() + timeout
     request = urllib.request.Request(
         f"{url}/gradio_api/call/{api_name}",
         data=json.dumps({"data": data, "session_hash": session or session_hash()}).encode(),
@@ -145,9 +88,11 @@ def call(url: str, api_name: str, data: list, timeout: float = 120, session: str
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         event_id = json.loads(response.read())["event_id"]
-    event, result = None, None
+    event = None
     with urllib.request.urlopen(f"{url}/gradio_api/call/{api_name}/{event_id}", timeout=timeout) as stream:
-        for raw in stream:
+        for raw in stream:  # each line waits at most `timeout` (the socket's); heartbeats come meanwhile
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{api_name}: no result within {timeout:g} s")
             line = raw.decode().strip()
             if line.startswith("event:"):
                 event = line[6:].strip()
@@ -157,7 +102,7 @@ def call(url: str, api_name: str, data: list, timeout: float = 120, session: str
                     raise RuntimeError(f"{api_name} failed: {result}")
                 if event == "complete":
                     return result
-    return result
+    raise RuntimeError(f"{api_name}: its event stream ended without a result (last event: {event})")
 
 
 @dataclass
@@ -206,10 +151,8 @@ def measure_interleaved(url: str, calls: dict[str, tuple], runs: int = 50, warmu
 
 
 def machine() -> str:
-    import torch
-
     threads = os.environ.get("GALLERY_TORCH_THREADS", "1")  # what configure_for_serving gives the server
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, server torch threads {threads}"
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {importlib.metadata.version('torch')}, server torch threads {threads}"
 
 
 def print_table(timings: list[Timing], baseline: str = "noop", goal: float | None = 1.5) -> None:
