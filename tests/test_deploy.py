@@ -1,7 +1,9 @@
 """`deploy/serve.sh 2 PORT`: two `python app.py` replicas behind nginx, as a user starts them.
 
 Every page answers through the balancer; gradio_client sessions (which need their queue join and
-their event stream on one process) all succeed and are spread over both replicas; file URLs name the
+their event stream on one process) all succeed and are spread over both replicas; so are browsers'
+first page loads, and each browser then stays on its replica; a client that keeps cookies and whose
+first request is an API call is not moved by the cookie that answer sets; file URLs name the
 balancer; SIGTERM leaves no process behind; and the file cache deletes old files, both the gallery's
 and a standalone page's (the replicas run with GALLERY_DELETE_CACHE set to seconds).
 """
@@ -30,6 +32,8 @@ pytestmark = pytest.mark.e2e
 SERVE = ROOT / "deploy" / "serve.sh"
 DIGIT = ROOT / "demos" / "assets" / "digit_7_white_on_black.png"
 SESSIONS = 40
+FIRST_CALLERS = 20  # clients whose first request is an API call (half of them failed when the cookie moved them)
+BROWSERS = 20  # first page loads: all on one replica by chance once in about half a million runs
 CACHE_SWEEP = (2, 8)  # (frequency, age) in seconds, for the replicas under test
 
 
@@ -142,26 +146,75 @@ def test_forty_gradio_client_sessions_all_succeed_on_both_replicas(served):
     assert len(replicas) == 2, f"every session went to {replicas}"
 
 
+def first_request_is_a_call(url: str) -> str:
+    """A client that keeps cookies, as most HTTP clients do, and whose first request is an API call:
+    POST the call, then GET its event from the same process. Returns "7" (the label) or what went wrong."""
+    call = url + "/demos/sketcher/gradio_api/call/classify_digit"
+    digit = {"path": str(DIGIT), "meta": {"_type": "gradio.FileData"}}  # a file on the server's machine
+    with httpx.Client(timeout=90) as client:
+        try:
+            posted = client.post(call, json={"data": [digit]})
+            if posted.status_code != 200:
+                return f"POST answered {posted.status_code}"
+            if "gallery_affinity" not in client.cookies:
+                return "no cookie set"
+            answer = client.get(f"{call}/{posted.json()['event_id']}")
+        except httpx.HTTPError as error:  # the stream cut short: the event is unknown to that replica
+            return f"{type(error).__name__}: {error}"
+    if answer.status_code != 200 or "event: complete" not in answer.text:
+        return f"GET answered {answer.status_code}: {answer.text[:200]!r}"
+    return re.search(r'"label": "(\d)"', answer.text).group(1)
+
+
+def test_a_client_whose_first_request_is_an_api_call_stays_on_its_replica(served):
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(first_request_is_a_call, [served.url] * FIRST_CALLERS))
+    failed = [result for result in results if result != "7"]
+    assert not failed, f"{len(failed)} of {FIRST_CALLERS} first calls failed: {failed[:3]}"
+
+
+def first_page_load(url: str) -> str:
+    """A new browser: its first request is a page, and the requests that carry the cookie that page's
+    answer set go to the replica that served the page. Returns that replica."""
+    with httpx.Client(timeout=60) as client:
+        page = client.get(url + "/demos/sketcher/")
+        assert page.status_code == 200 and "gallery_affinity" in client.cookies
+        replica = page.headers["x-gallery-replica"]
+        for path in ["config", "gradio_api/info"]:
+            assert client.get(f"{url}/demos/sketcher/{path}").headers["x-gallery-replica"] == replica, path
+    return replica
+
+
+def test_browsers_first_page_loads_are_spread_and_each_stays_on_its_replica(served):
+    replicas = {first_page_load(served.url) for _ in range(BROWSERS)}
+    assert len(replicas) == 2, f"{BROWSERS} browsers from one address all went to {replicas}"
+
+
 def cached(root: Path, suffix: str) -> set[Path]:
     return {path for path in root.rglob(f"*.{suffix}") if path.is_file()} if root.exists() else set()
 
 
+def pictures(root: Path) -> set[Path]:
+    return cached(root, "png") | cached(root, "jpeg")
+
+
 def test_old_cached_files_are_deleted_by_the_gallery_and_by_a_standalone_page(served):
-    before = cached(served.cache, "png") | cached(served.cache, "jpeg")
+    before, written = pictures(served.cache), set()
     for seed, path in enumerate(["/", "/demos/gan/"], start=11):  # a tab of the gallery, and the demo on its own page
         client = Client(served.url + path, verbose=False)
         client.predict(9, seed, 4, api_name="/generate_digits")  # a picture not made before
         client.close()
+        written |= pictures(served.cache) - before  # after each call: on a slow machine the sweep may take one before the last call ends
     client = Client(served.url + "/demos/augment/", verbose=False)  # a gr.Gallery's pictures: Gradio does not track them
     client.predict(handle_file(str(DIGIT)), '[{"transform": "rotation", "degrees": 30}]', 7, 2, api_name="/augment_digit")
     client.close()
-    written = (cached(served.cache, "png") | cached(served.cache, "jpeg")) - before
+    written |= pictures(served.cache) - before
     assert len(written) == 4, written
     frequency, age = CACHE_SWEEP
     deadline = time.monotonic() + age + 4 * frequency + 30
-    while written & (cached(served.cache, "png") | cached(served.cache, "jpeg")) and time.monotonic() < deadline:
+    while written & pictures(served.cache) and time.monotonic() < deadline:
         time.sleep(frequency / 2)
-    left = written & (cached(served.cache, "png") | cached(served.cache, "jpeg"))
+    left = written & pictures(served.cache)
     assert not left, f"still cached after {age}s: {left}"
     assert httpx.get(served.url + "/", timeout=30).status_code == 200  # the sweep did not stop the server
 
