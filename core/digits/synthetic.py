@@ -77,3 +77,10 @@ def naive_28x28(image: Image.Image) -> np.ndarray:
     """What most demos do: greyscale, resize the whole canvas to 28x28, invert if light. [0, 1]."""
     grey = np.asarray(image.convert("L").resize((28, 28), Image.BILINEAR), np.float32) / 255.0
     return 1.0 - grey if grey.mean() > 0.5 else grey
+
+
+def surface_raster(image: Image.Image, side: int = 140) -> np.ndarray:
+    """A canvas drawing -> what the drawing surface sends: (side, side) uint8 grey, 0 = ink, 255 = paper
+    (the browser averages the canvas's pixels down to `side`; here Pillow's BOX filter does)."""
+    grey = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA")).convert("L")  # on white paper
+    return np.asarray(grey.resize((side, side), Image.BOX), np.uint8)

@@ -1,0 +1,63 @@
+"""The browser's digit reader, exported to ONNX from the shipped checkpoints and `core.digits.canvas`.
+
+One graph, `digit_reader.onnx`: a drawing surface's (140, 140) uint8 raster in, both models'
+probabilities out (`canvas.RasterReader`). The checkpoints' SHA-256 digests are written into its
+metadata, so a test sees when an export is stale (tests/test_onnx.py). Remade by
+`python -m train.export_onnx`; exporting needs `onnx` and `onnxscript` (requirements-dev.txt), the
+app never does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import torch
+
+from core.checkpoints import load_weights, weights_path
+from core.digits.canvas import RasterReader
+from core.digits.predict import ARCHITECTURES, CHECKPOINTS, fold_batch_norms, train_command
+
+READER_FILE = "digit_reader.onnx"
+OPSET = 18  # onnxruntime-web 1.31 runs opsets up to 23; 18 is the lowest with every operator used here
+INPUTS, OUTPUTS = ["raster"], ["cnn", "mlp", "found", "field"]
+
+
+def checkpoint_digests() -> dict[str, str]:
+    """{"digit_cnn.sha256": ..., "digit_mlp.sha256": ...}: what an export was made from."""
+    return {f"{name}.sha256": hashlib.sha256(weights_path(name).read_bytes()).hexdigest() for name in CHECKPOINTS.values()}
+
+
+def reader_model(side: int) -> RasterReader:
+    """The shipped models on the CPU, the CNN with its batch norms folded (as the server answers)."""
+    models = {kind: load_weights(ARCHITECTURES[kind](), name, train_command(kind)) for kind, name in CHECKPOINTS.items()}
+    cnn = fold_batch_norms(models["cnn"]).to(memory_format=torch.contiguous_format)
+    return RasterReader(side, cnn, models["mlp"]).eval()
+
+
+def export_reader(directory: Path, side: int) -> Path:
+    """Write `directory/digit_reader.onnx` for a (side, side) raster; returns its path."""
+    import onnx  # a dev dependency, only for the export command (the app never exports)
+
+    path = Path(directory) / READER_FILE
+    example = torch.full((side, side), 255, dtype=torch.uint8)
+    example[side // 4 : 3 * side // 4, side // 2 - 4 : side // 2 + 4] = 0  # a stroke: every branch is traced
+    program = torch.onnx.export(
+        reader_model(side), (example,), input_names=INPUTS, output_names=OUTPUTS, opset_version=OPSET, dynamo=True, external_data=False
+    )
+    program.optimize()
+    proto = program.model_proto
+    for key, value in checkpoint_digests().items():
+        proto.metadata_props.add(key=key, value=value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".onnx.partial")
+    onnx.save(proto, str(partial))
+    partial.replace(path)  # a browser may be reading the old one: never rewritten in place
+    return path
+
+
+def export_digests(path: Path) -> dict[str, str]:
+    """The checkpoint digests written into an export's metadata."""
+    import onnx  # dev dependency: tests and the export command read the metadata
+
+    return {prop.key: prop.value for prop in onnx.load(str(path), load_external_data=False).metadata_props if prop.key.endswith(".sha256")}

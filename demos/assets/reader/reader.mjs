@@ -1,0 +1,33 @@
+// The browser's digit reader: both models' probabilities for a drawing surface's raster, with
+// ONNX Runtime Web (WASM, one thread) running digit_reader.onnx, which `python -m train.export_onnx`
+// exports from the shipped checkpoints and core/digits/canvas.py (prepare_digit as a torch module).
+// Nothing here reads a digit by hand: the graph does it all. Served by the app itself, from this folder.
+//
+//   const { openReader } = await import(base + 'reader.mjs');
+//   const reader = await openReader(base);          // base: this folder's URL, ending in '/'
+//   const { cnn, mlp, found } = await reader.read(raster);  // raster: Uint8Array, side * side grey (0 = ink)
+
+const RUNTIME = 'ort.wasm.bundle.min.mjs';  // the smallest build: WASM only, no WebGPU, no WebGL
+const MODEL = 'digit_reader.onnx';
+
+export async function openReader(base) {
+  const ort = await import(base + RUNTIME);
+  ort.env.wasm.numThreads = 1;  // threads need a cross-origin-isolated page; one thread is enough
+  ort.env.wasm.wasmPaths = { wasm: base + 'ort-wasm-simd-threaded.wasm' };  // the glue code is in the bundle
+  ort.env.logLevel = 'error';
+  const session = await ort.InferenceSession.create(base + MODEL, { executionProviders: ['wasm'] });
+  let busy = Promise.resolve();
+  async function run(raster) {
+    const side = Math.round(Math.sqrt(raster.length));
+    const outputs = await session.run({ raster: new ort.Tensor('uint8', raster, [side, side]) });
+    return { cnn: Array.from(outputs.cnn.data), mlp: Array.from(outputs.mlp.data), found: Boolean(outputs.found.data[0]) };
+  }
+  return {
+    // One run at a time (a session is not re-entrant): a reading waits for the one before it.
+    read(raster) {
+      const result = busy.then(() => run(raster));
+      busy = result.catch(() => {});
+      return result;
+    },
+  };
+}
