@@ -19,7 +19,7 @@ import uvicorn
 from fastapi.responses import RedirectResponse
 
 from core.device import configure_for_serving
-from demos import DELETE_CACHE, DEMOS, SERVER_SETTINGS, for_serving, png
+from demos import CACHE_MB, DELETE_CACHE, DEMOS, SERVER_SETTINGS, for_serving, png, visitors
 
 TITLE = "Deep learning, live: a gallery of demos"
 
@@ -114,7 +114,12 @@ def create_app() -> fastapi.FastAPI:
         app.mount(f"/demos/{demo.slug}", StandalonePage(demo))
     # The gallery goes last: its "/" matches every path.
     gallery = build_gallery()
-    return gr.mount_gradio_app(app, gallery, path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
+    app = gr.mount_gradio_app(app, gallery, path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
+    # Every request passes through each visitor's share first (demos/visitors.py). The cache's size
+    # counts what arrives from now on: the pages' own pictures and examples are there already.
+    app.state.file_cache = visitors.FileCache(CACHE_MB * visitors.MB, keep=png.cached_files())
+    app.add_middleware(visitors.VisitorShares, cache=app.state.file_cache)
+    return app
 
 
 def _redirect_to(target: str):
@@ -127,18 +132,21 @@ def _redirect_to(target: str):
 async def _warm_up_after_start(app):
     if os.environ.get("GALLERY_WARM_UP", "1") != "0":
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    sweep = asyncio.create_task(_sweep_pictures())
+    sweep = asyncio.create_task(_sweep_pictures(app.state.file_cache))
     yield
     sweep.cancel()
 
 
-async def _sweep_pictures() -> None:
+async def _sweep_pictures(cache: visitors.FileCache) -> None:
     """The pictures the demos write into Gradio's cache, deleted on DELETE_CACHE's schedule (Gradio's
-    delete_cache misses a gr.Gallery's; demos.png.delete_older_than)."""
+    delete_cache misses a gr.Gallery's; demos.png.delete_older_than), and the whole cache trimmed to
+    its size (demos.visitors.FileCache: also as uploads arrive)."""
     frequency, age = DELETE_CACHE
+    await asyncio.to_thread(cache.trim)  # a cache left by an earlier run counts from the start
     while True:
         await asyncio.sleep(frequency)
         await asyncio.to_thread(png.delete_older_than, age)
+        await asyncio.to_thread(cache.trim)
 
 
 def main() -> None:

@@ -153,6 +153,13 @@ STATUS_UPDATE_SECONDS = 1.0
 # faster). GALLERY_DELETE_CACHE="frequency,age" overrides it, in seconds. (frequency, age)
 DELETE_CACHE = tuple(int(seconds) for seconds in os.environ.get("GALLERY_DELETE_CACHE", "600,3600").split(","))
 
+# The same cache bounded by size too, so that no flood of uploads fills the disk within the hour:
+# past this many megabytes, its oldest files are deleted first (demos.visitors.FileCache). A free
+# Space's disk is ephemeral and shared with the app's image and models ("a small amount" in Hugging
+# Face's docs; 50 GB on CPU basic, as its users report): 2 GB is a small part of that, and still
+# holds an hour of a class of 200 each uploading three 3 MB photos. GALLERY_CACHE_MB overrides it.
+CACHE_MB = int(os.environ.get("GALLERY_CACHE_MB", "2048"))
+
 
 # Events that set no concurrency limit of their own: 4 at once, per event.
 DEFAULT_CONCURRENCY = 4

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import time
 import zlib
@@ -79,3 +80,41 @@ def delete_older_than(age: float) -> int:
             except FileNotFoundError:  # deleted meanwhile (by Gradio's own sweep)
                 continue
     return deleted
+
+
+def trim_to(limit: int, keep: frozenset[str] = frozenset()) -> int:
+    """Delete the oldest files in Gradio's cache folder (uploads, and pictures the pages made) until
+    the rest add up to at most `limit` bytes; returns the bytes left. Files in `keep` are neither
+    counted nor deleted (demos.visitors.FileCache: the pages' own pictures and examples).
+
+    Oldest by ctime, as `delete_older_than` ages them. Trimmed to nine tenths of `limit`, so that the
+    next few uploads do not each start a trim. A file deleted while a browser reads it is read to
+    its end (the reader keeps it open); one a later event names is gone, as after the age sweep."""
+    files = []
+    for folder, _, names in os.walk(get_upload_folder()):
+        for name in names:
+            path = os.path.join(folder, name)
+            if path in keep:
+                continue
+            try:
+                stat = os.stat(path)
+            except FileNotFoundError:  # deleted meanwhile
+                continue
+            files.append((stat.st_ctime, stat.st_size, path))
+    total = sum(size for _, size, _ in files)
+    if total <= limit:
+        return total
+    for _, size, path in sorted(files):
+        if total <= limit * 0.9:
+            break
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        total -= size
+    return total
+
+
+def cached_files() -> frozenset[str]:
+    """Every file in Gradio's cache folder now (see `trim_to`'s `keep`)."""
+    return frozenset(os.path.join(folder, name) for folder, _, names in os.walk(get_upload_folder()) for name in names)

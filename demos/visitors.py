@@ -1,0 +1,386 @@
+"""Each visitor's share of one server: how a visitor is known, how much it may upload, how many
+events it may have in flight, and a file cache bounded by size.
+
+`VisitorShares` is an ASGI middleware on app.py's FastAPI app, so it sees every request of the
+gallery and of every standalone page before Gradio does (one `python app.py` on a Space is
+protected without a proxy in front).
+
+- **Who a visitor is.** Not the session hash: the client chooses it. A page or `/config` answered
+  to a request without a valid `gallery_visitor` cookie sets one: a random id signed with the
+  server's secret (HMAC-SHA256; `GALLERY_SECRET`, else random per process). A request carrying a
+  valid one is that visitor's; any other is keyed by its address. New ids are handed out at a
+  bounded rate per address, so a script cannot make itself unlimited fresh visitors, yet a class
+  behind one school address each gets its own. The address is the connection's, or, from a proxy
+  we run (`TRUSTED_PROXIES`: nginx in deploy/ connects from 127.0.0.1), the last one in
+  X-Forwarded-For (the one nginx appended), never a header sent by anyone else.
+- **Uploads.** A request that sends files (multipart) is charged its Content-Length against the
+  visitor's budget and its address's, before its body is read. Past either, 429.
+- **Events in flight.** Gradio's queue is first come, first served across sessions, so one client's
+  16 events would sit ahead of everyone else's. A join (`.../gradio_api/queue/join`, an API call
+  `.../gradio_api/call/<name>`) is let through only while its visitor has fewer than
+  `events_in_flight` events joined and not finished (and its address fewer than
+  `events_per_address`); otherwise it waits here, costing nothing, until one finishes. An event is
+  finished when its completion passes through an event stream (`queue/data`, `call/<name>/<id>`),
+  or at the latest `event_expiry` after it joined. Too many waiting, or waiting too long: 429.
+- **Refusals** are HTTP 429 with Retry-After. A page shows the message: Gradio's client shows a
+  join's JSON `detail` as an error toast, and an upload's text after "HTTP 429:".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import math
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+from demos import png
+
+COOKIE = "gallery_visitor"
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class Shares:
+    """What one visitor, and one address, may have. The defaults, and why, are in the README
+    ("Many visitors"); GALLERY_UPLOAD_MB and GALLERY_EVENTS_IN_FLIGHT override two of them."""
+
+    upload_mb_per_minute: int = 30  # three uploads at the 10 MB cap, or ten phone photos, a minute
+    address_upload_mb_per_minute: int = 150  # a class of 30 behind one address, each sending a 5 MB photo at once
+    new_visitors_per_minute: int = 120  # ids handed to one address: a lecture hall arriving at once
+    events_in_flight: int = 2  # a learner's page has one or two at a time (a reading, a training run)
+    events_per_address: int = 32  # a class of 30 behind one address, each with a reading in flight
+    events_waiting: int = 32  # a gallery page load joins about fifteen events at once
+    wait_seconds: float = 30.0  # then a waiting join is refused
+    event_expiry: float = 300.0  # an event whose completion was never seen stops counting (longest run: 60 s)
+    retry_after: int = 5  # seconds, for a refused join
+    trusted_proxies: frozenset[str] = field(default_factory=lambda: frozenset({"127.0.0.1", "::1"}))
+
+
+def shares_from_environment() -> Shares:
+    return Shares(
+        upload_mb_per_minute=int(os.environ.get("GALLERY_UPLOAD_MB", Shares.upload_mb_per_minute)),
+        events_in_flight=int(os.environ.get("GALLERY_EVENTS_IN_FLIGHT", Shares.events_in_flight)),
+    )
+
+
+# ---------- who a visitor is ----------
+
+
+class Identities:
+    """Signed visitor ids: `<id>.<HMAC-SHA256 of id>`. Anyone can read one; only the server makes one."""
+
+    def __init__(self, secret: bytes | None = None):
+        configured = os.environ.get("GALLERY_SECRET")
+        self._secret = secret or (configured.encode() if configured else secrets.token_bytes(32))
+
+    def _signature(self, visitor: str) -> str:
+        return hmac.new(self._secret, visitor.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def new(self) -> str:
+        visitor = secrets.token_hex(12)
+        return f"{visitor}.{self._signature(visitor)}"
+
+    def verified(self, value: str | None) -> str | None:
+        """The visitor id in a cookie's value, or None if the server did not sign it."""
+        visitor, _, signature = (value or "").partition(".")
+        if visitor and hmac.compare_digest(signature, self._signature(visitor)):
+            return visitor
+        return None
+
+
+def cookie_value(headers: dict[bytes, bytes], name: str) -> str | None:
+    try:
+        cookies = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+    except CookieError:
+        return None
+    return cookies[name].value if name in cookies else None
+
+
+def client_address(scope, trusted: frozenset[str]) -> str:
+    """The client's address: the connection's, or, from a trusted proxy, the last X-Forwarded-For entry."""
+    address = scope["client"][0] if scope.get("client") else "unknown"
+    if address in trusted:
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-for":
+                forwarded = value.decode("latin-1").split(",")[-1].strip()
+                return forwarded or address
+    return address
+
+
+# ---------- upload budgets ----------
+
+
+class UploadBudget:
+    """Bytes a minute per visitor and per address, counted in KiB over a sliding window (`limits`)."""
+
+    def __init__(self, shares: Shares):
+        self._window = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._visitor = RateLimitItemPerMinute(shares.upload_mb_per_minute * 1024, namespace="upload-visitor")
+        self._address = RateLimitItemPerMinute(shares.address_upload_mb_per_minute * 1024, namespace="upload-address")
+
+    def charge(self, visitor: str, address: str, size: int) -> int | None:
+        """Charge `size` bytes; None if allowed, else the seconds to wait (nothing is charged)."""
+        cost = max(1, math.ceil(size / 1024))
+        for item, key in ((self._visitor, visitor), (self._address, address)):
+            if not self._window.test(item, key, cost=cost):
+                # The window frees its budget as it slides: `cost` of it in about cost/amount of a minute.
+                return min(60, max(1, math.ceil(60 * cost / item.amount)))
+        self._window.hit(self._visitor, visitor, cost=cost)
+        self._window.hit(self._address, address, cost=cost)
+        return None
+
+
+# ---------- events in flight ----------
+
+
+class Ticket:
+    """One admitted join: the keys it counts against, until its event finishes or expires."""
+
+    __slots__ = ("keys", "expires")
+
+    def __init__(self, keys: tuple[str, ...], expires: float):
+        self.keys, self.expires = keys, expires
+
+
+class EventsInFlight:
+    """Events joined and not yet finished, per key. A join over a key's limit waits for a place."""
+
+    def __init__(self, shares: Shares):
+        self.shares = shares
+        self._held: dict[str, set[Ticket]] = {}
+        self._by_event: dict[str, Ticket] = {}
+        self._finished_early: dict[str, float] = {}  # completions seen before their join was answered
+        self._waiting: dict[str, int] = {}
+        self._changed: asyncio.Condition | None = None  # made in the server's event loop
+        self._swept = 0.0
+
+    def held(self, key: str, now: float) -> int:
+        return sum(ticket.expires > now for ticket in self._held.get(key, ()))
+
+    def _condition(self) -> asyncio.Condition:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    def _expire(self, now: float) -> None:
+        """Forget expired tickets and old early completions, at most once a second (a full scan)."""
+        if now - self._swept < 1:
+            return
+        self._swept = now
+        for event in [event for event, ticket in self._by_event.items() if ticket.expires <= now]:
+            del self._by_event[event]
+        for key in list(self._held):
+            self._held[key] = {ticket for ticket in self._held[key] if ticket.expires > now}
+            if not self._held[key]:
+                del self._held[key]
+        for event in [event for event, seen in self._finished_early.items() if now - seen > 60]:
+            del self._finished_early[event]
+
+    async def admit(self, limits: list[tuple[str, int]]) -> Ticket | None:
+        """A ticket once every key in `limits` (key, most in flight) has room, or None: refused.
+        The first key is the visitor's: its waiting joins are counted against `events_waiting`."""
+        visitor, shares = limits[0][0], self.shares
+        deadline = time.monotonic() + shares.wait_seconds
+        async with self._condition():
+            while True:
+                now = time.monotonic()
+                self._expire(now)
+                if all(self.held(key, now) < most for key, most in limits):
+                    break
+                if now >= deadline or self._waiting.get(visitor, 0) >= shares.events_waiting:
+                    return None
+                self._waiting[visitor] = self._waiting.get(visitor, 0) + 1
+                try:  # woken by a finished event; at the latest in a second, when one may have expired
+                    await asyncio.wait_for(self._condition().wait(), timeout=min(deadline - now, 1.0))
+                except TimeoutError:
+                    pass
+                finally:
+                    self._waiting[visitor] -= 1
+                    if not self._waiting[visitor]:
+                        del self._waiting[visitor]
+        ticket = Ticket(tuple(key for key, _ in limits), time.monotonic() + shares.event_expiry)
+        for key in ticket.keys:
+            self._held.setdefault(key, set()).add(ticket)
+        return ticket
+
+    async def joined(self, ticket: Ticket, event: str | None) -> None:
+        """The join was answered: `event` is its event id, or None if it was not queued."""
+        if event is None or self._finished_early.pop(event, None) is not None:
+            await self._release(ticket)
+        else:
+            self._by_event[event] = ticket
+
+    async def finished(self, event: str) -> None:
+        ticket = self._by_event.pop(event, None)
+        if ticket is None:
+            self._finished_early[event] = time.monotonic()
+        else:
+            await self._release(ticket)
+
+    async def _release(self, ticket: Ticket) -> None:
+        for key in ticket.keys:
+            self._held.get(key, set()).discard(ticket)
+        async with self._condition():
+            self._condition().notify_all()
+
+
+# ---------- the file cache, bounded by size ----------
+
+
+class FileCache:
+    """Gradio's upload folder, kept under `limit` bytes: trimmed oldest first on the sweep's
+    schedule, and at once when uploads counted since the last trim may have passed the limit.
+    `keep`: files the pages need for as long as they are served (their default pictures and
+    examples, there when the pages were built); they are neither counted nor deleted."""
+
+    def __init__(self, limit: int, keep: frozenset[str] = frozenset()):
+        self.limit, self.keep = limit, keep
+        self._total, self._added = 0, 0
+        self._trimming: asyncio.Task | None = None
+
+    def trim(self) -> int:
+        """Trim now (blocking: call it in a thread); the bytes left."""
+        added = self._added
+        self._total = png.trim_to(self.limit, self.keep)
+        self._added -= added
+        return self._total
+
+    def uploaded(self, size: int) -> None:
+        """`size` bytes are arriving; trim in the background if they may pass the limit."""
+        self._added += size
+        if self._total + self._added > self.limit and (self._trimming is None or self._trimming.done()):
+            self._trimming = asyncio.get_running_loop().create_task(asyncio.to_thread(self.trim))
+
+
+# ---------- the middleware ----------
+
+JOIN = re.compile(r"/gradio_api/(queue/join|call/[^/]+)/?$")
+CALL_STREAM = re.compile(r"/gradio_api/call/(?:v2/)?[^/]+/([^/]+)$")
+QUEUE_STREAM = re.compile(r"/gradio_api/queue/data$")
+COMPLETED = re.compile(rb'^data: \{"msg":"process_completed","event_id":"([^"]+)"', re.MULTILINE)
+CALL_ENDED = re.compile(rb"^event: (complete|error)$", re.MULTILINE)
+
+TOO_MANY_EVENTS = "Too many requests at once: wait for your earlier ones to finish, then try again in a few seconds."
+TOO_MUCH_UPLOADED = "You have uploaded a lot in the last minute: wait {seconds} s before uploading again."
+
+
+class VisitorShares:
+    """The ASGI middleware: `app.add_middleware(VisitorShares, cache=FileCache(...))`."""
+
+    def __init__(self, app, cache: FileCache | None = None, shares: Shares | None = None, identities: Identities | None = None):
+        self.app, self.cache = app, cache
+        self.shares = shares or shares_from_environment()
+        self.identities = identities or Identities()
+        self.uploads = UploadBudget(self.shares)
+        self.events = EventsInFlight(self.shares)
+        self._new_visitors = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._new_visitor_rate = RateLimitItemPerMinute(self.shares.new_visitors_per_minute, namespace="new-visitor")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        path, method = scope["path"], scope["method"]
+        address = client_address(scope, self.shares.trusted_proxies)
+        visitor = self.identities.verified(cookie_value(headers, COOKIE))
+        key = f"visitor {visitor}" if visitor else f"address {address}"
+        if visitor is None and method == "GET" and (path.endswith("/") or path.endswith("/config")):
+            send = self._with_new_visitor(send, address, headers)
+
+        if method == "POST" and headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
+            length = headers.get(b"content-length", b"")
+            if not length.isdigit():
+                await _refuse(send, 411, "Send the upload's Content-Length.", None, text=True)
+                return
+            wait = self.uploads.charge(key, address, int(length))
+            if wait is not None:
+                await _refuse(send, 429, TOO_MUCH_UPLOADED.format(seconds=wait), wait, text=True)
+                return
+            if self.cache is not None:
+                self.cache.uploaded(int(length))
+        elif method == "POST" and JOIN.search(path):
+            await self._join(scope, receive, send, key, address)
+            return
+        elif method == "GET" and (QUEUE_STREAM.search(path) or CALL_STREAM.search(path)):
+            send = self._watching_completions(send, path)
+        await self.app(scope, receive, send)
+
+    def _with_new_visitor(self, send, address: str, headers: dict[bytes, bytes]):
+        async def sending(message):
+            if message["type"] == "http.response.start" and self._new_visitors.hit(self._new_visitor_rate, address):
+                https = headers.get(b"x-forwarded-proto") == b"https"
+                # In a Space the page is inside a huggingface.co iframe: a cookie there must be SameSite=None; Secure.
+                where = "SameSite=None; Secure" if https else "SameSite=Lax"
+                cookie = f"{COOKIE}={self.identities.new()}; Path=/; Max-Age=86400; HttpOnly; {where}"
+                message = dict(message, headers=[*message.get("headers", []), (b"set-cookie", cookie.encode())])
+            await send(message)
+
+        return sending
+
+    async def _join(self, scope, receive, send, key: str, address: str) -> None:
+        limits = [(key, self.shares.events_in_flight), (f"all from {address}", self.shares.events_per_address)]
+        ticket = await self.events.admit(limits)
+        if ticket is None:
+            await _refuse(send, 429, TOO_MANY_EVENTS, self.shares.retry_after)
+            return
+        status, body = None, bytearray()
+
+        async def answering(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and status == 200 and len(body) < 4096:
+                body.extend(message.get("body", b""))
+            await send(message)
+
+        event = None
+        try:
+            await self.app(scope, receive, answering)
+            if status == 200:
+                event = json.loads(body).get("event_id")
+        except ValueError:
+            event = None
+        finally:
+            await self.events.joined(ticket, event)
+
+    def _watching_completions(self, send, path: str):
+        call = CALL_STREAM.search(path)
+
+        async def streaming(message):
+            if message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                if call is not None:
+                    if CALL_ENDED.search(chunk):
+                        await self.events.finished(call.group(1))
+                elif b'"process_completed"' in chunk:
+                    for match in COMPLETED.finditer(chunk):
+                        await self.events.finished(match.group(1).decode())
+            await send(message)
+
+        return streaming
+
+
+async def _refuse(send, status: int, message: str, retry_after: int | None, text: bool = False) -> None:
+    """An answer without reading the request's body: JSON `detail` (what a page shows for a
+    refused join), or plain text (what it shows after "HTTP 429:" for a refused upload)."""
+    body = message.encode() if text else json.dumps({"detail": message, "error": message}).encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8" if text else b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
