@@ -10,10 +10,21 @@ SmoothGrad averages Captum's `Saliency` over noisy copies drawn here from an exp
 `torch.Generator`: Captum's `NoiseTunnel` draws its noise from the global generator, which a
 request could only make repeatable by seeding it, racing every other thread that uses it. The
 average is the same (tests/test_explain.py compares the two).
+
+Grad-CAM is one function, `grad_cam`, for the sketcher and the filter visualiser alike: Captum's
+`LayerGradCam` on the call's own copy of the model (`own_copy`). Captum reads the layer through hooks,
+and a hook on the cached model, which every visitor shares, also fires on other requests' forward
+passes through it (their tensors then replace this call's, and Captum's gradient fails or is
+wrong). The copy shares every weight and buffer with the cached model, so it costs only its module
+objects, and its hooks fire on this call's pass alone. Captum's, rather than a hand-written split
+of each architecture into the part before the layer and the part after it: one reading of any
+layer of any model, in the field's library, with nothing to keep in step with the models' code.
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 from dataclasses import dataclass
 
 import torch
@@ -31,7 +42,7 @@ class Costs:
     noise_samples: int = 16  # SmoothGrad's noisy copies
     noise: float = 0.15  # SmoothGrad's noise: standard deviation as a fraction of the input's range
     window: int = 4  # occlusion patch side in pixels (28 x 28 digits: a stroke's width)
-    stride: int = 4  # occlusion step: 7 x 7 = 49 patches on a 28 x 28 digit (stride 2 made 169: ~0.3 s on the CNN)
+    stride: int = 4  # occlusion step: 7 x 7 = 49 patches on a 28 x 28 digit (stride 2 makes 169, too slow for one request)
     perturbations_per_eval: int = 64  # occluded copies through the network at once
     seed: int = 0  # SmoothGrad's noise: the same input gives the same picture
 
@@ -43,6 +54,42 @@ def last_convolution(model: nn.Module) -> nn.Module | None:
     """The last nn.Conv2d in `model`, where Grad-CAM looks (None for a model without one)."""
     convolutions = [module for module in model.modules() if isinstance(module, nn.Conv2d)]
     return convolutions[-1] if convolutions else None
+
+
+def own_copy(model: nn.Module, *modules: nn.Module) -> tuple[nn.Module, ...]:
+    """(a copy of `model` for one call, then the copy of each of `modules`, sub-modules of `model`).
+
+    The copy shares every parameter and buffer with `model`: the deep copy is told that each tensor
+    is its own copy, so only the module objects are new. Hooks registered on the copy, and its
+    train/eval flags, therefore belong to the call that made it: another request's forward pass
+    through the shared model never fires them, and nothing of the shared model changes.
+    """
+    shared = {id(tensor): tensor for tensor in itertools.chain(model.parameters(), model.buffers())}
+    names = {id(module): name for name, module in model.named_modules()}
+    unknown = [module for module in modules if id(module) not in names]
+    if unknown:
+        raise ValueError(f"{type(unknown[0]).__name__} is not a sub-module of the model")
+    copied = copy.deepcopy(model, shared)
+    return (copied, *(copied.get_submodule(names[id(module)]) for module in modules))
+
+
+def grad_cam(model: nn.Module, inputs: torch.Tensor, target: int, layer: nn.Module | None = None) -> torch.Tensor:
+    """Grad-CAM (Selvaraju et al., 2017) of `target`'s logit for one (1, C, H, W) input -> (H, W), >= 0.
+
+    `layer`'s output maps, each weighted by the mean gradient of the logit over it, summed, through
+    ReLU, and scaled up bilinearly to the input's size. `layer` defaults to the last convolution;
+    a model without one is a UserError. Captum's LayerGradCam on the call's own copy of `model`
+    (`own_copy`): safe while other requests use the same model (see the module's docstring).
+    """
+    layer = layer or last_convolution(model)
+    if layer is None:
+        raise UserError("Grad-CAM needs a convolutional layer, and this model has none: choose another method.")
+    copied, copied_layer = own_copy(model, layer)
+    inputs = inputs.detach().requires_grad_(True)  # else Captum warns that it set it
+    with torch.enable_grad():
+        cam = LayerGradCam(copied, copied_layer).attribute(inputs, target=target, relu_attributions=True)  # (1, 1, h, w)
+    cam = LayerAttribution.interpolate(cam, tuple(inputs.shape[-2:]), interpolate_mode="bilinear")  # (1, 1, H, W)
+    return cam.detach()[0, 0]
 
 
 def image_attributions(
@@ -57,11 +104,13 @@ def image_attributions(
     """Attributions of `target`'s logit for one (1, C, H, W) input -> (H, W), summed over channels.
 
     `baseline` (same shape as `inputs`) is the blank input that integrated gradients starts from
-    and occlusion paints in. `cam_layer` is where Grad-CAM reads (default: the last convolution;
-    a model without one is a UserError). Positive values pushed towards `target`.
+    and occlusion paints in. `cam_layer` is where Grad-CAM reads (`grad_cam`). Positive values
+    pushed towards `target`.
     """
     method = checked_method(method, IMAGE_METHODS)
-    inputs = inputs.detach().requires_grad_(method in ("saliency", "gradcam"))  # else Captum warns that it set it
+    if method == "gradcam":
+        return grad_cam(model, inputs, target, cam_layer)
+    inputs = inputs.detach().requires_grad_(method == "saliency")  # else Captum warns that it set it
     with torch.enable_grad():
         if method == "saliency":
             found = Saliency(model).attribute(inputs, target=target, abs=False)
@@ -76,7 +125,7 @@ def image_attributions(
             )
         elif method == "smoothgrad":
             found = smoothgrad(model, inputs, target, costs)
-        elif method == "occlusion":
+        else:
             found = Occlusion(model).attribute(
                 inputs,
                 sliding_window_shapes=(inputs.shape[1], costs.window, costs.window),
@@ -85,12 +134,6 @@ def image_attributions(
                 target=target,
                 perturbations_per_eval=costs.perturbations_per_eval,
             )
-        else:
-            layer = cam_layer or last_convolution(model)
-            if layer is None:
-                raise UserError("Grad-CAM needs a convolutional layer, and this model has none: choose another method.")
-            cam = LayerGradCam(model, layer).attribute(inputs, target=target, relu_attributions=True)  # (1, 1, h, w)
-            found = LayerAttribution.interpolate(cam, tuple(inputs.shape[-2:]), interpolate_mode="bilinear")
     return found.detach()[0].sum(0)  # (H, W)
 
 

@@ -1,34 +1,43 @@
 """Attributions through Captum (core/explain.py): the method table, refusals, and checks against
-the hand-written integrated gradients they replaced, completeness, Captum's NoiseTunnel, a patch
-blanked by hand, and Grad-CAM on a drawn digit."""
+the hand-written integrated gradients and Grad-CAM they replaced, completeness, Captum's
+NoiseTunnel and LayerGradCam, a patch blanked by hand, Grad-CAM on a drawn digit (one Grad-CAM
+for both pages), and the copy of a model that a call hooks instead of the shared one."""
 
 from __future__ import annotations
 
+import copy
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
+from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, NoiseTunnel, Saliency
 from PIL import Image
 from torch import nn
 
 from core import attribution_methods, explain
+from core.digits.explain import attributions, integrated_gradients
+from core.digits.predict import load_digit_model
+from core.digits.preprocess import normalize, prepare_digit, to_model_input
 from core.errors import UserError
+from core.sentiment.explain import occlusion_groups, word_attributions
+from core.sentiment.models import GRUClassifier, ScratchConfig
+from core.vision import filters
+from core.vision.model import digit_vision_model
 
 DIGIT = Path(__file__).resolve().parent.parent / "demos" / "assets" / "digit_3.png"
 
 
 def digit_input():
-    from core.digits.preprocess import prepare_digit, to_model_input
-
     prepared = prepare_digit(np.asarray(Image.open(DIGIT)))
     return prepared, to_model_input(prepared)
 
 
 def blank_like(inputs: torch.Tensor) -> torch.Tensor:
-    from core.digits.preprocess import normalize
-
     return normalize(torch.zeros_like(inputs))
 
 
@@ -51,9 +60,16 @@ def old_word_integrated_gradients(forward, embedded, baseline, steps):
     return ((embedded - baseline) * path.grad.mean(0)).sum(-1)  # (T,)
 
 
-def tiny_gru():
-    from core.sentiment.models import GRUClassifier, ScratchConfig
+def old_grad_cam(model, inputs, target):
+    """The filter page's hand-written Grad-CAM on the digit CNN's last stage, before there was one."""
+    features = model.features(inputs).detach().requires_grad_(True)  # (1, 128, 7, 7)
+    logits = model.head(model.dropout(model.pool(features).flatten(1)))  # the rest of DigitCNN.forward
+    weights = torch.autograd.grad(logits[0, target], features)[0].mean(dim=(2, 3), keepdim=True)  # (1, 128, 1, 1)
+    cam = F.relu((weights * features.detach()).sum(dim=1, keepdim=True))  # (1, 1, 7, 7)
+    return F.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False)[0, 0].numpy()
 
+
+def tiny_gru():
     torch.manual_seed(1)  # a test's own random model, not a handler
     model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6, dropout=0.0)).eval()
     embedded = model.embedding(torch.tensor([[3, 9, 4, 12, 7]]))[0].detach()  # (5, 8)
@@ -99,6 +115,23 @@ def test_grad_cam_on_a_model_without_convolutions_says_so():
 
 
 @pytest.mark.unit
+def test_a_calls_own_copy_shares_the_weights_but_not_the_hooks_or_the_mode():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU()).eval()
+    copied, conv = explain.own_copy(model, model[0])
+    assert conv is copied[0] and conv is not model[0]
+    shared = [*model.parameters(), *model.buffers()]
+    assert len(shared) == 7 and all(a is b for a, b in zip(shared, [*copied.parameters(), *copied.buffers()]))  # the same tensors
+    fired = []
+    conv.register_forward_hook(lambda *args: fired.append(1))
+    copied.train()
+    with torch.no_grad():
+        model(torch.ones(1, 1, 4, 4))
+    assert fired == [] and not any(module.training for module in model.modules())  # the shared model: untouched
+    with pytest.raises(ValueError, match="not a sub-module"):
+        explain.own_copy(model, nn.ReLU())
+
+
+@pytest.mark.unit
 def test_word_occlusion_shares_each_groups_drop_among_its_tokens():
     weights = torch.tensor([1.0, -2.0, 3.0, 0.5])  # score = sum of token embedding x weight: token drops 1, -2, 3, 0.5
 
@@ -115,8 +148,6 @@ def test_word_occlusion_shares_each_groups_drop_among_its_tokens():
 
 @pytest.mark.unit
 def test_occlusion_groups_keep_long_texts_within_the_budget():
-    from core.sentiment.explain import occlusion_groups
-
     sentence = occlusion_groups(torch.arange(12), 12_800)
     assert sentence.tolist() == list(range(12))  # a sentence: one word at a time
     review = occlusion_groups(torch.arange(400), 12_800)
@@ -126,8 +157,6 @@ def test_occlusion_groups_keep_long_texts_within_the_budget():
 
 @pytest.mark.unit
 def test_word_integrated_gradients_add_up_to_the_log_odds_change():
-    from core.sentiment.explain import word_attributions
-
     forward, embedded = tiny_gru()
     scores = word_attributions(forward, embedded, torch.zeros_like(embedded), "integrated_gradients", steps=400)
     with torch.no_grad():
@@ -141,9 +170,6 @@ def test_word_integrated_gradients_add_up_to_the_log_odds_change():
 @pytest.mark.reference
 @pytest.mark.parametrize("kind", ["cnn", "mlp"])
 def test_captums_integrated_gradients_equal_the_hand_written_ones_on_digits(kind):
-    from core.digits.explain import integrated_gradients
-    from core.digits.predict import load_digit_model
-
     model = load_digit_model(kind)
     _, inputs = digit_input()
     ours, old = integrated_gradients(model, inputs, 3), old_digit_integrated_gradients(model, inputs, 3)
@@ -153,8 +179,6 @@ def test_captums_integrated_gradients_equal_the_hand_written_ones_on_digits(kind
 
 @pytest.mark.reference
 def test_captums_integrated_gradients_equal_the_hand_written_ones_on_words():
-    from core.sentiment.explain import word_attributions
-
     forward, embedded = tiny_gru()
     for baseline in (torch.zeros_like(embedded), embedded.flip(0)):
         ours = word_attributions(forward, embedded, baseline, "integrated_gradients", steps=32)
@@ -164,11 +188,6 @@ def test_captums_integrated_gradients_equal_the_hand_written_ones_on_words():
 
 @pytest.mark.reference
 def test_integrated_gradients_are_complete_within_captums_convergence_delta():
-    from captum.attr import IntegratedGradients
-
-    from core.digits.explain import integrated_gradients
-    from core.digits.predict import load_digit_model
-
     model = load_digit_model("cnn")
     _, inputs = digit_input()
     with torch.no_grad():
@@ -185,10 +204,6 @@ def test_integrated_gradients_are_complete_within_captums_convergence_delta():
 
 @pytest.mark.reference
 def test_smoothgrad_is_noise_tunnels_average_and_repeats_itself():
-    from captum.attr import NoiseTunnel, Saliency
-
-    from core.digits.predict import load_digit_model
-
     model = load_digit_model("mlp")
     _, inputs = digit_input()
     costs = replace(explain.COSTS, noise_samples=512)
@@ -206,9 +221,6 @@ def test_smoothgrad_is_noise_tunnels_average_and_repeats_itself():
 
 @pytest.mark.reference
 def test_occlusion_is_the_drop_when_a_patch_is_blanked():
-    from core.digits.explain import attributions
-    from core.digits.predict import load_digit_model
-
     model = load_digit_model("cnn")
     _, inputs = digit_input()
     found = attributions(model, inputs, 3, "occlusion")
@@ -222,9 +234,6 @@ def test_occlusion_is_the_drop_when_a_patch_is_blanked():
 
 @pytest.mark.reference
 def test_grad_cam_marks_the_ink_of_a_drawn_digit():
-    from core.digits.explain import attributions
-    from core.digits.predict import load_digit_model
-
     model = load_digit_model("cnn")
     prepared, inputs = digit_input()
     cam = attributions(model, inputs, 3, "gradcam")
@@ -236,11 +245,24 @@ def test_grad_cam_marks_the_ink_of_a_drawn_digit():
 
 
 @pytest.mark.reference
+def test_one_grad_cam_for_both_pages_is_captums_on_a_private_model_and_the_hand_written_one():
+    model = load_digit_model("cnn")
+    _, inputs = digit_input()
+    private = copy.deepcopy(model)  # a model no other call uses: Captum's hooks on it are safe
+    reference = LayerGradCam(private, private.features[-1]).attribute(inputs.clone().requires_grad_(True), target=3, relu_attributions=True)
+    reference = LayerAttribution.interpolate(reference, (28, 28), interpolate_mode="bilinear")[0, 0].detach().numpy()
+    np.testing.assert_allclose(old_grad_cam(model, inputs, 3), reference, rtol=1e-5, atol=1e-6)
+    sketcher = attributions(model, inputs, 3, "gradcam")
+    np.testing.assert_allclose(sketcher, reference, rtol=1e-5, atol=1e-6)
+    vision = digit_vision_model()
+    cam, target, _ = filters.grad_cam(vision, inputs)  # the filter page: its top class, scaled to [0, 1]
+    assert target == 3
+    np.testing.assert_allclose(cam, reference / reference.max(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.reference
 @pytest.mark.parametrize("method", attribution_methods.IMAGE_METHODS)
 def test_every_method_explains_both_digit_models(method):
-    from core.digits.explain import attributions
-    from core.digits.predict import load_digit_model
-
     _, inputs = digit_input()
     for kind in ("cnn", "mlp"):
         if kind == "mlp" and method == "gradcam":
@@ -254,9 +276,6 @@ def test_every_method_explains_both_digit_models(method):
 @pytest.mark.unit
 def test_answering_never_imports_captum():
     # captum.attr imports matplotlib.pyplot (about a second): only an explanation may pay for it.
-    import subprocess
-    import sys
-
     code = "import sys, core.digits.predict, core.sentiment.predict, demos.sketcher, demos.sentiment; print('captum' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=DIGIT.parents[2], capture_output=True, text=True, timeout=300)
     assert result.stdout.strip() == "False", result.stderr[-2000:]

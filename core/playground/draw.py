@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from core.device import model_device
 from core.palette import CLASSES, DIVERGING, checked
 from core.playground.data import Data, true_curve
-from core.playground.experiment import one_thread
+from core.playground.experiment import evaluating, one_thread
 
 GRID_LINE, TRUE_CURVE = (220, 220, 220), (150, 150, 150)
 
@@ -35,17 +35,14 @@ def model_curve(palette: str = "default") -> tuple[int, ...]:
 
 
 CLASS_COLOURS = class_colours()  # the default palette's
-GRID = 64  # model evaluations per side of the decision-region grid: 4,096 points, ~15 ms
+GRID = 64  # model evaluations per side of the decision-region grid: 4,096 points, one small batch
 
 
 def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The model's outputs in eval mode (dropout off, batch-norm running statistics), mode restored."""
-    was_training = model.training
-    model.eval()
-    with one_thread(), torch.inference_mode():
-        out = model(x.to(model_device(model))).cpu()  # back to the CPU: pictures are made from it
-    model.train(was_training)
-    return out
+    """The model's outputs in eval mode (dropout off, batch-norm running statistics); a shared
+    (finished) model is never flipped (`experiment.evaluating`)."""
+    with evaluating(model), one_thread(), torch.inference_mode():
+        return model(x.to(model_device(model))).cpu()  # back to the CPU: pictures are made from it
 
 
 def _to_pixels(points: np.ndarray, extent, size: int) -> np.ndarray:

@@ -114,7 +114,9 @@ def make_optimizer(settings: Settings, parameters) -> torch.optim.Optimizer:
 @contextlib.contextmanager
 def one_thread():
     """Run tiny-matrix work on the calling thread only. The thread count is per thread in PyTorch,
-    so this touches no other request; on 2 busy cores, 2 threads made an epoch ~20x slower."""
+    so this touches no other request. On a few busy cores, splitting such small products among
+    threads costs far more in waiting for each other than it saves (`python -m bench.overfit`
+    times the loop)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -157,13 +159,27 @@ class EpochRecord:
         return dict(asdict(self), gap=self.gap)
 
 
+@contextlib.contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """`model` in eval mode for the block (dropout off, batch norm's running statistics), then back
+    in the mode it had. A model already in eval mode is not touched at all: finished runs, which
+    every visitor may draw at once, are kept in eval mode, so only a run's own model, between the
+    training steps of the one request that owns it, is ever flipped."""
+    was_training = model.training
+    if was_training:
+        model.eval()
+    try:
+        yield model
+    finally:
+        if was_training:
+            model.train()
+
+
 def measure(model: nn.Module, data: Data) -> dict:
     """Loss and accuracy on the whole training and validation sets, in eval mode (one forward pass)."""
-    was_training = model.training
-    model.eval()
     n = len(data.x_train)
     device = model_device(model)
-    with torch.inference_mode():
+    with evaluating(model), torch.inference_mode():
         out = model(torch.cat([data.x_train, data.x_val]).to(device))  # (N_train + N_val, out)
         metrics = {}
         for split, o, y in (("train", out[:n], data.y_train.to(device)), ("val", out[n:], data.y_val.to(device))):
@@ -172,7 +188,6 @@ def measure(model: nn.Module, data: Data) -> dict:
             else:
                 metrics[f"{split}_loss"] = float(F.cross_entropy(o, y))
                 metrics[f"{split}_accuracy"] = float((o.argmax(1) == y).float().mean())
-    model.train(was_training)
     return metrics
 
 
@@ -288,8 +303,9 @@ class Finished:
 class FinishedRuns:
     """The last `size` finished runs by their settings, for every visitor: runs are seeded, so any run
     with these settings ends with this model. The page draws a run's picture again from it (in another
-    palette, or after a reload) without training. ~140 KB a model at the default settings, 2 MB at the
-    largest (8 x 256); MNIST runs and runs cut by the wall-time cap (not reproducible) are not kept."""
+    palette, or after a reload) without training. A model is small (the largest the settings allow,
+    8 layers of 256 units, has under a million weights); MNIST runs and runs cut by the
+    wall-time cap (not reproducible) are not kept."""
 
     def __init__(self, size: int):
         self.size, self.runs, self.lock = size, OrderedDict(), threading.Lock()
@@ -301,8 +317,11 @@ class FinishedRuns:
             return self.runs.get(key)
 
     def put(self, run: PlaygroundRun, records: list[EpochRecord], even_cut: bool = False) -> Finished:
+        run.model.zero_grad(set_to_none=True)  # the last step's gradients: a kept model is only drawn
         kept = Finished(run.model.eval(), run.data, tuple(records), run.settings)
-        if run.settings.problem == "mnist" and not run.settings.data_csv or "wall-time cap" in records[-1].stopped and not even_cut:
+        mnist = run.settings.problem == "mnist" and not run.settings.data_csv  # its data is too large to keep
+        cut = "wall-time cap" in records[-1].stopped and not even_cut  # another run with these settings may end elsewhere
+        if mnist or cut:
             return kept
         with self.lock:
             self.runs[run_key(run.settings)] = kept

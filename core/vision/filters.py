@@ -2,14 +2,16 @@
 
 Everything works on a `VisionModel`: a classifier plus what is needed to feed it and to name its
 convolution layers. The shipped digit CNN is one (`digit_vision_model`); a torchvision ImageNet
-model is another (`core.vision.imagenet.imagenet_vision_model`). Activations are read with forward hooks
-that stop the forward pass at the layer asked for, so a shallow layer costs a shallow pass.
+model is another (`core.vision.imagenet.imagenet_vision_model`). Activations are read with a forward
+hook that stops the forward pass at the layer asked for, so a shallow layer costs a shallow pass.
+The hook goes on the call's own copy of the model (`core.explain.own_copy`, which shares the
+weights), never on the cached model that every visitor shares. Grad-CAM is the sketcher's
+(`core.explain.grad_cam`).
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core import explain as attributions
 from core.checkpoints import MissingCheckpointError
 from core.digits.preprocess import NoInkError
 from core.errors import UserError
@@ -42,39 +45,45 @@ EXCITE = ExciteConfig()
 MAX_EXCITE_STEPS = 256  # an API caller asking for more gets this many
 
 
-# ---------- activations through forward hooks ----------
+# ---------- activations through a forward hook on the call's own copy ----------
 
 
 class _Reached(Exception):
     """Raised by a hook to end the forward pass once the layer asked for has run."""
 
 
+class LayerReader:
+    """One layer's (input, output) for model inputs, read by a forward hook on a copy of the model
+    made for this reader (`core.explain.own_copy`): the shared model carries no hook, so requests
+    using it at the same moment never see this one's tensors. Make one per request; it may read
+    many inputs (activation maximisation reads one per step)."""
+
+    def __init__(self, model: nn.Module, module: nn.Module, stop: bool = True):
+        self.model, layer = attributions.own_copy(model, module)
+        seen = self.seen = {}
+
+        def hook(_module, args, output):
+            seen["input"], seen["output"] = args[0], output
+            if stop:
+                raise _Reached  # the pass ends right after the layer
+
+        layer.register_forward_hook(hook)  # on the copy, which goes when the reader goes
+
+    def __call__(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        self.seen.clear()
+        try:
+            self.model(inputs)
+        except _Reached:
+            pass
+        if "output" not in self.seen:
+            raise RuntimeError("the layer was not reached in the forward pass")
+        return self.seen["input"], self.seen["output"]
+
+
 def capture(model: nn.Module, inputs: torch.Tensor, module: nn.Module, stop: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run `model(inputs)` and return `module`'s (input, output) as a forward hook saw them.
-
-    With `stop`, the pass ends right after `module`. The hook only acts in the calling thread, so
-    concurrent requests on one shared model never see each other's tensors.
-    """
-    seen: dict[str, torch.Tensor] = {}
-    owner = threading.get_ident()
-
-    def hook(_module, args, output):
-        if threading.get_ident() != owner or "output" in seen:
-            return
-        seen["input"], seen["output"] = args[0], output
-        if stop:
-            raise _Reached
-
-    handle = module.register_forward_hook(hook)
-    try:
-        model(inputs)
-    except _Reached:
-        pass
-    finally:
-        handle.remove()
-    if "output" not in seen:
-        raise RuntimeError("the layer was not reached in the forward pass")
-    return seen["input"], seen["output"]
+    """Run `model(inputs)` and return `module`'s (input, output) as a forward hook saw them; with
+    `stop`, the pass ends right after `module`. See `LayerReader`."""
+    return LayerReader(model, module, stop)(inputs)
 
 
 @torch.inference_mode()
@@ -88,33 +97,14 @@ def feature_maps(vision: VisionModel, inputs: torch.Tensor, layer: str) -> np.nd
 
 
 def grad_cam(vision: VisionModel, inputs: torch.Tensor, target: int | None = None) -> tuple[np.ndarray, int, np.ndarray]:
-    """Grad-CAM (Selvaraju et al., 2017) on `vision.cam_layer`.
-
-    The class score's gradient, averaged over each channel of the layer's output, weights that
-    channel; the weighted sum, through ReLU, says where the evidence for the class lies. Returns
-    (cam upsampled to the input size in [0, 1], target class, (classes,) probabilities).
-    """
-    inputs = inputs.detach().to(vision.device).clone().requires_grad_(True)  # so the layer's output carries a gradient
-    with torch.enable_grad():
-        activations: dict[str, torch.Tensor] = {}
-        owner = threading.get_ident()
-
-        def hook(_module, _args, output):
-            if threading.get_ident() == owner:
-                activations["a"] = output
-
-        handle = vision.cam_layer.register_forward_hook(hook)
-        try:
-            logits = vision.model(inputs)
-        finally:
-            handle.remove()
-        probabilities = torch.softmax(logits[0].detach(), dim=0).float().cpu().numpy()
-        target = int(probabilities.argmax()) if target is None else int(target)
-        a = activations["a"]  # (1, K, h, w)
-        grads = torch.autograd.grad(logits[0, target], a)[0]
-    weights = grads.mean(dim=(2, 3), keepdim=True)  # (1, K, 1, 1)
-    cam = F.relu((weights * a.detach()).sum(dim=1, keepdim=True))  # (1, 1, h, w)
-    cam = F.interpolate(cam, size=tuple(inputs.shape[-2:]), mode="bilinear", align_corners=False)[0, 0]
+    """Grad-CAM on `vision.cam_layer` through `core.explain.grad_cam`, the sketcher's: (cam upsampled
+    to the input size and scaled to [0, 1], target class (default: the top one), (classes,)
+    probabilities)."""
+    inputs = inputs.detach().to(vision.device)
+    with torch.inference_mode():
+        probabilities = torch.softmax(vision.model(inputs)[0], dim=0).float().cpu().numpy()
+    target = int(probabilities.argmax()) if target is None else int(target)
+    cam = attributions.grad_cam(vision.model, inputs, target, vision.cam_layer)  # (H, W), >= 0
     cam = cam / cam.max() if float(cam.max()) > 0 else cam
     return cam.float().cpu().numpy(), target, probabilities
 
@@ -128,11 +118,15 @@ def _blur(x: torch.Tensor) -> torch.Tensor:
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=x.shape[1])
 
 
-def channel_activation(vision: VisionModel, pixels: torch.Tensor, layer: str, channel: int) -> torch.Tensor:
+def channel_activation(
+    vision: VisionModel, pixels: torch.Tensor, layer: str, channel: int, reader: LayerReader | None = None
+) -> torch.Tensor:
     """Response of filter `channel` of `layer` at the centre of its map, for (B, C, H, W) pixels in
     [0, 1]: the quantity excited. One position, so the picture shows that unit's receptive field,
-    which grows layer by layer (3x3 pixels at conv1, most of the digit at conv5)."""
-    _, output = capture(vision.model, vision.normalize(pixels.to(vision.device)), vision.layer(layer))
+    which grows layer by layer (3x3 pixels at conv1, most of the digit at conv5). `reader`: one
+    made for `layer` already (a loop reads through one copy of the model)."""
+    reader = reader or LayerReader(vision.model, vision.layer(layer))
+    _, output = reader(vision.normalize(pixels.to(vision.device)))
     h, w = output.shape[-2:]
     return output[:, channel, h // 2, w // 2]
 
@@ -167,11 +161,12 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
     pixels = (mean + 0.1 * torch.rand(shape, generator=generator).to(device)).clamp(0, 1).requires_grad_(True)
     start = pixels.detach().clone()
     optimizer = torch.optim.Adam([pixels], lr=EXCITE.lr)
+    reader = LayerReader(vision.model, vision.layer(layer))  # one copy of the model for every step
 
     def step(index: int) -> dict:
         dy, dx = (torch.randint(-EXCITE.jitter, EXCITE.jitter + 1, (2,), generator=generator)).tolist()
         shifted = torch.roll(pixels, shifts=(dy, dx), dims=(2, 3))
-        activation = channel_activation(vision, shifted, layer, channel)[0]
+        activation = channel_activation(vision, shifted, layer, channel, reader)[0]
         loss = -activation + EXCITE.l2 * ((pixels - mean) ** 2).sum() / pixels[0, 0].numel()
         # Gradient for the pixels only: the shared model's own .grad stays untouched.
         pixels.grad = torch.autograd.grad(loss, pixels)[0]
@@ -185,8 +180,8 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
     with torch.enable_grad():
         records = list(fit(step, range(steps), epochs=1, log_every=steps, max_seconds=EXCITE.max_seconds))
     with torch.inference_mode():
-        before = float(channel_activation(vision, start, layer, channel)[0])
-        after = float(channel_activation(vision, pixels.detach(), layer, channel)[0])
+        before = float(channel_activation(vision, start, layer, channel, reader)[0])
+        after = float(channel_activation(vision, pixels.detach(), layer, channel, reader)[0])
     image = pixels.detach()[0].cpu().numpy()
     image = image[0] if vision.channels == 1 else image.transpose(1, 2, 0)
     return Excitation(image, before, after, records[-1].step)

@@ -10,10 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.checkpoints import load_weights
-from core.device import default_device, model_device
-from core.digits.models import DigitCNN
-from core.digits.predict import CHECKPOINTS, train_command
+from core.device import model_device
+from core.digits.predict import load_digit_model
 from core.digits.preprocess import MNIST_MEAN, MNIST_STD, prepare_digit, to_model_input
 from core.loading import cached_loader
 
@@ -26,7 +24,7 @@ class VisionModel:
     title: str  # shown in the UI
     model: nn.Module  # eval mode, returns logits
     layers: dict[str, nn.Conv2d]  # convolution layers by display name, in forward order
-    cam_layer: nn.Module  # Grad-CAM reads this module's output (the last convolutional stage)
+    cam_layer: nn.Module  # Grad-CAM reads this module's output (the last convolutional stage); never hooked itself
     classes: tuple[str, ...]
     mean: tuple[float, ...]  # per input channel: model input = (pixels - mean) / std
     std: tuple[float, ...]
@@ -70,9 +68,9 @@ def _prepare_digit_input(image) -> tuple[torch.Tensor, np.ndarray]:
 @cached_loader
 def digit_vision_model() -> VisionModel:
     """The shipped digit CNN (conv1..conv5), fed exactly as the sketcher feeds it."""
-    # A private copy of the sketcher's weights, on the default device like every model: hooks on
-    # this copy never touch the model the other demos use.
-    model = load_weights(DigitCNN(), CHECKPOINTS["cnn"], train_command("cnn")).to(default_device())
+    # The sketcher's cached CNN itself: nothing here changes a model (readings hook a copy of their
+    # own, core.explain.own_copy), so both pages may share one.
+    model = load_digit_model("cnn")
     return VisionModel(
         key="digits",
         title="Digit CNN (MNIST)",
