@@ -61,6 +61,7 @@ def shown(history: list[dict], picture, gap, words: str, best: int, epochs: int)
 
 
 @user_errors
+@gpu
 def open_page(saved, request: gr.Request):
     """The page as it opens: the visitor's runs kept in their browser, or else the first preset trained to its
     end (once per process: warm_up does it at start), its picture in the URL's palette. The preset box shows
@@ -83,6 +84,7 @@ def open_page(saved, request: gr.Request):
 
 
 @user_errors
+@gpu
 def redraw(palette: str, saved):
     """The newest run's picture and the legend in another palette; the picture stays as it is (with a
     note) when the server no longer has that run's model."""

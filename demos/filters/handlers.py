@@ -46,6 +46,7 @@ def picture_file(picture: np.ndarray | None) -> str | None:
 
 
 @user_errors
+@gpu
 def choose_model(key: str, layer: str | None = None):
     """Model choice -> layer dropdown (the layer kept when the model has it), status, whether the download button shows."""
     choices, shown, status = visualiser.layer_menu(key, layer)
@@ -53,6 +54,7 @@ def choose_model(key: str, layer: str | None = None):
 
 
 @user_errors
+@gpu
 def download_weights(key: str, layer: str | None = None):
     gr.Info(DOWNLOADING)
     imagenet.download_weights(imagenet.IMAGENET_MODELS[key])
