@@ -257,7 +257,7 @@ class FileCache:
         return self._total
 
     def uploaded(self, size: int) -> None:
-        """`size` bytes are arriving; trim in the background if they may pass the limit."""
+        """`size` bytes have arrived; trim in the background if they may have passed the limit."""
         self._added += size
         if self._total + self._added > self.limit and (self._trimming is None or self._trimming.done()):
             self._trimming = asyncio.get_running_loop().create_task(asyncio.to_thread(self.trim))
@@ -308,8 +308,10 @@ class VisitorShares:
             if wait is not None:
                 await _refuse(send, 429, TOO_MUCH_UPLOADED.format(seconds=wait), wait, text=True)
                 return
-            if self.cache is not None:
+            await self.app(scope, receive, send)
+            if self.cache is not None:  # its files are in the cache now (Gradio moves them before the call ends)
                 self.cache.uploaded(int(length))
+            return
         elif method == "POST" and JOIN.search(path):
             await self._join(scope, receive, send, key, address)
             return

@@ -167,6 +167,15 @@ def test_the_upload_budget_refuses_past_it_and_leaves_the_files_of_others(tmp_pa
 
 
 @pytest.mark.e2e
+def test_uploads_past_the_cache_s_size_trim_it_at_once_oldest_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    with serving(SMALL, cache=FileCache(10 * MB)) as page:
+        first, second = (upload(page.visitor(), 6 * MB).json()[0] for _ in range(2))
+        wait_until(lambda: not Path(first).exists(), 30, "the older upload to be deleted")
+        assert Path(second).exists()
+
+
+@pytest.mark.e2e
 def test_a_join_past_the_limit_gets_429_with_retry_after(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     with serving(Shares(events_in_flight=1, events_waiting=0)) as page:
