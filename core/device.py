@@ -71,7 +71,8 @@ def configure_for_serving() -> int:
     """Use $GALLERY_TORCH_THREADS intra-op threads (default 1) in a server.
 
     Gradio already runs requests side by side; several requests each spinning up all cores'
-    OpenMP threads fight over them (measured: 8x slower layer grids on 2 busy cores). Returns the count.
+    OpenMP threads fight over them, and each request ends up several times slower than on one
+    thread (`python -m bench.endpoints` runs the server this way). Returns the count.
     """
     import torch
 

@@ -120,26 +120,27 @@ DEMOS = [
 SERVER_SETTINGS = dict(max_file_size="10mb", enable_monitoring=False, show_error=False, theme=THEME)
 
 # Without the dashboard, nothing reads Gradio's per-event analytics, yet by default every queue keeps
-# the last 10,000 events and, after every event, copies them and rebuilds a pandas summary of them.
-# Measured here (2 cores, 32 clients calling a no-op): 260 calls/s falling to 131 within 36 s as
-# events piled up, against a steady 435-475 without; and ~2 ms on every single round trip. Keep one
-# event and never summarise. Read by each gradio.queueing.Queue when it is made, so set before any page is.
+# the last 10,000 events and, after every event, copies them and rebuilds a pandas summary of them:
+# throughput sinks as events pile up, and every round trip pays for it (the README's Benchmarks
+# say by how much). Keep one event and never summarise. Read by each gradio.queueing.Queue when it
+# is made, so set before any page is.
 os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 
-# Gradio keeps every session's state in memory, 10,000 sessions per page by default: at 50-120 KB a
-# session (measured; mostly a copy of every component's config) that is a gigabyte per page. Keep
-# the 100 most recently used per page instead. A session pushed out starts again from the page's
-# defaults on its next event: the playground forgets its earlier runs, and every other input is
-# checked by its function (the filter visualiser's layer list accepts any value for that reason).
+# Gradio keeps every session's state in memory, 10,000 sessions per page by default, and a session
+# holds a copy of every component's config (the README's "Many visitors" gives what one costs,
+# measured by `python -m bench.replicas`): gigabytes per page. Keep the 100 most recently used per
+# page instead. A session pushed out starts again from the page's defaults on its next event: the
+# playground forgets its earlier runs, and every other input is checked by its function (the filter
+# visualiser's layer list accepts any value for that reason).
 SESSIONS_KEPT = 100
 
 
 # Gradio's default queue ("auto" status updates) sends every event still waiting a fresh position
 # and ETA each time any job starts: with 32 callers queued behind a concurrency limit of 4, some 28
-# messages per job, each woken, serialised and written by the event loop. Measured here (2 cores, 32
-# clients calling `classify_digit`): 125 calls/s and 8.9 ms of server CPU a call, against 157-161
-# calls/s and 7.2-7.3 ms with updates once a second. A waiting visitor still sees the queue move.
+# messages per job, each woken, serialised and written by the event loop, which then serves fewer
+# calls a second (the README's Benchmarks). Once a second is enough: a waiting visitor still sees the
+# queue move.
 STATUS_UPDATE_SECONDS = 1.0
 
 
@@ -151,7 +152,25 @@ STATUS_UPDATE_SECONDS = 1.0
 # learner may keep one photo open for a while: an hour, swept every ten minutes, so the cache holds
 # about an hour of pictures and uploads (bench/results/visitors.txt: its size under load, swept
 # faster). GALLERY_DELETE_CACHE="frequency,age" overrides it, in seconds. (frequency, age)
-DELETE_CACHE = tuple(int(seconds) for seconds in os.environ.get("GALLERY_DELETE_CACHE", "600,3600").split(","))
+
+
+def delete_cache_setting(text: str) -> tuple[int, int]:
+    """GALLERY_DELETE_CACHE's "frequency,age" -> (frequency, age) in seconds, both whole and positive;
+    anything else is a ValueError that says what was expected, so a mistyped setting stops the
+    server at start instead of reaching Gradio."""
+    try:
+        frequency, age = (int(part) for part in text.split(","))  # one or three parts: ValueError too
+    except ValueError:
+        frequency = age = 0
+    if frequency <= 0 or age <= 0:
+        raise ValueError(
+            f"GALLERY_DELETE_CACHE must be two whole numbers of seconds, how often to sweep and how old a file"
+            f' may get, as "frequency,age" (e.g. "600,3600"); got {text[:40]!r}.'
+        )
+    return frequency, age
+
+
+DELETE_CACHE = delete_cache_setting(os.environ.get("GALLERY_DELETE_CACHE", "600,3600"))
 
 # The same cache bounded by size too, so that no flood of uploads fills the disk within the hour:
 # past this many megabytes, its oldest files are deleted first (demos.visitors.FileCache). A free
@@ -169,7 +188,7 @@ def for_serving(page):
     """Give `page` the queue and the session bound that every served page has; returns the page.
 
     It replaces the page's queue, so call it before the page is served (Gradio also makes a FastAPI
-    app for the page here, ~0.1 s)."""
+    app for the page here, part of the start-up that `python -m bench.startup` times)."""
     page.queue(status_update_rate=STATUS_UPDATE_SECONDS, default_concurrency_limit=DEFAULT_CONCURRENCY)
     # Gradio has no public way to bound a mounted page's sessions: `launch(state_session_capacity=)`
     # sets this same attribute, and `mount_gradio_app` takes no such argument. Its effect is tested

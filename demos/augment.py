@@ -303,7 +303,7 @@ def build() -> gr.Blocks:
         canvas.release(None, None, source, js="() => 'digit'").then(**dict(sample, fn=sample_drawing))
         reseed.click(next_seed, seed, seed, api_visibility="private")
         run.click(**sample)
-        page.load(**sample)  # the opening grid: 16 samples of the cheetah, ~0.13 s of server time
+        page.load(**sample)  # the opening grid: 16 samples of the cheetah
         gallery.select(show_sample, records, [details, selected], api_visibility="private")
         for button in example_buttons:
             button.click(load_example, button, [canvas, source], api_visibility="private")

@@ -207,7 +207,7 @@ def first_class_walk(digit_a: int, digit_b: int, seed: float, frames: float):
 
 def warm_up() -> None:
     """Load the GAN and the judge and draw once, and find the opening walk's latent directions
-    (~0.14 s, then cached), so that the first visitor's page answers at full speed."""
+    (once, then cached), so that the first visitor's page answers at full speed."""
     first_digits(-1, 0, 10, False)  # a missing checkpoint: the page says how to make it
     first_walk(*OPENING_WALK, 0.0, 0.0, 0.0)
 
@@ -218,7 +218,7 @@ def warm_up() -> None:
 def build() -> gr.Blocks:
     defaults = ToyConfig()
     digits_queue = dict(api_visibility="private", concurrency_limit=4, concurrency_id="gan_digits")
-    # ~4 ms a digit: not queued behind a gallery of 64
+    # one digit at a time is quick: not queued behind a gallery of 64
     slider_event = dict(api_visibility="private", concurrency_limit=4, concurrency_id="gan_slider", queue=False, trigger_mode="always_last")
     thumbnails = dict(height="auto", object_fit="contain")
     with gr.Blocks(title="Small GAN", delete_cache=DELETE_CACHE) as page:

@@ -22,9 +22,9 @@ import numpy as np
 JS = Path(__file__).resolve().parent / "assets" / "live"
 FRAME = "data-frame=\"${value && value.seq !== undefined ? value.seq : ''}\""  # changes with every new value
 # In the template, not in css_template: Gradio rewrites a css_template's <style> on every new value,
-# and the page then restyles every element (measured on a busy 2-core machine: the playground's loss
-# chart drew 18 of 36 updates that reached it; 47 of 55 with the <style> here). Text takes the theme's
-# colour (light or dark), never a fixed grey.
+# and the page then restyles every element: on a busy machine a chart then misses many of the updates
+# that reach it (`python -m bench.feel` counts the frames drawn). Text takes the theme's colour
+# (light or dark), never a fixed grey.
 CSS = """
 .live-view canvas { display: block; max-width: 100%; }
 .live-view { color: var(--body-text-color); }

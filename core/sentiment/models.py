@@ -26,8 +26,6 @@ from core.device import default_device
 from core.loading import cached_loader
 from core.sentiment.text import MAX_CHARACTERS, Vocabulary, clean, head_and_tail, tokenize_with_spans
 
-LABELS = ("negative", "positive")
-MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 TRAINED_LAYERS = 6  # MiniLM's layers fine-tuned and shipped (int8 weights); the word-piece embeddings stay pretrained
 CURVE_FILE = CHECKPOINT_DIR / "sentiment_learning_curve.json"  # python -m train.sentiment curve
 INT8_SCALE = ".int8_scale"  # a shipped int8 weight `name` comes with its per-row scales under name + this
