@@ -13,28 +13,35 @@ from pathlib import Path
 
 import pytest
 import torch
+from torchvision.models import resnet18
 
 from core import device as core_device
+from core.digits.predict import answering_cnn, load_digit_model
+from core.gan import sample
+from core.gan.config import ToyConfig
+from core.gan.fused import load_fused_generator
+from core.gan.models import load_digit_gan
+from core.gan.toy import toy_models
+from core.playground.experiment import DEFAULTS, PlaygroundRun
+from core.sentiment.int8 import ANSWER_DTYPE_OFF_CPU, Int8Linear, load_transfer_int8
+from core.sentiment.models import load_scratch, load_transfer
+from core.vision import filters, imagenet
+from core.vision.imagenet import RESNET18, imagenet_vision_model, weights_file
+from core.vision.model import digit_vision_model
 from demos import DEMOS
 
 
 def _loaders():
-    from core.digits import predict as digits
-    from core.gan import fused, models, sample
-    from core.sentiment import int8
-    from core.sentiment import models as sentiment
-    from core.vision import filters, imagenet, model
-
     return [
-        digits.load_digit_model,
-        digits.answering_cnn,
-        model.digit_vision_model,
+        load_digit_model,
+        answering_cnn,
+        digit_vision_model,
         imagenet._load,
-        models.load_digit_gan,
-        fused.load_fused_generator,
-        sentiment.load_scratch,
-        sentiment.load_transfer,
-        int8.load_transfer_int8,
+        load_digit_gan,
+        load_fused_generator,
+        load_scratch,
+        load_transfer,
+        load_transfer_int8,
         filters.excite,
         sample._directions_at,
     ]
@@ -325,19 +332,12 @@ def test_the_finder_tells_the_handlers_that_run_a_model_from_the_rest(graph):
 
 @pytest.mark.reference
 def test_digit_models_land_on_the_chosen_device(on_meta):
-    from core.digits.predict import answering_cnn, load_digit_model
-
     for model in (load_digit_model("cnn"), load_digit_model("mlp"), answering_cnn()):
         assert left_behind(model, on_meta) == []
 
 
 @pytest.mark.reference
 def test_vision_models_land_on_the_chosen_device(on_meta, tmp_path):
-    from torchvision.models import resnet18
-
-    from core.vision.imagenet import RESNET18, imagenet_vision_model, weights_file
-    from core.vision.model import digit_vision_model
-
     assert left_behind(digit_vision_model().model, on_meta) == []
     path = weights_file(RESNET18, tmp_path)  # ResNet-18 with random weights: nothing downloaded
     path.parent.mkdir(parents=True)
@@ -349,9 +349,6 @@ def test_vision_models_land_on_the_chosen_device(on_meta, tmp_path):
 
 @pytest.mark.reference
 def test_gan_models_land_on_the_chosen_device(on_meta):
-    from core.gan.fused import load_fused_generator
-    from core.gan.models import load_digit_gan
-
     gan = load_digit_gan()
     assert left_behind(gan.generator, on_meta) == []
     assert left_behind(gan.discriminator, on_meta) == []
@@ -360,9 +357,6 @@ def test_gan_models_land_on_the_chosen_device(on_meta):
 
 @pytest.mark.reference
 def test_sentiment_models_land_on_the_chosen_device_and_answer_in_fp16_off_the_cpu(on_meta):
-    from core.sentiment.int8 import ANSWER_DTYPE_OFF_CPU, load_transfer_int8
-    from core.sentiment.models import load_scratch, load_transfer
-
     assert left_behind(load_scratch()[0], on_meta) == []
     transfer = load_transfer()
     assert left_behind(transfer, on_meta) == []
@@ -377,8 +371,6 @@ def test_the_cpu_keeps_the_int8_answering_model(monkeypatch):
     monkeypatch.setenv(core_device.DEVICE_ENV, "cpu")
     _clear_all()
     try:
-        from core.sentiment.int8 import Int8Linear, load_transfer_int8
-
         assert any(isinstance(m, Int8Linear) for m in load_transfer_int8().modules())
     finally:
         _clear_all()
@@ -386,10 +378,6 @@ def test_the_cpu_keeps_the_int8_answering_model(monkeypatch):
 
 @pytest.mark.reference
 def test_training_models_land_on_the_chosen_device(on_meta):
-    from core.gan.config import ToyConfig
-    from core.gan.toy import toy_models
-    from core.playground.experiment import DEFAULTS, PlaygroundRun
-
     run = PlaygroundRun(dataclasses.replace(DEFAULTS, points=64))
     assert left_behind(run.model, on_meta) == []
     assert run.batches.inputs.device.type == "meta" and run.data.x_train.device.type == "cpu"  # pictures draw from the CPU copy
