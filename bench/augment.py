@@ -24,10 +24,9 @@ from gradio.media import get_image
 from PIL import Image
 
 from bench.timing import call, file_data, machine, serve_demo, upload
-from core.augment.grid import caption, load_photo, render
+from core.augment.grid import DEFAULTS, caption, load_photo, render
 from core.augment.transforms import parse_pipeline, sample_grid
 from core.device import configure_for_serving
-from demos.augment import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 

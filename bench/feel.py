@@ -36,9 +36,8 @@ from playwright.sync_api import sync_playwright
 
 from bench import feel_live
 from bench.timing import machine
-from core.digits import reading
+from core.digits import pictures, reading
 from demos import drawing
-from demos.sketcher import handlers as sketcher
 from harness.browser import CHROMIUM, FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,9 +204,9 @@ def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]
     raster = np.full((drawing.SEND_SIDE, drawing.SEND_SIDE), 255, np.uint8)
     raster[30:110, 62:76] = 0  # a 1
     _, _, prepared, cnn_map, _ = reading.read_digit(raster)  # the CNN's integrated-gradients map
-    overlay = sketcher.attribution_overlay(prepared.ink, cnn_map)
+    overlay = pictures.attribution_overlay(prepared.ink, cnn_map)
     cases = [
-        ("28x28 view (old: enlarged 224x224)", sketcher.seen_image(prepared.image), sketcher.seen_image(prepared.image, zoom=1)),
+        ("28x28 view (old: enlarged 224x224)", pictures.seen_image(prepared.image), pictures.seen_image(prepared.image, zoom=1)),
         ("attribution map (140x140 RGB)", overlay, overlay),
     ]
     image = gr.Image(type="numpy", format="png")
