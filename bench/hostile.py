@@ -1,6 +1,6 @@
 """One hostile client against one `python app.py` (what a Space runs), beside a visitor's figures alone.
 
-    python -m bench.hostile [--seconds 10] [--calls 150] [--in-flight 16]
+    python -m bench.hostile [--seconds 10] [--calls 150] [--in-flight 16] [--unlimited-too]
 
 1. Upload flood: one client posts distinct 9 MB files to /demos/sketcher/gradio_api/upload for
    `--seconds`, as fast as the server answers; how much the file cache grew (goal: at most 100 MB).
@@ -12,6 +12,7 @@
    once (it honours no Retry-After). Goal: the visitor's median and p95 within 3x of alone. The
    hostile client runs on the same cores: what it costs the machine is part of the measure.
 
+`--unlimited-too` measures the same again on a server with the limits lifted, for comparison.
 Both clients open the page's /config first, as a browser and gradio_client do, and so are known
 by the signed cookie the server sets (demos/visitors.py).
 """
@@ -120,25 +121,12 @@ def hostile(url: str, in_flight: int, stop: Path) -> None:
     print(dict(answers), flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--calls", type=int, default=150)
-    parser.add_argument("--in-flight", type=int, default=16)
-    parser.add_argument("--hostile", help=argparse.SUPPRESS)  # URL: run as the hostile client's process
-    parser.add_argument("--stop", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.hostile:
-        hostile(args.hostile, args.in_flight, Path(args.stop))
-        return
-
-    print(machine())
+def measure(env: dict, args) -> tuple[list[str], tuple[float, float], tuple[float, float], str]:
+    """Both measures on one fresh `python app.py` started with `env`."""
     with tempfile.TemporaryDirectory(prefix="hostile-") as temp:
         cache = Path(temp) / "cache"
-        with served_app(env={"GRADIO_TEMP_DIR": str(cache)}, timeout=240) as app:
-            for keep_cookies in (True, False):
-                print(flood(app.url, cache, args.seconds, keep_cookies), flush=True)
-
+        with served_app(env={"GRADIO_TEMP_DIR": str(cache), **env}, timeout=240) as app:
+            floods = [flood(app.url, cache, args.seconds, keep_cookies) for keep_cookies in (True, False)]
             alone = summary(timings(app.url, args.calls))
             stop = Path(temp) / "stop"
             neighbour = subprocess.Popen(
@@ -153,12 +141,40 @@ def main() -> None:
             finally:
                 stop.touch()
                 answered, _ = neighbour.communicate(timeout=120)
-    print(f"\n/classify_digit, one visitor, {args.calls} calls one after another (ms):")
-    print(f"{'':44s} {'median':>8s} {'p95':>8s}")
-    print(f"{'alone':44s} {alone[0]:8.1f} {alone[1]:8.1f}")
-    print(f"{f'beside one client with {args.in_flight} calls in flight':44s} {beside[0]:8.1f} {beside[1]:8.1f}")
-    print(f"{'ratio (goal <= 3)':44s} {beside[0] / alone[0]:8.2f} {beside[1] / alone[1]:8.2f}")
-    print(f"the hostile client's answers, by HTTP status: {answered.strip()}")
+    return floods, alone, beside, answered.strip()
+
+
+# The same server with every limit lifted: what the limits are measured against.
+UNLIMITED = {
+    name: "100000" for name in ("GALLERY_UPLOAD_MB", "GALLERY_ADDRESS_UPLOAD_MB", "GALLERY_EVENTS_IN_FLIGHT", "GALLERY_ADDRESS_EVENTS")
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--calls", type=int, default=150)
+    parser.add_argument("--in-flight", type=int, default=16)
+    parser.add_argument("--unlimited-too", action="store_true", help="then the same on a server with the limits lifted")
+    parser.add_argument("--hostile", help=argparse.SUPPRESS)  # URL: run as the hostile client's process
+    parser.add_argument("--stop", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.hostile:
+        hostile(args.hostile, args.in_flight, Path(args.stop))
+        return
+
+    print(machine())
+    runs = [("with the limits (defaults)", {})] + ([("limits lifted", UNLIMITED)] if args.unlimited_too else [])
+    for label, env in runs:
+        floods, alone, beside, answered = measure(env, args)
+        print(f"\n== {label} ==")
+        print(*floods, sep="\n")
+        print(f"/classify_digit, one visitor, {args.calls} calls one after another (ms):")
+        print(f"{'':44s} {'median':>8s} {'p95':>8s}")
+        print(f"{'alone':44s} {alone[0]:8.1f} {alone[1]:8.1f}")
+        print(f"{f'beside one client with {args.in_flight} calls in flight':44s} {beside[0]:8.1f} {beside[1]:8.1f}")
+        print(f"{'ratio (goal <= 3)':44s} {beside[0] / alone[0]:8.2f} {beside[1] / alone[1]:8.2f}")
+        print(f"the hostile client's answers, by HTTP status: {answered}", flush=True)
 
 
 if __name__ == "__main__":

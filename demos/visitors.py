@@ -53,7 +53,7 @@ MB = 2**20
 @dataclass(frozen=True)
 class Shares:
     """What one visitor, and one address, may have. The defaults, and why, are in the README
-    ("Many visitors"); GALLERY_UPLOAD_MB and GALLERY_EVENTS_IN_FLIGHT override two of them."""
+    ("Many visitors"); `shares_from_environment` says which environment variables override them."""
 
     upload_mb_per_minute: int = 30  # three uploads at the 10 MB cap, or ten phone photos, a minute
     address_upload_mb_per_minute: int = 150  # a class of 30 behind one address, each sending a 5 MB photo at once
@@ -68,9 +68,14 @@ class Shares:
 
 
 def shares_from_environment() -> Shares:
+    """The defaults, with what GALLERY_UPLOAD_MB, GALLERY_ADDRESS_UPLOAD_MB (a minute),
+    GALLERY_EVENTS_IN_FLIGHT and GALLERY_ADDRESS_EVENTS set instead."""
+    default = Shares()
     return Shares(
-        upload_mb_per_minute=int(os.environ.get("GALLERY_UPLOAD_MB", Shares.upload_mb_per_minute)),
-        events_in_flight=int(os.environ.get("GALLERY_EVENTS_IN_FLIGHT", Shares.events_in_flight)),
+        upload_mb_per_minute=int(os.environ.get("GALLERY_UPLOAD_MB", default.upload_mb_per_minute)),
+        address_upload_mb_per_minute=int(os.environ.get("GALLERY_ADDRESS_UPLOAD_MB", default.address_upload_mb_per_minute)),
+        events_in_flight=int(os.environ.get("GALLERY_EVENTS_IN_FLIGHT", default.events_in_flight)),
+        events_per_address=int(os.environ.get("GALLERY_ADDRESS_EVENTS", default.events_per_address)),
     )
 
 

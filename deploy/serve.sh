@@ -59,11 +59,13 @@ if [ "${#ports[@]}" -ne "$replicas" ]; then
   exit 1
 fi
 
-servers=""
-for replica_port in "${ports[@]}"; do
+servers="" names=""
+for i in "${!ports[@]}"; do
+  replica_port=${ports[$i]}
   GRADIO_SERVER_NAME=127.0.0.1 GRADIO_SERVER_PORT=$replica_port "$python" "$root/app.py" &
   pids+=("$!")
   servers+="        server 127.0.0.1:$replica_port max_fails=0;"$'\n'
+  names+="        127.0.0.1:$replica_port $((i + 1));"$'\n'  # X-Gallery-Replica: a number, not an address
 done
 
 # Wait until every replica accepts connections (uvicorn listens once the app is built and started),
@@ -83,9 +85,9 @@ case "$listen_host" in
   *) listen="$listen_host:$port" ;;
 esac
 mkdir -p "$work/temp"
-servers=${servers%$'\n'}
-awk -v servers="$servers" -v listen="$listen" \
-  '{ gsub(/@LISTEN@/, listen); if ($0 ~ /^@SERVERS@$/) print servers; else print }' \
+servers=${servers%$'\n'} names=${names%$'\n'}
+awk -v servers="$servers" -v names="$names" -v listen="$listen" \
+  '{ gsub(/@LISTEN@/, listen); if ($0 ~ /^@SERVERS@$/) print servers; else if ($0 ~ /^@REPLICA_NAMES@$/) print names; else print }' \
   "$here/nginx.conf.template" >"$work/nginx.conf"
 "$nginx" -e stderr -p "$work" -c nginx.conf &
 pids+=("$!")

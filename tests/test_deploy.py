@@ -5,7 +5,8 @@ their event stream on one process) all succeed and are spread over both replicas
 first page loads, and each browser then stays on its replica; a client that keeps cookies and whose
 first request is an API call is not moved by the cookie that answer sets; file URLs name the
 balancer; SIGTERM leaves no process behind; and the file cache deletes old files, both the gallery's
-and a standalone page's (the replicas run with GALLERY_DELETE_CACHE set to seconds).
+and a standalone page's (the replicas run with GALLERY_DELETE_CACHE set to seconds); nginx refuses one
+visitor's flood and names replicas by number, never by address.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def served(tmp_path_factory):
 
 
 def replica_of(url: str, cookies: dict) -> str:
-    """The replica that answers a request carrying `cookies` (nginx names it in a header)."""
+    """The replica that answers a request carrying `cookies` (nginx numbers it in a header)."""
     return httpx.get(url, cookies=cookies, timeout=30).headers["x-gallery-replica"]
 
 
@@ -188,6 +189,33 @@ def first_page_load(url: str) -> str:
 def test_browsers_first_page_loads_are_spread_and_each_stays_on_its_replica(served):
     replicas = {first_page_load(served.url) for _ in range(BROWSERS)}
     assert len(replicas) == 2, f"{BROWSERS} browsers from one address all went to {replicas}"
+
+
+def test_nginx_refuses_one_visitor_s_flood_and_names_no_replica_address(served):
+    """nginx's own limits, keyed by the visitor's cookie: a flood of joins from one visitor is
+    refused (429, Retry-After, a message a page shows) while another visitor from the same address
+    goes on; clients see a replica's number, never its address, which nginx's log keeps."""
+    flood, other = (httpx.Client(base_url=served.url + "/demos/sketcher", timeout=60) for _ in range(2))
+    for client in (flood, other):
+        assert client.get("/config").headers["x-gallery-replica"] in {"1", "2"}
+        assert "gallery_visitor" in client.cookies  # the app's identity cookie, what nginx keys on
+
+    def join(client: httpx.Client) -> httpx.Response:  # an empty join: the app answers 422 at once
+        return client.post("/gradio_api/queue/join", json={})
+
+    answers: list[httpx.Response] = []
+    with ThreadPoolExecutor(8) as pool:
+        while not any(answer.status_code == 429 for answer in answers) and len(answers) < 1000:
+            answers += pool.map(join, [flood] * 40)
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert refused, f"{len(answers)} joins in a row, none refused"
+    assert {answer.status_code for answer in answers} == {422, 429}
+    assert int(refused[0].headers["retry-after"]) >= 1 and "slow down" in refused[0].json()["detail"]
+    assert join(other).status_code == 422  # another visitor behind the same address is not refused
+    log = served.log.read_text()
+    assert re.search(r'"POST /demos/sketcher/gradio_api/queue/join" 422 replica [12] 127\.0\.0\.1:\d+', log), log[-2000:]
+    for client in (flood, other):
+        client.close()
 
 
 def cached(root: Path, suffix: str) -> set[Path]:
