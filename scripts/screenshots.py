@@ -7,6 +7,10 @@ Playwright (never `playwright install`), and writes
 - docs/gan/screenshot.png: the GAN page as it opens, on its first 20 digits (seed 0);
 - docs/screenshots/<slug>.png and <slug>-phone.png: each demo's own page as it opens, at 1280 x 1000
   and at a phone's 390 x 844 (with touch).
+Each shot waits until every picture on its page is shown (no <img> loading, broken or empty, no
+array-drawn canvas left blank) and painted, and fails naming the missing ones after a deadline,
+writing nothing: a screenshot shows what a visitor sees once the page has loaded. The titles' emoji
+need a colour emoji font (Debian: fonts-noto-color-emoji), or chromium draws them as boxes.
 The tests never write these files; run this after a change that shows on either page, look at the
 pictures, and commit them.
 """
@@ -22,21 +26,58 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a file: the repository's packages are importable
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from demos import DEMOS  # noqa: E402
-from harness.browser import CHROMIUM, FLAGS, PHONE, SEVEN, draw, open_gradio  # noqa: E402
+from harness.browser import CHROMIUM, EVENT_COUNTER_JS, FLAGS, PHONE, SEVEN, draw, open_gradio  # noqa: E402
 from harness.serving import free_port, stop, wait_for_http  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 1000}
 MAPS_DRAWN = "() => [...document.querySelectorAll('#sketcher-seen canvas, #sketcher-cnn-map canvas, #sketcher-mlp-map canvas')]"
 MAPS_DRAWN += ".filter(c => !c.classList.contains('empty')).length === 3"
-IMAGES_SHOWN = "(n) => document.querySelectorAll('img').length >= n && [...document.images].every(i => i.complete && i.naturalWidth > 0)"
 PHONE_SHOT = dict(PHONE, device_scale_factor=1)  # the picture at the screen's own size, to keep the file small
 # Gradio marks an output whose event is still running; a page has settled when none is.
 SETTLED = "() => !document.querySelector('.pending, .generating, .translucent')"
-# Pictures on the screen have loaded (those below it load lazily, when scrolled to).
-ON_SCREEN_IMAGES_SHOWN = "() => [...document.images].filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete)"
+# The pictures a visitor would see but that are not shown, each described. An <img> is shown once it
+# is complete with a picture in it (naturalWidth > 0): one still loading is not complete, and a broken
+# one (or one with no source) is complete with naturalWidth 0, its alt text standing in. Every <img>
+# the page renders counts, not only those on the screen: Gradio's gallery loads its thumbnails lazily,
+# so these are told to load now. A canvas drawn from an array (demos/assets/drawing/picture.js) is
+# marked `empty` until it has a picture; `canvases` false leaves those out, for a shot whose page has
+# not drawn them yet by design.
+PICTURES_NOT_SHOWN = """(canvases) => {
+    const rendered = (el) => el.getClientRects().length > 0;  // not inside a hidden block or tab
+    const images = [...document.images].filter(rendered);
+    images.filter((img) => img.loading === "lazy").forEach((img) => { img.loading = "eager"; });
+    const name = (el) => (el.alt || el.getAttribute("aria-label") || el.getAttribute("src") || "").slice(0, 60);
+    return [
+        ...images.filter((img) => !img.complete).map((img) => `loading: ${name(img)}`),
+        ...images.filter((img) => img.complete && img.naturalWidth === 0).map((img) => `broken or empty: ${name(img)}`),
+        ...(canvases ? [...document.querySelectorAll("canvas.empty")] : []).filter(rendered).map((c) => `canvas not drawn: ${name(c)}`),
+    ];
+}"""
+PAINTED = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def new_page(browser, **options):
+    """A page in its own context that counts its Gradio events (see harness.browser.open_gradio)."""
+    context = browser.new_context(**options)
+    context.add_init_script(EVENT_COUNTER_JS)
+    return context.new_page()
+
+
+def shoot(page, path: Path, canvases: bool = True, timeout: float = 60.0, **options) -> None:
+    """Screenshot `page` to `path` once every picture on it is shown (PICTURES_NOT_SHOWN) and painted.
+    After `timeout` seconds, fails naming the pictures still missing, and writes nothing."""
+    try:
+        page.wait_for_function(f"(canvases) => ({PICTURES_NOT_SHOWN})(canvases).length === 0", arg=canvases, timeout=timeout * 1000)
+    except PlaywrightTimeoutError:
+        missing = page.evaluate(PICTURES_NOT_SHOWN, canvases)
+        raise RuntimeError(f"{page.url}: {len(missing)} pictures not shown after {timeout:g} s, so no {path}: {missing}") from None
+    page.evaluate(PAINTED)  # the next frame has been painted with them
+    page.screenshot(path=str(path), **options)
+    print(f"wrote {path}")
 
 
 def clear(page) -> None:
@@ -52,7 +93,7 @@ def sketcher(page, url: str, path: Path) -> None:
     page.mouse.move(0, 0)  # no hover highlight in the picture
     expect(page.locator("#verdict")).to_contain_text("7", timeout=30_000)
     page.wait_for_function(MAPS_DRAWN, timeout=30_000)  # the 28x28 view and both attribution maps
-    page.screenshot(path=str(path))
+    shoot(page, path)
 
 
 def sketcher_live(page, url: str, path: Path) -> None:
@@ -67,8 +108,8 @@ def sketcher_live(page, url: str, path: Path) -> None:
     page.mouse.move(*at(0.75, 0.22), steps=20)
     page.mouse.move(*at(0.55, 0.6), steps=20)
     page.wait_for_function("() => document.querySelector('#cnn-label .bars').dataset.digit === '7'", timeout=30_000)
-    page.wait_for_timeout(300)  # the last reading is drawn
-    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 560})
+    # The attribution maps are drawn on pen-up (the page says so), so mid-stroke they are still clear.
+    shoot(page, path, canvases=False, clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 560})
     page.mouse.up()
 
 
@@ -76,24 +117,20 @@ def gan(page, url: str, path: Path) -> None:
     open_gradio(page, f"{url}/demos/gan/")  # the page's load event has drawn its first grid by then
     verdict = page.locator("#gan-verdict")
     page.wait_for_function("el => /reads \\d+ of 20/.test(el.innerText)", arg=verdict.element_handle(), timeout=60_000)
-    page.wait_for_function(IMAGES_SHOWN, arg=20, timeout=30_000)
+    page.wait_for_function("() => document.images.length >= 20", timeout=30_000)  # the grid's 20 digits are in the page
     page.mouse.move(0, 0)
-    page.screenshot(path=str(path))
+    shoot(page, path)
 
 
 def every_page(browser, url: str, out: Path) -> None:
-    """Each demo's own page as it opens (its load events done, pictures drawn), at desktop and phone size."""
+    """Each demo's own page as it opens (its load events done, pictures shown), at desktop and phone size."""
     for demo in DEMOS:
         for path, size in [(out / f"{demo.slug}.png", dict(viewport=VIEWPORT)), (out / f"{demo.slug}-phone.png", PHONE_SHOT)]:
-            context = browser.new_context(**size)
-            page = context.new_page()
+            page = new_page(browser, **size)
             open_gradio(page, f"{url}/demos/{demo.slug}/")
             page.wait_for_function(SETTLED, timeout=60_000)
-            page.wait_for_function(ON_SCREEN_IMAGES_SHOWN, timeout=30_000)
-            page.wait_for_timeout(500)  # canvases drawn in the page paint on the next frames
-            page.screenshot(path=str(path))
-            context.close()
-            print(f"wrote {path}")
+            shoot(page, path)
+            page.context.close()
 
 
 def main() -> None:
@@ -111,12 +148,11 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             shots = [(sketcher, out / "screenshot.png"), (sketcher_live, out / "sketcher_live.png"), (gan, out / "gan" / "screenshot.png")]
-            for shoot, path in shots:
+            for take, path in shots:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                page = browser.new_page(viewport=VIEWPORT)
-                shoot(page, url, path)
-                page.close()
-                print(f"wrote {path}")
+                page = new_page(browser, viewport=VIEWPORT)
+                take(page, url, path)
+                page.context.close()
             (out / "screenshots").mkdir(parents=True, exist_ok=True)
             every_page(browser, url, out / "screenshots")
             browser.close()
