@@ -6,14 +6,27 @@ from __future__ import annotations
 
 import itertools
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from gradio_client import Client
+from PIL import Image
 
+from core.checkpoints import weights_path
 from core.errors import UserError
+from core.gan import models as gan
+from core.gan import pictures as gan_pictures
+from core.gan import sample
+from core.playground import draw, experiment, paint
+from core.playground.settings import lr_factor, read_points
 from core.vision import convolution as conv
+from demos import overfit as overfit_demo
+from demos import points as points_demo
+from demos.filters import handlers as filters_demo
+from harness.browser import open_gradio, wait_until_streaming_ends
+from tests.conftest import need
 
 # ---------- convolution sandbox: dilation, transposed, stepping ----------
 
@@ -96,27 +109,22 @@ def test_next_cell_walks_the_output_row_by_row_and_wraps():
 
 @pytest.mark.unit
 def test_sandbox_handlers_take_dilation_and_transposed():
-    from demos import filters as demo
-
-    picture, numbers, size, worked = demo.run_sandbox("1 2; 3 4", "1 1; 1 1", 2, 0, 0, 1, 1, True)
-    assert "Output (4×4)" in numbers and "1 1 2 2\n1 1 2 2\n3 3 4 4\n3 3 4 4" in numbers and picture.dtype == np.uint8
-    assert demo.step_sandbox("1 2; 3 4", "1 1; 1 1", 2, 0, 0, 3, 1, True) == (1, 0)
-    import gradio as gr
+    picture, numbers, size, worked = filters_demo.run_sandbox("1 2; 3 4", "1 1; 1 1", 2, 0, 0, 1, 1, True)
+    assert "Output (4×4)" in numbers and "1 1 2 2\n1 1 2 2\n3 3 4 4\n3 3 4 4" in numbers and picture.endswith(".png")
+    assert filters_demo.step_sandbox("1 2; 3 4", "1 1; 1 1", 2, 0, 0, 3, 1, True) == (1, 0)
 
     with pytest.raises(gr.Error, match="dilation must be between 1 and 3"):
-        demo.run_sandbox("1 2; 3 4", "1", 1, 0, 0, 0, 4, False)
+        filters_demo.run_sandbox("1 2; 3 4", "1", 1, 0, 0, 0, 4, False)
     with pytest.raises(gr.Error, match="does not fit"):
-        demo.run_sandbox("1 2 3; 4 5 6; 7 8 9", "1 1; 1 1", 1, 0, 0, 0, 3, False)
+        filters_demo.run_sandbox("1 2 3; 4 5 6; 7 8 9", "1 1; 1 1", 1, 0, 0, 0, 3, False)
 
 
 # ---------- GAN: a walk from one digit to another ----------
 
 
 @pytest.mark.unit
+@pytest.mark.figures
 def test_class_walk_starts_at_a_and_ends_at_b_moving_class_vector_and_noise():
-    from core.gan import models as gan
-    from core.gan import sample
-
     torch.manual_seed(0)  # the tiny random GAN's initial weights only; the walk itself is seeded
     model = gan.DigitGan().eval()
     frames = sample.walk_between_classes(2, 7, seed=5, frames=6, model=model)
@@ -144,36 +152,27 @@ def test_class_walk_starts_at_a_and_ends_at_b_moving_class_vector_and_noise():
     ],
 )
 def test_class_walk_refuses_bad_input(args, message):
-    from core.gan import sample
-
     with pytest.raises(UserError, match=message):
         sample.walk_between_classes(*args)
 
 
 @pytest.mark.unit
 def test_switch_summary_names_the_frames_where_the_reading_turns():
-    from core.gan import pictures as demo
-
-    assert "**3** up to frame 4 and **8** from frame 5 of 6" in demo.switch_summary(3, 8, [3, 3, 2, 3, 8, 8])
-    assert "never settles" in demo.switch_summary(3, 8, [3, 3, 3, 3])
-    assert "not available" in demo.switch_summary(3, 8, None)
+    assert "**3** up to frame 4 and **8** from frame 5 of 6" in gan_pictures.switch_summary(3, 8, [3, 3, 2, 3, 8, 8])
+    assert "never settles" in gan_pictures.switch_summary(3, 8, [3, 3, 3, 3])
+    assert "not available" in gan_pictures.switch_summary(3, 8, None)
 
 
 def shipped_gan_loads() -> bool:
-    from core.checkpoints import weights_path
-    from core.gan import models as gan
-
     return weights_path(gan.CHECKPOINT).exists()
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 @pytest.mark.parametrize("digit_a,digit_b", [(0, 6), (3, 8), (4, 9)])
 def test_on_the_shipped_gan_the_judge_reads_a_then_b(digit_a, digit_b):
-    from core.gan import pictures as demo
-    from tests.conftest import need
-
     need(shipped_gan_loads(), "checkpoints/gan_digits.safetensors is not trained yet (python -m train.gan)")
-    items, verdict = demo.class_walk(digit_a, digit_b, 0, 12)
+    items, verdict = gan_pictures.class_walk(digit_a, digit_b, 0, 12)
     readings = [int(caption.split("CNN ")[1].split()[0]) for _, caption in items]
     assert readings[0] == digit_a and readings[-1] == digit_b, readings
     assert f"**{digit_a}** up to frame" in verdict and f"**{digit_b}** from frame" in verdict
@@ -186,8 +185,6 @@ TWO_CLASSES = "x,y,label\n" + "".join(f"{i / 10 - 2:g},{(i * 7 % 11) / 5 - 1:g},
 
 @pytest.mark.unit
 def test_schedules_have_the_shapes_their_names_promise():
-    from core.playground.settings import lr_factor
-
     assert [lr_factor("constant", e, 8) for e in range(1, 9)] == [1.0] * 8
     assert [lr_factor("step", e, 8) for e in range(1, 9)] == [1, 1, 1, 1, 0.1, 0.1, 0.01, 0.01]
     cosine = [lr_factor("cosine", e, 100) for e in range(1, 101)]
@@ -200,8 +197,6 @@ def test_schedules_have_the_shapes_their_names_promise():
 @pytest.mark.unit
 @pytest.mark.parametrize("schedule", ["constant", "step", "cosine", "warmup_cosine"])
 def test_each_epoch_trains_with_the_learning_rate_its_record_reports(schedule):
-    from core.playground import experiment
-
     run = experiment.PlaygroundRun(experiment.replace(experiment.DEFAULTS, epochs=12, points=60, lr_schedule=schedule))
     used = []  # the optimiser's rate at every step
     run.optimizer.register_step_pre_hook(lambda optimizer, args, kwargs: used.append(optimizer.param_groups[0]["lr"]))
@@ -236,8 +231,6 @@ def test_each_epoch_trains_with_the_learning_rate_its_record_reports(schedule):
     ],
 )
 def test_a_bad_csv_gets_a_clear_message(text, message):
-    from core.playground.settings import read_points
-
     if message is None:
         assert read_points(text) is None
     else:
@@ -246,10 +239,8 @@ def test_a_bad_csv_gets_a_clear_message(text, message):
 
 
 @pytest.mark.unit
+@pytest.mark.figures
 def test_your_points_take_part_in_the_split_and_a_seed_reproduces_the_run():
-    from core.playground import experiment
-    from core.playground.settings import read_points
-
     settings = experiment.replace(experiment.DEFAULTS, data_csv=TWO_CLASSES, val_fraction=0.25, epochs=15)
     data = experiment.make_data(settings)
     assert (len(data.x_train), len(data.x_val), data.classes) == (30, 10, 2)
@@ -262,16 +253,12 @@ def test_your_points_take_part_in_the_split_and_a_seed_reproduces_the_run():
     assert run.data.regression and run.data.y_train.shape[1] == 1
     records = list(run.records())
     assert records[-1].train_accuracy is None and records[-1].train_loss < records[0].train_loss
-    from core.playground import draw
 
     assert draw.Painter(run.data)(run.model).shape == (384, 384, 3)
 
 
 @pytest.mark.unit
 def test_the_painter_places_clicks_in_data_units_and_a_drag_keeps_the_other_points_exactly():
-    from core.playground import paint
-    from core.playground.settings import read_points
-
     def clicked(text, col, row, label):  # what the page sends after a click: the points shown, and the new one in pixels
         shown = paint.view(text)
         return paint.edited_csv({**shown, "points": [*shown["points"], {"col": col, "row": row, "label": label}]})
@@ -306,44 +293,38 @@ def test_the_painter_places_clicks_in_data_units_and_a_drag_keeps_the_other_poin
     ],
 )
 def test_the_painter_refuses_a_value_it_cannot_read(painted, message):
-    from core.playground import paint
-
     with pytest.raises(UserError, match=message):
         paint.edited_csv(painted)
 
 
 @pytest.mark.unit
 def test_the_api_curves_carry_each_epochs_lr_and_old_calls_still_work():
-    from demos import overfit as demo
-
-    final = list(demo.train_playground(epochs=10, points=60, lr_schedule="step", data_csv=TWO_CLASSES))[-1]
+    final = list(overfit_demo.train_playground(epochs=10, points=60, lr_schedule="step", data_csv=TWO_CLASSES))[-1]
     assert final["curves"]["lr"] == pytest.approx([0.01] * 5 + [0.001] * 2 + [0.0001] * 3)
-    assert final["lr"] == pytest.approx(0.0001) and "your 40 points" in demo.runs.describe(
-        demo.ps.settings_from_values({"data_csv": TWO_CLASSES})
+    assert final["lr"] == pytest.approx(0.0001) and "your 40 points" in overfit_demo.runs.describe(
+        overfit_demo.ps.settings_from_values({"data_csv": TWO_CLASSES})
     )
-    plain = list(demo.train_playground("circles", 0.35, 60, 0.5, 1, 1, 8, "relu", 0.0, 0.0, False, "adam", 0.01, 16, 5, 0))[-1]
+    plain = list(overfit_demo.train_playground("circles", 0.35, 60, 0.5, 1, 1, 8, "relu", 0.0, 0.0, False, "adam", 0.01, 16, 5, 0))[-1]
     assert plain["curves"]["lr"] == [0.01] * 5 and plain["stopped"] == "all 5 epochs done"
-    assert demo.ps.settings_from_query({"data_csv": TWO_CLASSES, "lr_schedule": "cosine"}).data_csv == ""  # points never come from a URL
+    assert (
+        overfit_demo.ps.settings_from_query({"data_csv": TWO_CLASSES, "lr_schedule": "cosine"}).data_csv == ""
+    )  # points never come from a URL
 
 
 @pytest.mark.unit
 def test_an_uploaded_csv_fills_the_points_box_or_says_what_is_wrong(tmp_path):
-    import gradio as gr
-
-    from demos import points as demo
-
     good, latin, huge = tmp_path / "good.csv", tmp_path / "latin.csv", tmp_path / "huge.csv"
     good.write_text(TWO_CLASSES)
     latin.write_bytes("x,y,label\n1,2,0\n1,3,1\n2,2,0\n2,3,1\n# café\n".encode("latin-1"))
     huge.write_bytes(b"x,y,label\n" + b"1,2,0\n" * 200_000)
-    assert demo.upload_points(str(good)) == TWO_CLASSES
+    assert points_demo.upload_points(str(good)) == TWO_CLASSES
     with pytest.raises(gr.Error, match="not UTF-8"):
-        demo.upload_points(str(latin))
+        points_demo.upload_points(str(latin))
     with pytest.raises(gr.Error, match="larger than 800 kB"):
-        demo.upload_points(str(huge))
-    shown, note = demo.show_points(TWO_CLASSES)
+        points_demo.upload_points(str(huge))
+    shown, note = points_demo.show_points(TWO_CLASSES)
     assert len(shown["points"]) == 40 and "your 40 points" in note and "20 of class 0, 20 of class 1" in note
-    assert "at least 4" in demo.show_points("x,y,label\n1,2,0\n")[1]  # a message, not an error, while painting the first points
+    assert "at least 4" in points_demo.show_points("x,y,label\n1,2,0\n")[1]  # a message, not an error, while painting the first points
 
 
 # ---------- end to end: gradio_client ----------
@@ -363,8 +344,6 @@ def test_convolve_endpoint_takes_dilation_and_transposed(app_url):
 
 @pytest.mark.e2e
 def test_walk_between_classes_endpoint_returns_one_strip(app_url):
-    from PIL import Image
-
     client = Client(f"{app_url}/demos/gan/", verbose=False)
     path = client.predict(0, 6, 0, 5, api_name="/walk_between_classes")
     strip = np.asarray(Image.open(path).convert("L"))
@@ -402,8 +381,6 @@ def open_points(page) -> None:
 
 @pytest.mark.browser
 def test_browser_clicks_paint_points_that_train_and_survive_a_reload(page, app_url):
-    from tests.conftest import open_gradio, wait_until_streaming_ends
-
     open_gradio(page, f"{app_url}/demos/overfit/")
     open_points(page)
     csv_box = page.locator("#overfit-points-csv textarea")
@@ -446,8 +423,6 @@ def test_browser_clicks_paint_points_that_train_and_survive_a_reload(page, app_u
 
 @pytest.mark.browser
 def test_browser_a_drag_erases_the_points_it_passes_over(page, app_url):
-    from tests.conftest import open_gradio
-
     open_gradio(page, f"{app_url}/demos/overfit/")
     open_points(page)
     csv_box = page.locator("#overfit-points-csv textarea")
@@ -491,8 +466,6 @@ LINE_HEIGHTS = "() => Array.from(document.querySelector('#overfit-lr g.mark-line
 
 @pytest.mark.browser
 def test_browser_the_schedule_plot_under_the_loss_follows_the_schedule(page, app_url):
-    from tests.conftest import open_gradio
-
     open_gradio(page, f"{app_url}/demos/overfit/")
     line = page.locator("#overfit-lr g.mark-line path").first
     line.wait_for(state="attached", timeout=15_000)
@@ -511,8 +484,6 @@ def test_browser_the_schedule_plot_under_the_loss_follows_the_schedule(page, app
 
 @pytest.mark.browser
 def test_browser_next_cell_and_autoplay_step_through_the_output(page, app_url):
-    from tests.conftest import open_gradio
-
     open_gradio(page, f"{app_url}/demos/filters/")
     page.get_by_text("Convolution sandbox: the arithmetic, one number at a time").click()
     row, col = page.locator("#filters-out-row input"), page.locator("#filters-out-col input")

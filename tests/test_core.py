@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import urllib.error
 from pathlib import Path
 
 import pytest
 import torch
+import torchvision.datasets.mnist as tv_mnist
 from torch import nn
 
 from core import checkpoints, data, device, training
+from core.loading import cached_loader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,8 +98,6 @@ def test_data_dir_precedence(monkeypatch, tmp_path):
 
 @pytest.mark.unit
 def test_offline_without_data_says_what_to_do(monkeypatch, tmp_path):
-    import torchvision.datasets.mnist as tv_mnist
-
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")
 
@@ -127,6 +128,7 @@ def _blobs(n=256, seed=0):
 
 
 @pytest.mark.unit
+@pytest.mark.figures
 def test_training_loop_lowers_the_loss():
     torch.manual_seed(0)
     model = nn.Linear(2, 2)
@@ -181,10 +183,6 @@ def test_serving_uses_one_torch_thread_unless_told(monkeypatch):
 
 @pytest.mark.unit
 def test_cached_loader_builds_once_when_threads_race():
-    import threading
-
-    from core.loading import cached_loader
-
     class Key:
         """A cache key that notes each thread that looks it up (any cache hashes its key)."""
 
@@ -216,10 +214,6 @@ def test_cached_loader_builds_once_when_threads_race():
 
 @pytest.mark.unit
 def test_a_built_value_never_waits_for_another_loader():
-    import threading
-
-    from core.loading import cached_loader
-
     started, release = threading.Event(), threading.Event()
 
     @cached_loader

@@ -25,7 +25,9 @@ from core.palette import CLASSES, DIVERGING
 from core.playground.draw import CLASS_COLOURS, curve_update, decision_regions, picture
 from demos import overfit
 from demos.points import saved_text
-from tests.conftest import ROOT, axe_violations, free_port, open_gradio, stop, wait_for_http, wait_until_streaming_ends
+from harness.browser import open_gradio, wait_until_streaming_ends
+from harness.serving import free_port, stop, wait_for_http
+from tests.conftest import ROOT, axe_violations
 
 SHORT = replace(pg.DEFAULTS, epochs=12)
 
@@ -101,6 +103,7 @@ def test_seeded_dropout_matches_torch_dropout_statistics_and_is_off_in_eval():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_playground_training_equals_a_bare_pytorch_loop():
     """Same data, init and batch order: `fit` + `supervised_step` end with the same weights."""
     settings = replace(pg.DEFAULTS, epochs=3, optimizer="momentum", weight_decay=0.01, lr=0.05)
@@ -121,6 +124,7 @@ def test_playground_training_equals_a_bare_pytorch_loop():
 
 
 @pytest.mark.unit
+@pytest.mark.figures
 def test_the_same_seed_gives_the_same_curves_and_another_seed_does_not():
     settings = replace(SHORT, dropout=0.3, batch_norm=True)
     strip = lambda records: [replace(r, elapsed=0.0) for r in records]  # noqa: E731
@@ -130,6 +134,7 @@ def test_the_same_seed_gives_the_same_curves_and_another_seed_does_not():
 
 
 @pytest.mark.unit
+@pytest.mark.figures
 def test_early_stopping_keeps_the_best_weights():
     run = pg.PlaygroundRun(replace(pg.DEFAULTS, patience=5))
     records = list(run.records())
@@ -211,6 +216,7 @@ def test_the_readme_gives_the_presets_figures_as_a_measurement_that_tells_the_st
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_mnist_subset_overfits_a_few_hundred_digits(mnist_dir):
     records = pg.run_to_end(replace(pg.DEFAULTS, problem="mnist", points=400, val_fraction=0.5, epochs=15), data_root=mnist_dir)
     last = records[-1]

@@ -5,20 +5,46 @@ opens on a reading, the palette and the URL, the Try-this buttons, phone width).
 from __future__ import annotations
 
 import os
+import warnings
 from html import escape
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
+from gradio_client import Client
+from torch import nn
+from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
 from core.checkpoints import CHECKPOINT_DIR, load_card
+from core.data import DataUnavailableError
 from core.errors import UserError
 from core.palette import css
-from core.sentiment.examples import LONG_REVIEW, TRY_THIS
+from core.sentiment import words as sentiment_words
+from core.sentiment.curve import curve_figure
+from core.sentiment.data import imdb, sst2
+from core.sentiment.int8 import Int8Linear, LeanBertLayer
+from core.sentiment.models import (
+    TRANSFER,
+    GRUClassifier,
+    ScratchConfig,
+    additive_mask,
+    base_transfer_model,
+    quantize_rows,
+    reversed_index,
+    transfer_ids,
+)
+from core.sentiment.predict import Reading, probabilities
 from core.sentiment.text import Vocabulary, clean, head_and_tail, tokenize, tokenize_with_spans
-from demos import sentiment
-from tests.conftest import ROOT, axe_violations, need, open_gradio
+from core.training import Progress
+from demos.sentiment import handlers as sentiment
+from demos.sentiment.markup import legend_html, readings_html, words_html
+from demos.sentiment.texts import LONG_REVIEW, METHOD_CHOICES, TRY_THIS
+from harness.browser import open_gradio
+from tests.conftest import ROOT, axe_violations, need
+from train.cards import matches_card
+from train.sentiment import CARD_TOLERANCE, accuracy, keep_best_epoch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the base model comes from the installed package, never the Hub
 DATA = Path(os.environ.get("GALLERY_DATA_DIR") or ROOT.parent / "shared" / "data")
@@ -61,8 +87,6 @@ def test_vocabulary_orders_by_frequency_and_round_trips(tmp_path):
 
 @pytest.mark.reference
 def test_data_readers_see_the_real_files():
-    from core.sentiment.data import imdb, sst2
-
     need((DATA / "sst2" / "dev.tsv").exists(), f"SST-2 is not in {DATA}")
     texts, labels = sst2("dev", DATA)
     assert len(texts) == 872 and sum(labels) == 444
@@ -73,9 +97,6 @@ def test_data_readers_see_the_real_files():
 
 @pytest.mark.unit
 def test_missing_data_says_where_to_put_it(tmp_path):
-    from core.data import DataUnavailableError
-    from core.sentiment.data import imdb
-
     with pytest.raises(DataUnavailableError, match="--data-dir"):
         imdb("train", tmp_path)
 
@@ -84,9 +105,8 @@ def test_missing_data_says_where_to_put_it(tmp_path):
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
-    from core.sentiment.models import GRUClassifier, ScratchConfig
-
     torch.manual_seed(0)
     model = GRUClassifier(ScratchConfig(vocab_size=50, embed_dim=8, hidden=6)).eval()
     short, long = torch.tensor([[5, 6, 7]]), torch.tensor([[9, 8, 7, 6, 5, 4]])
@@ -101,9 +121,8 @@ def test_gru_reads_a_text_the_same_alone_or_padded_in_a_batch():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_the_backward_gru_reads_each_text_from_its_last_word():
-    from core.sentiment.models import GRUClassifier, ScratchConfig, reversed_index
-
     index = reversed_index(torch.tensor([3, 1]), torch.zeros(2, 4, 1))[:, :, 0]
     assert index.tolist() == [[2, 1, 0, 3], [0, 1, 2, 3]]  # real words reversed, padding in place
     torch.manual_seed(0)
@@ -118,8 +137,6 @@ def test_the_backward_gru_reads_each_text_from_its_last_word():
 
 @pytest.mark.unit
 def test_int8_rows_reconstruct_the_weights_within_half_a_step():
-    from core.sentiment.models import quantize_rows
-
     weight = torch.randn(6, 50, generator=torch.Generator().manual_seed(0)) * torch.tensor([[0.01], [1], [5], [0.2], [3], [1e-4]])
     q, scale = quantize_rows(weight)
     assert q.dtype == torch.int8 and scale.shape == (6, 1) and int(q.abs().max()) == 127
@@ -127,10 +144,8 @@ def test_int8_rows_reconstruct_the_weights_within_half_a_step():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
-    from core.sentiment.int8 import LeanBertLayer
-    from core.sentiment.models import additive_mask, base_transfer_model, transfer_ids
-
     model = base_transfer_model().eval()
     ids = transfer_ids("Not bad at all, though the ending drags.")[0]
     batch = torch.tensor([ids, ids[:5] + [0] * (len(ids) - 5)])
@@ -145,14 +160,8 @@ def test_lean_layer_equals_the_transformers_bert_layer_padding_included():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
-    import warnings
-
-    from torch import nn
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    from core.sentiment.int8 import Int8Linear
-
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(64, 32))
     x = torch.randn(5, 64) * 3
@@ -169,17 +178,14 @@ def test_int8_linear_uses_all_eight_bits_and_tracks_float32():
 
 @pytest.mark.unit
 def test_the_epoch_with_the_best_validation_accuracy_is_kept():
-    from core.training import Progress
-    from train.sentiment import keep_best_epoch
-
     weights = {"w": torch.zeros(1)}
     accuracies = [0.80, 0.90, 0.85]
 
     def records():
-        for epoch, accuracy in enumerate(accuracies, 1):
+        for epoch, val_accuracy in enumerate(accuracies, 1):
             weights["w"] += 1  # the state as this epoch leaves it
             yield Progress("step", epoch, epoch * 10, 30, 0.0, {"loss": 0.5})
-            yield Progress("epoch", epoch, epoch * 10, 30, float(epoch), {"val_accuracy": accuracy})
+            yield Progress("epoch", epoch, epoch * 10, 30, float(epoch), {"val_accuracy": val_accuracy})
 
     history, best = keep_best_epoch(records(), lambda: weights, "test", progress=False)
     assert [row["epoch"] for row in history] == [1, 2, 3] and history[1]["val_accuracy"] == 0.90
@@ -187,9 +193,9 @@ def test_the_epoch_with_the_best_validation_accuracy_is_kept():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_transfer_layers_equal_the_transformers_model():
     """Our frozen/trained split of MiniLM reproduces transformers' BertModel, padding included."""
-    from core.sentiment.models import base_transfer_model, transfer_ids
 
     model = base_transfer_model().eval()
     ids = transfer_ids("Great cast, terrible plot.")[0]
@@ -199,8 +205,6 @@ def test_transfer_layers_equal_the_transformers_model():
         reference = model.encoder(input_ids=batch, attention_mask=mask).last_hidden_state  # (2, T, 384)
         ours = model.lower(batch, mask)
         for layer in model.encoder.encoder.layer[model.split :]:
-            from core.sentiment.models import additive_mask
-
             ours = layer(ours, attention_mask=additive_mask(mask, ours.dtype))
     assert torch.allclose(ours[0], reference[0], atol=1e-5)
     assert torch.allclose(ours[1, :4], reference[1, :4], atol=1e-5)
@@ -208,8 +212,6 @@ def test_transfer_layers_equal_the_transformers_model():
 
 @pytest.mark.unit
 def test_transfer_tokens_of_a_long_review_are_cut_in_the_middle():
-    from core.sentiment.models import TRANSFER, transfer_ids
-
     text = " ".join(f"w{i}" for i in range(400))  # "w12" is 2 pieces
     ids, read_words, head_end, tail_start, spans = transfer_ids(text)
     assert len(ids) == TRANSFER.max_tokens and len(spans) == 400
@@ -232,37 +234,31 @@ def test_checked_text_answers_every_kind_of_odd_input():
 
 
 def a_reading(scores=(2.0, 0, 0, 0, -4.0), head_end=1, tail_start=4):
-    from core.sentiment.predict import Reading
-
     units = [(0, 3), (4, 7), (8, 13), (14, 18), (19, 23)]
     return Reading("one two three four five", units, head_end, tail_start, np.array([0.3, 0.7]), np.array(scores))
 
 
 @pytest.mark.unit
 def test_segments_mark_the_cut_off_middle_and_scale_scores():
-    from core.sentiment import words
-
     reading = a_reading()
-    segments = words.segments(reading)
+    segments = sentiment_words.segments(reading)
     assert ("one", 0.5) in segments and ("five", -1.0) in segments
-    assert [s for s in segments if words.is_cut_marker(s[0])] == [(" ✂ … 3 words cut off, not read … ✂ ", None)]
+    assert [s for s in segments if sentiment_words.is_cut_marker(s[0])] == [(" ✂ … 3 words cut off, not read … ✂ ", None)]
     assert not any(s in ("two", "three", "four") for s, _ in segments)
-    assert words.cut_off_text(reading) == "two three four"
-    assert words.read_count(reading) == (2, 5) and words.read_count(a_reading(head_end=5, tail_start=5)) == (5, 5)
-    assert not words.is_cut_marker("a ✂ in a review")
+    assert sentiment_words.cut_off_text(reading) == "two three four"
+    assert sentiment_words.read_count(reading) == (2, 5) and sentiment_words.read_count(a_reading(head_end=5, tail_start=5)) == (5, 5)
+    assert not sentiment_words.is_cut_marker("a ✂ in a review")
 
 
 @pytest.mark.unit
 def test_word_colours_follow_the_palette_with_readable_text():
-    from core.sentiment import words
-
     for palette in ("default", "safe"):
-        (negative, _), (white, ink), (positive, _) = words.word_colours([-1.0, 0.0, 1.0], palette)
+        (negative, _), (white, ink), (positive, _) = sentiment_words.word_colours([-1.0, 0.0, 1.0], palette)
         assert (negative, positive) == (css(palette)["negative"], css(palette)["positive"])
         assert white == "#ffffff" and ink == "#000000"
-    assert words.word_colours([-1.0], "default") != words.word_colours([-1.0], "safe")
-    assert words.ink_for((33, 102, 172)) == "#ffffff" and words.ink_for((230, 97, 1)) == "#000000"  # dark blue, orange
-    assert words.strongest([("great", 1.0), (" ", None), ("cast", 0.05), ("bad", -0.4), ("plot", -0.9)]) == (
+    assert sentiment_words.word_colours([-1.0], "default") != sentiment_words.word_colours([-1.0], "safe")
+    assert sentiment_words.ink_for((33, 102, 172)) == "#ffffff" and sentiment_words.ink_for((230, 97, 1)) == "#000000"  # dark blue, orange
+    assert sentiment_words.strongest([("great", 1.0), (" ", None), ("cast", 0.05), ("bad", -0.4), ("plot", -0.9)]) == (
         [("great", 1.0)],
         [("plot", -0.9), ("bad", -0.4)],
     )
@@ -270,10 +266,7 @@ def test_word_colours_follow_the_palette_with_readable_text():
 
 @pytest.mark.unit
 def test_words_and_legend_say_the_scores_and_colours_in_words_too():
-    from core.sentiment import words
-    from core.sentiment.html import legend_html, readings_html, words_html
-
-    pieces = words.segments(a_reading())
+    pieces = sentiment_words.segments(a_reading())
     drawn = words_html("From scratch", pieces, "safe")
     assert f"background:{css('safe')['negative']}" in drawn and 'title="-1.00"' in drawn  # "five", the strongest
     assert '<span class="score"> (-1.00)</span>' in drawn  # read out, not colour alone
@@ -314,7 +307,6 @@ def test_learning_curve_figure_draws_both_models():
             for m, n, a in [("scratch", 100, 0.5), ("scratch", 1000, 0.6), ("transfer", 100, 0.8), ("transfer", 1000, 0.85)]
         ],
     }
-    from core.sentiment.curve import curve_figure
 
     axes = curve_figure(curve).axes[0]
     assert [line.get_label() for line in axes.get_lines()[:2]] == ["From scratch (GRU)", "Transfer (MiniLM)"]
@@ -325,10 +317,10 @@ def test_learning_curve_figure_draws_both_models():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 @pytest.mark.parametrize("model", ["scratch", "transfer"])
 def test_shipped_models_read_clear_reviews_right(model):
     shipped()
-    from core.sentiment.predict import probabilities
 
     p = probabilities(["A wonderful, moving film. I loved every minute.", "Boring, badly acted and far too long. Avoid it."], model)
     assert p[0, 1] > 0.8 and p[1, 1] < 0.2
@@ -336,8 +328,6 @@ def test_shipped_models_read_clear_reviews_right(model):
 
 @pytest.mark.unit
 def test_a_re_measurement_matches_the_card_within_a_few_examples():
-    from train.sentiment import matches_card
-
     card = {"accuracy": 676 / 872, "examples": 872}
     assert matches_card({"accuracy": 676 / 872, "examples": 872}, card, tolerance=2)
     assert matches_card({"accuracy": 674 / 872, "examples": 872}, card, tolerance=2)
@@ -349,9 +339,9 @@ def test_a_re_measurement_matches_the_card_within_a_few_examples():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
     shipped()
-    from train.sentiment import CARD_TOLERANCE, accuracy, matches_card
 
     need((DATA / "sst2" / "dev.tsv").exists(), f"SST-2 is not in {DATA}")
     threads = torch.get_num_threads()
@@ -368,6 +358,7 @@ def test_cards_are_reproduced_on_sst2_dev_and_the_transfer_file_is_small():
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_explain_gives_labels_attributions_and_the_cut_off_part():
     shipped()
     scratch, transfer, verdict, scratch_html, transfer_html, scratch_cut, transfer_cut, views = sentiment.explain(LONG_REVIEW)
@@ -381,17 +372,16 @@ def test_explain_gives_labels_attributions_and_the_cut_off_part():
 
 @pytest.mark.unit
 def test_each_word_method_has_a_note_and_grad_cam_is_refused_with_the_reason():
-    import gradio as gr
-
     for method in ("saliency", "integrated_gradients", "smoothgrad", "occlusion"):
         assert "*Misleads:*" in sentiment.method_note(method) and "No Grad-CAM here" in sentiment.method_note(method)
-    assert [value for _, value in sentiment.METHOD_CHOICES] == ["integrated_gradients", "saliency", "smoothgrad", "occlusion"]
+    assert [value for _, value in METHOD_CHOICES] == ["integrated_gradients", "saliency", "smoothgrad", "occlusion"]
     with pytest.raises(gr.Error, match="method must be one of saliency, integrated_gradients, smoothgrad, occlusion; got 'gradcam'"):
         sentiment.explain("not bad at all", "gradcam")
     assert sentiment.explain_again("  ", "occlusion", "default") == (sentiment.gr.skip(),) * 8  # nothing typed: nothing to redo
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_the_word_method_choice_reaches_both_models():
     shipped()
     words, labels = {}, set()
@@ -415,8 +405,6 @@ def test_the_word_method_choice_reaches_both_models():
 
 @pytest.fixture(scope="module")
 def client(app_url):
-    from gradio_client import Client
-
     return Client(f"{app_url}/demos/sentiment/", verbose=False)
 
 

@@ -2,11 +2,15 @@
 
     python -m train.digits --model cnn --data-dir ../shared/data
     python -m train.digits --model mlp --data-dir ../shared/data
-    python -m train.digits --evaluate --data-dir ../shared/data   # re-measure the cards
+    python -m train.digits --evaluate --data-dir ../shared/data   # re-measure the cards (exits 1 unless they hold)
 
 Every digit, train and test, first goes through `core.digits.preprocess.prepare_digit`, the function the
 app applies to a canvas or a photo. Training then adds mild augmentation on the batch: small
 rotations, shifts, scale and shear, and thicker or thinner strokes.
+
+`--evaluate` holds each model to its card within CARD_TOLERANCE: 10 of the 10,000 test digits read
+differently (0.1 point). Another CPU's kernels (or another torch) may flip a digit that sits on the
+edge between two classes, so a card made on another machine is held to its figure give or take those.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ from core.device import pick_device
 from core.digits.predict import ARCHITECTURES, CHECKPOINTS, digit_card, load_digit_model, train_command
 from core.digits.preprocess import normalize, prepare_digit
 from core.training import ShuffledBatches, evaluate_classifier, fit, supervised_step, with_progress_bar
+from train.cards import matches_card, right
 
 RECIPES = {  # one line of reason each: what makes that model reach its target on a CPU
     "cnn": dict(epochs=12, batch_size=128, lr=3e-3, weight_decay=5e-4),  # OneCycle AdamW: fast, 99.5%+
     "mlp": dict(epochs=30, batch_size=128, lr=2e-3, weight_decay=1e-4),  # small net: many cheap epochs
 }
+CARD_TOLERANCE = 10  # test digits a re-measurement may read differently from the card (train.cards)
 
 
 def prepare_all(images: torch.Tensor) -> torch.Tensor:
@@ -127,14 +133,18 @@ def train(kind: str, data_dir: str | None, seed: int, epochs: int | None, device
 def evaluate(data_dir: str | None) -> bool:
     """Re-measure each shipped model on the test set; True when every card's accuracy holds."""
     tests = test_loader(data_dir)
+    examples = len(tests.dataset)
     ok = True
     for kind in CHECKPOINTS:
         model = load_digit_model(kind)
-        measured = evaluate_classifier(model, tests, next(model.parameters()).device)["accuracy"]
-        claimed = digit_card(kind)["test_accuracy"]
-        same = abs(measured - claimed) < 5e-4
+        measured = {"accuracy": evaluate_classifier(model, tests, next(model.parameters()).device)["accuracy"], "examples": examples}
+        claimed = {"accuracy": digit_card(kind)["test_accuracy"], "examples": examples}  # the card's figure is on the same test set
+        same = matches_card(measured, claimed, CARD_TOLERANCE)
         ok &= same
-        print(f"{kind}: measured {measured:.4f}, card {claimed:.4f} -> {'reproduced' if same else 'MISMATCH'}")
+        print(
+            f"{kind}: measured {right(measured)} of {examples} right, card {right(claimed)} -> "
+            f"{'reproduced' if same else 'MISMATCH'} (tolerance: {CARD_TOLERANCE} digits read differently)"
+        )
     return ok
 
 
@@ -145,7 +155,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe's epoch count")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
-    parser.add_argument("--evaluate", action="store_true", help="measure the shipped checkpoints instead")
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help=f"measure the shipped checkpoints instead; exits 1 unless each is within {CARD_TOLERANCE} test digits of its card",
+    )
     args = parser.parse_args(argv)
     if args.evaluate:
         raise SystemExit(0 if evaluate(args.data_dir) else 1)

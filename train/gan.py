@@ -14,6 +14,12 @@ generator learned. The judge is the shipped digit CNN (`core.digits.predict.load
   generated digits, asked for in the MNIST test set's class proportions, and the test set; next to
   the same distance between 10,000 MNIST training digits and the test set (the floor: two real
   samples are this far apart).
+
+`--evaluate` measures them again and holds them to the card within a tolerance that another CPU's
+kernels keep (they may flip a generated digit that sits on the edge between two classes, and move a
+distance in its last digits): class consistency within CONSISTENCY_TOLERANCE, 10 of the 10,000 digits
+read differently, and each Fréchet distance within FRECHET_TOLERANCE, 5%. It exits 1 unless the card
+holds and the measurement meets the targets.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from core.gan.models import (
 )
 from core.gan.sample import generate, tile
 from core.training import ShuffledBatches, fit, with_progress_bar
+from train.cards import matches_card
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "gan"
 EVALUATE_COMMAND = "python -m train.gan --evaluate --data-dir ../shared/data"
@@ -58,6 +65,9 @@ SNAPSHOT_SEED = 7  # the fixed noise behind every per-epoch grid
 STATISTICS_SEED = 99  # the noise behind the shipped G's BatchNorm statistics
 TARGET_CONSISTENCY = 0.99  # the issue's bar: every class right
 TARGET_FRECHET_OVER_FLOOR = 3.0  # the issue's bar: near-real features
+CONSISTENCY_TOLERANCE = 10  # generated digits a re-measurement may see read differently from the card (train.cards)
+FRECHET_TOLERANCE = 0.05  # relative: each re-measured Fréchet distance within 5% of the card's
+FRECHET_KEYS = ("frechet_generated_vs_test", "frechet_train_vs_test_floor", "frechet_balanced_generated_vs_test")
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,17 @@ def measure(model: DigitGan, data_dir: str | None) -> dict:
     }
 
 
+def matches_gan_card(measured: dict, claimed: dict) -> bool:
+    """True when a re-measurement is the card's: consistency within CONSISTENCY_TOLERANCE digits of
+    the same number of samples, each Fréchet distance within FRECHET_TOLERANCE of the card's."""
+    consistency = matches_card(
+        {"accuracy": measured["class_consistency"], "examples": measured["samples"]},
+        {"accuracy": claimed["class_consistency"], "examples": claimed["samples"]} if "class_consistency" in claimed else None,
+        CONSISTENCY_TOLERANCE,
+    )
+    return consistency and all(math.isclose(measured[k], claimed.get(k, math.nan), rel_tol=FRECHET_TOLERANCE) for k in FRECHET_KEYS)
+
+
 def meets_targets(metrics: dict) -> bool:
     frechet_limit = TARGET_FRECHET_OVER_FLOOR * metrics["frechet_train_vs_test_floor"]
     return metrics["class_consistency"] >= TARGET_CONSISTENCY and metrics["frechet_generated_vs_test"] <= frechet_limit
@@ -292,15 +313,12 @@ def evaluate(data_dir: str | None, update_card: bool) -> bool:
         card["metrics"] = measured
         save_checkpoint(model, CHECKPOINT, card, CHECKPOINT_DIR)
         print("card updated")
-    claimed = card.get("metrics", {})
-    same = all(
-        math.isclose(measured[k], claimed.get(k, math.nan), rel_tol=1e-3, abs_tol=1e-3)
-        for k in ("class_consistency", "frechet_generated_vs_test", "frechet_train_vs_test_floor")
-    )
+    same = matches_gan_card(measured, card.get("metrics", {}))
     target = meets_targets(measured)
     ratio = measured["frechet_generated_vs_test"] / measured["frechet_train_vs_test_floor"]
     print(
-        f"card {'reproduced' if same else 'MISMATCH'}; targets (consistency >= {TARGET_CONSISTENCY:.0%}, Frechet <= "
+        f"card {'reproduced' if same else 'MISMATCH'} (tolerance: {CONSISTENCY_TOLERANCE} digits read differently, "
+        f"Fréchet within {FRECHET_TOLERANCE:.0%}); targets (consistency >= {TARGET_CONSISTENCY:.0%}, Frechet <= "
         f"{TARGET_FRECHET_OVER_FLOOR:g}x floor; measured {ratio:.2f}x) {'met' if target else 'NOT met'}"
     )
     return same and target
@@ -314,7 +332,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-minutes", type=float, default=RECIPE.max_minutes, help="override the recipe's time budget")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: ~10x faster than 2 on a busy shared machine)")
-    parser.add_argument("--evaluate", action="store_true", help="measure the shipped checkpoint instead")
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help=f"measure the shipped checkpoint instead; exits 1 unless the card holds (consistency within {CONSISTENCY_TOLERANCE} "
+        f"of 10,000 digits, each Fréchet distance within {FRECHET_TOLERANCE:.0%}) and the targets are met",
+    )
     parser.add_argument("--output-dir", type=Path, default=CHECKPOINT_DIR, help="where a trial run writes (default: checkpoints/)")
     parser.add_argument("--update-card", action="store_true", help="with --evaluate: write the measurements into the card")
     args = parser.parse_args(argv)

@@ -7,6 +7,9 @@
 
 Each training command writes `checkpoints/sentiment_<model>.safetensors` and a card whose test
 accuracies are measured by `evaluate`'s own code, from the saved files, on the full test sets.
+`evaluate` holds a re-measurement to the card within CARD_TOLERANCE: 2 of SST-2 dev's 872 sentences
+and 25 of IMDB test's 25,000 reviews answered differently: another CPU's kernels may flip an example that
+sits on the edge, so a card made on another machine is held to its figure give or take those.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ from core.sentiment.models import (
 from core.sentiment.predict import probabilities
 from core.sentiment.text import Vocabulary, tokenize
 from core.training import evaluate_classifier, fit, supervised_step, with_progress_bar
+from train.cards import matches_card, right
 
-# How far a re-measurement may fall from the card, in examples: another CPU's kernels round
-# differently, and the int8 path turns a tiny difference into another answer on a sentence that sits
-# on the edge (float32 and the int8 path already differ by 2 of SST-2 dev's 872).
+# How far a re-measurement may fall from the card, in examples answered differently (train.cards):
+# another CPU's kernels round differently, and the int8 path turns a tiny difference into another
+# answer on a sentence that sits on the edge (float32 and the int8 path differ by 2 of SST-2 dev's 872).
 CARD_TOLERANCE = {"sst2_dev": 2, "imdb_test": 25}
 
 # ---------- evaluation: the shipped files, the app's own code path ----------
@@ -355,19 +359,6 @@ def learning_curve(args) -> None:
             CURVE_FILE.write_text(json.dumps(result, indent=2) + "\n")  # after every point: partial runs keep their numbers
 
 
-def right(result: dict) -> int:
-    """How many examples an {accuracy, examples} figure answered right."""
-    return round(result["accuracy"] * result["examples"])
-
-
-def matches_card(measured: dict, claimed: dict | None, tolerance: int) -> bool:
-    """True when `measured` ({accuracy, examples}) is the card's `claimed` figure on the same number of
-    examples, give or take `tolerance` examples answered differently."""
-    if not claimed or claimed.get("examples") != measured["examples"]:
-        return False
-    return abs(right(measured) - right(claimed)) <= tolerance
-
-
 def evaluate_command(args) -> bool:
     """Re-measure one model on one test set; True when the card is reproduced (or was written)."""
     result = accuracy(args.model, args.dataset, {"imdb": "test", "sst2": "dev"}[args.dataset], args.data_dir, args.sample)
@@ -413,6 +404,10 @@ def main(argv=None) -> None:
     sub.choices["transfer"].add_argument("--batch-size", type=int, default=32)
     sub.choices["transfer"].add_argument(
         "--train-size", type=int, default=None, help="a seeded random N of the SST-2 train phrases (default: all 67,349)"
+    )
+    sub.choices["evaluate"].description = (
+        f"Re-measure a shipped model; exits 1 unless it is within {CARD_TOLERANCE['sst2_dev']} SST-2 dev sentences or "
+        f"{CARD_TOLERANCE['imdb_test']} IMDB test reviews of its card (another CPU's kernels may flip an example on the edge)."
     )
     sub.choices["evaluate"].add_argument("--model", choices=("scratch", "transfer"), required=True)
     sub.choices["evaluate"].add_argument("--dataset", choices=("imdb", "sst2"), required=True)
