@@ -34,7 +34,7 @@ from harness import serving
 from harness.serving import ROOT
 
 DIGIT = ROOT / "demos" / "assets" / "digit_3.png"
-TRIES = 20  # new sessions to meet every replica once: two replicas, each with even odds, all met within 20 but once in 500,000
+TRIES = 20  # new visitors to meet every replica once: with two, each page at even odds, both met within 20 but once in 500,000
 ROUND_TRIP = "CALL"  # the request type under which a whole call (POST, then its event stream) is recorded
 
 
@@ -145,10 +145,13 @@ def run_load(url: str, user_classes: list, users: int, seconds: float, spawn_rat
 def warm_up(url: str, replicas: int) -> None:
     """One call answered by each replica (each loads its model on its first call), from new sessions."""
     answered: set[str] = set()
-    for _ in range(TRIES):  # a new session lands on either replica, at random: enough tries to meet both
+    for _ in range(TRIES):  # a new visitor's page lands on either replica, at random: enough tries to meet both
         if len(answered) >= max(replicas, 1):
             return
-        with httpx.Client(base_url=url + "/demos/sketcher", timeout=120) as client:  # a new cookie, maybe a new replica
+        with httpx.Client(base_url=url + "/demos/sketcher", timeout=120) as client:
+            # The page first, as a browser: nginx routes a page without a cookie at random, and its
+            # cookie keeps the calls there. A call sent first is routed by the client's address.
+            client.get("/").raise_for_status()
             with open(DIGIT, "rb") as f:
                 path = client.post("/gradio_api/upload", files={"files": (DIGIT.name, f)}).json()[0]
             posted = client.post("/gradio_api/call/classify_digit", json={"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}]})
@@ -157,7 +160,7 @@ def warm_up(url: str, replicas: int) -> None:
                 raise RuntimeError(f"warm-up call failed: {answer[-300:]}")
             answered.add(posted.headers.get("x-gallery-replica", "app.py"))
     if len(answered) < max(replicas, 1):
-        raise RuntimeError(f"warm-up: in {TRIES} new sessions only {sorted(answered)} answered, of {replicas} replicas")
+        raise RuntimeError(f"warm-up: of {TRIES} new visitors, only {sorted(answered)} answered, of {replicas} replicas")
 
 
 def measure(url: str, session: int, clients: int, seconds: float) -> dict:

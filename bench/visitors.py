@@ -110,10 +110,11 @@ def warm_every_page(url: str, replicas: int) -> None:
     its first request, and a demo loads its model on its first call. Start-up, not serving: without
     this the first step paid for it (bench/results/visitors.txt, the run at tree 8f81b7d)."""
     warmed: set[str] = set()
-    for _ in range(TRIES):  # a new session lands on either replica, at random
+    for _ in range(TRIES):  # a new visitor's page lands on either replica, at random
         if len(warmed) >= max(replicas, 1):
             return
-        with httpx.Client(base_url=url, timeout=300) as client:  # a new cookie: maybe a new replica
+        with httpx.Client(base_url=url, timeout=300) as client:
+            client.get("/demos/sketcher/").raise_for_status()  # the page first, whose cookie keeps the calls on its replica
 
             def call(page: str, api: str, data: list) -> str:
                 posted = client.post(f"{page}/gradio_api/call/{api}", json={"data": data})
@@ -133,7 +134,7 @@ def warm_every_page(url: str, replicas: int) -> None:
                 call("/demos/sentiment", "classify_sentiment", [REVIEWS[0], model])
             warmed.add(call("/demos/overfit", "train_playground", PLAYGROUND))
     if len(warmed) < max(replicas, 1):
-        raise RuntimeError(f"warm-up: in {TRIES} new sessions only {sorted(warmed)} answered, of {replicas} replicas")
+        raise RuntimeError(f"warm-up: of {TRIES} new visitors, only {sorted(warmed)} answered, of {replicas} replicas")
 
 
 def cache_size(folder: Path) -> tuple[int, float]:
