@@ -12,11 +12,11 @@ request could only make repeatable by seeding it, racing every other thread that
 average is the same (tests/test_explain.py compares the two).
 
 Grad-CAM is one function, `grad_cam`, for the sketcher and the filter visualiser alike: Captum's
-`LayerGradCam` on the call's own copy of the model (`own_copy`). Captum reads the layer through hooks,
-and a hook on the cached model, which every visitor shares, also fires on other requests' forward
-passes through it (their tensors then replace this call's, and Captum's gradient fails or is
-wrong). The copy shares every weight and buffer with the cached model, so it costs only its module
-objects, and its hooks fire on this call's pass alone. Captum's, rather than a hand-written split
+`LayerGradCam` on the call's own copy of the model (`own_copy`: the copy its thread keeps). Captum
+reads the layer through hooks, and a hook on the cached model, which every visitor shares, also
+fires on other requests' forward passes through it (their tensors then replace this call's, and
+Captum's gradient fails or is wrong). The copy shares every weight and buffer with the cached
+model, so it costs only its module objects, and its hooks fire on this call's pass alone. Captum's, rather than a hand-written split
 of each architecture into the part before the layer and the part after it: one reading of any
 layer of any model, in the field's library, with nothing to keep in step with the models' code.
 """
@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
+import weakref
 from dataclasses import dataclass
 
 import torch
@@ -56,20 +58,32 @@ def last_convolution(model: nn.Module) -> nn.Module | None:
     return convolutions[-1] if convolutions else None
 
 
+_COPIES = threading.local()  # each thread's copies: .models = {shared model: (its copy, {id(sub-module): name})}
+
+
 def own_copy(model: nn.Module, *modules: nn.Module) -> tuple[nn.Module, ...]:
-    """(a copy of `model` for one call, then the copy of each of `modules`, sub-modules of `model`).
+    """(this thread's copy of `model`, then the copy of each of `modules`, sub-modules of `model`).
 
     The copy shares every parameter and buffer with `model`: the deep copy is told that each tensor
-    is its own copy, so only the module objects are new. Hooks registered on the copy, and its
-    train/eval flags, therefore belong to the call that made it: another request's forward pass
-    through the shared model never fires them, and nothing of the shared model changes.
+    is its own copy, so only the module objects are new. A thread makes its copy of a model once and
+    keeps it (copying costs about as much as a small model's forward pass), and a worker thread runs
+    one request at a time, so hooks registered on the copy belong to the request running on that
+    thread: another request's forward pass, through the shared model or through its own thread's
+    copy, never fires them, and nothing of the shared model changes. Whoever hooks the copy removes
+    the hook before returning (Captum does; `core.vision.filters.LayerReader` is a context manager),
+    and leaves its train/eval mode alone. For models that are never changed once loaded: every
+    cached loader's.
     """
-    shared = {id(tensor): tensor for tensor in itertools.chain(model.parameters(), model.buffers())}
-    names = {id(module): name for name, module in model.named_modules()}
+    copies = getattr(_COPIES, "models", None)
+    if copies is None:
+        copies = _COPIES.models = weakref.WeakKeyDictionary()  # a model no longer used takes its copies with it
+    if model not in copies:
+        shared = {id(tensor): tensor for tensor in itertools.chain(model.parameters(), model.buffers())}
+        copies[model] = copy.deepcopy(model, shared), {id(module): name for name, module in model.named_modules()}
+    copied, names = copies[model]
     unknown = [module for module in modules if id(module) not in names]
     if unknown:
         raise ValueError(f"{type(unknown[0]).__name__} is not a sub-module of the model")
-    copied = copy.deepcopy(model, shared)
     return (copied, *(copied.get_submodule(names[id(module)]) for module in modules))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -129,6 +130,18 @@ def test_a_calls_own_copy_shares_the_weights_but_not_the_hooks_or_the_mode():
     assert fired == [] and not any(module.training for module in model.modules())  # the shared model: untouched
     with pytest.raises(ValueError, match="not a sub-module"):
         explain.own_copy(model, nn.ReLU())
+
+
+@pytest.mark.unit
+def test_each_thread_keeps_one_copy_of_a_model():
+    model = nn.Sequential(nn.Linear(2, 2))
+    mine = explain.own_copy(model)[0]
+    assert explain.own_copy(model)[0] is mine  # made once per thread
+    theirs = []
+    worker = threading.Thread(target=lambda: theirs.append(explain.own_copy(model)[0]))
+    worker.start()
+    worker.join(timeout=60)
+    assert theirs and theirs[0] is not mine and theirs[0] is not model
 
 
 @pytest.mark.unit

@@ -53,21 +53,28 @@ class _Reached(Exception):
 
 
 class LayerReader:
-    """One layer's (input, output) for model inputs, read by a forward hook on a copy of the model
-    made for this reader (`core.explain.own_copy`): the shared model carries no hook, so requests
-    using it at the same moment never see this one's tensors. Make one per request; it may read
-    many inputs (activation maximisation reads one per step)."""
+    """One layer's (input, output) for model inputs, read by a forward hook on the thread's own copy
+    of the model (`core.explain.own_copy`): the shared model carries no hook, so requests using it
+    at the same moment never see this one's tensors. A context manager: the hook is on the copy
+    inside the `with` block only, and it may read many inputs there."""
 
     def __init__(self, model: nn.Module, module: nn.Module, stop: bool = True):
-        self.model, layer = attributions.own_copy(model, module)
-        seen = self.seen = {}
+        self.model, self.layer = attributions.own_copy(model, module)
+        self.stop, self.seen, self.handle = stop, {}, None
+
+    def __enter__(self) -> LayerReader:
+        seen, stop = self.seen, self.stop
 
         def hook(_module, args, output):
             seen["input"], seen["output"] = args[0], output
             if stop:
                 raise _Reached  # the pass ends right after the layer
 
-        layer.register_forward_hook(hook)  # on the copy, which goes when the reader goes
+        self.handle = self.layer.register_forward_hook(hook)
+        return self
+
+    def __exit__(self, *_exception) -> None:
+        self.handle.remove()
 
     def __call__(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         self.seen.clear()
@@ -83,7 +90,8 @@ class LayerReader:
 def capture(model: nn.Module, inputs: torch.Tensor, module: nn.Module, stop: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Run `model(inputs)` and return `module`'s (input, output) as a forward hook saw them; with
     `stop`, the pass ends right after `module`. See `LayerReader`."""
-    return LayerReader(model, module, stop)(inputs)
+    with LayerReader(model, module, stop) as reader:
+        return reader(inputs)
 
 
 @torch.inference_mode()
@@ -118,15 +126,11 @@ def _blur(x: torch.Tensor) -> torch.Tensor:
     return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=x.shape[1])
 
 
-def channel_activation(
-    vision: VisionModel, pixels: torch.Tensor, layer: str, channel: int, reader: LayerReader | None = None
-) -> torch.Tensor:
+def channel_activation(vision: VisionModel, pixels: torch.Tensor, layer: str, channel: int) -> torch.Tensor:
     """Response of filter `channel` of `layer` at the centre of its map, for (B, C, H, W) pixels in
     [0, 1]: the quantity excited. One position, so the picture shows that unit's receptive field,
-    which grows layer by layer (3x3 pixels at conv1, most of the digit at conv5). `reader`: one
-    made for `layer` already (a loop reads through one copy of the model)."""
-    reader = reader or LayerReader(vision.model, vision.layer(layer))
-    _, output = reader(vision.normalize(pixels.to(vision.device)))
+    which grows layer by layer (3x3 pixels at conv1, most of the digit at conv5)."""
+    _, output = capture(vision.model, vision.normalize(pixels.to(vision.device)), vision.layer(layer))
     h, w = output.shape[-2:]
     return output[:, channel, h // 2, w // 2]
 
@@ -161,12 +165,11 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
     pixels = (mean + 0.1 * torch.rand(shape, generator=generator).to(device)).clamp(0, 1).requires_grad_(True)
     start = pixels.detach().clone()
     optimizer = torch.optim.Adam([pixels], lr=EXCITE.lr)
-    reader = LayerReader(vision.model, vision.layer(layer))  # one copy of the model for every step
 
     def step(index: int) -> dict:
         dy, dx = (torch.randint(-EXCITE.jitter, EXCITE.jitter + 1, (2,), generator=generator)).tolist()
         shifted = torch.roll(pixels, shifts=(dy, dx), dims=(2, 3))
-        activation = channel_activation(vision, shifted, layer, channel, reader)[0]
+        activation = channel_activation(vision, shifted, layer, channel)[0]
         loss = -activation + EXCITE.l2 * ((pixels - mean) ** 2).sum() / pixels[0, 0].numel()
         # Gradient for the pixels only: the shared model's own .grad stays untouched.
         pixels.grad = torch.autograd.grad(loss, pixels)[0]
@@ -180,8 +183,8 @@ def excite(vision: VisionModel, layer: str, channel: int, steps: int = EXCITE.st
     with torch.enable_grad():
         records = list(fit(step, range(steps), epochs=1, log_every=steps, max_seconds=EXCITE.max_seconds))
     with torch.inference_mode():
-        before = float(channel_activation(vision, start, layer, channel, reader)[0])
-        after = float(channel_activation(vision, pixels.detach(), layer, channel, reader)[0])
+        before = float(channel_activation(vision, start, layer, channel)[0])
+        after = float(channel_activation(vision, pixels.detach(), layer, channel)[0])
     image = pixels.detach()[0].cpu().numpy()
     image = image[0] if vision.channels == 1 else image.transpose(1, 2, 0)
     return Excitation(image, before, after, records[-1].step)
