@@ -16,9 +16,10 @@ Grad-CAM is one function, `grad_cam`, for the sketcher and the filter visualiser
 reads the layer through hooks, and a hook on the cached model, which every visitor shares, also
 fires on other requests' forward passes through it (their tensors then replace this call's, and
 Captum's gradient fails or is wrong). The copy shares every weight and buffer with the cached
-model, so it costs only its module objects, and its hooks fire on this call's pass alone. Captum's, rather than a hand-written split
-of each architecture into the part before the layer and the part after it: one reading of any
-layer of any model, in the field's library, with nothing to keep in step with the models' code.
+model, so it costs only its module objects, and its hooks fire on this call's pass alone.
+Captum's, rather than a hand-written split of each architecture into the part before the layer
+and the part after it: one reading of any layer of any model, in the field's library, with nothing
+to keep in step with the models' code.
 """
 
 from __future__ import annotations

@@ -147,11 +147,12 @@ STATUS_UPDATE_SECONDS = 1.0
 # Gradio's file cache (pictures a page sends, uploads) grows without end unless a page deletes it:
 # every `frequency` seconds, each page deletes the files it created more than `age` seconds ago
 # (a page rendered in the gallery hands its files to the gallery, which deletes them; a gr.Gallery's
-# pictures Gradio misses, so app.py sweeps them on the same schedule; checked by tests/test_deploy.py). A picture is fetched within a second of being written, and one handed out
-# again is touched. An upload is deleted `age` after it was made however often it is used, and a
-# learner may keep one photo open for a while: an hour, swept every ten minutes, so the cache holds
-# about an hour of pictures and uploads (bench/results/visitors.txt: its size under load, swept
-# faster). GALLERY_DELETE_CACHE="frequency,age" overrides it, in seconds. (frequency, age)
+# pictures Gradio misses, so app.py sweeps them on the same schedule; checked by tests/test_deploy.py).
+# A picture is fetched soon after it is written, and one handed out again is touched. An upload is
+# deleted `age` after it was made however often it is used, and a learner may keep one photo open
+# for a while: an hour, swept every ten minutes, so the cache holds about an hour of pictures and
+# uploads (bench/results/visitors.txt: its size under load, swept faster).
+# GALLERY_DELETE_CACHE="frequency,age" overrides it, in seconds (`delete_cache_setting`).
 
 
 def delete_cache_setting(text: str) -> tuple[int, int]:
