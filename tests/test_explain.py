@@ -288,7 +288,7 @@ def test_every_method_explains_both_digit_models(method):
 
 @pytest.mark.unit
 def test_answering_never_imports_captum():
-    # captum.attr imports matplotlib.pyplot (about a second): only an explanation may pay for it.
+    # captum.attr imports matplotlib.pyplot, slow to import: only an explanation may pay for it.
     code = "import sys, core.digits.predict, core.sentiment.predict, demos.sketcher, demos.sentiment; print('captum' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=DIGIT.parents[2], capture_output=True, text=True, timeout=300)
     assert result.stdout.strip() == "False", result.stderr[-2000:]

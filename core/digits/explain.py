@@ -1,6 +1,6 @@
 """Why a digit model gave its answer: attributions through Captum (`core.explain`) on prepared
 digits, starting from a blank canvas. Kept apart from `core.digits.predict` so that answering a
-digit never imports Captum (which imports matplotlib: about a second)."""
+digit never imports Captum (which imports matplotlib, slow to import)."""
 
 from __future__ import annotations
 

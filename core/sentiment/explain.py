@@ -1,7 +1,7 @@
 """Which words a sentiment model leaned on: word attributions through Captum (`core.explain`) for
 the from-scratch and the transfer model (`read_scratch`, `read_transfer`; integrated gradients by
 default). Kept apart from `core.sentiment.predict` so that answering never imports Captum (which
-imports matplotlib: about a second)."""
+imports matplotlib, slow to import)."""
 
 from __future__ import annotations
 
