@@ -18,6 +18,11 @@ browser code is JavaScript beside this file (demos/assets/drawing/).
 The server reads `ink` with `ink_raster` and then, like every other image, with
 `core.digits.preprocess.prepare_digit`: one preprocessing.
 
+With `reader=True` (the sketcher), the browser reads the drawing itself while the pen moves and sends
+nothing until pen-up: ONNX Runtime Web runs `prepare_digit` and both models, exported from the torch
+code (core/digits/canvas.py, core/digits/export.py), served by the app from assets/reader/ once the
+page's first result is shown. Until then, or where WASM cannot run, the server reads as above.
+
 A handler puts a picture on the surface by returning `surface_with(digit)` into it (an example, a
 digit handed over from another page). The surface shows it as its starting picture and then behaves
 as if it had been drawn: it sends that picture (plus any later strokes) as its ink, with `change` and
@@ -27,8 +32,10 @@ as if it had been drawn: it sends that picture (plus any later strokes) as its i
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import re
+import urllib.parse
 from pathlib import Path
 
 import gradio as gr
@@ -41,6 +48,7 @@ SEND_INTERVAL_MS = 66  # at most ~15 readings a second while the pen moves
 BRUSH = (4, 32, 16)  # brush diameter in canvas pixels: min, max, default
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 JS = Path(__file__).resolve().parent / "assets" / "drawing"
+READER = JS.parent / "reader"  # the browser's digit reader: ONNX Runtime Web and the exported models, served as files
 
 
 # ---------- values: arrays in, plain values out ----------
@@ -131,11 +139,22 @@ label { display: flex; gap: 6px; align-items: center; font-size: var(--text-sm);
 """
 
 
-def drawing_surface(elem_id: str, label: str = "Draw a digit", live: bool = True) -> gr.HTML:
-    """The canvas, Undo, Clear and the brush size. `live`: also send readings while the pen moves."""
+@functools.cache
+def reader_folder() -> str:
+    """Where the page finds demos/assets/reader/, relative to the app's root; the app serves it from
+    then on (gr.set_static_paths: the files as they are, nothing copied)."""
+    gr.set_static_paths([READER])
+    return "gradio_api/file=" + urllib.parse.quote(READER.as_posix()) + "/"
+
+
+def drawing_surface(elem_id: str, label: str = "Draw a digit", live: bool = True, reader: bool = False) -> gr.HTML:
+    """The canvas, Undo, Clear and the brush size. `live`: also send readings while the pen moves.
+    `reader`: read while the pen moves in the browser instead (assets/drawing/reader.js), once the
+    runtime has loaded; the server then reads only the finished drawing."""
     low, high, default = BRUSH
+    reads = f'data-reader="{html.escape(reader_folder())}" data-surface="{html.escape(elem_id)}" ' if reader else ""
     template = (
-        f'<div class="surface"><canvas width="{SIDE}" height="{SIDE}" data-send="{SEND_SIDE}" data-interval="{SEND_INTERVAL_MS}" '
+        f'<div class="surface"><canvas width="{SIDE}" height="{SIDE}" data-send="{SEND_SIDE}" data-interval="{SEND_INTERVAL_MS}" {reads}'
         f'data-live="{str(live).lower()}" role="img" aria-label="{html.escape(label)}: drawing area (mouse, pen or finger)"></canvas>'
         '<div class="tools"><button type="button" class="undo">Undo</button><button type="button" class="clear">Clear</button>'
         f'<label>Brush size <input type="range" min="{low}" max="{high}" value="{default}" step="1">'
@@ -145,7 +164,7 @@ def drawing_surface(elem_id: str, label: str = "Draw a digit", live: bool = True
         None,
         html_template=template,
         css_template=_SURFACE_CSS.replace("SIDE", str(SIDE)),
-        js_on_load=_script("surface"),
+        js_on_load=_script("surface", "reader") if reader else _script("surface"),
         label=label,
         elem_id=elem_id,
     )
@@ -164,13 +183,14 @@ li.top { font-weight: 600; }
 """
 
 
-def probability_bars(elem_id: str, label: str) -> gr.HTML:
-    """Ten bars, one a digit, drawn from `bars_value`; the top digit is highlighted and in `data-digit`."""
+def probability_bars(elem_id: str, label: str, reads: str = "") -> gr.HTML:
+    """Ten bars, one a digit, drawn from `bars_value`; the top digit is highlighted and in `data-digit`.
+    `reads` ("surface elem_id:cnn" or ":mlp"): also draw that model's readings made in the browser."""
     rows = "".join(
         f'<li><span>{d}</span><span class="track"><span class="fill"></span></span><span class="share"></span></li>' for d in range(10)
     )
     template = (
-        f'<div class="bars" data-digit=""><div class="head"><span>{html.escape(label)}</span><span class="answer">–</span></div>'
+        f'<div class="bars" data-digit="" data-reads="{html.escape(reads)}"><div class="head"><span>{html.escape(label)}</span><span class="answer">–</span></div>'
         f'<ol aria-label="{html.escape(label)}: probability of each digit">{rows}</ol></div>'
     )
     return gr.HTML(None, html_template=template, css_template=_BARS_CSS, js_on_load=_script("bars", "fresh"), label=label, elem_id=elem_id)

@@ -4,22 +4,23 @@ Writes demos/assets/reader/digit_reader.onnx from checkpoints/digit_{cnn,mlp}.sa
 preprocessing in core/digits/canvas.py, for the drawing surface's raster size. Run it after
 retraining a digit model or changing the preprocessing; tests/test_onnx.py fails until then.
 
-With `--runtime`, it also copies ONNX Runtime Web's smallest build (WASM only, one file of glue and
-one of WebAssembly) from node_modules/onnxruntime-web (`npm ci`, package.json pins its version) beside
-it: a Space installs no npm packages, so the files the page loads are committed.
+With `--runtime`, it also copies ONNX Runtime Web's smallest build (WASM only: the bundled glue code,
+and the WebAssembly gzipped, which reader.mjs unzips) from node_modules/onnxruntime-web (`npm ci`;
+package.json pins its version) beside it: a Space installs no npm packages, so the page's files are
+committed.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import gzip
 from pathlib import Path
 
 from core.digits.export import export_reader
 
 READER_DIR = Path(__file__).resolve().parent.parent / "demos" / "assets" / "reader"
 RUNTIME_DIR = READER_DIR.parent.parent.parent / "node_modules" / "onnxruntime-web" / "dist"
-RUNTIME_FILES = ("ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm")  # reader.mjs loads these two
+RUNTIME_FILES = ("ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm")  # what reader.mjs loads (the second gzipped)
 RASTER_SIDE = 140  # demos.drawing.SEND_SIDE: the raster the surface sends (tests/test_onnx.py checks the two agree)
 
 
@@ -30,8 +31,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.runtime:
         for name in RUNTIME_FILES:
-            shutil.copyfile(RUNTIME_DIR / name, args.out / name)
-            print(f"copied {name} ({(args.out / name).stat().st_size:,} bytes)")
+            data = (RUNTIME_DIR / name).read_bytes()
+            if name.endswith(".wasm"):
+                name, data = name + ".gz", gzip.compress(data, 9, mtime=0)
+            (args.out / name).write_bytes(data)
+            print(f"wrote {args.out / name} ({len(data):,} bytes)")
     path = export_reader(args.out, RASTER_SIDE)
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
 

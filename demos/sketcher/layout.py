@@ -80,7 +80,7 @@ def build() -> gr.Blocks:
             with gr.Column(scale=1):
                 with gr.Tabs(selected="draw") as tabs:
                     with gr.Tab("Draw", id="draw"):
-                        canvas = drawing.drawing_surface("sketcher-canvas", "Draw a digit")
+                        canvas = drawing.drawing_surface("sketcher-canvas", "Draw a digit", reader=True)
                         with gr.Row():
                             examples = {name: gr.Button(f"Load a {name}", size="sm", min_width=60) for name in ON_CANVAS}
                     with gr.Tab("Upload a photo", id="upload"):
@@ -95,8 +95,8 @@ def build() -> gr.Blocks:
                 with gr.Column(elem_id="sketcher-result"):
                     answer = drawing.reading_text("verdict", DRAW_PROMPT)
                     with gr.Row():
-                        cnn_label = drawing.probability_bars("cnn-label", "CNN")
-                        mlp_label = drawing.probability_bars("mlp-label", "MLP")
+                        cnn_label = drawing.probability_bars("cnn-label", "CNN", reads="sketcher-canvas:cnn")
+                        mlp_label = drawing.probability_bars("mlp-label", "MLP", reads="sketcher-canvas:mlp")
                     gr.Markdown(WHAT_BARS)
                 accuracies = gr.Markdown()
                 with gr.Row():

@@ -13,3 +13,8 @@ function draw(value) {
   root.dataset.digit = top >= 0 ? String(top) : '';
   element.querySelector('.answer').textContent = top >= 0 ? top + ' (' + Math.round(100 * p[top]) + '%)' : '–';
 }
+// Readings made in the browser (reader.js) reach the bars that read that surface (data-reads="surface:model").
+const [readsFrom, readsModel] = (root.dataset.reads || ':').split(':');
+if (readsFrom) (element.closest('.gradio-container') || element.getRootNode()).addEventListener('digit-reading', e => {
+  if (e.detail.surface === readsFrom) show({ seq: e.detail.seq, probabilities: e.detail[readsModel] });
+});

@@ -26,12 +26,17 @@ function at(e) {
   const box = canvas.getBoundingClientRect();
   return [(e.clientX - box.left) * SIDE / box.width, (e.clientY - box.top) * SIDE / box.height];
 }
-function ink() {
-  if (!strokes.length && !base) return '';
+function grey() {  // the drawing shrunk to SEND x SEND grey levels (0 = ink)
   smallCtx.drawImage(canvas, 0, 0, SEND, SEND);  // the browser averages 2x2 pixels into one
   const rgba = smallCtx.getImageData(0, 0, SEND, SEND).data;
+  const levels = new Uint8Array(SEND * SEND);
+  for (let i = 0; i < levels.length; i++) levels[i] = rgba[4 * i];
+  return levels;
+}
+function ink(levels) {
+  if (!levels) return '';
   let text = '';
-  for (let i = 0; i < rgba.length; i += 4) text += String.fromCharCode(rgba[i]);
+  for (let i = 0; i < levels.length; i++) text += String.fromCharCode(levels[i]);
   return btoa(text);
 }
 function send(done) {
@@ -39,11 +44,14 @@ function send(done) {
   seq += 1; lastSent = performance.now();
   element.dataset.seq = String(seq);
   element.dataset.sentAt = String(lastSent);
-  props.value = { seq: seq, done: done, side: SEND, ink: ink() };  // fires the component's change event
+  const levels = strokes.length || base ? grey() : null;
+  if (done && typeof readFinished === 'function') readFinished(seq, levels);  // reader.js, when the page has it
+  props.value = { seq: seq, done: done, side: SEND, ink: ink(levels) };  // fires the component's change event
   if (done) trigger('release');  // for listeners that want the finished drawing only
 }
 function soon() {  // a reading while the pen moves, at most one per INTERVAL
   if (!live) return;
+  if (typeof readInBrowser === 'function' && readInBrowser()) return;  // reader.js reads it in the browser
   const wait = INTERVAL - (performance.now() - lastSent);
   if (wait <= 0) send(false);
   else if (!timer) timer = setTimeout(() => { timer = null; if (current) send(false); }, wait);
