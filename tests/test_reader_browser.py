@@ -147,3 +147,20 @@ def test_the_sketcher_reads_in_the_browser_in_an_iframe_and_a_web_component_on_a
     frame = page.frame_locator("#frame")
     for surface in (frame.locator("#sketcher-canvas [data-reader-state]"), page.locator("gradio-app #sketcher-canvas [data-reader-state]")):
         expect(surface).to_have_attribute("data-reader-state", "ready", timeout=READY * 2)
+
+
+def test_where_wasm_cannot_run_the_server_reads_while_the_pen_moves(page, app_url):
+    page.add_init_script("delete window.WebAssembly")  # a browser that cannot run WASM
+    open_gradio(page, f"{app_url}/demos/sketcher/")
+    settle(page, page.get_by_role("button", name="Clear").first.click)
+    surface = page.locator("#sketcher-canvas [data-reader-state]")
+    joins = []
+    page.on("request", lambda request: joins.append(request.url) if "/queue/join" in request.url else None)
+    box = surface.locator("canvas").bounding_box()
+    page.mouse.move(box["x"] + 0.25 * box["width"], box["y"] + 0.22 * box["height"])
+    page.mouse.down()
+    for x, y in ((0.75, 0.22), (0.45, 0.82)):
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=15)
+    expect(page.locator("#cnn-label .bars")).to_have_attribute("data-digit", "7", timeout=20_000)  # the server's live reading
+    assert surface.get_attribute("data-reader-state") == "failed" and joins
+    page.mouse.up()
