@@ -326,6 +326,7 @@ def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digi
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 @pytest.mark.parametrize("layer,channel", [("conv1", 3), ("conv3", 10), ("conv5", 20)])
 def test_activation_maximisation_raises_the_filters_response(digits, digit_input, layer, channel):
     from core.vision.filters import channel_activation, excite

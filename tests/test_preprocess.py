@@ -122,6 +122,7 @@ def predict(model, prepared_images) -> torch.Tensor:
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 @pytest.mark.parametrize(
     "style",
     [

@@ -100,6 +100,7 @@ def test_while_the_pen_moves_only_the_readings_change_and_on_pen_up_everything()
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 @pytest.mark.parametrize("name,digit", EXAMPLE_DIGITS.items())
 def test_examples_are_read_correctly_by_both_models(name, digit):
     cnn, mlp, seen, cnn_map, mlp_map, verdict, field, path = sketcher.predict_upload(str(sketcher.ASSETS / name))
@@ -112,6 +113,7 @@ def test_examples_are_read_correctly_by_both_models(name, digit):
 
 
 @pytest.mark.reference
+@pytest.mark.figures
 def test_integrated_gradients_complete_to_the_logit_difference():
     """IG's completeness axiom: attributions add up to f(input) - f(baseline)."""
     import torch
