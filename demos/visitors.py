@@ -21,7 +21,8 @@ protected without a proxy in front).
   `events_in_flight` events joined and not finished (and its address fewer than
   `events_per_address`); otherwise it waits here, costing nothing, until one finishes. An event is
   finished when its completion passes through an event stream (`queue/data`, `call/<name>/<id>`),
-  or at the latest `event_expiry` after it joined. Too many waiting, or waiting too long: 429.
+  when the stream that would carry it ends (a closed tab: Gradio drops its events), or at the
+  latest `event_expiry` after it joined. Too many waiting, or waiting too long: 429.
 - **Refusals** are HTTP 429 with Retry-After. A page shows the message: Gradio's client shows a
   join's JSON `detail` as an error toast, and an upload's text after "HTTP 429:".
 """
@@ -39,6 +40,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs
 
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
@@ -62,7 +64,7 @@ class Shares:
     events_per_address: int = 32  # a class of 30 behind one address, each with a reading in flight
     events_waiting: int = 32  # a gallery page load joins about fifteen events at once
     wait_seconds: float = 30.0  # then a waiting join is refused
-    event_expiry: float = 300.0  # an event whose completion was never seen stops counting (longest run: 60 s)
+    event_expiry: float = 120.0  # a backstop: an event whose completion and stream end were never seen (longest run: 60 s)
     retry_after: int = 5  # seconds, for a refused join
     trusted_proxies: frozenset[str] = field(default_factory=lambda: frozenset({"127.0.0.1", "::1"}))
 
@@ -150,12 +152,13 @@ class UploadBudget:
 
 
 class Ticket:
-    """One admitted join: the keys it counts against, until its event finishes or expires."""
+    """One admitted join: the keys it counts against, until its event finishes or expires; the
+    session whose event stream (queue/data) carries its result, when it was joined through the queue."""
 
-    __slots__ = ("keys", "expires")
+    __slots__ = ("keys", "expires", "session")
 
     def __init__(self, keys: tuple[str, ...], expires: float):
-        self.keys, self.expires = keys, expires
+        self.keys, self.expires, self.session = keys, expires, None
 
 
 class EventsInFlight:
@@ -165,6 +168,7 @@ class EventsInFlight:
         self.shares = shares
         self._held: dict[str, set[Ticket]] = {}
         self._by_event: dict[str, Ticket] = {}
+        self._by_session: dict[str, set[str]] = {}  # session hash -> its events still held
         self._finished_early: dict[str, float] = {}  # completions seen before their join was answered
         self._waiting: dict[str, int] = {}
         self._changed: asyncio.Condition | None = None  # made in the server's event loop
@@ -184,7 +188,7 @@ class EventsInFlight:
             return
         self._swept = now
         for event in [event for event, ticket in self._by_event.items() if ticket.expires <= now]:
-            del self._by_event[event]
+            self._forget(event)
         for key in list(self._held):
             self._held[key] = {ticket for ticket in self._held[key] if ticket.expires > now}
             if not self._held[key]:
@@ -219,23 +223,49 @@ class EventsInFlight:
             self._held.setdefault(key, set()).add(ticket)
         return ticket
 
-    async def joined(self, ticket: Ticket, event: str | None) -> None:
-        """The join was answered: `event` is its event id, or None if it was not queued."""
+    def joined(self, ticket: Ticket, event: str | None, session: str | None = None) -> None:
+        """The join was answered: `event` is its event id (None: not queued), `session` the session
+        whose queue/data stream will carry its result."""
         if event is None or self._finished_early.pop(event, None) is not None:
-            await self._release(ticket)
-        else:
-            self._by_event[event] = ticket
+            self._release(ticket)
+            return
+        self._by_event[event] = ticket
+        if session:
+            ticket.session = session
+            self._by_session.setdefault(session, set()).add(event)
 
-    async def finished(self, event: str) -> None:
-        ticket = self._by_event.pop(event, None)
+    def finished(self, event: str) -> None:
+        """Its completion passed through an event stream."""
+        ticket = self._forget(event)
         if ticket is None:
             self._finished_early[event] = time.monotonic()
         else:
-            await self._release(ticket)
+            self._release(ticket)
 
-    async def _release(self, ticket: Ticket) -> None:
+    def stream_ended(self, session: str | None = None, event: str | None = None) -> None:
+        """An event stream ended, finished or dropped by its client. Gradio then drops the session's
+        events still queued (its `clean_events`); one already running ends soon. Either way they
+        no longer hold their places: a closed or reloaded tab must not lock its visitor out."""
+        events = self._by_session.get(session, set()).copy() if session else {event}
+        for ended in events:
+            ticket = self._forget(ended)
+            if ticket is not None:
+                self._release(ticket)
+
+    def _forget(self, event: str) -> Ticket | None:
+        ticket = self._by_event.pop(event, None)
+        if ticket is not None and ticket.session in self._by_session:
+            self._by_session[ticket.session].discard(event)
+            if not self._by_session[ticket.session]:
+                del self._by_session[ticket.session]
+        return ticket
+
+    def _release(self, ticket: Ticket) -> None:
         for key in ticket.keys:
             self._held.get(key, set()).discard(ticket)
+        asyncio.get_running_loop().create_task(self._wake_waiters())
+
+    async def _wake_waiters(self) -> None:
         async with self._condition():
             self._condition().notify_all()
 
@@ -321,7 +351,8 @@ class VisitorShares:
             await self._join(scope, receive, send, key, address)
             return
         elif method == "GET" and (QUEUE_STREAM.search(path) or CALL_STREAM.search(path)):
-            send = self._watching_completions(send, path)
+            await self._stream(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def _with_new_visitor(self, send, address: str, headers: dict[bytes, bytes]):
@@ -342,41 +373,57 @@ class VisitorShares:
         if ticket is None:
             await _refuse(send, 429, TOO_MANY_EVENTS, self.shares.retry_after)
             return
-        status, body = None, bytearray()
+        status, asked, answer = None, bytearray(), bytearray()
+
+        async def receiving():  # the join's JSON as Gradio reads it: its session hash
+            message = await receive()
+            if message["type"] == "http.request" and len(asked) < 2**16:
+                asked.extend(message.get("body", b""))
+            return message
 
         async def answering(message):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body" and status == 200 and len(body) < 4096:
-                body.extend(message.get("body", b""))
+            elif message["type"] == "http.response.body" and status == 200 and len(answer) < 4096:
+                answer.extend(message.get("body", b""))
             await send(message)
 
-        event = None
+        event = session = None
         try:
-            await self.app(scope, receive, answering)
+            await self.app(scope, receiving, answering)
             if status == 200:
-                event = json.loads(body).get("event_id")
-        except ValueError:
-            event = None
+                event = json.loads(answer).get("event_id")
+                session = json.loads(asked).get("session_hash") if scope["path"].endswith("queue/join") else None
+        except ValueError:  # not JSON, or cut short
+            pass
         finally:
-            await self.events.joined(ticket, event)
+            self.events.joined(ticket, event, session if isinstance(session, str) else None)
 
-    def _watching_completions(self, send, path: str):
-        call = CALL_STREAM.search(path)
+    async def _stream(self, scope, receive, send) -> None:
+        """An event stream: each completion that passes finishes its event; its end, every event it carried."""
+        call = CALL_STREAM.search(scope["path"])
 
         async def streaming(message):
             if message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
                 if call is not None:
                     if CALL_ENDED.search(chunk):
-                        await self.events.finished(call.group(1))
+                        self.events.finished(call.group(1))
                 elif b'"process_completed"' in chunk:
                     for match in COMPLETED.finditer(chunk):
-                        await self.events.finished(match.group(1).decode())
+                        self.events.finished(match.group(1).decode())
             await send(message)
 
-        return streaming
+        try:
+            await self.app(scope, receive, streaming)
+        finally:
+            if call is not None:
+                self.events.stream_ended(event=call.group(1))
+            else:
+                session = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session_hash", [None])[0]
+                if session:
+                    self.events.stream_ended(session=session)
 
 
 async def _refuse(send, status: int, message: str, retry_after: int | None, text: bool = False) -> None:

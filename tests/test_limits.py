@@ -194,6 +194,25 @@ def test_a_join_past_the_limit_gets_429_with_retry_after(tmp_path, monkeypatch):
 
 
 @pytest.mark.e2e
+def test_a_visitor_whose_page_closed_mid_event_is_not_locked_out(tmp_path, monkeypatch):
+    """A closed or reloaded tab: its event stream (queue/data, as a page reads it) ends before its
+    event does (Gradio then drops the session's events), and the event's place is free again at
+    once, not after `event_expiry`."""
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    with serving(Shares(events_in_flight=1, events_waiting=0)) as page:
+        client = page.visitor()
+        config = client.get("/config").json()
+        wait = next(i for i, event in enumerate(config["dependencies"]) if event.get("api_name") == "wait")
+        joined = client.post("/gradio_api/queue/join", json={"data": ["a"], "fn_index": wait, "session_hash": "tab"})
+        assert joined.status_code == 200
+        with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": "tab"}) as stream:
+            lines = stream.iter_lines()  # kept: a dropped iterator closes the stream
+            next(line for line in lines if "process_starts" in line)  # it runs until the gate opens
+            assert call(client, "read", "ab").status_code == 429  # its place is taken meanwhile
+        assert wait_until(lambda: call(client, "read", "ab").status_code == 200, 30, "a place for the next call")
+
+
+@pytest.mark.e2e
 def test_a_drawing_learner_s_readings_all_pass_one_after_another(tmp_path, monkeypatch):
     """The sketcher's live readings: one event at a time (trigger_mode="always_last"), ~15 a second,
     through queue/join and the queue/data stream, as the page sends them (gradio_client does the same)."""
