@@ -14,14 +14,21 @@ import torch
 import torch.nn.functional as F
 from gradio_client import Client, handle_file
 from PIL import Image
+from torchvision.models import ResNet18_Weights
+from torchvision.models.resnet import BasicBlock, ResNet
 
+from core.digits.models import DigitCNN
 from core.errors import UserError
-from core.vision import visualiser
 from core.vision import convolution as conv
-from core.vision.pictures import diverging, kernel_grid, map_grid, notes
-from demos import lesson
+from core.vision import imagenet, visualiser
+from core.vision.filters import channel_activation, digit_vision_model, excite, feature_maps, grad_cam, layer_grid, vision_model
+from core.vision.imagenet import RESNET18, WeightsMissingError, download_weights, to_imagenet_input, weights_file
+from core.vision.model import conv_layers
+from core.vision.pictures import diverging, heat_overlay, kernel_grid, map_grid, notes
+from demos import drawing, handoff, lesson
 from demos.filters import build, choices
 from demos.filters import handlers as demo
+from tests.conftest import axe_violations, open_gradio, settle
 
 DIGIT_3 = str(demo.ASSETS / "digit_3.png")
 PHOTO = str(demo.ASSETS / "filters" / "grace_hopper.jpg")
@@ -43,7 +50,6 @@ def one_torch_thread():
 
 @pytest.fixture(scope="module")
 def digits():
-    from core.vision.filters import digit_vision_model
 
     return digit_vision_model()
 
@@ -58,8 +64,6 @@ def digit_input(digits):
 
 @pytest.mark.unit
 def test_the_demo_names_every_convolution_of_the_digit_cnn():
-    from core.digits.models import DigitCNN
-    from core.vision.model import conv_layers
 
     assert list(conv_layers(DigitCNN(), short_names=True)) == choices.DIGIT_LAYERS
 
@@ -143,7 +147,6 @@ def test_one_output_value_is_worked_through_step_by_step():
 
 @pytest.mark.unit
 def test_maps_kernels_heat_sandbox_and_their_notes_follow_the_palette():
-    from core.vision.pictures import heat_overlay
 
     maps = np.zeros((1, 3, 3), np.float32)
     maps[0, 1, 1], maps[0, 0, 0] = 2.0, -1.0
@@ -202,7 +205,6 @@ def test_an_input_with_nothing_to_read_keeps_the_maps_shown_and_says_what_is_mis
 
 @pytest.mark.unit
 def test_a_digit_handed_over_lands_on_the_canvas_and_is_read_by_the_digit_model(digits):
-    from demos import drawing, handoff
 
     seven = digits.prepare(np.asarray(Image.open(demo.ASSETS / "digit_7_white_on_black.png")))[1]  # (28, 28) ink in [0, 1]
     sent = {"digit": handoff.encode_digit(seven), "n": 1}
@@ -243,7 +245,6 @@ def test_sandbox_handler_shows_the_size_from_the_formula():
 
 @pytest.mark.reference
 def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(digits, digit_input):
-    from core.vision.filters import feature_maps
 
     for name, layer in digits.layers.items():
         seen = {}
@@ -260,7 +261,6 @@ def test_feature_maps_equal_a_forward_hook_and_f_conv2d_on_every_digit_layer(dig
 
 @pytest.mark.reference
 def test_the_api_picture_is_the_layers_maps_each_on_its_own_scale(digits, digit_input):
-    from core.vision.filters import feature_maps
 
     maps = feature_maps(digits, digit_input, "conv2")
     grid = map_grid(maps)
@@ -274,7 +274,6 @@ def test_the_api_picture_is_the_layers_maps_each_on_its_own_scale(digits, digit_
 
 @pytest.mark.reference
 def test_a_shallow_layer_costs_a_shallow_pass(digits, digit_input):
-    from core.vision.filters import feature_maps
 
     calls = []
     handle = digits.model.head.register_forward_hook(lambda *args: calls.append(1))
@@ -290,7 +289,6 @@ def test_a_shallow_layer_costs_a_shallow_pass(digits, digit_input):
 
 @pytest.mark.reference
 def test_concurrent_requests_never_see_each_others_activations(digits, digit_input):
-    from core.vision.filters import feature_maps
 
     blank = digits.normalize(torch.zeros(1, 1, 28, 28))
     expected = {0: feature_maps(digits, digit_input, "conv3"), 1: feature_maps(digits, blank, "conv3")}
@@ -311,7 +309,6 @@ def test_concurrent_requests_never_see_each_others_activations(digits, digit_inp
 @pytest.mark.reference
 def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digit_input):
     """With global average pooling and one linear layer, Grad-CAM is CAM (Zhou et al., 2016)."""
-    from core.vision.filters import grad_cam
 
     cam, target, probabilities = grad_cam(digits, digit_input)
     assert target == 3 == int(probabilities.argmax())
@@ -329,7 +326,6 @@ def test_grad_cam_equals_cam_for_the_digit_cnns_global_average_pool(digits, digi
 @pytest.mark.figures
 @pytest.mark.parametrize("layer,channel", [("conv1", 3), ("conv3", 10), ("conv5", 20)])
 def test_activation_maximisation_raises_the_filters_response(digits, digit_input, layer, channel):
-    from core.vision.filters import channel_activation, excite
 
     found = excite(digits, layer, channel)
     assert found.pixels.shape == (28, 28) and 0 <= found.pixels.min() and found.pixels.max() <= 1
@@ -355,7 +351,6 @@ def test_excite_handler_refuses_a_channel_that_does_not_exist():
 
 
 def _tiny_resnet():
-    from torchvision.models.resnet import BasicBlock, ResNet
 
     return ResNet(BasicBlock, [1, 1, 1, 1], num_classes=10)
 
@@ -380,7 +375,6 @@ def test_a_layer_the_model_lacks_is_answered_not_crashed():
 @pytest.fixture
 def tiny_spec(tmp_path, monkeypatch):
     """The ImageNet choice, pointed at a tiny random ResNet and an empty torch cache in tmp_path."""
-    from core.vision import imagenet
 
     spec = imagenet.ImageNetSpec(
         key="resnet18",
@@ -410,8 +404,6 @@ def test_missing_imagenet_weights_say_how_to_get_them_and_nothing_crashes(tiny_s
 
 @pytest.mark.unit
 def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names():
-    from core.vision.imagenet import RESNET18, weights_file
-    from core.vision.model import conv_layers
 
     model = RESNET18.build()  # architecture only: random weights, nothing downloaded
     assert len(conv_layers(model)) == 20 and model.get_submodule(RESNET18.cam_layer) is model.layer4
@@ -422,9 +414,6 @@ def test_the_real_resnet18_choice_builds_offline_with_its_layers_and_class_names
 @pytest.mark.reference
 @pytest.mark.parametrize("size", [(273, 320), (301, 257), (257, 1000), (224, 224)])
 def test_imagenet_input_equals_torchvisions_own_transforms(size):
-    from torchvision.models import ResNet18_Weights
-
-    from core.vision.imagenet import to_imagenet_input
 
     pixels = np.random.default_rng(size[0]).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
     image = Image.fromarray(pixels)
@@ -436,7 +425,6 @@ def test_imagenet_input_equals_torchvisions_own_transforms(size):
 
 @pytest.mark.unit
 def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_spec):
-    from core.vision.imagenet import WeightsMissingError, download_weights, weights_file
 
     with pytest.raises(WeightsMissingError, match="Downloading .* failed"):
         download_weights(tiny_spec, timeout=5)
@@ -446,8 +434,6 @@ def test_a_failed_download_is_a_clear_message_and_leaves_no_partial_file(tiny_sp
 
 @pytest.mark.reference
 def test_imagenet_option_runs_offline_through_the_demo_with_cached_weights(tiny_spec):
-    from core.vision.filters import channel_activation, excite, feature_maps, vision_model
-    from core.vision.imagenet import weights_file
 
     path = weights_file(tiny_spec)
     path.parent.mkdir(parents=True)
@@ -491,7 +477,6 @@ def client(app_url):
 @pytest.mark.e2e
 @pytest.mark.parametrize("layer,shape", [("conv1", (4 * 29 - 1, 8 * 29 - 1, 3)), ("conv5", (8 * 8 - 1, 16 * 8 - 1, 3))])
 def test_feature_maps_endpoint_returns_every_channels_map(client, digits, layer, shape):
-    from core.vision.filters import layer_grid
 
     path = client.predict(handle_file(DIGIT_3), layer, api_name="/feature_maps")
     received = np.asarray(Image.open(path).convert("RGB"))
@@ -536,6 +521,15 @@ WARM_PIXELS = """async img => {
 }"""
 
 
+# The events that draw the maps for what the filter page's canvas sends: those that follow an event of the canvas.
+CANVAS_MAPS_JS = """() => {
+    const config = window.gradio_config;
+    const canvas = config.components.find(c => c.props && c.props.elem_id === "filters-canvas").id;
+    const own = config.dependencies.filter(d => d.targets.some(([id]) => id === canvas)).map(d => d.id);
+    return config.dependencies.filter(d => own.includes(d.trigger_after) && d.api_name.startsWith("inspect_layer")).map(d => d.id);
+}"""
+
+
 def wait_for_status(page, text: str, timeout: float = 60.0) -> None:  # a shared, busy machine: generous
     status = page.locator("#filters-status")
     page.wait_for_function("([el, text]) => el.innerText.includes(text)", arg=[status.element_handle(), text], timeout=timeout * 1000)
@@ -547,7 +541,6 @@ def warm_pixels(page) -> dict:
 
 @pytest.mark.browser
 def test_browser_page_opens_on_a_result_without_a_click_and_passes_axe(page, app_url):
-    from tests.conftest import axe_violations, open_gradio
 
     open_gradio(page, f"{app_url}/demos/filters/")
     wait_for_status(page, "32 feature maps. It reads the input as 3")
@@ -560,7 +553,6 @@ def test_browser_page_opens_on_a_result_without_a_click_and_passes_axe(page, app
 
 @pytest.mark.browser
 def test_browser_try_this_buttons_each_set_up_their_experiment(page, app_url):
-    from tests.conftest import open_gradio
 
     open_gradio(page, f"{app_url}/demos/filters/")
     wait_for_status(page, "32 feature maps")
@@ -580,7 +572,6 @@ def test_browser_try_this_buttons_each_set_up_their_experiment(page, app_url):
 
 @pytest.mark.browser
 def test_browser_palette_switch_recolours_the_maps_and_the_address_keeps_it(page, app_url):
-    from tests.conftest import open_gradio
 
     open_gradio(page, f"{app_url}/demos/filters/?palette=safe")
     wait_for_status(page, "32 feature maps")
@@ -601,10 +592,11 @@ def test_browser_palette_switch_recolours_the_maps_and_the_address_keeps_it(page
 @pytest.mark.browser
 @pytest.mark.parametrize("where", ["gallery", "standalone", "look inside"])
 def test_browser_a_handed_over_digit_is_drawn_and_read(page, app_url, digits, where):
-    """The sketcher's "Look inside" in the gallery; a digit in the address of the gallery's tab and of the page alone."""
-    from demos import handoff
-    from tests.conftest import open_gradio
+    """The sketcher's "Look inside" in the gallery; a digit in the address of the gallery's tab and of
+    the page alone. The digit is drawn by one event: two would make the same pictures at once."""
 
+    joined = []  # the events the page started, by their fn_index
+    page.on("request", lambda request: joined.append(request.post_data_json["fn_index"]) if "/queue/join" in request.url else None)
     if where == "look inside":
         open_gradio(page, f"{app_url}/")
         page.wait_for_function("() => /[0-9]/.test(document.querySelector('#cnn-label .bars').dataset.digit)", timeout=30_000)
@@ -616,6 +608,9 @@ def test_browser_a_handed_over_digit_is_drawn_and_read(page, app_url, digits, wh
         open_gradio(page, app_url + address + handoff.encode_digit(seven))
         expected = "7"
     wait_for_status(page, f"It reads the input as {expected} ")
+    settle(page, lambda: None)  # every event the hand-off started has finished
+    canvas_maps = page.evaluate(CANVAS_MAPS_JS)
+    assert sum(index in canvas_maps for index in joined) == 1  # one drawing of the maps from the canvas
     assert page.locator("#filters-canvas canvas").is_visible()  # the Draw tab is open, the digit on its canvas
     assert page.get_by_role("radio", name="the drawing").is_checked()
     inked = page.locator("#filters-canvas canvas").evaluate(
@@ -626,7 +621,6 @@ def test_browser_a_handed_over_digit_is_drawn_and_read(page, app_url, digits, wh
 
 @pytest.mark.browser
 def test_browser_example_shows_the_maps_and_a_click_picks_a_channel(page, app_url):
-    from tests.conftest import open_gradio
 
     open_gradio(page, f"{app_url}/demos/filters/")
     page.get_by_role("tab", name="Upload").click()
