@@ -14,20 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-# Moved to harness/, still importable from here until every test module imports them from there.
-from harness.browser import (  # noqa: F401, E402, I001
-    CDN,
-    CDN_HOST,
-    CHROMIUM,
-    EVENT_COUNTER_JS,
-    FLAGS,
-    PHONE,
-    open_gradio,
-    serve_cdn_from_package,
-    settle,
-    wait_until_streaming_ends,
-)
-from harness.serving import free_port, served_app, stop, wait_for_http  # noqa: F401, E402, I001
+from harness.browser import CDN_HOST, CHROMIUM, EVENT_COUNTER_JS, FLAGS, PHONE, serve_cdn_from_package
+from harness.serving import served_app
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest_plugins = ["pytester"]  # tests/test_conftest.py runs small pytest sessions to check the rules below

@@ -26,7 +26,8 @@ import pytest
 from gradio_client import Client, handle_file
 
 from demos import DEMOS
-from tests.conftest import ROOT, free_port, need, wait_for_http
+from harness.serving import ROOT, free_port, wait_for_http
+from tests.conftest import need
 
 pytestmark = pytest.mark.e2e
 

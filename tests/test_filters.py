@@ -28,7 +28,8 @@ from core.vision.pictures import diverging, heat_overlay, kernel_grid, map_grid,
 from demos import drawing, handoff, lesson
 from demos.filters import build, choices
 from demos.filters import handlers as demo
-from tests.conftest import axe_violations, open_gradio, settle
+from harness.browser import open_gradio, settle
+from tests.conftest import axe_violations
 
 DIGIT_3 = str(demo.ASSETS / "digit_3.png")
 PHOTO = str(demo.ASSETS / "filters" / "grace_hopper.jpg")

@@ -18,7 +18,8 @@ from demos import drawing, handoff
 from demos.sketcher import handlers as sketcher
 from demos.sketcher.handlers import label_payload
 from demos.sketcher.texts import DRAW_PROMPT, METHOD_CHOICES, accuracy_caption
-from tests.conftest import axe_violations, open_gradio
+from harness.browser import open_gradio
+from tests.conftest import axe_violations
 from tests.test_drawing import ONE, draw_with_finger
 
 EXAMPLE_DIGITS = {"digit_3.png": "3", "digit_7_white_on_black.png": "7", "digit_4_thin.png": "4", "digit_9_photo.jpg": "9"}
