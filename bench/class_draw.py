@@ -1,0 +1,212 @@
+"""A class drawing at the same moment against one `python app.py`: readings on the server (before
+issue 28, and still where a browser cannot run WASM) beside readings in the browser.
+
+    python -m bench.class_draw [--drawers 10,20,30] [--seconds 20]
+
+Each simulated learner is a thread with its own session (it opens the page first, as a browser does,
+so it holds its own cookie) and draws canvas-style MNIST digits on the sketcher (/demos/sketcher/),
+speaking Gradio's queue protocol as the page does (POST queue/join, then the event stream):
+
+- server readings: while the pen moves, the canvas's value goes to the live reading (the surface's
+  change event, read_while_drawing), and the next one 50 ms after the last was answered, as the page
+  sends them. Figures: readings a second for each learner, and their p95.
+- browser readings: a stroke of `--stroke` seconds with nothing sent (the browser reads it), then
+  pen-up as the page sends it: the change event (which answers a finished drawing with nothing) and
+  the release event (predict_drawing: both readings, the 28x28 view, both attribution maps), at
+  once; then `--look` seconds on average looking at the maps (as bench/visitors.py's drawers), and the
+  next stroke. Nothing is sent during a stroke (tests/test_reader_browser.py checks
+  that the page sends nothing). Figures: requests a pen-up (two joins and the event stream), pen-up
+  to the release's answer (p50, p95), errors. Goal: 30 learners, p95 <= 300 ms, 0 errors.
+
+Both run against the same server, one after the other, in the same run. Results: bench/results/class_draw.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import numpy as np
+
+from bench.timing import machine
+from core.data import mnist_tensors
+from core.digits.synthetic import random_style, render, surface_raster
+from harness.serving import served_app
+
+PAGE = "/demos/sketcher"
+GOAL_P95_MS = 300
+PAUSE_S = 0.05  # the next live reading goes 50 ms after the last was answered
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)  # ms
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+    readings: int = 0
+
+
+class Learner:
+    """One browser's session on the sketcher: joins events and waits for their results."""
+
+    def __init__(self, url: str, events: dict, inks: list[str], number: int):
+        self.client = httpx.Client(timeout=60)
+        self.client.get(url + PAGE + "/")  # the page first: its cookie, as a browser gets it
+        self.api = url + PAGE + "/gradio_api"
+        self.events, self.inks, self.number = events, inks, number
+        self.session = f"class{number}x{os.getpid()}"
+        self.seq = 0
+
+    def value(self, done: bool) -> dict:
+        self.seq += 1
+        return {"seq": self.seq, "done": done, "side": 140, "ink": self.inks[(self.number + self.seq) % len(self.inks)]}
+
+    def join(self, name: str, data: list, tally: Tally) -> str:
+        fn_index, trigger = self.events[name]
+        body = {"data": data, "event_data": None, "fn_index": fn_index, "trigger_id": trigger, "session_hash": self.session}
+        tally.requests += 1
+        response = self.client.post(f"{self.api}/queue/join", json=body)
+        response.raise_for_status()
+        return response.json()["event_id"]
+
+    def wait(self, event_ids: set[str], tally: Tally) -> None:
+        """Read the session's event stream until every one of `event_ids` has completed."""
+        left = set(event_ids)
+        tally.requests += 1
+        with self.client.stream("GET", f"{self.api}/queue/data", params={"session_hash": self.session}) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed" and message.get("event_id") in left:
+                    if not message.get("success", False):
+                        tally.errors.append(str(message.get("output"))[:100])
+                    left.discard(message["event_id"])
+                    if not left:
+                        return
+        if left:
+            raise RuntimeError(f"the event stream ended with {len(left)} events unanswered")
+
+    def server_readings(self, until: float, tally: Tally) -> None:
+        while time.perf_counter() < until:
+            asked = time.perf_counter()
+            try:
+                self.wait({self.join("read_while_drawing", [self.value(False)], tally)}, tally)
+                tally.latencies.append(1000 * (time.perf_counter() - asked))
+                tally.readings += 1
+            except (httpx.HTTPError, RuntimeError) as error:
+                tally.errors.append(f"{type(error).__name__}: {error}"[:100])
+            time.sleep(PAUSE_S)
+
+    def browser_readings(self, until: float, stroke: float, look: float, tally: Tally) -> None:
+        pauses = random.Random(self.number)
+        while time.perf_counter() + stroke < until:
+            time.sleep(stroke)  # the stroke: the browser reads it, the server hears nothing
+            finished = self.value(True)
+            up = time.perf_counter()
+            try:
+                changed = self.join("read_while_drawing", [finished], tally)
+                released = self.join("predict_drawing", [finished, "default"], tally)
+                self.wait({changed, released}, tally)
+                tally.latencies.append(1000 * (time.perf_counter() - up))
+            except (httpx.HTTPError, RuntimeError) as error:
+                tally.errors.append(f"{type(error).__name__}: {error}"[:100])
+            time.sleep(pauses.uniform(look / 2, 1.5 * look) if look else 0.0)  # looking at the maps before the next digit
+
+
+def sketcher_events(url: str) -> dict[str, tuple[int, int]]:
+    """The sketcher's live reading and pen-up events: name -> (fn_index, the canvas's id)."""
+    config = httpx.get(url + PAGE + "/config", timeout=60).json()
+    return {
+        d["api_name"]: (i, d["targets"][0][0])
+        for i, d in enumerate(config["dependencies"])
+        if d.get("api_name") in ("read_while_drawing", "predict_drawing")
+    }
+
+
+def canvas_inks(count: int = 64) -> list[str]:
+    """Canvas-style MNIST digits as the drawing surface sends them: base64 of 140 x 140 grey."""
+    images, _ = mnist_tensors(False)
+    rng = np.random.default_rng(0)
+    return [base64.b64encode(surface_raster(render(images[i].numpy(), random_style(rng))).tobytes()).decode("ascii") for i in range(count)]
+
+
+def run(url: str, events: dict, inks: list[str], drawers: int, seconds: float, mode: str, stroke: float, look: float) -> Tally:
+    learners = [Learner(url, events, inks, n) for n in range(drawers)]
+    tallies = [Tally() for _ in learners]
+    until = time.perf_counter() + seconds
+    if mode == "server":
+        threads = [threading.Thread(target=learner.server_readings, args=(until, tally)) for learner, tally in zip(learners, tallies)]
+    else:
+        threads = [
+            threading.Thread(target=learner.browser_readings, args=(until, stroke, look, tally))
+            for learner, tally in zip(learners, tallies)
+        ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for learner in learners:
+        learner.client.close()
+    total = Tally()
+    for tally in tallies:
+        total.latencies += tally.latencies
+        total.requests += tally.requests
+        total.errors += tally.errors
+        total.readings += tally.readings
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drawers", default="10,20,30", help="learners drawing at once, each step")
+    parser.add_argument("--seconds", type=float, default=20, help="how long each step draws")
+    parser.add_argument("--stroke", type=float, default=2.0, help="seconds a stroke takes (browser readings)")
+    parser.add_argument(
+        "--look", type=float, default=3.0, help="mean seconds spent looking after each pen-up's answer (0: draw again at once)"
+    )
+    args = parser.parse_args(argv)
+    steps = [int(n) for n in args.drawers.split(",")]
+    inks = canvas_inks()
+    print(f"machine: {machine()}; load before: {os.getloadavg()[0]:.1f}; {args.seconds:.0f} s a step, one `python app.py`")
+    with served_app(env={"GALLERY_DATA_DIR": os.environ.get("GALLERY_DATA_DIR", "../shared/data")}) as app:
+        events = sketcher_events(app.url)
+        warm = Learner(app.url, events, inks, 0)  # models loaded and the page built before the first step
+        warm.browser_readings(time.perf_counter() + 0.5, 0.0, 0.0, Tally())
+        print("\nserver readings (while the pen moves, one at a time, 50 ms apart), as before")
+        print(f"{'drawers':>8}{'readings/s each':>17}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}")
+        for drawers in steps:
+            total = run(app.url, events, inks, drawers, args.seconds, "server", args.stroke, args.look)
+            each = total.readings / drawers / args.seconds
+            p50, p95 = percentile(total.latencies, 50), percentile(total.latencies, 95)
+            print(f"{drawers:>8}{each:>17.1f}{p50:>8.0f}{p95:>8.0f}{len(total.errors):>8}")
+            for error in sorted(set(total.errors))[:3]:
+                print(f"    error: {error}")
+        print(
+            f"\nbrowser readings ({args.stroke:.1f} s strokes read in the browser, then {args.look / 2:g}-{1.5 * args.look:g} s looking; the server sees pen-ups only)"
+        )
+        print(f"{'drawers':>8}{'pen-ups':>9}{'requests a pen-up':>19}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}  goal")
+        for drawers in steps:
+            total = run(app.url, events, inks, drawers, args.seconds, "browser", args.stroke, args.look)
+            ups = len(total.latencies)
+            p50, p95 = percentile(total.latencies, 50), percentile(total.latencies, 95)
+            goal = f"p95 <= {GOAL_P95_MS}, 0 errors: {'met' if p95 <= GOAL_P95_MS and not total.errors else 'not met'}"
+            print(f"{drawers:>8}{ups:>9}{total.requests / max(ups, 1):>19.1f}{p50:>8.0f}{p95:>8.0f}{len(total.errors):>8}  {goal}")
+            for error in sorted(set(total.errors))[:3]:
+                print(f"    error: {error}")
+    print(f"load after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
