@@ -208,7 +208,7 @@ def test_cached_loader_builds_once_when_threads_race():
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(30)  # the build waits at most 10 s
     assert overlapped[0] and builds == [key] and len(results) == 8 and len({id(r) for r in results}) == 1
 
 
@@ -236,8 +236,8 @@ def test_a_built_value_never_waits_for_another_loader():
     reader.join(2)  # slow() still holds the loading lock: a cached value must not wait for it
     answered_while_loading = list(answers)
     release.set()
-    worker.join()
-    reader.join()
+    worker.join(10)
+    reader.join(10)
     assert answered_while_loading == ["digits"]
 
 

@@ -79,7 +79,7 @@ class Served:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                self.process.wait(timeout=30)
         return self.process.returncode
 
 

@@ -29,6 +29,7 @@ from demos import drawing, handoff, lesson
 from demos.filters import build, choices
 from demos.filters import handlers as demo
 from harness.browser import open_gradio, settle
+from harness.serving import join
 from tests.conftest import axe_violations
 
 DIGIT_3 = str(demo.ASSETS / "digit_3.png")
@@ -303,7 +304,7 @@ def test_concurrent_requests_never_see_each_others_activations(digits, digit_inp
 
     threads = [threading.Thread(target=work, args=(i % 2,)) for i in range(4)]
     [t.start() for t in threads]
-    [t.join() for t in threads]
+    join(threads, 300, "four threads reading feature maps")
     assert not failures
 
 

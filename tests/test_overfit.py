@@ -326,8 +326,8 @@ def test_train_playground_streams_records_and_reproduces_a_seed(client):
     runs = []
     for _ in range(2):
         job = client.submit(problem="circles", epochs=40, seed=3, api_name="/train_playground")
-        streamed = list(job)
-        final = job.result()
+        final = job.result(timeout=120)
+        streamed = job.outputs()  # every update it streamed, the final one included
         runs.append(final)
         assert final["epoch"] == 40 and final["stopped"] == "all 40 epochs done"
         assert len(final["curves"]["epoch"]) == 40
