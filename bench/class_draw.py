@@ -38,7 +38,7 @@ import numpy as np
 from bench.timing import machine
 from core.data import mnist_tensors
 from core.digits.synthetic import random_style, render, surface_raster
-from harness.serving import served_app
+from harness.serving import join, served_app
 
 PAGE = "/demos/sketcher"
 GOAL_P95_MS = 300
@@ -151,8 +151,7 @@ def run(url: str, events: dict, inks: list[str], drawers: int, seconds: float, m
         ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join(threads, seconds + 300, "the learners' last readings")  # a reading's stream may wait on heartbeats for ever
     for learner in learners:
         learner.client.close()
     total = Tally()
