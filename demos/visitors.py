@@ -18,8 +18,11 @@ protected without a proxy in front).
 - **Events in flight.** Gradio's queue is first come, first served across sessions, so one client's
   16 events would sit ahead of everyone else's. A join (`.../gradio_api/queue/join`, an API call
   `.../gradio_api/call/<name>`) is let through only while its visitor has fewer than
-  `events_in_flight` events joined and not finished (and its address fewer than
-  `events_per_address`); otherwise it waits here, costing nothing, until one finishes. An event is
+  `events_in_flight` events of that kind (the same endpoint or page event) joined and not finished,
+  fewer than `visitor_events` in all, and its address fewer than `events_per_address`; otherwise
+  it waits here, costing nothing, until one finishes. Per kind, because Gradio queues each kind
+  apart: another visitor's event waits only behind its own kind's, and a page load starts about
+  fifteen kinds at once, some of which take a while (a first training run). An event is
   finished when its completion passes through an event stream (`queue/data`, `call/<name>/<id>`),
   when the stream that would carry it ends (a closed tab: Gradio drops its events), or at the
   latest `event_expiry` after it joined. Too many waiting, or waiting too long: 429.
@@ -60,7 +63,8 @@ class Shares:
     upload_mb_per_minute: int = 30  # three uploads at the 10 MB cap, or ten phone photos, a minute
     address_upload_mb_per_minute: int = 150  # a class of 30 behind one address, each sending a 5 MB photo at once
     new_visitors_per_minute: int = 120  # ids handed to one address: a lecture hall arriving at once
-    events_in_flight: int = 2  # a learner's page has one or two at a time (a reading, a training run)
+    events_in_flight: int = 2  # of one kind: a learner's readings go one at a time; 3 let a flood slow others past 3x
+    visitor_events: int = 16  # in all: a gallery page load starts about fifteen kinds at once
     events_per_address: int = 32  # a class of 30 behind one address, each with a reading in flight
     events_waiting: int = 32  # a gallery page load joins about fifteen events at once
     wait_seconds: float = 30.0  # then a waiting join is refused
@@ -71,12 +75,13 @@ class Shares:
 
 def shares_from_environment() -> Shares:
     """The defaults, with what GALLERY_UPLOAD_MB, GALLERY_ADDRESS_UPLOAD_MB (a minute),
-    GALLERY_EVENTS_IN_FLIGHT and GALLERY_ADDRESS_EVENTS set instead."""
+    GALLERY_EVENTS_IN_FLIGHT, GALLERY_VISITOR_EVENTS and GALLERY_ADDRESS_EVENTS set instead."""
     default = Shares()
     return Shares(
         upload_mb_per_minute=int(os.environ.get("GALLERY_UPLOAD_MB", default.upload_mb_per_minute)),
         address_upload_mb_per_minute=int(os.environ.get("GALLERY_ADDRESS_UPLOAD_MB", default.address_upload_mb_per_minute)),
         events_in_flight=int(os.environ.get("GALLERY_EVENTS_IN_FLIGHT", default.events_in_flight)),
+        visitor_events=int(os.environ.get("GALLERY_VISITOR_EVENTS", default.visitor_events)),
         events_per_address=int(os.environ.get("GALLERY_ADDRESS_EVENTS", default.events_per_address)),
     )
 
@@ -368,18 +373,34 @@ class VisitorShares:
         return sending
 
     async def _join(self, scope, receive, send, key: str, address: str) -> None:
-        limits = [(key, self.shares.events_in_flight), (f"all from {address}", self.shares.events_per_address)]
+        asked = await _whole_body(receive)  # a join's JSON: which event, in which session
+        if asked is None:  # the client went away
+            return
+        call = JOIN.search(scope["path"]).group(1)
+        kind, session = call, None
+        if call == "queue/join":
+            try:
+                body = json.loads(asked)
+                kind, session = f"event {body.get('fn_index')}", body.get("session_hash")
+            except (ValueError, AttributeError):
+                pass  # Gradio answers it (422)
+        limits = [
+            (key, self.shares.visitor_events),
+            (f"{key} {kind}", self.shares.events_in_flight),
+            (f"all from {address}", self.shares.events_per_address),
+        ]
         ticket = await self.events.admit(limits)
         if ticket is None:
             await _refuse(send, 429, TOO_MANY_EVENTS, self.shares.retry_after)
             return
-        status, asked, answer = None, bytearray(), bytearray()
+        status, answer, replayed = None, bytearray(), False
 
-        async def receiving():  # the join's JSON as Gradio reads it: its session hash
-            message = await receive()
-            if message["type"] == "http.request" and len(asked) < 2**16:
-                asked.extend(message.get("body", b""))
-            return message
+        async def replaying():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": asked, "more_body": False}
 
         async def answering(message):
             nonlocal status
@@ -389,12 +410,11 @@ class VisitorShares:
                 answer.extend(message.get("body", b""))
             await send(message)
 
-        event = session = None
+        event = None
         try:
-            await self.app(scope, receiving, answering)
+            await self.app(scope, replaying, answering)
             if status == 200:
                 event = json.loads(answer).get("event_id")
-                session = json.loads(asked).get("session_hash") if scope["path"].endswith("queue/join") else None
         except ValueError:  # not JSON, or cut short
             pass
         finally:
@@ -424,6 +444,19 @@ class VisitorShares:
                 session = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session_hash", [None])[0]
                 if session:
                     self.events.stream_ended(session=session)
+
+
+async def _whole_body(receive) -> bytes | None:
+    """A request's body (None if the client disconnected first). A join's is a few kilobytes: a
+    drawing's ink at most (nginx and Gradio bound what else may come)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 async def _refuse(send, status: int, message: str, retry_after: int | None, text: bool = False) -> None:

@@ -176,7 +176,7 @@ def test_uploads_past_the_cache_s_size_trim_it_at_once_oldest_first(tmp_path, mo
 
 
 @pytest.mark.e2e
-def test_a_join_past_the_limit_gets_429_with_retry_after(tmp_path, monkeypatch):
+def test_a_join_past_its_kind_s_limit_gets_429_with_retry_after(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     with serving(Shares(events_in_flight=1, events_waiting=0)) as page:
         client = page.visitor()
@@ -187,6 +187,7 @@ def test_a_join_past_the_limit_gets_429_with_retry_after(tmp_path, monkeypatch):
         assert int(second.headers["retry-after"]) >= 1
         assert "Too many requests at once" in second.json()["detail"]  # what a page shows in its error toast
         assert call(page.visitor(), "read", "ab").status_code == 200  # another visitor is not held up
+        assert call(client, "read", "ab").status_code == 200  # nor another kind of event (a page load starts many)
         page.gate.set()
         with client.stream("GET", f"/gradio_api/call/wait/{first.json()['event_id']}") as stream:
             assert "event: complete" in stream.read().decode()
@@ -199,7 +200,7 @@ def test_a_visitor_whose_page_closed_mid_event_is_not_locked_out(tmp_path, monke
     event does (Gradio then drops the session's events), and the event's place is free again at
     once, not after `event_expiry`."""
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
-    with serving(Shares(events_in_flight=1, events_waiting=0)) as page:
+    with serving(Shares(visitor_events=1, events_waiting=0)) as page:
         client = page.visitor()
         config = client.get("/config").json()
         wait = next(i for i, event in enumerate(config["dependencies"]) if event.get("api_name") == "wait")
@@ -250,7 +251,7 @@ def test_a_page_over_a_limit_says_so_in_words(browser, tmp_path, monkeypatch):
     photo = tmp_path / "photo.bin"
     photo.write_bytes(os.urandom(2 * MB))
     errors: list[str] = []
-    with serving(Shares(events_in_flight=1, events_waiting=0, upload_mb_per_minute=1)) as served:
+    with serving(Shares(visitor_events=1, events_waiting=0, upload_mb_per_minute=1)) as served:
         context = browser.new_context()
         page = context.new_page()
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
