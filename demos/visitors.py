@@ -11,7 +11,7 @@ protected without a proxy in front).
   valid one is that visitor's; any other is keyed by its address. New ids are handed out at a
   bounded rate per address, so a script cannot make itself unlimited fresh visitors, yet a class
   behind one school address each gets its own. The address is the connection's, or, from a proxy
-  we run (`TRUSTED_PROXIES`: nginx in deploy/ connects from 127.0.0.1), the last one in
+  we run (`Shares.trusted_proxies`: nginx in deploy/ connects from 127.0.0.1), the last one in
   X-Forwarded-For (the one nginx appended), never a header sent by anyone else.
 - **Uploads.** A request that sends files (multipart) is charged its Content-Length against the
   visitor's budget and its address's, before its body is read. Past either, 429.
@@ -19,7 +19,8 @@ protected without a proxy in front).
   16 events would sit ahead of everyone else's. A join (`.../gradio_api/queue/join`, an API call
   `.../gradio_api/call/<name>`) is let through only while its visitor has fewer than
   `events_in_flight` events of that kind (the same endpoint or page event) joined and not finished,
-  fewer than `visitor_events` in all, and its address fewer than `events_per_address`; otherwise
+  fewer than `visitor_events` in all, and its address fewer than `events_per_address` of that
+  kind (a class's page loads start hundreds of events at once, a few of them slow); otherwise
   it waits here, costing nothing, until one finishes. Per kind, because Gradio queues each kind
   apart: another visitor's event waits only behind its own kind's, and a page load starts about
   fifteen kinds at once, some of which take a while (a first training run). An event is
@@ -63,9 +64,9 @@ class Shares:
     upload_mb_per_minute: int = 30  # three uploads at the 10 MB cap, or ten phone photos, a minute
     address_upload_mb_per_minute: int = 150  # a class of 30 behind one address, each sending a 5 MB photo at once
     new_visitors_per_minute: int = 120  # ids handed to one address: a lecture hall arriving at once
-    events_in_flight: int = 2  # of one kind: a learner's readings go one at a time; 3 let a flood slow others past 3x
+    events_in_flight: int = 2  # of one kind: a learner's readings go one at a time; more let a flood slow others (bench.hostile)
     visitor_events: int = 16  # in all: a gallery page load starts about fifteen kinds at once
-    events_per_address: int = 32  # a class of 30 behind one address, each with a reading in flight
+    events_per_address: int = 32  # of one kind: a class of 30 behind one address, each with a reading in flight
     events_waiting: int = 32  # a gallery page load joins about fifteen events at once
     wait_seconds: float = 30.0  # then a waiting join is refused
     event_expiry: float = 120.0  # a backstop: an event whose completion and stream end were never seen (longest run: 60 s)
@@ -387,7 +388,7 @@ class VisitorShares:
         limits = [
             (key, self.shares.visitor_events),
             (f"{key} {kind}", self.shares.events_in_flight),
-            (f"all from {address}", self.shares.events_per_address),
+            (f"all from {address} {kind}", self.shares.events_per_address),
         ]
         ticket = await self.events.admit(limits)
         if ticket is None:
