@@ -39,7 +39,7 @@ def _missing(name: str, root: Path, expected: str, cause: Exception | None) -> D
 
 def mnist(train: bool, root: str | os.PathLike | None = None, download: bool = True):
     """torchvision's MNIST from the data directory; downloads only when the files are absent."""
-    from torchvision.datasets import MNIST
+    from torchvision.datasets import MNIST  # noqa: PLC0415  torchvision's datasets load only when data is read (the app never does)
 
     root = data_dir(root)
     try:

@@ -20,7 +20,7 @@ DEVICE_ENV = "GALLERY_DEVICE"
 
 def pick_device(override: str | None = None):
     """CUDA, then Apple MPS, then CPU; `override` or $GALLERY_DEVICE forces one ("cpu", "cuda:1", ...)."""
-    import torch
+    import torch  # noqa: PLC0415  see the module's docstring: demos apply `gpu` before torch loads
 
     choice = override or os.environ.get(DEVICE_ENV, "").strip()
     if choice:
@@ -46,7 +46,7 @@ def default_device():
     """
     device = pick_device()
     if device.type == "cuda":
-        import torch
+        import torch  # noqa: PLC0415  see the module's docstring: demos apply `gpu` before torch loads
 
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
@@ -56,7 +56,7 @@ def default_device():
 def model_device(model):
     """Where `model` computes: its first parameter's device, or its first buffer's (a model made of
     buffers, such as the fused generator); the CPU for a model with neither."""
-    import torch
+    import torch  # noqa: PLC0415  see the module's docstring: demos apply `gpu` before torch loads
 
     tensor = next(itertools.chain(model.parameters(), model.buffers()), None)
     return torch.device("cpu") if tensor is None else tensor.device
@@ -74,7 +74,7 @@ def configure_for_serving() -> int:
     OpenMP threads fight over them, and each request ends up several times slower than on one
     thread (`python -m bench.endpoints` runs the server this way). Returns the count.
     """
-    import torch
+    import torch  # noqa: PLC0415  see the module's docstring: demos apply `gpu` before torch loads
 
     threads = max(1, int(os.environ.get("GALLERY_TORCH_THREADS", "1")))
     torch.set_num_threads(threads)

@@ -222,7 +222,7 @@ def v2_code(step: dict, size: tuple[int, int]) -> str:
     """The v2 constructor for a step, as Python source (`size` = (H, W) of the images)."""
     s, k = step, step["transform"]
     if k in POLICIES:
-        from core.augment.policies import v2_code as policy_code
+        from core.augment.policies import v2_code as policy_code  # noqa: PLC0415  policies imports torch: the catalogue stays torch-free until a transform is built
 
         return policy_code(step)
     return {
@@ -255,7 +255,7 @@ def to_v2(step: dict, size: tuple[int, int]):
 
 @functools.lru_cache(maxsize=256)
 def _build(code: str):
-    from torchvision.transforms import v2
+    from torchvision.transforms import v2  # noqa: PLC0415  torchvision loads when a transform is first built, not at import
 
     return eval(code, {"v2": v2})  # our own generated text from validated numbers, never user text
 

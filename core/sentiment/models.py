@@ -148,7 +148,7 @@ def minilm_folder() -> str:
 
 @cached_loader
 def minilm_tokenizer():
-    from transformers import AutoTokenizer  # here, not at the top: transformers is slow to import, and the scratch model never needs it
+    from transformers import AutoTokenizer  # noqa: PLC0415  here, not at the top: transformers is slow to import, and the scratch model never needs it
 
     tokenizer = AutoTokenizer.from_pretrained(minilm_folder())
     tokenizer.model_max_length = MAX_CHARACTERS  # we cut to max_tokens ourselves; silence its warning
@@ -157,7 +157,7 @@ def minilm_tokenizer():
 
 def base_transfer_model() -> TransferClassifier:
     """MiniLM with the pretrained weights and an untrained head (the starting point of training)."""
-    from transformers import AutoModel  # here, not at the top: as in minilm_tokenizer
+    from transformers import AutoModel  # noqa: PLC0415  here, not at the top: as in minilm_tokenizer
 
     return TransferClassifier(AutoModel.from_pretrained(minilm_folder()))
 

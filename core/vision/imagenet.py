@@ -36,13 +36,13 @@ class WeightsMissingError(FileNotFoundError):
 
 
 def _resnet18() -> torch.nn.Module:
-    from torchvision.models import resnet18
+    from torchvision.models import resnet18  # noqa: PLC0415  torchvision's models load with the first ResNet, not at import
 
     return resnet18(weights=None)
 
 
 def _imagenet_categories() -> tuple[str, ...]:
-    from torchvision.models import ResNet18_Weights  # the class names ship inside torchvision
+    from torchvision.models import ResNet18_Weights  # noqa: PLC0415  the class names ship inside torchvision
 
     return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
