@@ -57,7 +57,7 @@ def _cached(data: bytes, suffix: str) -> str:
         path.touch()  # handed out again: a cache cleaner that ages files by time must keep it
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{digest}.{threading.get_ident()}.part")
+        partial = path.with_name(f"{digest}.{os.getpid()}.{threading.get_ident()}.part")  # unique across replicas sharing a folder
         partial.write_bytes(data)
         partial.replace(path)  # atomic: a concurrent reader never sees half a file
     return str(path)
