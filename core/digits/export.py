@@ -47,6 +47,11 @@ def export_reader(directory: Path, side: int) -> Path:
     )
     program.optimize()
     proto = program.model_proto
+    for node in proto.graph.node:  # the exporter's per-node notes (torch stack traces): a third of the file, for nothing
+        node.ClearField("metadata_props")
+        node.doc_string = ""
+    for info in proto.graph.value_info:
+        info.ClearField("metadata_props")
     for key, value in checkpoint_digests().items():
         proto.metadata_props.add(key=key, value=value)
     path.parent.mkdir(parents=True, exist_ok=True)
