@@ -45,9 +45,9 @@ function send(done) {
   element.dataset.seq = String(seq);
   element.dataset.sentAt = String(lastSent);
   const levels = strokes.length || base ? grey() : null;
-  if (done && typeof readFinished === 'function') readFinished(seq, levels);  // reader.js, when the page has it
   props.value = { seq: seq, done: done, side: SEND, ink: ink(levels) };  // fires the component's change event
   if (done) trigger('release');  // for listeners that want the finished drawing only
+  if (done && typeof readFinished === 'function') readFinished(seq, levels);  // reader.js, when the page has it: after the server is asked
 }
 function soon() {  // a reading while the pen moves, at most one per INTERVAL
   if (!live) return;
