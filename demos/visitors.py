@@ -64,7 +64,7 @@ class Shares:
     upload_mb_per_minute: int = 30  # three uploads at the 10 MB cap, or ten phone photos, a minute
     address_upload_mb_per_minute: int = 150  # a class of 30 behind one address, each sending a 5 MB photo at once
     new_visitors_per_minute: int = 120  # ids handed to one address: a lecture hall arriving at once
-    events_in_flight: int = 2  # of one kind: a learner's readings go one at a time; more let a flood slow others (bench.hostile)
+    events_in_flight: int = 1  # of one kind: a page's next of a kind follows its last; more let a flood slow others
     visitor_events: int = 16  # in all: a gallery page load starts about fifteen kinds at once
     events_per_address: int = 32  # of one kind: a class of 30 behind one address, each with a reading in flight
     events_waiting: int = 32  # a gallery page load joins about fifteen events at once
