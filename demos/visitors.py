@@ -36,13 +36,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import os
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
@@ -71,12 +72,16 @@ class Shares:
     wait_seconds: float = 30.0  # then a waiting join is refused
     event_expiry: float = 120.0  # a backstop: an event whose completion and stream end were never seen (longest run: 60 s)
     retry_after: int = 5  # seconds, for a refused join
-    trusted_proxies: frozenset[str] = field(default_factory=lambda: frozenset({"127.0.0.1", "::1"}))
+    trusted_proxies: tuple[str, ...] = (
+        "127.0.0.1",
+        "::1",
+    )  # addresses or networks whose X-Forwarded-For is believed: nginx on this machine
 
 
 def shares_from_environment() -> Shares:
     """The defaults, with what GALLERY_UPLOAD_MB, GALLERY_ADDRESS_UPLOAD_MB (a minute),
-    GALLERY_EVENTS_IN_FLIGHT, GALLERY_VISITOR_EVENTS and GALLERY_ADDRESS_EVENTS set instead."""
+    GALLERY_EVENTS_IN_FLIGHT, GALLERY_VISITOR_EVENTS, GALLERY_ADDRESS_EVENTS and
+    GALLERY_TRUSTED_PROXIES (comma-separated addresses or networks, e.g. 10.0.0.0/8) set instead."""
     default = Shares()
     return Shares(
         upload_mb_per_minute=int(os.environ.get("GALLERY_UPLOAD_MB", default.upload_mb_per_minute)),
@@ -84,7 +89,20 @@ def shares_from_environment() -> Shares:
         events_in_flight=int(os.environ.get("GALLERY_EVENTS_IN_FLIGHT", default.events_in_flight)),
         visitor_events=int(os.environ.get("GALLERY_VISITOR_EVENTS", default.visitor_events)),
         events_per_address=int(os.environ.get("GALLERY_ADDRESS_EVENTS", default.events_per_address)),
+        trusted_proxies=trusted_networks(os.environ.get("GALLERY_TRUSTED_PROXIES", ",".join(default.trusted_proxies))),
     )
+
+
+def trusted_networks(setting: str) -> tuple[str, ...]:
+    """GALLERY_TRUSTED_PROXIES's comma-separated addresses or networks, each checked: a typo must
+    stop the server at start, not silently trust no proxy (or every client)."""
+    entries = tuple(entry.strip() for entry in setting.split(",") if entry.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"GALLERY_TRUSTED_PROXIES: {entry!r} is not an address or a network (e.g. 127.0.0.1, 10.0.0.0/8)") from None
+    return entries
 
 
 # ---------- who a visitor is ----------
@@ -120,10 +138,19 @@ def cookie_value(headers: dict[bytes, bytes], name: str) -> str | None:
     return cookies[name].value if name in cookies else None
 
 
-def client_address(scope, trusted: frozenset[str]) -> str:
+def is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    """Whether `address` is one of `trusted`'s addresses or inside one of its networks."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # "unknown", or a test client's name
+        return address in trusted
+    return any(ip in ipaddress.ip_network(entry, strict=False) for entry in trusted)
+
+
+def client_address(scope, trusted: tuple[str, ...]) -> str:
     """The client's address: the connection's, or, from a trusted proxy, the last X-Forwarded-For entry."""
     address = scope["client"][0] if scope.get("client") else "unknown"
-    if address in trusted:
+    if is_trusted(address, trusted):
         for name, value in scope["headers"]:
             if name == b"x-forwarded-for":
                 forwarded = value.decode("latin-1").split(",")[-1].strip()

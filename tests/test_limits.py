@@ -21,7 +21,7 @@ import uvicorn
 from gradio_client import Client
 
 from demos import png
-from demos.visitors import COOKIE, FileCache, Identities, Shares, VisitorShares, client_address
+from demos.visitors import COOKIE, FileCache, Identities, Shares, VisitorShares, client_address, shares_from_environment, trusted_networks
 from harness.browser import open_gradio
 from harness.serving import free_port, wait_until
 
@@ -77,11 +77,24 @@ def test_a_visitor_id_is_one_the_server_signed():
 
 @pytest.mark.unit
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy():
-    trusted = frozenset({"127.0.0.1"})
+    trusted = ("127.0.0.1",)
     forwarded = [(b"x-forwarded-for", b"6.6.6.6, 203.0.113.9")]
     assert client_address({"client": ("127.0.0.1", 5000), "headers": forwarded}, trusted) == "203.0.113.9"
     assert client_address({"client": ("198.51.100.7", 5000), "headers": forwarded}, trusted) == "198.51.100.7"
     assert client_address({"client": ("127.0.0.1", 5000), "headers": []}, trusted) == "127.0.0.1"
+    # A platform's proxies (a Space's) are a network: GALLERY_TRUSTED_PROXIES=10.0.0.0/8
+    platform = trusted_networks("127.0.0.1, 10.0.0.0/8")
+    assert client_address({"client": ("10.4.5.6", 5000), "headers": forwarded}, platform) == "203.0.113.9"
+    assert client_address({"client": ("11.4.5.6", 5000), "headers": forwarded}, platform) == "11.4.5.6"
+
+
+@pytest.mark.unit
+def test_trusted_proxies_are_read_from_the_environment_and_checked(monkeypatch):
+    monkeypatch.setenv("GALLERY_TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/8")
+    assert shares_from_environment().trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
+    monkeypatch.setenv("GALLERY_TRUSTED_PROXIES", "10.0.0.0/8,localhost")
+    with pytest.raises(ValueError, match="'localhost' is not an address or a network"):
+        shares_from_environment()
 
 
 # ---------- served: a small page behind the middleware ----------
