@@ -37,7 +37,7 @@ def reader_model(side: int) -> RasterReader:
 
 def export_reader(directory: Path, side: int) -> Path:
     """Write `directory/digit_reader.onnx` for a (side, side) raster; returns its path."""
-    import onnx  # a dev dependency, only for the export command (the app never exports)
+    import onnx  # noqa: PLC0415  a dev dependency, only for the export command (the app never exports)
 
     path = Path(directory) / READER_FILE
     example = torch.full((side, side), 255, dtype=torch.uint8)
@@ -63,6 +63,6 @@ def export_reader(directory: Path, side: int) -> Path:
 
 def export_digests(path: Path) -> dict[str, str]:
     """The checkpoint digests written into an export's metadata."""
-    import onnx  # dev dependency: tests and the export command read the metadata
+    import onnx  # noqa: PLC0415  a dev dependency: tests and the export command read the metadata
 
     return {prop.key: prop.value for prop in onnx.load(str(path), load_external_data=False).metadata_props if prop.key.endswith(".sha256")}

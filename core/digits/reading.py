@@ -89,4 +89,3 @@ def compare(field: np.ndarray | None, left: str, right: str, kind: str, palette:
         applies = field is not None and not (METHODS[method].needs_convolution and kind != "cnn")
         pictures.append(explained_picture(field, method, kind, palette) if applies else None)
     return pictures
-
