@@ -13,6 +13,7 @@ import functools
 import importlib
 import inspect
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -159,10 +160,8 @@ def delete_cache_setting(text: str) -> tuple[int, int]:
     """GALLERY_DELETE_CACHE's "frequency,age" -> (frequency, age) in seconds, both whole and positive;
     anything else is a ValueError that says what was expected, so a mistyped setting stops the
     server at start instead of reaching Gradio."""
-    try:
-        frequency, age = (int(part) for part in text.split(","))  # one or three parts: ValueError too
-    except ValueError:
-        frequency = age = 0
+    both = re.fullmatch(r"\s*(\d+)\s*,\s*(\d+)\s*", text)
+    frequency, age = (int(both[1]), int(both[2])) if both else (0, 0)
     if frequency <= 0 or age <= 0:
         raise ValueError(
             f"GALLERY_DELETE_CACHE must be two whole numbers of seconds, how often to sweep and how old a file"
