@@ -115,7 +115,7 @@ def create_app() -> fastapi.FastAPI:
     # The gallery goes last: its "/" matches every path.
     gallery = build_gallery()
     app = gr.mount_gradio_app(app, gallery, path="/", head=REMEMBER_REQUESTED_TAB, **SERVER_SETTINGS)
-    # Every request passes through each visitor's share first (demos/visitors.py). The cache's size
+    # Every request passes through each visitor's share first (demos/visitors/). The cache's size
     # counts what arrives from now on: the pages' own pictures and examples are there already.
     app.state.file_cache = visitors.FileCache(CACHE_MB * visitors.MB, keep=png.cached_files())
     app.add_middleware(visitors.VisitorShares, cache=app.state.file_cache)
@@ -140,7 +140,7 @@ async def _warm_up_after_start(app):
 async def _sweep_pictures(cache: visitors.FileCache) -> None:
     """The pictures the demos write into Gradio's cache, deleted on DELETE_CACHE's schedule (Gradio's
     delete_cache misses a gr.Gallery's; demos.png.delete_older_than), and the whole cache trimmed to
-    its size (demos.visitors.FileCache: also as uploads arrive)."""
+    its size (demos.visitors.budgets.FileCache: also as uploads arrive)."""
     frequency, age = DELETE_CACHE
     await asyncio.to_thread(cache.trim)  # a cache left by an earlier run counts from the start
     while True:

@@ -14,7 +14,7 @@
 
 `--unlimited-too` measures the same again on a server with the limits lifted, for comparison.
 Both clients open the page's /config first, as a browser and gradio_client do, and so are known
-by the signed cookie the server sets (demos/visitors.py).
+by the signed cookie the server sets (demos/visitors/).
 """
 
 from __future__ import annotations

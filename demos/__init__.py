@@ -173,7 +173,7 @@ def delete_cache_setting(text: str) -> tuple[int, int]:
 DELETE_CACHE = delete_cache_setting(os.environ.get("GALLERY_DELETE_CACHE", "600,3600"))
 
 # The same cache bounded by size too, so that no flood of uploads fills the disk within the hour:
-# past this many megabytes, its oldest files are deleted first (demos.visitors.FileCache). A free
+# past this many megabytes, its oldest files are deleted first (demos.visitors.budgets.FileCache). A free
 # Space's disk is ephemeral and shared with the app's image and models ("a small amount" in Hugging
 # Face's docs; 50 GB on CPU basic, as its users report): 2 GB is a small part of that, and still
 # holds an hour of a class of 200 each uploading three 3 MB photos. GALLERY_CACHE_MB overrides it.

@@ -85,7 +85,7 @@ def delete_older_than(age: float) -> int:
 def trim_to(limit: int, keep: frozenset[str] = frozenset()) -> int:
     """Delete the oldest files in Gradio's cache folder (uploads, and pictures the pages made) until
     the rest add up to at most `limit` bytes; returns the bytes left. Files in `keep` are neither
-    counted nor deleted (demos.visitors.FileCache: the pages' own pictures and examples).
+    counted nor deleted (demos.visitors.budgets.FileCache: the pages' own pictures and examples).
 
     Oldest by ctime, as `delete_older_than` ages them. Trimmed to nine tenths of `limit`, so that the
     next few uploads do not each start a trim. A file deleted while a browser reads it is read to

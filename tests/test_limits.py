@@ -1,4 +1,4 @@
-"""Each visitor's share (demos/visitors.py): the file cache bounded by size, the upload budget,
+"""Each visitor's share (demos/visitors/): the file cache bounded by size, the upload budget,
 events in flight, and how a visitor is known.
 
 The served tests run a small Gradio page behind the same middleware as app.py, in this process,
