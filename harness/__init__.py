@@ -11,6 +11,7 @@ torch, no gradio, no Playwright (the browser helpers take the page they are give
 
 - `harness.serving`: free_port, wait_until, stop, wait_for_http, served (a command that serves
   HTTP, run on a free port) and served_app (`python app.py`, as a user starts it);
+- `harness.guide`: walking a page's guided path (open a step, answer, run, read the verdict);
 - `harness.browser`: Debian's chromium and its flags, the phone's viewport, the offline stand-in
   for Gradio's CDN, open_gradio and settle (a page that has finished its events), drawing with
   the mouse.

@@ -1,0 +1,360 @@
+"""The guided path that every page has: predict, then see.
+
+Each step sets up an experiment in one click, points at the part of the page it is about, asks
+first (two to four answers), runs, and reveals whether the answer was right, judged by a pure
+function in core (`core/<concept>/guide.py`) from what this run produced, then explains.
+
+    path = guided_path("overfit")                  # in the page's layout, where the panel goes
+    path.wire(page, setup=..., setup_outputs=[...], run=..., run_inputs=[...], run_outputs=[...])
+
+- The steps' words are data: demos/lessons/paths/<slug>.yaml, read and checked by `load_path`. It
+  also names the core module whose functions judge its steps (`judges: core.playground.guide`).
+- `setup(step_id)` returns the values of `setup_outputs` that set the step's experiment up (the
+  page's Try this values); `run(step_id, *run_inputs)` returns (or yields, for a page that streams)
+  the values of `run_outputs` followed by the run's result, a dict of plain values that the step's
+  judge reads. "Set up and run" does both; "Run as it is now" runs the page's current settings, so a
+  learner (or a test) can change a seed or a drawing and see whether the answer still holds.
+- The panel is `#<slug>-path`; its step carries `data-step="N"` (1-based); the answers are radio
+  inputs (`#<slug>-answers`); the reveal is `#<slug>-reveal`, with `data-correct` ("true"/"false")
+  and `data-outcome` (the answer this run made true), announced to screen readers (aria-live).
+- Progress (each step's last answer and whether it was right, and the step open) lives in the
+  learner's browser (`gr.BrowserState`), so a path can be left and resumed; `?step=N` in the
+  address opens the path at step N (in the gallery, on the tab the address names).
+
+The browser code is demos/assets/guide/ (step.js: the spotlight; reveal.js: the verdict).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import yaml
+
+from demos import LESSONS, user_errors
+
+PATHS = LESSONS / "paths"
+JS = Path(__file__).resolve().parent / "assets" / "guide"
+STEPS = (4, 8)  # a path has this many steps, at least and at most
+ANSWERS = (2, 4)  # a question has this many answers
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str  # stable name, e.g. "weight-decay": progress is kept under it
+    title: str
+    point: str  # elem_id of the part of the page the step is about (outlined and scrolled into view)
+    setup: str  # one sentence: what "Set up and run" sets
+    question: str
+    answers: Mapping[str, str]  # answer id -> its label, in the order shown
+    usual: str  # the answer the usual story expects
+    judge: str  # name of the judging function in the page's core guide module
+    results: Mapping[str, str]  # answer id -> what the reveal says happened when the run made it true, with {facts}
+    unusual: str  # why a run can end otherwise: shown when the outcome is not the usual one
+    explain: str  # two to four sentences tied to what is on the screen
+
+
+@dataclass(frozen=True)
+class GuidedPath:
+    slug: str
+    title: str
+    judges: str  # the core module with one judging function per step (imported on first use)
+    steps: tuple[Step, ...]
+
+    def step(self, index) -> Step:
+        return self.steps[clamp(index, len(self.steps))]
+
+
+def clamp(index, count: int) -> int:
+    """A step index from the browser (anything) -> a valid 0-based index."""
+    try:
+        return min(max(int(index), 0), count - 1)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+@functools.cache
+def load_path(slug: str, folder: Path = PATHS) -> GuidedPath:
+    """demos/lessons/paths/<slug>.yaml -> the page's path, checked; a malformed file is a ValueError
+    that names the step and what is wrong (tests/test_guide.py loads every page's)."""
+    data = yaml.safe_load((folder / f"{slug}.yaml").read_text(encoding="utf-8"))
+    steps = tuple(_step(slug, raw) for raw in data["steps"])
+    if not STEPS[0] <= len(steps) <= STEPS[1]:
+        raise ValueError(f"{slug}: a path has {STEPS[0]} to {STEPS[1]} steps, not {len(steps)}")
+    if len({s.id for s in steps}) != len(steps):
+        raise ValueError(f"{slug}: two steps share an id")
+    return GuidedPath(slug, str(data["title"]), str(data["judges"]), steps)
+
+
+def _step(slug: str, raw: dict) -> Step:
+    fields = Step.__dataclass_fields__
+    unknown, missing = set(raw) - set(fields), set(fields) - set(raw)
+    where = f"{slug}, step {raw.get('id', '?')}"
+    if unknown or missing:
+        raise ValueError(f"{where}: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    step = Step(**{name: raw[name] for name in fields})
+    answers = dict(step.answers)
+    if not ANSWERS[0] <= len(answers) <= ANSWERS[1]:
+        raise ValueError(f"{where}: a question has {ANSWERS[0]} to {ANSWERS[1]} answers, not {len(answers)}")
+    if step.usual not in answers or set(step.results) != set(answers):
+        raise ValueError(f"{where}: `usual` must be an answer, and `results` must say what each answer's outcome looks like")
+    return step
+
+
+def judge_of(path: GuidedPath, step: Step) -> Callable:
+    """The pure function in core that judges `step` from a run's result (see core/guide.py)."""
+    return getattr(importlib.import_module(path.judges), step.judge)
+
+
+# ---------- values the browser shows ----------
+
+
+def step_value(path: GuidedPath, index: int, progress: Mapping | None = None) -> dict:
+    """What the step panel shows for step `index` (0-based): its place, title, set-up sentence, the part
+    of the page it points at, and the learner's score so far."""
+    index = clamp(index, len(path.steps))
+    step, done = path.steps[index], _answers(path, progress)
+    return {
+        "index": index,
+        "number": index + 1,
+        "count": len(path.steps),
+        "title": step.title,
+        "setup": step.setup,
+        "point": step.point,
+        "answered": len(done),
+        "right": sum(1 for record in done.values() if record.get("right")),
+        "before": _before(step, done.get(step.id)),
+    }
+
+
+def _answers(path: GuidedPath, progress: Mapping | None) -> dict:
+    kept = (progress or {}).get("answers") if isinstance(progress, Mapping) else None
+    ids = {step.id for step in path.steps}
+    return {k: v for k, v in kept.items() if k in ids and isinstance(v, Mapping)} if isinstance(kept, Mapping) else {}
+
+
+def _before(step: Step, record: Mapping | None) -> str:
+    if not record or record.get("answer") not in step.answers:
+        return ""
+    verdict = "right" if record.get("right") else "not what the run showed"
+    return f"Last time you answered “{step.answers[record['answer']]}”: {verdict}."
+
+
+def reveal_value(step: Step, chosen: str, outcome: str, facts: Mapping) -> dict:
+    """The verdict on `chosen` when this run's outcome was `outcome`, with the measured `facts`
+    quoted: what happened, why it differs from the usual story when it does, and the explanation."""
+    return {
+        "correct": chosen == outcome,
+        "outcome": outcome,
+        "verdict": ("Right: " if chosen == outcome else "Not this time: ") + f"this run says “{step.answers[outcome]}”.",
+        "happened": step.results[outcome].format_map(facts),
+        "unusual": "" if outcome == step.usual else step.unusual.format_map(facts),
+        "explain": step.explain.format_map(facts),
+    }
+
+
+NO_VERDICT = {"correct": None, "outcome": "", "verdict": "", "happened": "", "unusual": "", "explain": ""}
+RUNNING = {**NO_VERDICT, "verdict": "Running…"}
+
+
+def with_answer(progress, path: GuidedPath, step: Step, chosen: str, correct: bool, index: int) -> dict:
+    """The learner's progress with this step's answer recorded (the latest answer counts)."""
+    answers = _answers(path, progress)
+    answers[step.id] = {"answer": chosen, "right": correct}
+    return {"at": index, "answers": answers}
+
+
+# ---------- the panel ----------
+
+
+def _script(name: str) -> str:
+    return (JS / f"{name}.js").read_text(encoding="utf-8")
+
+
+_STEP_CSS = """
+.guide-step h3 { margin: 0 0 4px; font-size: var(--text-lg); }
+.guide-step p { margin: 0 0 4px; }
+.where, .score { font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+"""
+
+_REVEAL_CSS = """
+.guide-reveal:empty, .guide-reveal p:empty { display: none; }
+.guide-reveal { border-left: 4px solid var(--border-color-primary); padding: 4px 10px; }
+.guide-reveal[data-correct="true"] { border-left-color: #1a7f37; }
+.guide-reveal[data-correct="false"] { border-left-color: #b35900; }
+.guide-reveal p { margin: 0 0 6px; }
+.verdict { font-weight: 600; }
+"""
+
+
+@dataclass
+class PathPanel:
+    """The panel's components, made by `guided_path`; `wire` connects them to the page."""
+
+    path: GuidedPath
+    box: gr.Accordion
+    step_view: gr.HTML
+    answer: gr.Radio
+    back: gr.Button
+    setup_run: gr.Button
+    run_now: gr.Button
+    forward: gr.Button
+    reveal: gr.HTML
+    progress: gr.BrowserState
+    result: gr.State
+
+    def wire(
+        self, page: gr.Blocks, *, setup: Callable, setup_outputs: list, run: Callable, run_inputs: list, run_outputs: list, **run_events
+    ):
+        """Connect the panel: choosing an answer enables the runs; "Set up and run" sets the step up
+        with `setup`, then runs `run`; "Run as it is now" runs `run` on the page as it is; both are
+        then judged (`reveal`). `run_events` go to the run's event (concurrency, progress)."""
+        private = dict(api_visibility="private")
+        steps = [self.step_view, self.answer, self.reveal, self.setup_run, self.run_now]
+        self.answer.change(_chosen, self.answer, [self.setup_run, self.run_now], show_progress="hidden", **private)
+        self.back.click(functools.partial(_go, self.path, -1), [self.step_view, self.progress], [*steps, self.progress], **private)
+        self.forward.click(functools.partial(_go, self.path, 1), [self.step_view, self.progress], [*steps, self.progress], **private)
+        path = self.path
+
+        @user_errors
+        def open_from_address(progress, request: gr.Request):
+            return _open(path, progress, request)
+
+        page.load(open_from_address, [self.progress], [self.box, *steps], show_progress="hidden", **private)
+
+        started = self.setup_run.click(_running, self.answer, self.reveal, show_progress="hidden", **private)
+        set_up = started.success(functools.partial(_set_up, self.path, setup), self.step_view, setup_outputs, **private)
+        again = self.run_now.click(_running, self.answer, self.reveal, show_progress="hidden", **private)
+        judged = functools.partial(_judge, self.path)
+        running = _runner(self.path, run)
+        for before in (set_up, again):
+            ran = before.success(running, [self.step_view, *run_inputs], [*run_outputs, self.result], **private, **run_events)
+            ran.success(
+                judged, [self.step_view, self.answer, self.result, self.progress], [self.reveal, self.progress, self.step_view], **private
+            )
+
+
+def guided_path(slug: str) -> PathPanel:
+    """The panel of `slug`'s guided path, made where it is called (inside the page's Blocks): closed
+    until the learner opens it or the address names a step."""
+    path = load_path(slug)
+    first = path.steps[0]
+    with gr.Accordion(f"🧭 Guided path: predict, then see ({len(path.steps)} steps)", open=False, elem_id=f"{slug}-path") as box:
+        step_view = gr.HTML(
+            step_value(path, 0),
+            html_template='<div class="guide-step" data-step="" data-point=""><p class="where"></p><h3 class="title"></h3>'
+            '<p class="setup"></p><p class="before"></p><p class="score"></p></div>',
+            css_template=_STEP_CSS,
+            js_on_load=_script("step"),
+            elem_id=f"{slug}-path-step",
+            padding=False,
+        )
+        answer = gr.Radio(_choices(first), value=None, label=first.question, elem_id=f"{slug}-answers")
+        with gr.Row():
+            back = gr.Button("◀ Back", size="sm", elem_id=f"{slug}-path-back")
+            setup_run = gr.Button("Set up and run", variant="primary", size="sm", interactive=False, elem_id=f"{slug}-path-run")
+            run_now = gr.Button("Run as it is now", size="sm", interactive=False, elem_id=f"{slug}-path-again")
+            forward = gr.Button("Next ▶", size="sm", elem_id=f"{slug}-path-next")
+        reveal = gr.HTML(
+            NO_VERDICT,
+            html_template=f'<div id="{slug}-reveal" class="guide-reveal" data-correct="" data-outcome="" role="status" aria-live="polite">'
+            '<p class="verdict"></p><p class="happened"></p><p class="unusual"></p><p class="explain"></p></div>',
+            css_template=_REVEAL_CSS,
+            js_on_load=_script("reveal"),
+            elem_id=f"{slug}-reveal-box",
+            padding=False,
+        )
+    progress = gr.BrowserState({}, storage_key=f"{slug}-path", secret=f"{slug}-guided-path")
+    return PathPanel(path, box, step_view, answer, back, setup_run, run_now, forward, reveal, progress, gr.State(None))
+
+
+def _choices(step: Step) -> list[tuple[str, str]]:
+    return [(label, key) for key, label in step.answers.items()]
+
+
+def _step_updates(path: GuidedPath, index: int, progress) -> list:
+    step = path.step(index)
+    return [
+        step_value(path, index, progress),
+        gr.Radio(choices=_choices(step), value=None, label=step.question),
+        NO_VERDICT,
+        gr.Button(interactive=False),
+        gr.Button(interactive=False),
+    ]
+
+
+# ---------- handlers ----------
+
+
+@user_errors
+def _chosen(answer):
+    return gr.Button(interactive=bool(answer)), gr.Button(interactive=bool(answer))
+
+
+@user_errors
+def _go(path: GuidedPath, delta: int, shown, progress):
+    index = clamp((shown or {}).get("index", 0) + delta if isinstance(shown, Mapping) else 0, len(path.steps))
+    kept = dict(progress) if isinstance(progress, Mapping) else {}
+    return [*_step_updates(path, index, progress), {**kept, "at": index}]
+
+
+def _open(path: GuidedPath, progress, request: gr.Request | None):
+    """On load: `?step=N` opens the path at step N (in the gallery, only on the tab the address
+    names); otherwise the path stays closed on the step the learner last had open."""
+    query = dict(request.query_params) if request is not None else {}
+    asked = query.get("step")
+    mine = query.get("tab") in (None, path.slug)
+    if asked is not None and mine:
+        return [gr.Accordion(open=True), *_step_updates(path, clamp(asked, len(path.steps) + 1) - 1, progress)]
+    at = progress.get("at", 0) if isinstance(progress, Mapping) else 0
+    return [gr.Accordion(), *_step_updates(path, at, progress)]
+
+
+@user_errors
+def _running(answer):
+    if not answer:
+        raise gr.Error("Choose an answer first: the step asks before it shows.")
+    return RUNNING
+
+
+@user_errors
+def _set_up(path: GuidedPath, setup: Callable, shown):
+    return setup(path.step(_index(shown)).id)
+
+
+def _index(shown) -> int:
+    return shown.get("index", 0) if isinstance(shown, Mapping) else 0
+
+
+def _runner(path: GuidedPath, run: Callable) -> Callable:
+    """The page's `run`, called with the open step's id; a generator stays a generator (Gradio streams it)."""
+    if inspect.isgeneratorfunction(run):
+
+        @user_errors
+        def streaming(shown, *inputs):
+            yield from run(path.step(_index(shown)).id, *inputs)
+
+        return streaming
+
+    @user_errors
+    def answering(shown, *inputs):
+        return run(path.step(_index(shown)).id, *inputs)
+
+    return answering
+
+
+@user_errors
+def _judge(path: GuidedPath, shown, chosen, result, progress):
+    index = clamp(_index(shown), len(path.steps))
+    step = path.steps[index]
+    if chosen not in step.answers:
+        raise gr.Error("Choose one of the answers first.")
+    judgement = judge_of(path, step)(result)
+    value = reveal_value(step, chosen, judgement.outcome, judgement.facts)
+    progress = with_answer(progress, path, step, chosen, value["correct"], index)
+    return value, progress, step_value(path, index, progress)
