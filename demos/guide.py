@@ -312,7 +312,7 @@ def _open(path: GuidedPath, progress, request: gr.Request | None):
     if asked is not None and mine:
         return [gr.Accordion(open=True), *_step_updates(path, clamp(asked, len(path.steps) + 1) - 1, progress)]
     at = progress.get("at", 0) if isinstance(progress, Mapping) else 0
-    return [gr.Accordion(), *_step_updates(path, at, progress)]
+    return [gr.skip(), *_step_updates(path, at, progress)]
 
 
 @user_errors
