@@ -5,6 +5,8 @@ Playwright (never `playwright install`), and writes
 - docs/screenshot.png: the gallery on the digit sketcher, a 7 drawn on its canvas;
 - docs/sketcher_live.png: the sketcher mid-stroke, the pen still down, the bars already reading a 7;
 - docs/gan/screenshot.png: the GAN page as it opens, on its first 20 digits (seed 0);
+- docs/guide_question.png and docs/guide_reveal.png: a guided path at laptop size (1280 x 720), one
+  step asking its question, another after its run, the reveal judged from that run;
 - docs/screenshots/<slug>.png and <slug>-phone.png: each demo's own page as it opens, at 1280 x 1000
   and at a phone's 390 x 844 (with touch).
 Each shot waits until every picture on its page is shown (no <img> loading, broken or empty, no
@@ -30,10 +32,15 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from demos import DEMOS  # noqa: E402
+from demos.guide import load_path  # noqa: E402
 from harness.browser import CHROMIUM, EVENT_COUNTER_JS, FLAGS, PHONE, SEVEN, draw, open_gradio  # noqa: E402
+from harness.guide import choose, open_step, run_step  # noqa: E402
 from harness.serving import free_port, stop, wait_for_http  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 1000}
+LAPTOP = {"width": 1280, "height": 720}
+QUESTION = ("overfit", 2)  # the guided step shown asking (page, step number)
+REVEAL = ("sketcher", 1)  # the guided step shown after its run
 MAPS_DRAWN = "() => [...document.querySelectorAll('#sketcher-seen canvas, #sketcher-cnn-map canvas, #sketcher-mlp-map canvas')]"
 MAPS_DRAWN += ".filter(c => !c.classList.contains('empty')).length === 3"
 PHONE_SHOT = dict(PHONE, device_scale_factor=1)  # the picture at the screen's own size, to keep the file small
@@ -122,6 +129,26 @@ def gan(page, url: str, path: Path) -> None:
     shoot(page, path)
 
 
+def guide_question(page, url: str, path: Path) -> None:
+    """A guided step as it opens: the part of the page it is about outlined, its question asked."""
+    open_step(page, url, *QUESTION)
+    page.wait_for_function(SETTLED, timeout=60_000)
+    page.wait_for_timeout(1000)  # the spotlight's smooth scroll
+    shoot(page, path)
+
+
+def guide_reveal(page, url: str, path: Path) -> None:
+    """A guided step after its run: the usual answer chosen, the reveal judged from what the run made."""
+    slug, number = REVEAL
+    open_step(page, url, slug, number)
+    step = load_path(slug).steps[number - 1]
+    choose(page, slug, step.answers[step.usual])
+    run_step(page, slug)
+    page.wait_for_function(SETTLED, timeout=60_000)
+    page.wait_for_timeout(1000)
+    shoot(page, path)
+
+
 def every_page(browser, url: str, out: Path) -> None:
     """Each demo's own page as it opens (its load events done, pictures shown), at desktop and phone size."""
     for demo in DEMOS:
@@ -148,9 +175,10 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             shots = [(sketcher, out / "screenshot.png"), (sketcher_live, out / "sketcher_live.png"), (gan, out / "gan" / "screenshot.png")]
+            shots += [(guide_question, out / "guide_question.png"), (guide_reveal, out / "guide_reveal.png")]
             for take, path in shots:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                page = new_page(browser, viewport=VIEWPORT)
+                page = new_page(browser, viewport=LAPTOP if take in (guide_question, guide_reveal) else VIEWPORT)
                 take(page, url, path)
                 page.context.close()
             (out / "screenshots").mkdir(parents=True, exist_ok=True)
