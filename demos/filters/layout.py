@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 
 from core.vision import convolution as conv  # numpy only: light enough for start-up
@@ -31,6 +33,8 @@ from demos.filters.handlers import (
     try_edges,
     try_excite,
 )
+from demos.filters.path import run_step, set_up_step
+from demos.guide import guided_path
 from demos.palette import WRITE_URL_JS, palette_control, palette_from_url
 
 SCROLL_TO_SANDBOX_JS = "() => document.getElementById('filters-sandbox').scrollIntoView({block: 'start'})"
@@ -40,6 +44,7 @@ def build() -> gr.Blocks:
     note = notes(lesson("filters_notes"))  # the notes beside the outputs; palette_notes recolours three of them
     with gr.Blocks(title="CNN filter visualiser", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("# 🔬 CNN filter visualiser\nWhat each filter looks for, and what it sees in your image.")
+        path_panel = guided_path("filters")
         with gr.Row():
             model = gr.Radio(MODELS, value="digits", label="Model")
             # Any value: the functions check it, so a session Gradio forgot (its ImageNet layer list with it) still works.
@@ -75,14 +80,22 @@ def build() -> gr.Blocks:
                         label="Feature maps of the layer (click one)", interactive=False, elem_id="filters-maps", alt_text=note["alt maps"]
                     )
                     maps_note = gr.Markdown(note["maps"])
-                    large = gr.Image(label="Input | the chosen channel's map", interactive=False, alt_text=note["alt large"])
+                    large = gr.Image(
+                        label="Input | the chosen channel's map", interactive=False, alt_text=note["alt large"], elem_id="filters-large"
+                    )
                     gr.Markdown(note["large"])
                 with gr.Tab("Kernels", id="kernels"):
                     kernels = gr.Image(label="Learned kernels of the layer", interactive=False, alt_text=note["alt kernels"])
                     kernel_legend = gr.Markdown()
                 with gr.Tab("What excites a filter", id="excite"):
                     excite_button = gr.Button("Find the input that excites this channel most (at the centre)")
-                    excited = gr.Image(label="Activation maximisation", interactive=False, height=260, alt_text=note["alt excited"])
+                    excited = gr.Image(
+                        label="Activation maximisation",
+                        interactive=False,
+                        height=260,
+                        alt_text=note["alt excited"],
+                        elem_id="filters-excited",
+                    )
                     excite_caption = gr.Markdown()
                     gr.Markdown(note["excite"])
                 with gr.Tab("Grad-CAM", id="cam"):
@@ -168,6 +181,25 @@ def build() -> gr.Blocks:
         opening.then(run_sandbox, sandbox_inputs, sandbox_outputs, **private)
         palette.change(None, palette, None, js=WRITE_URL_JS)
         palette.input(**note_args).then(**refresh).then(**channel_args)
+        # The guided path: each step sets controls up as its Try this does, then runs the page's own computation.
+        controls = dict(model=model, layer=layer, channel=channel, source=source, photo=photo, input_tabs=input_tabs)
+        controls.update(output_tabs=output_tabs, sandbox=sandbox_box, input_choice=input_choice, kernel_choice=kernel_choice)
+        controls.update(input_text=input_text, kernel_text=kernel_text, stride=stride, padding=padding, dilation=dilation)
+        controls.update(transposed=transposed, out_row=out_row, out_col=out_col)
+        shown = dict(kernels=kernels, kernel_legend=kernel_legend, maps=maps, cam=cam, prediction=prediction, status=status)
+        shown.update(large=large, excited=excited, excite_caption=excite_caption, result=path_panel.result)
+        shown.update(zip(("sandbox_picture", "sandbox_numbers", "sandbox_size", "sandbox_worked"), sandbox_outputs, strict=True))
+        path_panel.wire(
+            page,
+            setup=functools.partial(set_up_step, controls),
+            setup_outputs=list(controls.values()),
+            run=functools.partial(run_step, shown),
+            run_inputs=[model, layer, channel, source, canvas, photo, palette, *sandbox_inputs[:-1]],
+            run_outputs=[component for name, component in shown.items() if name != "result"],
+            concurrency_limit=4,
+            concurrency_id="filters_models",
+            show_progress="full",
+        )
         gr.api(feature_maps, api_name="feature_maps", concurrency_limit=4, concurrency_id="filters_models")
         gr.api(convolve, api_name="convolve")
     return page
