@@ -228,8 +228,9 @@ def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]
     in the event's JSON). The browser's side is in the pen-up figure above."""
     raster = np.full((drawing.SEND_SIDE, drawing.SEND_SIDE), 255, np.uint8)
     raster[30:110, 62:76] = 0  # a 1
-    _, _, prepared, cnn_map, _ = reading.read_digit(raster)  # the CNN's integrated-gradients map
-    overlay = pictures.attribution_overlay(prepared.ink, cnn_map)
+    found = reading.read_digit(raster)
+    prepared = found.prepared
+    overlay = pictures.attribution_overlay(prepared.ink, found.cnn_map)  # the CNN's integrated-gradients map
     cases = [
         ("28x28 view (old: enlarged 224x224)", pictures.seen_image(prepared.image), pictures.seen_image(prepared.image, zoom=1)),
         ("attribution map (140x140 RGB)", overlay, overlay),

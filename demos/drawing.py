@@ -8,9 +8,10 @@ browser code is JavaScript beside this file (demos/assets/drawing/).
   `{"seq", "done", "side", "ink"}`: `ink` is the drawing shrunk in the browser to `side` x `side`
   grey pixels (0 = ink, 255 = paper), base64, at most 15 times a second while the pen moves
   (`done` false, only when `live`) and once on pen-up, Undo and Clear (`done` true). Setting the
-  value fires the component's `change` event; a `done` value also fires `release`, so that work
-  that needs the finished drawing (explanations) is not queued on every reading. `seq` counts up
-  with every value sent.
+  value fires the component's `change` event; a value sent while the pen moves also fires `input`,
+  and a `done` value `release`, so that a page listens to the one it needs: a reading on every
+  `input`, explanations on `release` only (then a pen-up is one request, not one per listener).
+  `seq` counts up with every value sent.
 - `probability_bars`, `picture`, `reading_text`: outputs that draw a small value in the page
   (ten bar widths, an RGB array, a sentence). Each keeps the highest `seq` it has drawn and ignores
   an older answer, so a late answer to an older drawing never overwrites a newer one.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import http.server
 import io
+import re
 import threading
 from dataclasses import replace
 
@@ -101,6 +102,9 @@ def stroke_is_read_in_the_browser(page, surface, bars) -> None:
     assert sent == [], f"requests while the pen moved: {sent}"
     page.mouse.up()
     expect(page.locator("#verdict")).to_contain_text("7", timeout=20_000)  # the server's answer to pen-up
+    # and, in the same event, the method comparison on the digit: one request for the whole pen-up
+    expect(page.locator("#compare-right-map canvas")).not_to_have_class(re.compile(r"\bempty\b"), timeout=20_000)
+    assert len(sent) == 1, f"requests on pen-up: {sent}"
 
 
 def test_the_sketcher_reads_while_drawing_in_the_browser_and_asks_the_server_on_pen_up(page, app_url):

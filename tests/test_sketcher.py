@@ -101,7 +101,7 @@ def test_while_the_pen_moves_only_the_readings_change_and_on_pen_up_everything()
     assert (cnn_map["width"], cnn_map["height"]) == (drawing.SEND_SIDE,) * 2 and mlp_map["rgb"]
     assert verdict["final"] is True
     assert field.shape == (28, 28) and np.array_equal(source, drawn_seven())  # kept for later clicks and the palette
-    # The page's change event reads while drawing; a finished drawing is the release event's (pen-up).
+    # The page's input event reads while drawing; a finished drawing is the release event's (pen-up).
     assert sketcher.read_while_drawing(surface_value(drawn_seven(), seq=8, done=True)) == (gr.skip(),) * 6
     assert sketcher.read_while_drawing(surface_value(drawn_seven(), seq=9, done=False))[0]["seq"] == 9
 
@@ -207,6 +207,28 @@ def test_two_methods_side_by_side_on_a_drawn_digit():
     left, right, _, right_note, _ = sketcher.compare_again(field, "occlusion", "gradcam", "mlp")  # no Grad-CAM without convolutions
     assert left["width"] == 224 and right["rgb"] == "" and "MLP has none" in right_note
     assert [v["rgb"] for v in sketcher.compare_again(None, "saliency", "smoothgrad", "cnn")[:2]] == ["", ""]  # nothing drawn yet
+
+
+def picture_pixels(value: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(value["rgb"]), np.uint8).reshape(value["height"], value["width"], 3)
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("kind", ["cnn", "mlp"])
+def test_pen_up_streams_the_readings_then_the_comparison_which_reuses_its_integrated_gradients(kind):
+    value = surface_value(drawn_seven(), seq=8, done=True)
+    first, second = sketcher.finish_drawing(value, "default", "integrated_gradients", "saliency", kind)
+    alone = sketcher.predict_drawing(value)
+    assert first[:6] == alone[:6] and np.array_equal(first[6], alone[6]) and all(v == gr.skip() for v in first[8:])
+    assert all(v == gr.skip() for v in second[:8])
+    # The comparison drawn from the pen-up's integrated gradients (the folded CNN's) is the one computed
+    # afresh for the same digit, as when a method is chosen: Captum's on the shipped model.
+    afresh = sketcher.compare_again(first[6], "integrated_gradients", "saliency", kind)
+    for reused, computed in zip(second[8:10], afresh[:2]):
+        assert np.abs(picture_pixels(reused).astype(int) - picture_pixels(computed)).max() <= 1
+    assert second[10:] == afresh[2:]  # the notes and the legend
+    empty = list(sketcher.finish_drawing(surface_value(None, seq=9, done=True)))[1]
+    assert empty[8]["rgb"] == empty[9]["rgb"] == ""  # nothing drawn: nothing compared
 
 
 @pytest.mark.reference

@@ -14,9 +14,9 @@ from demos.sketcher.handlers import (
     classify_digit,
     compare_again,
     explain_digit_file,
+    finish_drawing,
     look_inside,
     open_page,
-    predict_drawing,
     predict_upload,
     put_example,
     read_while_drawing,
@@ -112,9 +112,10 @@ def build() -> gr.Blocks:
         outputs = [cnn_label, mlp_label, seen, cnn_map, mlp_map, answer]
         # While the pen moves: one reading at a time, the latest drawing next (always_last). On pen-up,
         # Undo, Clear and a picture put on the canvas: everything, sent at once; the page drops whichever answer is older.
-        canvas.change(read_while_drawing, canvas, outputs, trigger_mode="always_last", **QUIET)
-        pen_up = canvas.release(predict_drawing, [canvas, palette], [*outputs, field, source], trigger_mode="always_last", **QUIET)
-        pen_up.then(**compare, **QUIET)
+        canvas.input(read_while_drawing, canvas, outputs, trigger_mode="always_last", **QUIET)
+        # On pen-up one event (one request): the readings and maps first, then the comparison, streamed.
+        finished = [canvas, palette, *compare["inputs"][1:4]]  # the drawing, the palette, left, right, kind
+        canvas.release(finish_drawing, finished, [*outputs, field, source, *compare["outputs"]], trigger_mode="always_last", **QUIET)
         photo.change(predict_upload, [photo, palette], [*outputs, field, source], **QUIET).then(**compare, **QUIET)
         palette.change(recolour, [source, palette], [cnn_map, mlp_map, legend_shown], **QUIET).then(**compare, **QUIET)
         palette.change(None, palette, None, js=WRITE_URL_JS)

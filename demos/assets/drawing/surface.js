@@ -46,7 +46,7 @@ function send(done) {
   element.dataset.sentAt = String(lastSent);
   const levels = strokes.length || base ? grey() : null;
   props.value = { seq: seq, done: done, side: SEND, ink: ink(levels) };  // fires the component's change event
-  if (done) trigger('release');  // for listeners that want the finished drawing only
+  trigger(done ? 'release' : 'input');  // release: for listeners that want the finished drawing only; input: a reading while the pen moves
   if (done && typeof readFinished === 'function') readFinished(seq, levels);  // reader.js, when the page has it: after the server is asked
 }
 function soon() {  // a reading while the pen moves, at most one per INTERVAL
