@@ -7,6 +7,7 @@ from functools import partial
 import gradio as gr
 
 from demos import DELETE_CACHE, drawing, handoff, lesson
+from demos.guide import guided_path
 from demos.palette import WRITE_URL_JS, palette_control
 from demos.sketcher.handlers import (
     EXAMPLES,
@@ -27,6 +28,7 @@ from demos.sketcher.handlers import (
     try_serif,
     try_smudge,
 )
+from demos.sketcher.path import run, set_up
 from demos.sketcher.texts import DRAW_PROMPT, METHOD_CHOICES, WHAT_BARS, WHAT_PICTURES, compare_legend, legend, method_note
 
 QUIET = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models", api_visibility="private")
@@ -74,8 +76,11 @@ def comparison_section(field, palette, methods, note):
 def build() -> gr.Blocks:
     with gr.Blocks(title="MNIST digit sketcher", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("# ✏️ MNIST digit sketcher\nDraw a digit. Two networks read it as you draw; on pen-up they show why.")
+        path = guided_path("sketcher")
         field = gr.State(None)  # this visitor's last digit (28 x 28): for Look inside, Smudge it and the methods
         source = gr.State(None)  # and what it came from (the canvas's raster or the photo's path), for the palette
+        # The drawing and the readings in one row, the rest in the next: on a phone the columns stack,
+        # and the readings come right under the canvas, on the same screen as the finger drawing.
         with gr.Row():
             with gr.Column(scale=1):
                 with gr.Tabs(selected="draw") as tabs:
@@ -86,11 +91,6 @@ def build() -> gr.Blocks:
                     with gr.Tab("Upload a photo", id="upload"):
                         photo = gr.Image(label="Photo of a handwritten digit", type="filepath", sources=["upload", "clipboard"])
                         gr.Examples(EXAMPLES, inputs=photo, label="Examples")
-                methods, note = try_this(canvas, tabs, field)
-                palette = palette_control("sketcher")
-                look = gr.Button("Look inside ↗ (the filter visualiser)", size="md", elem_id="sketcher-look-inside")
-                sent = handoff.sender("sketcher-send")
-                received = handoff.receiver("sketcher")
             with gr.Column(scale=2):
                 with gr.Column(elem_id="sketcher-result"):
                     answer = drawing.reading_text("verdict", DRAW_PROMPT)
@@ -98,6 +98,14 @@ def build() -> gr.Blocks:
                         cnn_label = drawing.probability_bars("cnn-label", "CNN", reads="sketcher-canvas:cnn")
                         mlp_label = drawing.probability_bars("mlp-label", "MLP", reads="sketcher-canvas:mlp")
                     gr.Markdown(WHAT_BARS)
+        with gr.Row():
+            with gr.Column(scale=1):
+                methods, note = try_this(canvas, tabs, field)
+                palette = palette_control("sketcher")
+                look = gr.Button("Look inside ↗ (the filter visualiser)", size="md", elem_id="sketcher-look-inside")
+                sent = handoff.sender("sketcher-send")
+                received = handoff.receiver("sketcher")
+            with gr.Column(scale=2):
                 accuracies = gr.Markdown()
                 with gr.Row():
                     seen = drawing.picture("sketcher-seen", "What the networks see (28×28)", pixelated=True)
@@ -126,6 +134,16 @@ def build() -> gr.Blocks:
         # One load event sets the palette from the address and then the example, so its first reading is in that palette.
         page.load(open_page, None, [palette, canvas], **QUIET)
         page.load(show_accuracies, None, accuracies, api_visibility="private")
+        path.wire(
+            page,
+            setup=set_up,
+            setup_outputs=[canvas, tabs],
+            run=run,
+            run_inputs=[canvas, palette],
+            run_outputs=[*outputs, field, source],
+            concurrency_limit=4,
+            concurrency_id="digit_models",
+        )
         gr.api(classify_digit, api_name="classify_digit", concurrency_limit=4, concurrency_id="digit_models")
         gr.api(explain_digit_file, api_name="explain_digit", concurrency_limit=4, concurrency_id="digit_models")
     return page
