@@ -8,13 +8,15 @@ made in core/gan/pictures.py; what its controls open on and what each Try this s
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import gradio as gr
 
 from core.device import gpu
 from core.gan.config import DISTRIBUTIONS, LOSSES, PRESETS, ToyConfig  # no torch
 from core.gan.controls import COLLAPSE, DIGIT_CHOICES, OPENING, OPENING_WALK, SAME_NOISE, WALK_3_TO_8, blank, preset_values, toy_config
-from demos import DELETE_CACHE, handoff, launch, lazy_module, lesson, live, user_errors
+from demos import DELETE_CACHE, gan_path, handoff, launch, lazy_module, lesson, live, user_errors
+from demos.guide import guided_path
 from demos.png import png_file
 
 sample = lazy_module("core.gan.sample")  # torch and the GAN: loaded with the first digits, not at start-up
@@ -54,6 +56,18 @@ def gallery_files(items: list) -> list[tuple[str, str]]:
     opens on the same pictures: files written once, atomically (demos.png), never an array, which
     Gradio would write again, in place, while another browser reads the file."""
     return [(png_file(picture), caption) for picture, caption in items]
+
+
+def live_training(config) -> Iterator[tuple[dict, str, object]]:
+    """A toy GAN training from scratch as the live view's values, the status line, and the frame
+    they were drawn from (its last one says how the run ended)."""
+    run, sent, frame = time.monotonic_ns(), 0, None  # `run` tells the page a new run began
+    for frame in toy.train_toy(config, frame_seconds=FRAME_SECONDS):
+        if frame.step < frame.total_steps:
+            yield live_frame(frame, run, sent), frame.status(), frame
+            sent = len(frame.history["step"])
+    if frame is not None:
+        yield live_frame(frame, run, sent), frame.status(done=True), frame
 
 
 # ---------- handlers: convert Gradio values only ----------
@@ -141,13 +155,8 @@ def train_live(distribution: str, g_lr: float, d_lr: float, d_steps: float, loss
         yield gr.skip(), f"Fill in the {field} first, then press **Train**."
         return
     config = toy_config(distribution, g_lr, d_lr, d_steps, loss, steps, seed)  # train_toy checks it: a bad value is a UserError
-    run, sent, frame = time.monotonic_ns(), 0, None  # `run` tells the page a new run began
-    for frame in toy.train_toy(config, frame_seconds=FRAME_SECONDS):
-        if frame.step < frame.total_steps:
-            yield live_frame(frame, run, sent), frame.status()
-            sent = len(frame.history["step"])
-    if frame is not None:
-        yield live_frame(frame, run, sent), frame.status(done=True)
+    for view, words, _ in live_training(config):
+        yield view, words
 
 
 @user_errors
@@ -223,6 +232,7 @@ def build() -> gr.Blocks:
     thumbnails = dict(height="auto", object_fit="contain")
     with gr.Blocks(title="Small GAN", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("# Small GAN\nA generator learned to draw digits by fooling a discriminator. Ask it for some, then watch a GAN learn.")
+        path = guided_path("gan")
         gr.Markdown("**Try this**, one click each:")
         with gr.Row(elem_id="gan-try"):
             try_walk = gr.Button("Walk from 3 to 8", size="sm", elem_id="gan-try-walk")
@@ -269,7 +279,7 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     class_a = gr.Dropdown(DIGIT_CHOICES[1:], value=1, label="From digit")
                     class_b = gr.Dropdown(DIGIT_CHOICES[1:], value=7, label="To digit")
-                    class_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+                    class_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed", elem_id="gan-class-seed")
                     class_frames = gr.Slider(2, 16, value=10, step=1, label="Frames")
                     class_walk_button = gr.Button("Walk from digit to digit", variant="primary", elem_id="gan-class-walk")
                 with gr.Row():
@@ -328,6 +338,15 @@ def build() -> gr.Blocks:
             train_live, toy_inputs, [plot, status], **toy_run
         )
         stop.click(None, None, None, cancels=[run, collapse_run])
+        path.wire(
+            page,
+            setup=gan_path.setup,
+            setup_outputs=[tabs, *generate_inputs, *class_inputs, *toy_inputs],
+            run=gan_path.path_run(show_digits, show_class_walk, live_training),
+            run_inputs=[*generate_inputs, *class_inputs, *toy_inputs],
+            run_outputs=[tabs, *generate_outputs, *class_outputs, plot, status],
+            **toy_run,
+        )
         page.load(show_snapshots, None, snapshots, api_visibility="private")
         page.load(first_walk, [walk_digit, seed_a, seed_b, frames, *sliders], [strip, moved], **digits_queue)
         page.load(first_digits, generate_inputs, generate_outputs, **digits_queue)
