@@ -23,14 +23,12 @@ from demos.filters.handlers import OPENING_EXAMPLE, current_image, excite_filter
 filters = lazy_module("core.vision.filters")  # torch: imported with the first map, not at start-up
 visualiser = lazy_module("core.vision.visualiser")
 
-EDGE_CHANNEL = (
-    18  # conv1's channel whose map follows the digits' upright edges (tests/test_guide_filters.py walks it; 20 follows flat ones)
-)
+EDGE_CHANNEL = 18  # conv1's channel whose map follows upright edges; 20 follows flat ones (tests/test_guide_filters.py)
 SIZE_INPUT = np.repeat([[0] * 7 + [1] * 8], 15, axis=0)  # a 15x15 vertical edge: odd, so the size formula's floor shows
 
 # One step, the values "Set up and run" gives the page's controls (by the names layout.py gives them).
-ON_THE_3 = dict(model="digits", source="upload", photo=OPENING_EXAMPLE, input_tabs=gr.Tabs(selected="upload"))
-SANDBOX = dict(sandbox=gr.Accordion(open=True), dilation=1, out_row=0, out_col=0)
+ON_THE_3 = dict(model="digits", source="upload", photo=OPENING_EXAMPLE, input_tabs="upload")
+SANDBOX = dict(sandbox=True, dilation=1, out_row=0, out_col=0)
 # What the Try this "Edges" sets, in the order choices.edges_example gives it.
 EDGES_SETS = (
     "input_choice",
@@ -45,8 +43,8 @@ EDGES_SETS = (
     "out_col",
 )
 SETUPS = {
-    "edges": dict(ON_THE_3, layer="conv1", channel=EDGE_CHANNEL, output_tabs=gr.Tabs(selected="maps")),
-    "deeper": dict(ON_THE_3, layer="conv5", output_tabs=gr.Tabs(selected="maps")),
+    "edges": dict(ON_THE_3, layer="conv1", channel=EDGE_CHANNEL, output_tabs="maps"),
+    "deeper": dict(ON_THE_3, layer="conv5", output_tabs="maps"),
     "sign": dict(SANDBOX, **dict(zip(EDGES_SETS, edges_example(), strict=True))),
     "size": dict(
         SANDBOX,
@@ -66,14 +64,21 @@ SETUPS = {
         padding=0,
         transposed=True,
     ),
-    "excite": dict(ON_THE_3, layer=EXCITE_EXAMPLE[0], channel=EXCITE_EXAMPLE[1], output_tabs=gr.Tabs(selected="excite")),
+    "excite": dict(ON_THE_3, layer=EXCITE_EXAMPLE[0], channel=EXCITE_EXAMPLE[1], output_tabs="excite"),
 }
-MAP_STEPS, SANDBOX_STEPS = ("edges", "deeper"), ("sign", "size", "transposed")
+SANDBOX_STEPS = ("sign", "size", "transposed")
 
 
 def set_up_step(controls: dict, step_id: str) -> dict:
-    """The step's experiment: {control: value} for the controls it sets (the rest stay as they are)."""
-    return {controls[name]: value for name, value in SETUPS[step_id].items()}
+    """The step's experiment: {control: value} for the controls it sets (the rest stay as they are).
+    Tabs and the sandbox's accordion get an update made for this call (the tab to select, open)."""
+    return {controls[name]: _update(name, value) for name, value in SETUPS[step_id].items()}
+
+
+def _update(name: str, value):
+    if name in ("input_tabs", "output_tabs"):
+        return gr.Tabs(selected=value)
+    return gr.Accordion(open=value) if name == "sandbox" else value
 
 
 @gpu
