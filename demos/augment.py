@@ -6,6 +6,7 @@ Its lesson (why augmentation works, and which transforms are label-safe) is demo
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from core.augment.experiments import EXPERIMENTS, steps_from_widgets, widgets_fr
 from core.device import gpu
 from core.errors import whole_number
 from core.images import open_image
-from demos import DELETE_CACHE, drawing, handoff, launch, lazy_module, lesson, uploaded_path, user_errors
+from demos import DELETE_CACHE, augment_path, drawing, handoff, launch, lazy_module, lesson, uploaded_path, user_errors
+from demos.guide import guided_path
 from demos.png import jpeg_file
 
 grid = lazy_module("core.augment.grid")  # torch and torchvision load with the first grid, not at start-up
@@ -90,24 +92,26 @@ def _missing(message: str) -> tuple:
     return (gr.skip(),) * SAMPLE_OUTPUTS
 
 
-def _sample(source, photo, boxes_text, sketch, chosen, seed, count, values) -> tuple:
+def make_grid(source, photo, boxes_text, sketch, chosen, seed, count, values) -> dict | str:
+    """The open tab's input and the settings -> core's grid (a dict), or what is missing (a sentence)."""
     steps, seed, count = parse_pipeline(steps_from_widgets(chosen, values)), _seed(seed), _count(count)
     if not steps:
-        return _missing("Pick at least one transform for the pipeline.")
+        return "Pick at least one transform for the pipeline."
     if source == "digit":
-        if sketch is None:  # the Digit tab opened for the first time: put the example on; its release samples it
-            return (gr.skip(),) * (SAMPLE_OUTPUTS - 1) + (drawing.surface_with(example_digit(OPENING_DIGIT)),)
         raster = drawing.ink_raster(sketch)
         if raster is None:
-            return _missing("Nothing drawn: draw a digit on the canvas, or load an example.")
+            return "Nothing drawn: draw a digit on the canvas, or load an example."
         try:
-            out = grid.digit_grid(_digit(raster), steps, seed, count)
+            return grid.digit_grid(_digit(raster), steps, seed, count)
         except preprocess.NoInkError as blank:
-            return _missing(str(blank))
-    else:
-        if photo is None:
-            return _missing("No photo: upload one or pick an example.")
-        out = grid.photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
+            return str(blank)
+    if photo is None:
+        return "No photo: upload one or pick an example."
+    return grid.photo_grid(photo, steps, parse_boxes(boxes_text), seed, count)
+
+
+def shown_grid(out: dict) -> tuple:
+    """Core's grid -> the values of the sample outputs (the canvas left as it is)."""
     table = gr.Dataframe(value=out.get("table"), visible="table" in out)
     first = grid.shown_parameters(out["records"], 0)
     # Our own JPEG files, each written atomically: every visitor opens on the same grid, and Gradio's
@@ -115,6 +119,13 @@ def _sample(source, photo, boxes_text, sketch, chosen, seed, count, values) -> t
     gallery = [(jpeg_file(picture), caption) for picture, caption in out["gallery"]]
     digits = [handoff.encode_digit(digit) for digit in out.get("digits", [])]  # the hand-off's text, for "Send to the sketcher"
     return gallery, out["summary"], table, out["code"], out["records"], first, 0, digits, gr.skip()
+
+
+def _sample(source, photo, boxes_text, sketch, chosen, seed, count, values) -> tuple:
+    if source == "digit" and sketch is None:  # the Digit tab opened for the first time: put the example on; its release samples it
+        return (gr.skip(),) * (SAMPLE_OUTPUTS - 1) + (drawing.surface_with(example_digit(OPENING_DIGIT)),)
+    out = make_grid(source, photo, boxes_text, sketch, chosen, seed, count, values)
+    return _missing(out) if isinstance(out, str) else shown_grid(out)
 
 
 @user_errors
@@ -212,6 +223,7 @@ def warm_up() -> None:
 def build() -> gr.Blocks:
     with gr.Blocks(title="Augmentation previewer", delete_cache=DELETE_CACHE) as page:
         gr.Markdown("# 🎲 Augmentation previewer\nChain torchvision v2 transforms, draw seeded samples, and check the label survives.")
+        path = guided_path("augment")
         source = gr.Textbox("photo", visible=False)  # set in the browser by the input tabs: no server round trip
         records = gr.JSON([], visible=False)  # every sample's parameters, kept in the page (a gr.State would hold a heartbeat open)
         digits = gr.JSON([], visible=False)  # a digit grid's samples (28x28, hand-off text), for "Send to the sketcher"
@@ -247,9 +259,6 @@ def build() -> gr.Blocks:
                 with gr.Row():
                     seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1)
                     count = gr.Slider(1, MAX_COUNT, 16, step=1, label="Samples")
-                with gr.Row():
-                    run = gr.Button("Sample", variant="primary", elem_id="augment-run")
-                    reseed = gr.Button("Next seed")
                 widgets = []
                 with gr.Accordion("Transform settings, and when each is label-safe", open=False):
                     for spec in CATALOGUE.values():
@@ -262,10 +271,13 @@ def build() -> gr.Blocks:
                                     else gr.Slider(p.low, p.high, p.default, step=p.step, label=p.label)
                                 )
             with gr.Column(scale=2):
-                summary = gr.Markdown("Sampling the cheetah…", elem_id="augment-summary")
+                with gr.Row():  # right above the grid it fills, the summary below it: both on one screen, laptop or phone
+                    run = gr.Button("Sample", variant="primary", elem_id="augment-run")
+                    reseed = gr.Button("Next seed")
                 gallery = gr.Gallery(
                     label="Samples (parameters under each)", columns=6, height=560, format="jpeg", elem_id="augment-result"
                 )
+                summary = gr.Markdown("Sampling the cheetah…", elem_id="augment-summary")
                 gr.Markdown(GALLERY_NOTE)
                 with gr.Row():
                     send = gr.Button("Send the selected digit to the sketcher", size="sm", elem_id="augment-send-to-sketcher")
@@ -312,6 +324,16 @@ def build() -> gr.Blocks:
             button.click(try_this, button, [source, canvas, chosen, try_note, *widgets, tabs], api_visibility="private")
         send.click(send_to_sketcher, [source, digits, selected], sent, api_visibility="private")
         api = dict(concurrency_limit=2, concurrency_id="augment")
+        path.wire(  # a step sets the controls as Try this does, then samples as Sample does
+            page,
+            setup=functools.partial(augment_path.setup, example_digit),
+            setup_outputs=[source, canvas, chosen, try_note, *widgets, seed, count, tabs],
+            run=functools.partial(augment_path.run, make_grid, shown_grid),
+            run_inputs=sample["inputs"],
+            run_outputs=sample["outputs"],
+            show_progress_on=[gallery],
+            **api,
+        )
         gr.api(augment_image, api_name="augment_image", **api)
         gr.api(augment_digit_image, api_name="augment_digit", **api)
     return page
