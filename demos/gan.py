@@ -3,6 +3,7 @@
 Its lesson (generator vs discriminator, unstable training, mode collapse) is demos/lessons/gan.md; what
 each output shows is beside it, from demos/lessons/gan_<tab>.md. The page's pictures and sentences are
 made in core/gan/pictures.py; what its controls open on and what each Try this sets, in core/gan/controls.py.
+Its guided path (predict, then see) is demos/lessons/paths/gan.yaml, set up and run by demos/gan_path.py.
 """
 
 from __future__ import annotations
@@ -345,7 +346,9 @@ def build() -> gr.Blocks:
             run=gan_path.path_run(show_digits, show_class_walk, live_training),
             run_inputs=[*generate_inputs, *class_inputs, *toy_inputs],
             run_outputs=[tabs, *generate_outputs, *class_outputs, plot, status],
-            **toy_run,
+            concurrency_limit=2,
+            concurrency_id="gan_toy",  # a step that trains shares the toy's two slots
+            show_progress="hidden",
         )
         page.load(show_snapshots, None, snapshots, api_visibility="private")
         page.load(first_walk, [walk_digit, seed_a, seed_b, frames, *sliders], [strip, moved], **digits_queue)
