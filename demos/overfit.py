@@ -5,6 +5,8 @@ Its lesson (overfitting, underfitting, validation data and the fixes) is demos/l
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
@@ -14,6 +16,8 @@ from core.device import gpu
 from core.errors import UserError
 from core.palette import checked
 from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
+from demos.guide import guided_path
+from demos.overfit_path import preset_values, run_step, set_up
 from demos.palette import keep_in_url, palette_control, palette_from_url
 from demos.png import png_file  # the model's picture: a file written once, atomically, never rewritten in place
 from demos.points import keep_points_in_browser, points_section
@@ -98,22 +102,28 @@ def redraw(palette: str, saved):
 @user_errors
 @gpu
 def train_on_page(*args):
+    """Stream a run of the page's settings to the page (see `stream_run`)."""
+    *values, palette, saved = args
+    yield from stream_run(dict(zip(ps.setting_names(), values)), palette, saved, [])
+
+
+def stream_run(values: dict, palette: str, saved, kept: list):
     """Stream a run to the page: the curves' new epochs ~15 times a second; the picture, gap and summary 4 times.
     The runs kept in the browser (the last runs.KEPT, thinned) are sent with every update, as Gradio sends a
-    generator's outputs: only what changed, here the new epochs."""
-    *values, palette, saved = args
+    generator's outputs: only what changed, here the new epochs. `kept` gets every record (the guided path
+    judges them); it stays empty when a setting is refused."""
     try:
-        run = _start(dict(zip(ps.setting_names(), values)))
+        run = _start(values)
     except UserError as error:  # what to change, in a toast: the last run stays on the page
         gr.Warning(str(error))
         yield (gr.skip(),) * 7
         return
     earlier = runs.checked_runs(saved)[1 - runs.KEPT :]
-    entry, records = runs.new_entry(earlier[-1]["number"] + 1 if earlier else 1, run.settings), []
+    entry = runs.new_entry(earlier[-1]["number"] + 1 if earlier else 1, run.settings)
     history, picture = [*earlier, entry], draw.Painter(run.data, palette=palette)
-    for record, drawn, fresh_picture in runs.paced(run.records(), entry, runs.CHART_SECONDS, runs.PICTURE_SECONDS, kept=records):
+    for record, drawn, fresh_picture in runs.paced(run.records(), entry, runs.CHART_SECONDS, runs.PICTURE_SECONDS, kept=kept):
         if record.stopped:
-            experiment.FINISHED.put(run, records)  # its picture can be drawn again (another palette, a reload)
+            experiment.FINISHED.put(run, kept)  # its picture can be drawn again (another palette, a reload)
         sent = 0 if record.stopped else drawn  # the last update redraws the whole run
         curves = [draw.curve_update(history[-ON_CHARTS:], m, sent, record.best_epoch, run.settings.epochs) for m in ("loss", "accuracy")]
         words = (runs.gap_value(record), runs.summary(record, run.settings.epochs)) if fresh_picture else (gr.skip(), gr.skip())
@@ -163,10 +173,6 @@ def train_playground(
     entry = runs.new_entry(1, run.settings)
     for record, _, _ in runs.paced(run.records(), entry, runs.API_SECONDS):
         yield runs.api_record(record, entry if record.stopped else None)  # the last one with the whole run's curves
-
-
-def preset_values(settings) -> list:
-    return [gr.skip() if settings is None or n in ps.NOT_IN_URL else getattr(settings, n) for n in ps.setting_names()]
 
 
 @user_errors
@@ -223,16 +229,13 @@ def build() -> gr.Blocks:
             "# 📈 Overfitting playground\nTrain a small network live and watch training and validation part ways."
             " It opens on the first preset, trained to its end: press **Train** to run it again, or try one of these."
         )
+        path = guided_path("overfit")
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 gr.Markdown("**Try this** (one click: picks the preset and trains it; your earlier runs stay on the charts):")
                 with gr.Row():
                     try_buttons = {name: gr.Button(name, size="sm", elem_id=f"overfit-try-{i}") for i, name in enumerate(ps.TRY_THIS, 1)}
                 preset = gr.Dropdown(list(ps.PRESETS), value=None, label="Preset (a story in six runs)", elem_id="overfit-preset")
-                with gr.Row():
-                    train_button = gr.Button("Train", variant="primary", elem_id="overfit-train")
-                    stop_button = gr.Button("Stop", variant="stop", elem_id="overfit-stop")
-                    clear_button = gr.Button("Clear runs", elem_id="overfit-clear")
                 palette = palette_control("overfit")
                 with gr.Accordion("Data", open=True):
                     c = {}
@@ -250,7 +253,9 @@ def build() -> gr.Blocks:
                     c["width"] = gr.Slider(*limits["width"], value=d.width, step=1, label="Units per layer")
                     c["activation"] = gr.Radio(list(ps.ACTIVATIONS), value=d.activation, label="Activation")
                     c["dropout"] = gr.Slider(*limits["dropout"], value=d.dropout, step=0.05, label="Dropout")
-                    c["weight_decay"] = gr.Slider(0, 0.1, value=d.weight_decay, step=0.005, label="Weight decay (L2)")
+                    c["weight_decay"] = gr.Slider(
+                        0, 0.1, value=d.weight_decay, step=0.005, label="Weight decay (L2)", elem_id="overfit-weight-decay"
+                    )
                     c["batch_norm"] = gr.Checkbox(value=d.batch_norm, label="Batch norm")
                 with gr.Accordion("Training", open=True):
                     c["optimizer"] = gr.Dropdown([(v, k) for k, v in runs.OPTIMIZER_NAMES.items()], value=d.optimizer, label="Optimiser")
@@ -265,6 +270,12 @@ def build() -> gr.Blocks:
                     c["epochs"] = gr.Slider(*limits["epochs"], value=d.epochs, step=10, label="Epochs")
                     c["patience"] = gr.Slider(0, 100, value=d.patience, step=1, label="Early stopping patience (0 = off)")
             with gr.Column(scale=2):
+                # Train sits right above the charts it draws: on a phone the columns stack, and the settings
+                # above it no longer push the curves a screen or two away from the button.
+                with gr.Row():
+                    train_button = gr.Button("Train", variant="primary", elem_id="overfit-train")
+                    stop_button = gr.Button("Stop", variant="stop", elem_id="overfit-stop")
+                    clear_button = gr.Button("Clear runs", elem_id="overfit-clear")
                 report = gr.Markdown("Training the first preset...", elem_id="overfit-summary")
                 with gr.Row(elem_id="overfit-result"):
                     loss_plot = live.curve_chart("loss", "Loss", "overfit-loss", runs.CHART_COLOURS)
@@ -296,16 +307,26 @@ def build() -> gr.Blocks:
         saved_runs = gr.BrowserState([], storage_key="overfit-runs", secret=STORAGE_SECRET)
         controls = [c[name] for name in ps.setting_names()]
         outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs_box, saved_runs]
-        training_events = dict(
+        # Every training on the page (Train, Try this, the guided path, the API) shares one limit.
+        training_limit = dict(
             concurrency_limit=2,
             concurrency_id="overfit_training",
             show_progress="hidden",  # the summary counts the epochs; a timer over the charts only costs frames
-            api_visibility="private",
         )
+        training_events = dict(training_limit, api_visibility="private")
         trainings = [train_button.click(train_on_page, controls + [palette, saved_runs], outputs, **training_events)]
         for name, button in try_buttons.items():
             picked = button.click(preset_picker(ps.TRY_THIS[name]), None, [preset, *controls], api_visibility="private")
             trainings.append(picked.then(train_on_page, controls + [palette, saved_runs], outputs, **training_events))
+        path.wire(
+            page,
+            setup=set_up,
+            setup_outputs=[preset, *controls],
+            run=functools.partial(run_step, stream_run),
+            run_inputs=controls + [palette, saved_runs],
+            run_outputs=outputs,
+            **training_limit,  # the panel's events are private already
+        )
         stop_button.click(fn=None, cancels=trainings)
         clear_button.click(
             clear_history, None, [saved_runs, loss_plot, accuracy_plot, boundary, gap, report, runs_box], api_visibility="private"

@@ -308,8 +308,10 @@ def test_the_regression_picture_has_its_shape():
 def test_training_events_share_a_concurrency_limit():
     page = overfit.build()
     limited = [fn for fn in page.fns.values() if fn.concurrency_id == "overfit_training"]
-    training = [fn for fn in page.fns.values() if fn.name in ("train_on_page", "train_playground")]
-    assert sorted(fn.name for fn in limited) == ["train_on_page"] * (1 + len(ps.TRY_THIS)) + ["train_playground"]  # Train, Try this, API
+    path_runs = ["streaming"] * 2  # the guided path's "Set up and run" and "Run as it is now"
+    training = [fn for fn in page.fns.values() if fn.name in ("train_on_page", "train_playground", *path_runs)]
+    expected = path_runs + ["train_on_page"] * (1 + len(ps.TRY_THIS)) + ["train_playground"]  # path, Train, Try this, API
+    assert sorted(fn.name for fn in limited) == expected
     assert limited == training and all(fn.concurrency_limit == 2 for fn in limited)
 
 
