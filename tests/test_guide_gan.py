@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from core.errors import UserError
 from core.gan import guide
@@ -134,7 +135,9 @@ def run_as_set_up(step_id: str, **changed) -> Judgement:
     *shown, last = list(run(step_id, *controls.values()))
     assert all(values[-1] is None for values in shown), "the result comes with the last yield only"
     assert len(last) == len(gan_path.OUTPUTS) + 1
-    return judge_of(PATH, STEPS[step_id])(last[-1])
+    judgement = judge_of(PATH, STEPS[step_id])(last[-1])
+    assert judgement.facts.get("step", 0) == last[-1].get("total_steps", 0), "a toy run stopped by its time cap"
+    return judgement
 
 
 FLIPS = {  # a setting a learner can change, measured to end each step otherwise
@@ -146,10 +149,20 @@ FLIPS = {  # a setting a learner can change, measured to end each step otherwise
 }
 
 
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op thread, as the server runs (core.device.configure_for_serving): two threads thrash
+    on a busy two-core machine, and the toy GAN's time cap would stop it after a few dozen steps."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.mark.reference
 @pytest.mark.figures
 @pytest.mark.parametrize("step_id", list(STEPS))
-def test_the_pages_run_tells_the_usual_story_and_a_changed_setting_flips_it(step_id):
+def test_the_pages_run_tells_the_usual_story_and_a_changed_setting_flips_it(step_id, one_torch_thread):
     assert run_as_set_up(step_id).outcome == STEPS[step_id].usual
     assert run_as_set_up(step_id, **FLIPS[step_id]).outcome != STEPS[step_id].usual
 
