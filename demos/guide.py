@@ -29,6 +29,8 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from pathlib import Path
 import gradio as gr
 import yaml
 
+from core.errors import UserError
 from demos import LESSONS, user_errors
 
 PATHS = LESSONS / "paths"
@@ -71,11 +74,14 @@ class GuidedPath:
 
 
 def clamp(index, count: int) -> int:
-    """A step index from the browser (anything) -> a valid 0-based index."""
-    try:
-        return min(max(int(index), 0), count - 1)
-    except (TypeError, ValueError, OverflowError):
-        return 0
+    """A step index from the browser or the address (anything) -> a valid 0-based index."""
+    if isinstance(index, str):
+        index = int(index) if re.fullmatch(r"\s*-?\d{1,9}\s*", index) else 0
+    elif isinstance(index, float):
+        index = int(index) if math.isfinite(index) else 0
+    elif not isinstance(index, int) or isinstance(index, bool):
+        index = 0
+    return min(max(index, 0), count - 1)
 
 
 @functools.cache
@@ -214,28 +220,33 @@ class PathPanel:
         """Connect the panel: choosing an answer enables the runs; "Set up and run" sets the step up
         with `setup`, then runs `run`; "Run as it is now" runs `run` on the page as it is; both are
         then judged (`reveal`). `run_events` go to the run's event (concurrency, progress)."""
-        private = dict(api_visibility="private")
+        # Everything but the run itself is cheap and answers at once: not queued (queue=False), so a
+        # gallery's load, which starts every page's load events together, joins no more queued events
+        # than before the paths (demos/visitors caps a visitor's joins in flight).
+        quick = dict(api_visibility="private", queue=False)
         steps = [self.step_view, self.answer, self.reveal, self.setup_run, self.run_now]
-        self.answer.change(_chosen, self.answer, [self.setup_run, self.run_now], show_progress="hidden", **private)
-        self.back.click(functools.partial(_go, self.path, -1), [self.step_view, self.progress], [*steps, self.progress], **private)
-        self.forward.click(functools.partial(_go, self.path, 1), [self.step_view, self.progress], [*steps, self.progress], **private)
+        self.answer.change(_chosen, self.answer, [self.setup_run, self.run_now], show_progress="hidden", **quick)
+        self.back.click(functools.partial(_go, self.path, -1), [self.step_view, self.progress], [*steps, self.progress], **quick)
+        self.forward.click(functools.partial(_go, self.path, 1), [self.step_view, self.progress], [*steps, self.progress], **quick)
         path = self.path
 
         @user_errors
         def open_from_address(progress, request: gr.Request):
             return _open(path, progress, request)
 
-        page.load(open_from_address, [self.progress], [self.box, *steps], show_progress="hidden", **private)
+        page.load(open_from_address, [self.progress], [self.box, *steps], show_progress="hidden", **quick)
 
-        started = self.setup_run.click(_running, self.answer, self.reveal, show_progress="hidden", **private)
-        set_up = started.success(functools.partial(_set_up, self.path, setup), self.step_view, setup_outputs, **private)
-        again = self.run_now.click(_running, self.answer, self.reveal, show_progress="hidden", **private)
+        started = self.setup_run.click(_running, self.answer, self.reveal, show_progress="hidden", **quick)
+        set_up = started.success(functools.partial(_set_up, self.path, setup), self.step_view, setup_outputs, **quick)
+        again = self.run_now.click(_running, self.answer, self.reveal, show_progress="hidden", **quick)
         judged = functools.partial(_judge, self.path)
         running = _runner(self.path, run)
         for before in (set_up, again):
-            ran = before.success(running, [self.step_view, *run_inputs], [*run_outputs, self.result], **private, **run_events)
+            ran = before.success(
+                running, [self.step_view, *run_inputs], [*run_outputs, self.result], api_visibility="private", **run_events
+            )
             ran.success(
-                judged, [self.step_view, self.answer, self.result, self.progress], [self.reveal, self.progress, self.step_view], **private
+                judged, [self.step_view, self.answer, self.result, self.progress], [self.reveal, self.progress, self.step_view], **quick
             )
 
 
@@ -318,7 +329,7 @@ def _open(path: GuidedPath, progress, request: gr.Request | None):
 @user_errors
 def _running(answer):
     if not answer:
-        raise gr.Error("Choose an answer first: the step asks before it shows.")
+        raise UserError("Choose an answer first: the step asks before it shows.")
     return RUNNING
 
 
@@ -353,7 +364,7 @@ def _judge(path: GuidedPath, shown, chosen, result, progress):
     index = clamp(_index(shown), len(path.steps))
     step = path.steps[index]
     if chosen not in step.answers:
-        raise gr.Error("Choose one of the answers first.")
+        raise UserError("Choose one of the answers first.")
     judgement = judge_of(path, step)(result)
     value = reveal_value(step, chosen, judgement.outcome, judgement.facts)
     progress = with_answer(progress, path, step, chosen, value["correct"], index)
