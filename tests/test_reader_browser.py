@@ -88,6 +88,8 @@ def test_the_browser_reads_200_canvas_digits_as_the_server_does(page, app_url):
 def stroke_is_read_in_the_browser(page, surface, bars) -> None:
     """Draw a 7: the bars follow it while no request leaves the page, then the server answers pen-up."""
     expect(surface).to_have_attribute("data-reader-state", "ready", timeout=READY)
+    # The runtime reads in a worker of its own (ONNX Runtime Web's proxy), not on the page's thread.
+    assert any("ort.wasm.bundle" in worker.url for worker in page.workers), [worker.url for worker in page.workers]
     sent = []
     page.on("request", lambda request: sent.append((request.url, request.post_data)) if "/queue/join" in request.url else None)
     canvas = surface.locator("canvas")

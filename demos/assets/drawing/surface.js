@@ -9,10 +9,12 @@ const smallCtx = small.getContext('2d', { willReadFrequently: true });
 const size = element.querySelector('input[type=range]');
 const sizeShown = element.querySelector('.size-shown');
 let strokes = [], current = null, pointer = null, seq = 0, lastSent = -Infinity, timer = null;
+let drawn = 0;  // counts every change drawn on the canvas (reader.js: has the latest drawing been read?)
 let base = null, started = null;  // a starting picture from the server (surface_with), under the strokes
 
-function paper() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, SIDE, SIDE); if (base) ctx.drawImage(base, 0, 0, SIDE, SIDE); }
+function paper() { drawn += 1; ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, SIDE, SIDE); if (base) ctx.drawImage(base, 0, 0, SIDE, SIDE); }
 function segment(stroke, from) {
+  drawn += 1;
   ctx.lineWidth = stroke.width; ctx.lineCap = 'round'; ctx.lineJoin = 'round'; ctx.strokeStyle = '#000';
   const p = stroke.points;
   ctx.beginPath();

@@ -1,5 +1,5 @@
 // The browser's digit reader: both models' probabilities for a drawing surface's raster, with
-// ONNX Runtime Web (WASM, one thread) running digit_reader.onnx, which `python -m train.export_onnx`
+// ONNX Runtime Web (WASM, one thread, in a Web Worker of its own) running digit_reader.onnx, which `python -m train.export_onnx`
 // exports from the shipped checkpoints and core/digits/canvas.py (prepare_digit as a torch module).
 // Nothing here reads a digit by hand: the graph does it all. Served by the app itself, from this folder.
 //
@@ -18,15 +18,20 @@ async function gunzip(url) {
 }
 
 export async function openReader(base) {
+  if (typeof WebAssembly !== 'object') throw new Error('this browser cannot run WebAssembly');  // asked here: the worker is another realm
   const [ort, wasm] = await Promise.all([import(base + RUNTIME), gunzip(base + WASM)]);
   ort.env.wasm.numThreads = 1;  // threads need a cross-origin-isolated page; one is enough for this graph
+  // The runtime runs in a Web Worker of its own (ONNX Runtime Web's proxy), so a reading never holds up
+  // the page's thread, which draws the stroke and handles the pointer; the page only awaits the answer.
+  ort.env.wasm.proxy = typeof Worker === 'function';
   ort.env.wasm.wasmBinary = wasm;
   ort.env.logLevel = 'error';
   const session = await ort.InferenceSession.create(base + MODEL, { executionProviders: ['wasm'] });
   let busy = Promise.resolve();
   async function run(raster) {
     const side = Math.round(Math.sqrt(raster.length));
-    const outputs = await session.run({ raster: new ort.Tensor('uint8', raster, [side, side]) });
+    // A copy: the proxy hands the tensor's buffer over to the worker, and the caller may still need its raster.
+    const outputs = await session.run({ raster: new ort.Tensor('uint8', raster.slice(), [side, side]) });
     return { cnn: Array.from(outputs.cnn.data), mlp: Array.from(outputs.mlp.data), found: Boolean(outputs.found.data[0]) };
   }
   return {
