@@ -6,6 +6,7 @@ import gradio as gr
 
 from core.sentiment.words import NAMES
 from demos import DELETE_CACHE, lesson
+from demos.guide import guided_path
 from demos.palette import keep_in_url, palette_control
 from demos.sentiment.handlers import (
     classify_lines,
@@ -21,6 +22,7 @@ from demos.sentiment.handlers import (
     try_this,
 )
 from demos.sentiment.markup import WORDS_CSS, legend_html
+from demos.sentiment.path import run_step, set_up_step
 from demos.sentiment.texts import BATCH_EXAMPLE, EXAMPLES, METHOD_CHOICES, OPENING, READINGS_NOTE, TRY_THIS, method_note
 
 
@@ -29,13 +31,14 @@ def build() -> gr.Blocks:
         gr.Markdown(
             "# 💬 Sentiment classifier\nA network trained from scratch against transfer learning, with the words each one leaned on."
         )
+        guided = guided_path("sentiment")
         with gr.Tab("One text"):
             with gr.Row():
                 with gr.Column(scale=3):
                     text = gr.Textbox(OPENING, label="Text or review", lines=4, max_length=200_000, elem_id="sentiment-text")
-                    with gr.Row():
-                        run = gr.Button("Classify", variant="primary")
-                        gr.ClearButton(text)
+                    with gr.Row():  # side by side even on a phone, so the reading below stays in view as one types
+                        run = gr.Button("Classify", variant="primary", min_width=100)
+                        gr.ClearButton(text, min_width=100)
                     gr.Markdown("**Try this** (one click: the text is loaded and read)")
                     with gr.Row():
                         tries = [gr.Button(label, size="sm", elem_id=f"sentiment-try-{n}") for n, label in enumerate(TRY_THIS)]
@@ -52,13 +55,13 @@ def build() -> gr.Blocks:
                 )
                 palette = palette_control("sentiment")
             legend = gr.HTML(legend_html(), css_template=WORDS_CSS, js_on_load=None, elem_id="sentiment-legend")
-            with gr.Row():
+            with gr.Row(elem_id="sentiment-words"):
                 with gr.Column(min_width=300):
                     scratch_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="scratch-words")
                 with gr.Column(min_width=300):
                     transfer_words = gr.HTML(css_template=WORDS_CSS, js_on_load=None, elem_id="transfer-words")
             method_text = gr.Markdown(method_note("integrated_gradients"), elem_id="sentiment-method-note")
-            with gr.Accordion("Cut off: the part of a long text each model did not read", open=False) as cut_part:
+            with gr.Accordion("Cut off: the part of a long text each model did not read", open=False, elem_id="sentiment-cut") as cut_part:
                 with gr.Row():
                     scratch_cut = gr.Textbox(label="Not read by the from-scratch model", lines=3)
                     transfer_cut = gr.Textbox(label="Not read by the transfer model", lines=3)
@@ -90,6 +93,15 @@ def build() -> gr.Blocks:
             [scratch_words, transfer_words, legend],
             api_visibility="private",
             show_progress="hidden",
+        )
+        guided.wire(
+            page,
+            setup=set_up_step,
+            setup_outputs=[text, method, try_note, cut_part],
+            run=run_step,
+            run_inputs=[text, method, palette],
+            run_outputs=[*outputs, try_note],
+            **shared,
         )
         run_lines.click(classify_lines_on_page, lines, [table, lines_note], api_visibility="private", **shared)
         page.load(show_curve, None, curve_plot, api_visibility="private")
