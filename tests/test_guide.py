@@ -193,4 +193,6 @@ def test_a_reload_resumes_the_step_the_learner_had_open(page, app_url):
     wait_for_step(page, "sentiment", 2)
     choose(page, "sentiment", load_path("sentiment").steps[1].answers[load_path("sentiment").steps[1].usual])
     open_gradio(page, f"{app_url}/demos/sentiment/")  # no ?step: the path stays closed, on step 2
+    expect(page.locator("#sentiment-answers")).to_be_hidden()
+    page.locator("#sentiment-path").get_by_text("Guided path").first.click()
     expect(page.locator("#sentiment-path [data-step]")).to_have_attribute("data-step", "2", timeout=30_000)

@@ -1,7 +1,8 @@
 // guided_path's step panel: props.value = step_value's {index, number, count, title, setup, point, answered, right, before}.
 // Shows the step, and while the path is open, outlines the part of the page the step is about and scrolls it into view.
-// While open, the panel floats at the window's bottom right (a bottom sheet on a phone), so the question and the reveal stay
-// on screen beside the output they are about (Gradio's container clips overflow, so `sticky` cannot work here).
+// While open, the panel floats at the window's bottom left (a bottom sheet on a phone), so the question and the reveal stay
+// on screen beside the output they are about: the pages keep their outputs on the right, their controls on the left
+// (Gradio's container clips overflow, so `sticky` cannot work here).
 const root = element.querySelector('.guide-step');
 const panel = element.closest('[id$="-path"]');
 let spotted = null;
@@ -18,9 +19,9 @@ function stick(on) {
   if (!panel) return;
   const narrow = phone.matches;
   Object.assign(panel.style, on
-    ? { position: 'fixed', right: narrow ? '0' : '12px', bottom: narrow ? '0' : '12px', width: narrow ? '100vw' : 'min(460px, calc(100vw - 24px))',
+    ? { position: 'fixed', left: narrow ? '0' : '12px', bottom: narrow ? '0' : '12px', width: narrow ? '100vw' : 'min(420px, calc(100vw - 24px))',
         maxHeight: narrow ? '45vh' : '60vh', overflowY: 'auto', zIndex: '50', background: 'var(--background-fill-primary)', boxShadow: 'var(--shadow-drop-lg)' }
-    : { position: '', right: '', bottom: '', width: '', maxHeight: '', overflowY: '', zIndex: '', background: '', boxShadow: '' });
+    : { position: '', left: '', bottom: '', width: '', maxHeight: '', overflowY: '', zIndex: '', background: '', boxShadow: '' });
   // Room below the page, so that even its last part can scroll up clear of the floating panel.
   document.body.style.paddingBottom = on ? panel.offsetHeight + 'px' : '';
 }
@@ -50,7 +51,7 @@ function draw(value) {
   root.querySelector('.setup').textContent = value.setup;
   root.querySelector('.before').textContent = value.before || '';
   root.querySelector('.score').textContent = value.answered
-    ? `Answered ${value.answered} of ${value.count}, ${value.right} as the runs showed.` : '';
+    ? `Answered ${value.answered} of ${value.count}; ${value.right} matched what the run showed.` : '';
 }
 
 let shownStep = null;
