@@ -338,8 +338,7 @@ def build() -> gr.Blocks:
         collapse_run = try_collapsed.click(try_collapse, None, [tabs, preset, *toy_inputs], api_visibility="private", queue=False).then(
             train_live, toy_inputs, [plot, status], **toy_run
         )
-        stop.click(None, None, None, cancels=[run, collapse_run])
-        path.wire(
+        guided_runs = path.wire(
             page,
             setup=gan_path.setup,
             setup_outputs=[tabs, *generate_inputs, *class_inputs, *toy_inputs],
@@ -350,6 +349,7 @@ def build() -> gr.Blocks:
             concurrency_id="gan_toy",  # a step that trains shares the toy's two slots
             show_progress="hidden",
         )
+        stop.click(None, None, None, cancels=[run, collapse_run, *guided_runs])
         page.load(show_snapshots, None, snapshots, api_visibility="private")
         page.load(first_walk, [walk_digit, seed_a, seed_b, frames, *sliders], [strip, moved], **digits_queue)
         page.load(first_digits, generate_inputs, generate_outputs, **digits_queue)

@@ -31,6 +31,7 @@ import importlib
 import inspect
 import math
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,13 +214,15 @@ class PathPanel:
     reveal: gr.HTML
     progress: gr.BrowserState
     result: gr.State
+    address: gr.Textbox
 
     def wire(
         self, page: gr.Blocks, *, setup: Callable, setup_outputs: list, run: Callable, run_inputs: list, run_outputs: list, **run_events
     ):
         """Connect the panel: choosing an answer enables the runs; "Set up and run" sets the step up
         with `setup`, then runs `run`; "Run as it is now" runs `run` on the page as it is; both are
-        then judged (`reveal`). `run_events` go to the run's event (concurrency, progress)."""
+        then judged (`reveal`). `run_events` go to the run's event (concurrency, progress). Returns the
+        two run events, for a page's Stop button to cancel."""
         # Everything but the run itself is cheap and answers at once: not queued (queue=False), so a
         # gallery's load, which starts every page's load events together, joins no more queued events
         # than before the paths (demos/visitors caps a visitor's joins in flight).
@@ -228,19 +231,23 @@ class PathPanel:
         self.answer.change(_chosen, self.answer, [self.setup_run, self.run_now], show_progress="hidden", **quick)
         self.back.click(functools.partial(_go, self.path, -1), [self.step_view, self.progress], [*steps, self.progress], **quick)
         self.forward.click(functools.partial(_go, self.path, 1), [self.step_view, self.progress], [*steps, self.progress], **quick)
-        path = self.path
-
-        @user_errors
-        def open_from_address(progress, request: gr.Request):
-            return _open(path, progress, request)
-
-        page.load(open_from_address, [self.progress], [self.box, *steps], show_progress="hidden", **quick)
+        # The address as the page was opened: the gallery rewrites `tab` in the address bar as its tabs
+        # open, before the pages' load events are sent, so the request's own query may name another tab.
+        page.load(
+            functools.partial(_open, self.path),
+            [self.progress, self.address],
+            [self.box, *steps],
+            js=OPENED_WITH_JS,
+            show_progress="hidden",
+            **quick,
+        )
 
         started = self.setup_run.click(_running, self.answer, self.reveal, show_progress="hidden", **quick)
         set_up = started.success(functools.partial(_set_up, self.path, setup), self.step_view, setup_outputs, **quick)
         again = self.run_now.click(_running, self.answer, self.reveal, show_progress="hidden", **quick)
         judged = functools.partial(_judge, self.path)
         running = _runner(self.path, run)
+        runs = []
         for before in (set_up, again):
             ran = before.success(
                 running, [self.step_view, *run_inputs], [*run_outputs, self.result], api_visibility="private", **run_events
@@ -248,6 +255,8 @@ class PathPanel:
             ran.success(
                 judged, [self.step_view, self.answer, self.result, self.progress], [self.reveal, self.progress, self.step_view], **quick
             )
+            runs.append(ran)
+        return runs  # the page's Stop button cancels these too
 
 
 def guided_path(slug: str) -> PathPanel:
@@ -281,7 +290,8 @@ def guided_path(slug: str) -> PathPanel:
             padding=False,
         )
     progress = gr.BrowserState({}, storage_key=f"{slug}-path", secret=f"{slug}-guided-path")
-    return PathPanel(path, box, step_view, answer, back, setup_run, run_now, forward, reveal, progress, gr.State(None))
+    address = gr.Textbox(visible=False)  # the query the page was opened with, read in the browser on load
+    return PathPanel(path, box, step_view, answer, back, setup_run, run_now, forward, reveal, progress, gr.State(None), address)
 
 
 def _choices(step: Step) -> list[tuple[str, str]]:
@@ -314,10 +324,18 @@ def _go(path: GuidedPath, delta: int, shown, progress):
     return [*_step_updates(path, index, progress), {**kept, "at": index}]
 
 
-def _open(path: GuidedPath, progress, request: gr.Request | None):
-    """On load: `?step=N` opens the path at step N (in the gallery, only on the tab the address
-    names); otherwise the path stays closed on the step the learner last had open."""
-    query = dict(request.query_params) if request is not None else {}
+OPENED_WITH_JS = """(progress, address) => {
+    const opened = performance.getEntriesByType('navigation')[0];
+    return [progress, new URL(opened ? opened.name : location.href).search];
+}"""
+
+
+@user_errors
+def _open(path: GuidedPath, progress, address: str | None):
+    """On load, with the query the page was opened with (`?tab=...&step=3`): `?step=N` opens the
+    path at step N (in the gallery, only on the tab the address names); otherwise the path stays
+    closed on the step the learner last had open."""
+    query = {k: v[-1] for k, v in urllib.parse.parse_qs(str(address or "").lstrip("?")[:2000]).items()}
     asked = query.get("step")
     mine = query.get("tab") in (None, path.slug)
     if asked is not None and mine:

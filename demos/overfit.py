@@ -318,7 +318,7 @@ def build() -> gr.Blocks:
         for name, button in try_buttons.items():
             picked = button.click(preset_picker(ps.TRY_THIS[name]), None, [preset, *controls], api_visibility="private")
             trainings.append(picked.then(train_on_page, controls + [palette, saved_runs], outputs, **training_events))
-        path.wire(
+        trainings += path.wire(
             page,
             setup=set_up,
             setup_outputs=[preset, *controls],

@@ -13,8 +13,8 @@ Each page's own steps, judges and walks are in tests/test_guide_<slug>.py. Here:
 from __future__ import annotations
 
 import inspect
+import urllib.parse
 from pathlib import Path
-from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -138,7 +138,7 @@ def test_a_step_number_from_anyone_becomes_a_step_of_the_path():
 @pytest.mark.unit
 def test_the_address_opens_the_step_it_names_on_its_own_page_only(toy):
     def opened(query: dict, progress=None):
-        box, shown, *_ = open_from_address(toy, progress, SimpleNamespace(query_params=query))
+        box, shown, *_ = open_from_address(toy, progress, "?" + urllib.parse.urlencode(query))
         return isinstance(box, gr.Accordion) and box.open is True, shown["number"]
 
     assert opened({"step": "3"}) == (True, 3)
