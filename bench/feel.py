@@ -124,16 +124,19 @@ def canvas_points(page, stroke, steps: int) -> list[tuple[float, float]]:
     return [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
 
 
-def draw(page, stroke, steps: int = 12, pause_ms: float = 0) -> tuple[float, float]:
-    """One stroke with the mouse; returns (pen-down, pen-up) in page seconds."""
+def draw(page, stroke, steps: int = 12, every_ms: float = 0) -> tuple[float, float]:
+    """One stroke with the mouse; returns (pen-down, pen-up) in page seconds. `every_ms`: a move is
+    due every that many ms from pen-down (a move that is late goes at once, the next is not delayed
+    for it), so that the driver's own round trips do not slow the pointer down."""
     points = canvas_points(page, stroke, steps)
     page.mouse.move(*points[0])
     page.mouse.down()
     began = feel_live.page_now(page)
-    for point in points[1:]:
+    start = time.perf_counter()
+    for i, point in enumerate(points[1:], 1):
         page.mouse.move(*point)
-        if pause_ms:
-            page.wait_for_timeout(pause_ms)
+        if every_ms:
+            time.sleep(max(0.0, start + i * every_ms / 1000 - time.perf_counter()))
     ended = feel_live.page_now(page)
     page.mouse.up()
     return began, ended
@@ -157,6 +160,8 @@ BROWSER_READINGS = """() => {
   window.__browserReadings = [];
   window.__readingMs = [];  // each reading's own time, raster to answer (the event's ms, where the page says it)
   const scope = document.querySelector('.gradio-container');
+  window.__pointerMoves = [];
+  document.addEventListener('pointermove', () => window.__pointerMoves.push(performance.now()), true);
   scope.addEventListener('digit-reading', e => {
     window.__browserReadings.push(performance.now());
     if (typeof e.detail.ms === 'number') window.__readingMs.push([performance.now(), e.detail.ms]);
@@ -164,10 +169,11 @@ BROWSER_READINGS = """() => {
 }"""
 
 
-def readings_per_second(page, base_url: str, seconds: float = 3.0) -> tuple[float, int, float | None]:
+def readings_per_second(page, base_url: str, seconds: float = 3.0) -> tuple[float, int, float | None, float]:
     """Readings a second while one slow stroke (a 7, `seconds` long, a pointer move every ~17 ms) is
     drawn, the requests that reached the server meanwhile (event joins, API calls, uploads), and a
-    browser reading's median ms during it (None where the page does not time them). A page that
+    browser reading's median ms during it (None where the page does not time them), and the pointer
+    moves a second the page received (the most readings the pointer allows). A page that
     reads in the browser counts its readings; one that asks the server, the CNN's changes."""
     open_sketcher(page, base_url)
     pick_brush_if_asked(page)
@@ -178,7 +184,7 @@ def readings_per_second(page, base_url: str, seconds: float = 3.0) -> tuple[floa
     page.on("request", watch)
     steps = 90
     start = time.perf_counter()
-    began, ended = draw(page, SEVEN, steps=steps, pause_ms=max(0.0, seconds * 1000 / (2 * steps) - 8))
+    began, ended = draw(page, SEVEN, steps=steps, every_ms=seconds * 1000 / (2 * steps))
     stop = time.perf_counter()
     page.remove_listener("request", watch)
     browser = [t / 1000 for t in page.evaluate("window.__browserReadings")]
@@ -186,7 +192,8 @@ def readings_per_second(page, base_url: str, seconds: float = 3.0) -> tuple[floa
     times = browser or changes
     took = [ms for t, ms in page.evaluate("window.__readingMs") if began <= t / 1000 <= ended]
     rate = sum(began <= t <= ended for t in times) / (ended - began)
-    return rate, sum(start <= t <= stop for t in sent), statistics.median(took) if took else None
+    moves = sum(began <= t / 1000 <= ended for t in page.evaluate("window.__pointerMoves")) / (ended - began)
+    return rate, sum(start <= t <= stop for t in sent), statistics.median(took) if took else None, moves
 
 
 def settle_times(page, count: int, only: str | None = None, quiet: float = 1.5, wait: float = 6.0) -> list[float]:
@@ -333,6 +340,7 @@ def main(argv: list[str] | None = None) -> None:
         ("sketcher ready without a click", lambda r: "yes" if r["ready"] else "no", "yes"),
         ("readings/s during one slow stroke", lambda r: f"{r['readings'][0]:.1f}", ">= 30"),
         ("requests to the server during that stroke", lambda r: str(r["readings"][1]), "<= 2"),
+        ("pointer moves/s the page received meanwhile", lambda r: f"{r['readings'][3]:.1f}", "-"),
         ("a browser reading during it, median ms", lambda r: "-" if r["readings"][2] is None else f"{r['readings'][2]:.1f}", "-"),
         (f"pen-up to settled, median / max ms ({args.strokes} strokes)", lambda r: describe(r["settled"]), "<= 150 / 300"),
         ("method comparison settled, median / max ms", lambda r: describe(r["comparison"]), "-"),
