@@ -92,6 +92,7 @@ def _missing(message: str) -> tuple:
     return (gr.skip(),) * SAMPLE_OUTPUTS
 
 
+@gpu
 def make_grid(source, photo, boxes_text, sketch, chosen, seed, count, values) -> dict | str:
     """The open tab's input and the settings -> core's grid (a dict), or what is missing (a sentence)."""
     steps, seed, count = parse_pipeline(steps_from_widgets(chosen, values)), _seed(seed), _count(count)

@@ -59,6 +59,7 @@ def gallery_files(items: list) -> list[tuple[str, str]]:
     return [(png_file(picture), caption) for picture, caption in items]
 
 
+@gpu
 def live_training(config) -> Iterator[tuple[dict, str, object]]:
     """A toy GAN training from scratch as the live view's values, the status line, and the frame
     they were drawn from (its last one says how the run ended)."""

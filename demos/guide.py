@@ -18,7 +18,7 @@ function in core (`core/<concept>/guide.py`) from what this run produced, then e
   inputs (`#<slug>-answers`); the reveal is `#<slug>-reveal`, with `data-correct` ("true"/"false")
   and `data-outcome` (the answer this run made true), announced to screen readers (aria-live).
 - Progress (each step's last answer and whether it was right, and the step open) lives in the
-  learner's browser (`gr.BrowserState`), so a path can be left and resumed; `?step=N` in the
+  learner's browser (localStorage, where the browser allows it), so a path can be left and resumed; `?step=N` in the
   address opens the path at step N (in the gallery, on the tab the address names).
 
 The browser code is demos/assets/guide/ (step.js: the spotlight; reveal.js: the verdict).
@@ -212,7 +212,7 @@ class PathPanel:
     run_now: gr.Button
     forward: gr.Button
     reveal: gr.HTML
-    progress: gr.BrowserState
+    progress: gr.JSON  # hidden: the learner's progress, kept in the browser's localStorage by `keep_js`
     result: gr.State
     address: gr.Textbox
 
@@ -229,15 +229,19 @@ class PathPanel:
         quick = dict(api_visibility="private", queue=False)
         steps = [self.step_view, self.answer, self.reveal, self.setup_run, self.run_now]
         self.answer.change(_chosen, self.answer, [self.setup_run, self.run_now], show_progress="hidden", **quick)
-        self.back.click(functools.partial(_go, self.path, -1), [self.step_view, self.progress], [*steps, self.progress], **quick)
-        self.forward.click(functools.partial(_go, self.path, 1), [self.step_view, self.progress], [*steps, self.progress], **quick)
+        keep = dict(fn=None, inputs=self.progress, js=keep_js(self.path.slug))
+        for delta, button in ((-1, self.back), (1, self.forward)):
+            moved = button.click(
+                functools.partial(_go, self.path, delta), [self.step_view, self.progress], [*steps, self.progress], **quick
+            )
+            moved.then(**keep)
         # The address as the page was opened: the gallery rewrites `tab` in the address bar as its tabs
         # open, before the pages' load events are sent, so the request's own query may name another tab.
         page.load(
             functools.partial(_open, self.path),
             [self.progress, self.address],
-            [self.box, *steps],
-            js=OPENED_WITH_JS,
+            [self.box, *steps, self.progress],
+            js=opened_with_js(self.path.slug),
             show_progress="hidden",
             **quick,
         )
@@ -252,9 +256,10 @@ class PathPanel:
             ran = before.success(
                 running, [self.step_view, *run_inputs], [*run_outputs, self.result], api_visibility="private", **run_events
             )
-            ran.success(
+            verdict = ran.success(
                 judged, [self.step_view, self.answer, self.result, self.progress], [self.reveal, self.progress, self.step_view], **quick
             )
+            verdict.then(**keep)
             runs.append(ran)
         return runs  # the page's Stop button cancels these too
 
@@ -289,7 +294,11 @@ def guided_path(slug: str) -> PathPanel:
             elem_id=f"{slug}-reveal-box",
             padding=False,
         )
-    progress = gr.BrowserState({}, storage_key=f"{slug}-path", secret=f"{slug}-guided-path")
+    # Not gr.BrowserState: in a page embedded on another origin whose browser blocks third-party storage,
+    # reading localStorage throws, and Gradio's own reader reports it as an error in the console. Here
+    # the browser reads and writes it (`opened_with_js`, `keep_js`), and a path without storage simply
+    # starts afresh.
+    progress = gr.JSON({}, visible=False)
     address = gr.Textbox(visible=False)  # the query the page was opened with, read in the browser on load
     return PathPanel(path, box, step_view, answer, back, setup_run, run_now, forward, reveal, progress, gr.State(None), address)
 
@@ -324,10 +333,26 @@ def _go(path: GuidedPath, delta: int, shown, progress):
     return [*_step_updates(path, index, progress), {**kept, "at": index}]
 
 
-OPENED_WITH_JS = """(progress, address) => {
+def storage_key(slug: str) -> str:
+    return f"{slug}-guided-path"
+
+
+def opened_with_js(slug: str) -> str:
+    """The load's inputs, read in the browser: the progress kept in localStorage (none where storage is
+    blocked), and the query the page was opened with."""
+    return f"""(progress, address) => {{
+    let kept = {{}};
+    try {{ kept = JSON.parse(window.localStorage.getItem({storage_key(slug)!r}) || '{{}}'); }} catch (blocked) {{ kept = {{}}; }}
     const opened = performance.getEntriesByType('navigation')[0];
-    return [progress, new URL(opened ? opened.name : location.href).search];
-}"""
+    return [kept, new URL(opened ? opened.name : location.href).search];
+}}"""
+
+
+def keep_js(slug: str) -> str:
+    """Write the progress to localStorage, where the browser allows it."""
+    return f"""(progress) => {{
+    try {{ window.localStorage.setItem({storage_key(slug)!r}, JSON.stringify(progress || {{}})); }} catch (blocked) {{ /* no storage: nothing kept */ }}
+}}"""
 
 
 @user_errors
@@ -338,10 +363,10 @@ def _open(path: GuidedPath, progress, address: str | None):
     query = {k: v[-1] for k, v in urllib.parse.parse_qs(str(address or "").lstrip("?")[:2000]).items()}
     asked = query.get("step")
     mine = query.get("tab") in (None, path.slug)
+    kept = dict(progress) if isinstance(progress, Mapping) else {}
     if asked is not None and mine:
-        return [gr.Accordion(open=True), *_step_updates(path, clamp(asked, len(path.steps) + 1) - 1, progress)]
-    at = progress.get("at", 0) if isinstance(progress, Mapping) else 0
-    return [gr.skip(), *_step_updates(path, at, progress)]
+        return [gr.Accordion(open=True), *_step_updates(path, clamp(asked, len(path.steps) + 1) - 1, kept), kept]
+    return [gr.skip(), *_step_updates(path, kept.get("at", 0), kept), kept]
 
 
 @user_errors

@@ -107,6 +107,7 @@ def train_on_page(*args):
     yield from stream_run(dict(zip(ps.setting_names(), values)), palette, saved, [])
 
 
+@gpu
 def stream_run(values: dict, palette: str, saved, kept: list):
     """Stream a run to the page: the curves' new epochs ~15 times a second; the picture, gap and summary 4 times.
     The runs kept in the browser (the last runs.KEPT, thinned) are sent with every update, as Gradio sends a

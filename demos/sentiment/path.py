@@ -9,6 +9,7 @@ import re
 
 import gradio as gr
 
+from core.device import gpu
 from core.errors import UserError
 from core.sentiment import words
 from demos.sentiment.handlers import classify_sentiment, explain, missing
@@ -52,6 +53,7 @@ def positive(label: dict) -> float:
     return float(label["positive"])
 
 
+@gpu
 def run_step(step_id: str, text: str, method: str, palette: str = "default") -> list:
     """The text box as it is now -> the page's outputs (as Classify gives them), the Try-this note (the
     text without "not" and the from-scratch model's answer on it, for the negation step), and the

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
+from core.device import gpu
 from core.digits.guide import top_share
 from core.digits.pictures import smudged
 from core.palette import checked
@@ -39,6 +40,7 @@ def set_up(step_id: str) -> list:
     return [drawing.surface_with(step_picture(step_id)), gr.Tabs(selected="draw")]
 
 
+@gpu
 def run(step_id: str, ink: dict | None, palette: str = "default") -> list:
     """The canvas as it is now -> the page's six outputs (as on pen-up), the digit and raster for what
     comes after (Smudge it, Look inside), and the result the step's judge reads."""
