@@ -18,8 +18,9 @@ from core.errors import UserError
 from core.gan import guide
 from core.guide import Judgement
 from demos import gan, gan_path
-from demos.guide import judge_of, load_path, reveal_value
+from demos.guide import judge_of, load_path
 from harness.guide import choose, next_step, open_step, run_step
+from tests.guide_checks import judged_as
 
 SLUG = "gan"
 PATH = load_path(SLUG)
@@ -67,15 +68,7 @@ def test_every_step_has_hand_made_results_for_each_of_its_answers():
 @pytest.mark.unit
 @pytest.mark.parametrize("step_id,answer", [(s, a) for s, answers in RESULTS.items() for a in answers])
 def test_each_answer_is_the_outcome_of_a_run_that_made_it_true_and_every_text_quotes_its_facts(step_id, answer):
-    step = STEPS[step_id]
-    judgement = judge_of(PATH, step)(RESULTS[step_id][answer])
-    assert isinstance(judgement, Judgement)
-    assert judgement.outcome == answer
-    for chosen in step.answers:  # every verdict this run can give formats with the judge's facts
-        shown = reveal_value(step, chosen, judgement.outcome, judgement.facts)
-        assert shown["correct"] == (chosen == answer)
-        assert shown["happened"] and shown["explain"] and "{" not in shown["happened"] + shown["unusual"] + shown["explain"]
-        assert bool(shown["unusual"]) == (answer != step.usual)
+    judged_as(PATH, STEPS[step_id], RESULTS[step_id][answer], answer)
 
 
 @pytest.mark.unit

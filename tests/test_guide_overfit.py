@@ -16,8 +16,9 @@ import core.playground.settings as ps
 from core.errors import UserError
 from core.playground.experiment import EpochRecord
 from demos import overfit_path
-from demos.guide import judge_of, load_path, reveal_value
+from demos.guide import load_path
 from harness.guide import choose, next_step, open_step, run_step, step_shown
+from tests.guide_checks import judged_as
 
 PATH = load_path("overfit")
 STEPS = {step.id: step for step in PATH.steps}
@@ -87,14 +88,7 @@ def test_every_step_has_cases_for_each_of_its_answers():
 @pytest.mark.unit
 @pytest.mark.parametrize("step_id, answer", [(s, a) for s, answers in CASES.items() for a in answers])
 def test_each_answer_is_the_outcome_of_a_run_that_made_it_true_and_every_text_quotes_its_facts(step_id, answer):
-    step = STEPS[step_id]
-    judgement = judge_of(PATH, step)(CASES[step_id][answer])
-    assert judgement.outcome == answer
-    for chosen in step.answers:  # the reveal formats whichever answer the learner chose
-        value = reveal_value(step, chosen, judgement.outcome, judgement.facts)
-        assert value["correct"] == (chosen == answer) and value["happened"] and value["explain"]
-        assert bool(value["unusual"]) == (answer != step.usual)
-        assert "None" not in value["happened"] + value["unusual"] + value["explain"]
+    judged_as(PATH, STEPS[step_id], CASES[step_id][answer], answer)
 
 
 @pytest.mark.unit

@@ -13,6 +13,7 @@ from core.errors import UserError
 from demos.guide import judge_of, load_path, reveal_value
 from harness.browser import settle
 from harness.guide import choose, next_step, open_step, run_step
+from tests.guide_checks import judged_as
 
 PATH = load_path("sketcher")
 
@@ -54,13 +55,7 @@ CASES = {
 def test_each_answer_is_the_outcome_of_some_run_and_every_text_formats(step):
     assert set(CASES[step.id]) == set(step.answers)
     for expected, run in CASES[step.id].items():
-        judgement = judge_of(PATH, step)(run)
-        assert judgement.outcome == expected
-        for chosen in step.answers:
-            value = reveal_value(step, chosen, judgement.outcome, judgement.facts)
-            assert value["correct"] == (chosen == expected)
-            assert value["happened"] and value["explain"] and "{" not in value["happened"] + value["explain"] + value["unusual"]
-            assert bool(value["unusual"]) == (expected != step.usual)
+        judged_as(PATH, step, run, expected)
 
 
 @pytest.mark.unit
