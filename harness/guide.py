@@ -1,4 +1,4 @@
-"""Walking a page's guided path in the browser (demos/guide.py's contract), for tests and scripts.
+"""Walking a page's guided path in the browser (demos/guide/'s contract), for tests and scripts.
 
     open_step(page, url, "overfit", 2)         # /demos/overfit/?step=2, the path open on step 2
     choose(page, "overfit", "It shrinks")       # click an answer's label

@@ -1,4 +1,4 @@
-"""The guided paths' machinery (demos/guide.py, core/guide.py), and what every page's path shares.
+"""The guided paths' machinery (demos/guide/, core/guide.py), and what every page's path shares.
 
 Each page's own steps, judges and walks are in tests/test_guide_<slug>.py. Here:
 - every page has a path, 4 to 8 steps, each judged by a function that exists in core;

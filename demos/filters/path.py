@@ -1,4 +1,4 @@
-"""The filter visualiser's guided path (demos/guide.py; its words: demos/lessons/paths/filters.yaml,
+"""The filter visualiser's guided path (demos/guide/; its words: demos/lessons/paths/filters.yaml,
 its judges: core/vision/guide.py): what "Set up and run" sets for each step, and the run itself.
 
 A run always computes from the page's controls as they are, with the page's own handlers and core
