@@ -185,7 +185,7 @@ def test_a_missing_number_keeps_what_the_page_shows_and_says_what_is_missing():
         assert demo.walk_between(3, 1, None, 10) == {"__type__": "update"}
     with pytest.warns(UserWarning, match="Fill in seed first"):
         assert all(update == {"__type__": "update"} for update in demo.show_class_walk(3, 8, None, 10))
-    plot, status = next(demo.train_live("ring of 8 Gaussians", None, 1e-3, 1, "non-saturating", 100, 0))
+    plot, status, _ = next(demo.train_live("ring of 8 Gaussians", None, 1e-3, 1, "non-saturating", 100, 0))
     assert plot == {"__type__": "update"} and "Fill in the generator learning rate first" in status
 
 

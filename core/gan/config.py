@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 LOSSES = ("non-saturating", "minimax", "least squares")
 DISTRIBUTIONS = ("ring of 8 Gaussians", "grid of 25 Gaussians", "two moons", "spiral")
+DRAWN = "your drawing"  # the real data is the visitor's own points (ToyConfig.drawn), drawn with the brush
 MAX_TOY_STEPS = 5000  # per request
 MAX_TOY_SECONDS = 60.0  # per request, whatever the settings
 
@@ -22,6 +23,7 @@ class ToyConfig:
     hidden: int = 64  # units per hidden layer of G and D: small enough to train live
     seed: int = 0  # weights, noise and real samples
     frame_every: int = 50  # steps between streamed frames
+    drawn: tuple = ()  # ((x, y), ...): the visitor's drawn target, used when distribution is DRAWN (core.gan.target checks it)
 
 
 PRESETS = {

@@ -1,17 +1,22 @@
 """A GAN on 2-D points, small enough to train live and to see whole (after GAN Lab).
 
-Real points come from a toy distribution (a ring of Gaussians, two moons, ...); G is a small MLP
-turning 2-D noise into points; D is a small MLP scoring points. `train_toy` runs the shared loop
-(`core.training.fit`) with `core.gan.models.adversarial_step` and yields `ToyFrame`s: where the real and
-generated points are, D's score over the plane, both losses, how many modes G covers.
+Real points come from a toy distribution (a ring of Gaussians, two moons, ...) or from the points a
+visitor drew (`core.gan.target`); G is a small MLP turning 2-D noise into points; D is a small MLP
+scoring points. A `ToyLab` holds one run's state between requests: `train` continues it with the
+shared loop (`core.training.fit`) and `core.gan.models.adversarial_step`, and `step_d` / `step_g`
+take one optimiser step of one network, as GAN Lab's step buttons do. Each yields or makes
+`ToyFrame`s (core.gan.toy_views): where the real and generated points are, D's score over the plane,
+G's manifold, the gradient arrows on generated points, both losses, how many modes G covers.
+`train_toy` is a fresh lab's one run.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -19,11 +24,11 @@ from torch import nn
 
 from core.device import default_device, model_device
 from core.errors import UserError, whole_number
-from core.gan.config import DISTRIBUTIONS, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
-from core.gan.models import adversarial_step, realness
+from core.gan.config import DISTRIBUTIONS, DRAWN, LOSSES, MAX_TOY_SECONDS, MAX_TOY_STEPS, ToyConfig
+from core.gan.models import adversarial_step, discriminator_loss, generator_loss
+from core.gan.target import DRAWN_SPREAD, drawn_target
+from core.gan.toy_views import ARROWS, EXTENT, ToyFrame, d_surface, generator_arrows, generator_manifold  # noqa: F401  (EXTENT: the plane, named here as before)
 from core.training import fit
-
-EXTENT = 3.0  # the plane shown: [-3, 3]^2
 
 
 class ToyGenerator(nn.Module):
@@ -102,6 +107,16 @@ def modes_covered(points: np.ndarray, name: str, share: float = 0.02) -> int | N
     return int((counts >= share * len(points)).sum())
 
 
+def sample_real(config: ToyConfig, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n real points (n, 2) of the run's target: a named distribution, or the visitor's drawn points,
+    each picked uniformly and moved by DRAWN_SPREAD of Gaussian noise (as GAN Lab samples a drawing)."""
+    if config.distribution != DRAWN:
+        return sample_toy(config.distribution, n, generator)
+    drawn = torch.tensor(config.drawn, dtype=torch.float32)  # (M, 2)
+    pick = torch.randint(0, len(drawn), (n,), generator=generator)
+    return drawn[pick] + DRAWN_SPREAD * torch.randn(n, 2, generator=generator)
+
+
 class ToyBatches:
     """`steps` batches of real points (d_steps * batch_size each), reproducible from a seed."""
 
@@ -114,42 +129,14 @@ class ToyBatches:
     def __iter__(self):
         size = self.config.d_steps * self.config.batch_size
         for _ in range(self.config.steps):
-            yield (sample_toy(self.config.distribution, size, self.generator),)
-
-
-@dataclass(frozen=True)
-class ToyFrame:
-    step: int
-    total_steps: int
-    elapsed: float
-    real: np.ndarray  # (N, 2) real points
-    fake: np.ndarray  # (N, 2) generated points, from the same fixed noise every frame
-    surface: np.ndarray  # (R, R) D's realness on the grid over [-EXTENT, EXTENT]^2, rows = y
-    history: dict = field(default_factory=dict)  # "step", "d_loss", "g_loss": lists
-    modes: int | None = None  # modes covered by the generated points
-    total_modes: int | None = None
-
-    def since(self, sent: int) -> dict:
-        """The frame's plain values for a page that has drawn the first `sent` loss points: the new
-        points, the plane's size and extent, and the title (its arrays are the page's to encode)."""
-        covered = "" if self.modes is None else f" · modes covered {self.modes}/{self.total_modes}"
-        losses = {"steps": self.history["step"][sent:], "d_loss": self.history["d_loss"][sent:], "g_loss": self.history["g_loss"][sent:]}
-        title = f"step {self.step}/{self.total_steps}{covered}"
-        return {"resolution": len(self.surface), "extent": EXTENT, **losses, "total_steps": self.total_steps, "title": title}
-
-    def status(self, done: bool = False) -> str:
-        """The line under the live view: the step while training; at the end, the steps, the time and any cap."""
-        if not done:
-            return f"Training… step {self.step} of {self.total_steps}"
-        capped = f" (stopped at the {MAX_TOY_SECONDS:.0f} s limit per run)" if self.step < self.total_steps else ""
-        return f"Done: {self.step} steps in {self.elapsed:.1f} s{capped}."
+            yield (sample_real(self.config, size, self.generator),)
 
 
 def check_config(config: ToyConfig) -> ToyConfig:
-    """The config with its whole numbers made ints, or a UserError on settings outside what a
-    request may cost or what makes sense."""
-    if config.distribution not in DISTRIBUTIONS:
-        raise UserError(f"The real data must be one of: {', '.join(DISTRIBUTIONS)}.")
+    """The config with its whole numbers made ints and a drawing checked, or a UserError on settings
+    outside what a request may cost or what makes sense."""
+    if config.distribution not in (*DISTRIBUTIONS, DRAWN):
+        raise UserError(f"The real data must be one of: {', '.join((*DISTRIBUTIONS, DRAWN))}.")
     if config.loss not in LOSSES:
         raise UserError(f"The loss must be one of: {', '.join(LOSSES)}.")
     for rate in (config.g_lr, config.d_lr):
@@ -160,27 +147,7 @@ def check_config(config: ToyConfig) -> ToyConfig:
         d_steps=whole_number(config.d_steps, "k (discriminator steps per generator step)", 1, 10),
         steps=whole_number(config.steps, "steps", 1, MAX_TOY_STEPS),
         seed=whole_number(config.seed, "seed", 0, 2**63 - 1),
-    )
-
-
-@torch.no_grad()
-def _frame(g, d, config, z, real, history, record, resolution=64) -> ToyFrame:
-    g.eval(), d.eval()
-    fake = g(z).cpu().numpy()
-    axis = torch.linspace(-EXTENT, EXTENT, resolution, device=z.device)
-    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
-    surface = realness(d(torch.stack([xx.flatten(), yy.flatten()], 1)), config.loss).view(resolution, resolution)
-    centres = mode_centres(config.distribution)
-    return ToyFrame(
-        record.step,
-        record.total_steps,
-        record.elapsed,
-        real,
-        fake,
-        surface.cpu().numpy(),
-        {k: list(v) for k, v in history.items()},
-        modes_covered(fake, config.distribution),
-        None if centres is None else len(centres),
+        drawn=drawn_target(config.drawn) if config.distribution == DRAWN else (),  # a preset keeps no drawing
     )
 
 
@@ -212,52 +179,154 @@ def _add_point(history: dict, step: int, window: list[tuple[float, float]]) -> N
         window.clear()
 
 
+def same_run(a: ToyConfig, b: ToyConfig) -> bool:
+    """Whether two checked configs describe one run: everything but how many steps a press trains
+    and how often it shows a frame."""
+    return replace(a, steps=1, frame_every=1) == replace(b, steps=1, frame_every=1)
+
+
+class ToyLab:
+    """One toy GAN run whose state lasts between requests: G and D, their Adam optimisers, the
+    generators of noise and of real batches, the noise and real points the view shows, the step
+    count and the loss history. `train` continues it; `step_d` and `step_g` take one optimiser step
+    of one network on the same state. A page keeps one per visitor (gr.State), never shared; its
+    lock lets one request at a time change the networks (a step pressed while a run streams waits
+    for the run's current step)."""
+
+    def __init__(self, config: ToyConfig):
+        self.config = config = check_config(config)
+        self.g, self.d = toy_models(config)
+        self.device = model_device(self.g)
+        betas = (0.5, 0.999)
+        self.g_optimizer = torch.optim.Adam(self.g.parameters(), config.g_lr, betas=betas)
+        self.d_optimizer = torch.optim.Adam(self.d.parameters(), config.d_lr, betas=betas)
+        self.noise = torch.Generator().manual_seed(config.seed + 1)  # z for every update
+        shown = torch.Generator().manual_seed(config.seed + 2)
+        self.z = torch.randn(1000, 2, generator=shown).to(self.device)  # the same noise in every frame, so points move smoothly
+        self.real = sample_real(config, 1000, shown).numpy()
+        self.data = torch.Generator().manual_seed(config.seed + 3)  # real batches
+        self.step = 0  # training steps, single D steps and single G steps taken, as GAN Lab counts
+        self.history: dict = {"step": [], "d_loss": [], "g_loss": []}
+        self.run_id = time.monotonic_ns()  # tells a page that a new run began
+        self.lock = threading.Lock()
+
+    def continues(self, config: ToyConfig) -> bool:
+        """Whether `config` (checked) is this run's: then Train and the step buttons go on with it."""
+        return same_run(check_config(config), self.config)
+
+    def train(
+        self, steps: int, max_seconds: float = MAX_TOY_SECONDS, frame_seconds: float | None = None, frame_every: int | None = None
+    ) -> Iterator[ToyFrame]:
+        """Continue training for `steps` steps (k D updates, then one G update, each) and yield a
+        frame every `frame_every` steps (default: the config's) and at the end.
+
+        With `frame_seconds`, a frame instead comes whenever that long has passed since the last one,
+        however many steps that was: a page gets its frames at its own pace, on a fast machine or a
+        busy one. The loss history has one point (the mean) per `frame_every` steps either way.
+
+        Stops at `steps` or after `max_seconds` (capped at MAX_TOY_SECONDS), whichever is first, on
+        a GPU as on the CPU: a shared GPU gets the same per-request caps (and the page's concurrency
+        limit), so one visitor cannot hold it. Everything random comes from CPU generators seeded
+        with the config's seed; the draws move to the device.
+        """
+        steps = whole_number(steps, "steps", 1, MAX_TOY_STEPS)
+        frame_every = frame_every or self.config.frame_every
+        update = adversarial_step(
+            self.g,
+            self.d,
+            self.g_optimizer,
+            self.d_optimizer,
+            latent_dim=2,
+            loss=self.config.loss,
+            d_steps=self.config.d_steps,
+            noise=self.noise,
+            device=self.device,
+        )
+
+        def locked(batch) -> dict:
+            with self.lock:
+                return update(batch)
+
+        batches = ToyBatches(replace(self.config, steps=steps), self.data)
+        start, total = self.step, self.step + steps
+        window: list[tuple[float, float]] = []  # the losses of the steps since the last history point
+        shown_step, shown_at = start, -math.inf
+        log_every = frame_every if frame_seconds is None else 1
+        for record in fit(locked, batches, epochs=1, log_every=log_every, max_seconds=min(max_seconds, MAX_TOY_SECONDS)):
+            self.step = start + record.step
+            if record.phase == "step":
+                window.append((record.metrics["d_loss"], record.metrics["g_loss"]))
+                if record.step % frame_every == 0:
+                    _add_point(self.history, self.step, window)
+                due = (record.step % frame_every == 0) if frame_seconds is None else time.perf_counter() - shown_at >= frame_seconds
+            else:  # the end: the last steps' losses, and a last frame unless it was just shown
+                _add_point(self.history, self.step, window)
+                due = self.step != shown_step
+            if due:
+                shown_step, shown_at = self.step, time.perf_counter()
+                yield self.frame(total, record.elapsed)
+
+    def step_d(self) -> tuple[float, float]:
+        """One Adam step of D alone, on a fresh real batch and a batch of G's points (G unchanged),
+        as one of `adversarial_step`'s D updates. Returns D's loss on that batch before and after."""
+        with self.lock:
+            self.g.train(), self.d.train()
+            real = sample_real(self.config, self.config.batch_size, self.data).to(self.device)  # (B, 2)
+            z = torch.randn(len(real), 2, generator=self.noise).to(self.device)
+            with torch.no_grad():
+                fake = self.g(z)  # (B, 2)
+            d_loss = discriminator_loss(self.d(real), self.d(fake), self.config.loss)
+            self.d_optimizer.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.d_optimizer.step()
+            with torch.no_grad():
+                after = discriminator_loss(self.d(real), self.d(fake), self.config.loss)
+            self.step += 1
+        return float(d_loss.detach()), float(after)
+
+    def step_g(self) -> tuple[float, float]:
+        """One Adam step of G alone, on a fresh batch of noise (D unchanged), as `adversarial_step`'s
+        G update. Returns G's loss on that noise before and after."""
+        with self.lock:
+            self.g.train(), self.d.train()
+            z = torch.randn(self.config.batch_size, 2, generator=self.noise).to(self.device)  # (B, 2)
+            g_loss = generator_loss(self.d(self.g(z)), self.config.loss)
+            self.g_optimizer.zero_grad(set_to_none=True)
+            g_loss.backward()
+            self.g_optimizer.step()
+            self.d.zero_grad(set_to_none=True)  # G's backward passed through D: leave D no stale gradient
+            with torch.no_grad():
+                after = generator_loss(self.d(self.g(z)), self.config.loss)
+            self.step += 1
+        return float(g_loss.detach()), float(after)
+
+    def frame(self, total_steps: int | None = None, elapsed: float = 0.0) -> ToyFrame:
+        """What the view shows now: the points, D's surface, G's manifold and arrows, the losses."""
+        with self.lock:
+            self.g.eval(), self.d.eval()
+            with torch.no_grad():
+                fake = self.g(self.z).cpu().numpy()
+            surface = d_surface(self.d, self.config.loss)
+            manifold = generator_manifold(self.g)
+            arrows_at, arrows = generator_arrows(self.g, self.d, self.z[:ARROWS], self.config.loss)
+        centres = mode_centres(self.config.distribution)
+        return ToyFrame(
+            self.step,
+            self.step if total_steps is None else total_steps,
+            elapsed,
+            self.real,
+            fake,
+            surface,
+            {k: list(v) for k, v in self.history.items()},
+            modes_covered(fake, self.config.distribution),
+            None if centres is None else len(centres),
+            manifold,
+            arrows_at,
+            arrows,
+        )
+
+
 def train_toy(config: ToyConfig, max_seconds: float = MAX_TOY_SECONDS, frame_seconds: float | None = None) -> Iterator[ToyFrame]:
-    """Train a toy GAN from scratch and yield a frame every `frame_every` steps and at the end.
-
-    With `frame_seconds`, a frame instead comes whenever that long has passed since the last one,
-    however many steps that was: a page gets its frames at its own pace, on a fast machine or a
-    busy one. The loss history has one point (the mean) per `frame_every` steps either way.
-
-    Stops at `config.steps` or after `max_seconds` (capped at MAX_TOY_SECONDS), whichever is first,
-    on a GPU as on the CPU: a shared GPU gets the same per-request caps (and the page's concurrency
-    limit), so one visitor cannot hold it. Everything random comes from CPU generators seeded with
-    `config.seed`; the draws move to the device.
-    """
-    config = check_config(config)
-    g, d = toy_models(config)
-    device = model_device(g)
-    betas = (0.5, 0.999)
-    noise = torch.Generator().manual_seed(config.seed + 1)
-    step = adversarial_step(
-        g,
-        d,
-        torch.optim.Adam(g.parameters(), config.g_lr, betas=betas),
-        torch.optim.Adam(d.parameters(), config.d_lr, betas=betas),
-        latent_dim=2,
-        loss=config.loss,
-        d_steps=config.d_steps,
-        noise=noise,
-        device=device,
-    )
-    shown = torch.Generator().manual_seed(config.seed + 2)
-    z = torch.randn(1000, 2, generator=shown).to(device)  # the same noise in every frame, so points move smoothly
-    real = sample_toy(config.distribution, 1000, shown).numpy()
-    batches = ToyBatches(config, torch.Generator().manual_seed(config.seed + 3))
-    history: dict = {"step": [], "d_loss": [], "g_loss": []}
-    window: list[tuple[float, float]] = []  # the losses of the steps since the last history point
-    seconds = min(max_seconds, MAX_TOY_SECONDS)
-    shown_step, shown_at = 0, -math.inf
-    log_every = config.frame_every if frame_seconds is None else 1
-    for record in fit(step, batches, epochs=1, log_every=log_every, max_seconds=seconds):
-        if record.phase == "step":
-            window.append((record.metrics["d_loss"], record.metrics["g_loss"]))
-            if record.step % config.frame_every == 0:
-                _add_point(history, record.step, window)
-            due = (record.step % config.frame_every == 0) if frame_seconds is None else time.perf_counter() - shown_at >= frame_seconds
-        else:  # the end: the last steps' losses, and a last frame unless it was just shown
-            _add_point(history, record.step, window)
-            due = record.step != shown_step
-        if due:
-            shown_step, shown_at = record.step, time.perf_counter()
-            yield _frame(g, d, config, z, real, history, record)
+    """Train a toy GAN from scratch for `config.steps` steps (ToyLab.train on a fresh lab)."""
+    lab = ToyLab(config)
+    yield from lab.train(lab.config.steps, max_seconds, frame_seconds)
