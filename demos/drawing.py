@@ -14,7 +14,9 @@ browser code is JavaScript beside this file (demos/assets/drawing/).
   `seq` counts up with every value sent.
 - `probability_bars`, `picture`, `reading_text`: outputs that draw a small value in the page
   (ten bar widths, an RGB array, a sentence). Each keeps the highest `seq` it has drawn and ignores
-  an older answer, so a late answer to an older drawing never overwrites a newer one.
+  an older answer, so a late answer to an older drawing never overwrites a newer one. The bars and
+  the picture have download buttons (demos/live.py's `export_tools`): the bars as PNG and SVG, the
+  picture, a map of pixels, as PNG only.
 
 The server reads `ink` with `ink_raster` and then, like every other image, with
 `core.digits.preprocess.prepare_digit`: one preprocessing.
@@ -41,6 +43,8 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+
+from demos.live import export_script, export_tools
 
 SIDE = 280  # the canvas, in CSS pixels
 SEND_SIDE = 140  # the ink is sent at half size: enough for prepare_digit's 80x80 working crop, 19.6 KB
@@ -191,10 +195,18 @@ def probability_bars(elem_id: str, label: str, reads: str = "") -> gr.HTML:
         f'<li><span>{d}</span><span class="track"><span class="fill"></span></span><span class="share"></span></li>' for d in range(10)
     )
     template = (
-        f'<div class="bars" data-digit="" data-reads="{html.escape(reads)}"><div class="head"><span>{html.escape(label)}</span><span class="answer">–</span></div>'
+        f'<div class="bars" data-digit="" data-reads="{html.escape(reads)}"><div class="head"><span>{html.escape(label)}</span>'
+        f'<span><span class="answer">–</span> {export_tools(elem_id, f"the {label} probabilities", ".bars")}</span></div>'
         f'<ol aria-label="{html.escape(label)}: probability of each digit">{rows}</ol></div>'
     )
-    return gr.HTML(None, html_template=template, css_template=_BARS_CSS, js_on_load=_script("bars", "fresh"), label=label, elem_id=elem_id)
+    return gr.HTML(
+        None,
+        html_template=template,
+        css_template=_BARS_CSS,
+        js_on_load=export_script() + "\n" + _script("bars", "fresh"),
+        label=label,
+        elem_id=elem_id,
+    )
 
 
 _PICTURE_CSS = """
@@ -209,11 +221,16 @@ figcaption { margin-bottom: 4px; font-weight: 600; }
 def picture(elem_id: str, label: str, pixelated: bool = False) -> gr.HTML:
     """An RGB array drawn on a <canvas> from `picture_value` (no image file); `pixelated` for small grids."""
     template = (
-        f"<figure><figcaption>{html.escape(label)}</figcaption>"
+        f"<figure><figcaption>{html.escape(label)} {export_tools(elem_id, label, svg=False)}</figcaption>"
         f'<canvas class="empty{" pixelated" if pixelated else ""}" width="1" height="1" role="img" aria-label="{html.escape(label)}"></canvas></figure>'
     )
     return gr.HTML(
-        None, html_template=template, css_template=_PICTURE_CSS, js_on_load=_script("picture", "fresh"), label=label, elem_id=elem_id
+        None,
+        html_template=template,
+        css_template=_PICTURE_CSS,
+        js_on_load=export_script() + "\n" + _script("picture", "fresh"),
+        label=label,
+        elem_id=elem_id,
     )
 
 

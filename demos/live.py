@@ -8,11 +8,17 @@ changes an attribute (`data-frame`), so a test or a benchmark sees it in the DOM
 
 The values are plain dicts: a digit's from `digit_value` here, the GAN's live view from demos/gan.py
 (out of `core.gan.toy.ToyFrame.since`), and the playground's curves from `core.playground.draw.curve_update`.
+
+Each chart has a small toolbar, `export_tools`: PNG and, where the chart is made of lines, bars or
+points, SVG, saved in the browser by assets/live/export.js (the SVG from the chart's own drawing
+code; a map of pixels has no vector form and offers PNG only). Files are named `<page>-<chart>`.
 """
 
 from __future__ import annotations
 
 import base64
+import html
+import json
 import zlib
 from pathlib import Path
 
@@ -31,7 +37,14 @@ CSS = """
 .live-view .legend { font-size: 12px; display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 4px; }
 .live-view .legend .key i { display: inline-block; width: 18px; margin: 0 4px 3px 0; vertical-align: middle; }
 .live-view .caption { font-size: 13px; margin-bottom: 4px; }
+.live-view .head { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; }
 """
+# Inline, so that the toolbar looks the same in every template (css_template or a <style> in the template).
+_TOOLS_STYLE = "display: inline-flex; gap: 4px; flex: none;"
+_BUTTON_STYLE = (
+    "font-size: 11px; font-weight: normal; line-height: 1.4; padding: 1px 6px; border: 1px solid var(--border-color-primary); border-radius: 4px;"
+    " background: var(--button-secondary-background-fill); color: var(--button-secondary-text-color); cursor: pointer;"
+)
 
 
 def _styled(css: str, body: str) -> str:
@@ -40,6 +53,25 @@ def _styled(css: str, body: str) -> str:
 
 def _script(*names: str) -> str:
     return "\n".join((JS / f"{name}.js").read_text(encoding="utf-8") for name in names)
+
+
+def export_tools(file: str, label: str, chart: str = "canvas", svg: bool = True) -> str:
+    """The download buttons of a chart drawn in the page, for its template: PNG, and SVG when `svg`
+    (the chart's script then calls export.js's `remember`). `chart`: the chart's element in the
+    component (a CSS selector); `file`: the name saved, `<page>-<chart>`, without its extension.
+    The component's js_on_load must start with `export_script()`."""
+    kinds = ["PNG", "SVG"] if svg else ["PNG"]
+    buttons = "".join(
+        f'<button type="button" data-export="{kind.lower()}" data-chart="{html.escape(chart)}" data-file="{html.escape(file)}"'
+        f' aria-label="Download {html.escape(label)} as {kind}" title="Download as {kind}" style="{_BUTTON_STYLE}">{kind}</button>'
+        for kind in kinds
+    )
+    return f'<span class="export-tools" role="group" aria-label="Download {html.escape(label)}" style="{_TOOLS_STYLE}">{buttons}</span>'
+
+
+def export_script() -> str:
+    """assets/live/svg.js and export.js: what the toolbar's buttons do (first in a component's js_on_load)."""
+    return _script("svg", "export")
 
 
 def grey_bytes(image: np.ndarray) -> str:
@@ -66,55 +98,64 @@ def digit_view(label: str, elem_id: str, size: int = 224) -> gr.HTML:
         value=None,
         html_template=_styled(
             f".live-digit canvas {{ width: {size}px; height: {size}px; image-rendering: pixelated; background: #000; }}",
-            f'<div class="live-view live-digit" {FRAME}><div class="caption">{label}</div><canvas width="28" height="28"></canvas></div>',
+            f'<div class="live-view live-digit" {FRAME}><div class="head"><div class="caption">{label}</div>'
+            f"{export_tools(elem_id, label, svg=False)}</div>"
+            '<canvas width="28" height="28"></canvas></div>',
         ),
-        js_on_load=_script("digit"),
+        js_on_load=_script("svg", "export", "digit"),
         elem_id=elem_id,
     )
 
 
 def toy_gan_view(elem_id: str) -> gr.HTML:
-    """Real (green) and generated (purple) points over D's score of the plane, G's manifold (the
-    noise grid as G warps it), arrows where G's loss pushes a sample of generated points, and both
-    losses. The manifold and the arrows each have a checkbox that only redraws (no request)."""
+    """Real (green) and generated (purple) points over D's score of the plane, and both losses."""
     legend = [("#1a7a1a", "real", False), ("#7a1aa0", "generated", False), ("#1f5fa8", "discriminator loss", False)]
     legend += [("#a81f5f", "generator loss", False)]
     keys = "".join(f'<span class="key"><i style="border-top: 3px solid {c}"></i>{w}</span>' for c, w, _ in legend)
-    toggles = (
-        '<label class="key"><input type="checkbox" class="show-manifold" checked> G\'s manifold (the noise grid, warped by G)</label>'
-        '<label class="key"><input type="checkbox" class="show-arrows" checked> arrows: where G\'s loss pushes generated points</label>'
-    )
     template = (
-        f'<div class="live-view live-gan" {FRAME}><div class="caption title">Press Train, or Step D / Step G.</div>'
+        f'<div class="live-view live-gan" {FRAME}><div class="caption title">Press Train.</div>'
         '<div class="panes"><canvas class="plane" width="300" height="300"></canvas>'
         '<canvas class="losses" width="380" height="300"></canvas></div>'
-        '<div class="legend">'
-        + keys
-        + '<span class="key"><i class="bar"></i>D: how real (blue) or fake (red)</span>'
-        + toggles
-        + "</div></div>"
+        '<div class="legend">' + keys + '<span class="key"><i class="bar"></i>D: how real (blue) or fake (red)</span></div></div>'
     )
     css = (
         ".live-gan .panes { display: flex; gap: 12px; flex-wrap: wrap; } .live-gan canvas.plane { border: 1px solid #ccc; }"
         " .live-gan .legend .key i.bar { width: 60px; height: 10px; border: 0;"
         " background: linear-gradient(90deg, #67001f, #d6604d, #f7f7f7, #4393c3, #053061); opacity: 0.55; }"
-        " .live-gan .legend label.key input { margin: 0 4px 0 0; vertical-align: middle; }"
     )
     return gr.HTML(value=None, html_template=_styled(css, template), js_on_load=_script("chart", "toy_gan"), elem_id=elem_id)
+
+
+def line_plot_svg(file: str, x: str, y: str, size: tuple[int, int] = (460, 150)) -> str:
+    """The `js` of a click on an "SVG" button in a gr.LinePlot's toolbar (`buttons=["export", button]`):
+    Gradio's export saves the plot as PNG, and has no SVG. This draws the plot's value (its data, as the
+    browser holds it) with the live charts' `lineChart` on svg.js's SvgContext and saves it as
+    `file`.svg, in the browser: a line of `y` against `x`."""
+    width, height = size
+    draw = f"""
+  const columns = value ? value.columns : [], rows = value ? value.data : [];
+  const xs = rows.map((row) => row[columns.indexOf({json.dumps(x)})]), ys = rows.map((row) => row[columns.indexOf({json.dumps(y)})]);
+  const canvas = document.createElement("canvas"), ctx = new SvgContext({width}, {height});
+  canvas.width = {width}; canvas.height = {height};
+  lineChart(canvas, {{ series: [{{ x: xs, y: ys, colour: "#ea580c" }}], xMax: Math.max(1, ...xs), xLabel: {json.dumps(x)} }}, ctx);
+  saveFile(new Blob([ctx.document()], {{ type: "image/svg+xml" }}), {json.dumps(file + ".svg")});
+"""
+    return "(value) => {\n" + _script("svg", "chart") + draw + "}"
 
 
 def curve_chart(metric: str, label: str, elem_id: str | None, colours: dict) -> gr.HTML:
     """The playground's train and validation curves for `metric` ("loss" or "accuracy").
 
     colours: {"train": [...], "val": [...], "slots": [...], "marker": colour, "marker_text": words}, newest run first."""
+    file = elem_id or f"chart-{metric}"
     template = (
-        f'<div class="live-view live-curves" {FRAME}><div class="caption">{label}</div>'
+        f'<div class="live-view live-curves" {FRAME}><div class="head"><div class="caption">{label}</div>{export_tools(file, label)}</div>'
         '<canvas width="460" height="280"></canvas><div class="legend"></div></div>'
     )
     return gr.HTML(
         value=None,
         html_template=_styled(".live-curves canvas { width: 100%; height: auto; }", template),
-        js_on_load=_script("chart", "curves"),
+        js_on_load=_script("svg", "export", "chart", "curves"),
         elem_id=elem_id,
         metric=metric,
         train_colours=colours["train"],

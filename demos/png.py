@@ -49,10 +49,20 @@ def _pil(picture: np.ndarray | Image.Image) -> Image.Image:
     return picture
 
 
+def named_file(data: bytes, name: str) -> str:
+    """`data` written into Gradio's cache as a file called `name`, the name a browser saves it under
+    (a gr.DownloadButton's value), in a folder named by its content: the same bytes are written once."""
+    digest = hashlib.sha256(data).hexdigest()
+    return _written(data, Path(get_upload_folder()) / "named" / digest[:2] / digest / name, digest)
+
+
 def _cached(data: bytes, suffix: str) -> str:
     digest = hashlib.sha256(data).hexdigest()
     # Gradio serves files from its cache folder and does not copy them again (GRADIO_TEMP_DIR moves it).
-    path = Path(get_upload_folder()) / suffix / digest[:2] / f"{digest}.{suffix}"
+    return _written(data, Path(get_upload_folder()) / suffix / digest[:2] / f"{digest}.{suffix}", digest)
+
+
+def _written(data: bytes, path: Path, digest: str) -> str:
     if path.exists():  # the name is the content: the file already holds these bytes
         path.touch()  # handed out again: a cache cleaner that ages files by time must keep it
     else:

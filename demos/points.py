@@ -18,7 +18,8 @@ def points_painter(data_csv: str, elem_id: str, class_radio: str) -> gr.HTML:
     `class_radio` as it is checked at that moment, in the page: a class sent later could meet a newer
     choice. Its value is `paint.view`'s; the drawing and the gestures are demos/assets/live/points.js."""
     template = (
-        f'<div class="painter"><div class="caption">Your points: click to add one, press and drag to erase</div>'
+        f'<div class="painter"><div class="caption">Your points: click to add one, press and drag to erase'
+        f" {live.export_tools(elem_id, 'your points')}</div>"
         f'<canvas width="{paint.CANVAS}" height="{paint.CANVAS}" role="img" '
         'aria-label="Your points: click to add a point of the chosen class, press and drag to erase"></canvas></div>'
     )
@@ -27,7 +28,7 @@ def points_painter(data_csv: str, elem_id: str, class_radio: str) -> gr.HTML:
         " border: 1px solid var(--border-color-primary); border-radius: 6px; }"
         " .caption { font-size: var(--text-sm); margin-bottom: 4px; }"
     )
-    script = (live.JS / "points.js").read_text(encoding="utf-8")
+    script = live.export_script() + "\n" + (live.JS / "points.js").read_text(encoding="utf-8")
     return gr.HTML(
         paint.view(data_csv), html_template=template, css_template=css, js_on_load=script, elem_id=elem_id, class_radio=class_radio
     )

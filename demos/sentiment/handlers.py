@@ -4,6 +4,8 @@ demos.sentiment.texts and the coloured words demos.sentiment.markup."""
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 import pandas as pd  # Gradio has imported it already
 
@@ -16,6 +18,7 @@ from core.sentiment.text import MAX_CHARACTERS, tokenize  # no torch: the tokeni
 from core.sentiment.words import MODELS, NAMES
 from demos import lazy_module, user_errors
 from demos.palette import palette_from_url
+from demos.png import named_file
 from demos.sentiment.markup import legend_html, readings_html  # numpy only
 from demos.sentiment.texts import (
     BATCH_EXAMPLE,
@@ -199,6 +202,18 @@ def classify_lines_on_page(text: str):
 @user_errors
 def show_curve():
     return curve.curve_figure(models.learning_curve())
+
+
+@functools.cache
+def curve_bytes(kind: str) -> bytes:
+    """The learning curve saved as "png" or "svg": made once, as its numbers are a file that training wrote."""
+    return curve.figure_bytes(curve.curve_figure(models.learning_curve()), kind)
+
+
+@user_errors
+def curve_files() -> tuple[str, str]:
+    """The learning curve's downloads: the paths of sentiment-learning-curve.png and .svg."""
+    return named_file(curve_bytes("png"), "sentiment-learning-curve.png"), named_file(curve_bytes("svg"), "sentiment-learning-curve.svg")
 
 
 @user_errors

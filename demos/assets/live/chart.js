@@ -1,7 +1,11 @@
 // Shared by the live views: a line chart on a <canvas>, drawn from arrays (no library, no image file).
-// lineChart(canvas, {series: [{x, y, colour, width, dash}], xMax, yMin, yMax, xLabel, yLabel, marker})
-function lineChart(canvas, options) {
-  const ctx = canvas.getContext("2d");
+// lineChart(canvas, {series: [{x, y, colour, width, dash}], xMax, yMin, yMax, xLabel, yLabel, marker}), on the
+// canvas; or, given `ctx`, on that context instead (export.js's SvgContext: the same chart as SVG).
+function lineChart(canvas, options, ctx) {
+  if (!ctx) {
+    ctx = canvas.getContext("2d");
+    if (typeof remember === "function") remember(canvas, canvas.width, canvas.height, (again) => lineChart(canvas, options, again));
+  }
   const W = canvas.width, H = canvas.height, left = 46, right = 10, top = 10, bottom = 30;
   const xMax = Math.max(options.xMax || 1, 1);
   let yMin = options.yMin, yMax = options.yMax;

@@ -9,24 +9,29 @@ const COLOURS = { 0: "rgb(31, 119, 180)", 1: "rgb(255, 127, 14)" };  // the play
 const MOVED = 4;  // CSS pixels: a press that moves farther is a drag (erase), not a click
 let value = null, gesture = null;
 
-function draw() {
-  const side = value ? value.side : canvas.width;
-  if (canvas.width !== side) canvas.width = canvas.height = side;
+function paint(ctx, shown) {  // on the canvas, or on export.js's SvgContext (the points as SVG)
+  const side = canvas.width;
   ctx.fillStyle = "#fcfcfc";
   ctx.fillRect(0, 0, side, side);
-  if (!value) return;
+  if (!shown) return;
   ctx.strokeStyle = "#d7d7d7"; ctx.lineWidth = 1;
   ctx.beginPath();
-  ctx.moveTo(0, value.origin[1]); ctx.lineTo(side, value.origin[1]);
-  ctx.moveTo(value.origin[0], 0); ctx.lineTo(value.origin[0], side);
+  ctx.moveTo(0, shown.origin[1]); ctx.lineTo(side, shown.origin[1]);
+  ctx.moveTo(shown.origin[0], 0); ctx.lineTo(shown.origin[0], side);
   ctx.stroke();
-  for (const p of value.points) {
+  for (const p of shown.points) {
     const placed = p.x !== undefined;  // a new point is a ring until the server places it
     ctx.beginPath(); ctx.arc(p.col, p.row, 5, 0, 2 * Math.PI);
-    if (placed) { ctx.fillStyle = value.regression ? "rgb(128, 128, 128)" : COLOURS[p.label] || "rgb(128, 128, 128)"; ctx.fill(); }
+    if (placed) { ctx.fillStyle = shown.regression ? "rgb(128, 128, 128)" : COLOURS[p.label] || "rgb(128, 128, 128)"; ctx.fill(); }
     ctx.strokeStyle = "rgb(30, 30, 30)"; ctx.lineWidth = placed ? 1 : 2; ctx.stroke();
   }
-  element.dataset.points = String(value.points.length);
+}
+function draw() {
+  const side = value ? value.side : canvas.width, shown = value;
+  if (canvas.width !== side) canvas.width = canvas.height = side;
+  paint(ctx, shown);
+  if (typeof remember === "function") remember(canvas, side, side, (again) => paint(again, shown));
+  if (value) element.dataset.points = String(value.points.length);
 }
 function shown() {
   value = props.value && Array.isArray(props.value.points) ? props.value : null;
