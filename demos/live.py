@@ -108,20 +108,31 @@ def digit_view(label: str, elem_id: str, size: int = 224) -> gr.HTML:
 
 
 def toy_gan_view(elem_id: str) -> gr.HTML:
-    """Real (green) and generated (purple) points over D's score of the plane, and both losses."""
+    """Real (green) and generated (purple) points over D's score of the plane, G's manifold (the
+    noise grid as G warps it), arrows where G's loss pushes a sample of generated points, and both
+    losses. The manifold and the arrows each have a checkbox that only redraws (no request)."""
     legend = [("#1a7a1a", "real", False), ("#7a1aa0", "generated", False), ("#1f5fa8", "discriminator loss", False)]
     legend += [("#a81f5f", "generator loss", False)]
     keys = "".join(f'<span class="key"><i style="border-top: 3px solid {c}"></i>{w}</span>' for c, w, _ in legend)
+    toggles = (
+        '<label class="key"><input type="checkbox" class="show-manifold" checked> G\'s manifold (the noise grid, warped by G)</label>'
+        '<label class="key"><input type="checkbox" class="show-arrows" checked> arrows: where G\'s loss pushes generated points</label>'
+    )
     template = (
-        f'<div class="live-view live-gan" {FRAME}><div class="caption title">Press Train.</div>'
+        f'<div class="live-view live-gan" {FRAME}><div class="caption title">Press Train, or Step D / Step G.</div>'
         '<div class="panes"><canvas class="plane" width="300" height="300"></canvas>'
         '<canvas class="losses" width="380" height="300"></canvas></div>'
-        '<div class="legend">' + keys + '<span class="key"><i class="bar"></i>D: how real (blue) or fake (red)</span></div></div>'
+        '<div class="legend">'
+        + keys
+        + '<span class="key"><i class="bar"></i>D: how real (blue) or fake (red)</span>'
+        + toggles
+        + "</div></div>"
     )
     css = (
         ".live-gan .panes { display: flex; gap: 12px; flex-wrap: wrap; } .live-gan canvas.plane { border: 1px solid #ccc; }"
         " .live-gan .legend .key i.bar { width: 60px; height: 10px; border: 0;"
         " background: linear-gradient(90deg, #67001f, #d6604d, #f7f7f7, #4393c3, #053061); opacity: 0.55; }"
+        " .live-gan .legend label.key input { margin: 0 4px 0 0; vertical-align: middle; }"
     )
     return gr.HTML(value=None, html_template=_styled(css, template), js_on_load=_script("chart", "toy_gan"), elem_id=elem_id)
 
