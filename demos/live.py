@@ -120,8 +120,10 @@ def toy_gan_view(elem_id: str) -> gr.HTML:
     )
     template = (
         f'<div class="live-view live-gan" {FRAME}><div class="caption title">Press Train, or Step D / Step G.</div>'
-        '<div class="panes"><canvas class="plane" width="300" height="300"></canvas>'
-        '<canvas class="losses" width="380" height="300"></canvas></div>'
+        '<div class="panes"><div><canvas class="plane" width="300" height="300"></canvas>'
+        f'<div class="tools">{export_tools(f"{elem_id}-points", "the points and D", "canvas.plane", svg=False)}</div></div>'
+        '<div><canvas class="losses" width="380" height="300"></canvas>'
+        f'<div class="tools">{export_tools(f"{elem_id}-losses", "the losses", "canvas.losses")}</div></div></div>'
         '<div class="legend">'
         + keys
         + '<span class="key"><i class="bar"></i>D: how real (blue) or fake (red)</span>'
@@ -133,8 +135,10 @@ def toy_gan_view(elem_id: str) -> gr.HTML:
         " .live-gan .legend .key i.bar { width: 60px; height: 10px; border: 0;"
         " background: linear-gradient(90deg, #67001f, #d6604d, #f7f7f7, #4393c3, #053061); opacity: 0.55; }"
         " .live-gan .legend label.key input { margin: 0 4px 0 0; vertical-align: middle; }"
+        " .live-gan .tools { display: flex; justify-content: flex-end; margin-top: 2px; }"
     )
-    return gr.HTML(value=None, html_template=_styled(css, template), js_on_load=_script("chart", "toy_gan"), elem_id=elem_id)
+    script = _script("svg", "export", "chart", "toy_gan")  # the losses are a lineChart: SVG too; the plane is a map of pixels
+    return gr.HTML(value=None, html_template=_styled(css, template), js_on_load=script, elem_id=elem_id)
 
 
 def line_plot_svg(file: str, x: str, y: str, size: tuple[int, int] = (460, 150)) -> str:
