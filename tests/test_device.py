@@ -307,7 +307,7 @@ def test_the_finder_tells_the_handlers_that_run_a_model_from_the_rest(graph):
         ("demos.overfit", "open_page"),  # trains the opening run (PlaygroundRun) and draws it
         ("demos.overfit", "redraw"),  # draws a kept model: core.playground.draw.predict -> model_device
         ("demos.filters.handlers", "feature_maps"),
-        ("demos.gan", "generate_digits"),
+        ("demos.gan.handlers", "generate_digits"),
         ("demos.sentiment.handlers", "classify_sentiment"),
     }
     light = {
