@@ -17,6 +17,7 @@ from core.errors import UserError
 from core.palette import checked
 from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
 from demos.guide import guided_path
+from demos.overfit_network import network_value, network_view
 from demos.overfit_path import preset_values, run_step, set_up
 from demos.palette import keep_in_url, palette_control, palette_from_url
 from demos.png import png_file  # the model's picture: a file written once, atomically, never rewritten in place
@@ -37,16 +38,12 @@ PICTURE_ALT = (
     "The newest run's model: the plane tinted by the class it predicts, with the training and validation points"
     " (for the 1-D curve, its fitted curve over the samples; for MNIST, validation digits framed right or wrong)"
 )
+LEGEND_WORDS = {"default": dict(model="red", right="green", wrong="red"), "safe": dict(model="orange", right="blue", wrong="orange")}
 
 
 def legend(palette: str = "default") -> str:
     """What the picture shows, in the palette's colour words."""
-    words = (
-        dict(model="red", right="green", wrong="red")
-        if checked(palette) == "default"
-        else dict(model="orange", right="blue", wrong="orange")
-    )
-    return lesson("overfit_picture").format(**words)
+    return lesson("overfit_picture").format(**LEGEND_WORDS[checked(palette)])
 
 
 # ---------- handlers: convert Gradio values only ----------
@@ -58,10 +55,16 @@ def _start(values: dict):
     return experiment.PlaygroundRun(ps.settings_from_values(values))
 
 
-def shown(history: list[dict], picture, gap, words: str, best: int, epochs: int) -> tuple:
-    """The page's outputs for finished runs (the newest last): charts, picture, gap, summary, list."""
+def shown(history: list[dict], kept, palette: str, gap, words: str, best: int, epochs: int) -> tuple:
+    """The page's outputs for finished runs (the newest last, its model `kept` or None): charts, picture, gap, summary, list, network."""
     curves = [draw.curve_update(history[-ON_CHARTS:], metric, 0, best, epochs) for metric in ("loss", "accuracy")]
-    return (*curves, picture, gap, words, runs.runs_list(history))
+    picture, network = views(kept, palette)
+    return (*curves, picture, gap, words, runs.runs_list(history), network)
+
+
+def views(kept, palette: str) -> tuple:
+    """A kept run's model as the page shows it, its picture (a PNG file) and its network; (None, None) without one."""
+    return (png_file(draw.picture(kept.model, kept.data, palette)), network_value(kept.model, kept.data, palette)) if kept else (None, None)
 
 
 @user_errors
@@ -75,28 +78,26 @@ def open_page(saved, request: gr.Request):
     if not history:
         run = experiment.finished(ps.PRESETS[OPENING], wait=OPENING_WAIT_SECONDS)
         if run is None:  # still training (a cold start on a busy machine): the page opens, and says so
-            return preset, *[gr.skip()] * 4, OPENING_NOT_READY, gr.skip(), gr.skip()
+            return preset, *[gr.skip()] * 4, OPENING_NOT_READY, *[gr.skip()] * 3
         entry, last, epochs = runs.from_records(1, run.settings, run.records), run.records[-1], run.settings.epochs
-        picture = png_file(draw.picture(run.model, run.data, palette))
-        return preset, *shown([entry], picture, runs.gap_value(last), runs.summary(last, epochs), last.best_epoch, epochs), [entry]
+        return preset, *shown([entry], run, palette, runs.gap_value(last), runs.summary(last, epochs), last.best_epoch, epochs), [entry]
     newest = history[-1]
     gap, words = runs.last_words(newest)
     kept = experiment.FINISHED.get(newest["key"])
-    picture = png_file(draw.picture(kept.model, kept.data, palette)) if kept else None
     words += "" if kept else "\n\nIts model is no longer on the server: press **Train** to train it again and see its picture."
-    return preset, *shown(history, picture, gap, words, runs.best_epoch(newest), newest["epoch"][-1]), gr.skip()
+    return preset, *shown(history, kept, palette, gap, words, runs.best_epoch(newest), newest["epoch"][-1]), gr.skip()
 
 
 @user_errors
 @gpu
 def redraw(palette: str, saved):
-    """The newest run's picture and the legend in another palette; the picture stays as it is (with a
-    note) when the server no longer has that run's model."""
+    """The newest run's picture, network and legend in another palette; the picture and network stay as
+    they are (with a note) when the server no longer has that run's model."""
     history = runs.checked_runs(saved)
     kept = experiment.FINISHED.get(history[-1]["key"]) if history else None
     if history and kept is None:
         gr.Info("The newest run's model is no longer on the server: its picture takes the new palette when you train it again.")
-    return (png_file(draw.picture(kept.model, kept.data, palette)) if kept else gr.skip()), legend(palette)
+    return *(views(kept, palette) if kept else (gr.skip(), gr.skip())), legend(palette)
 
 
 @user_errors
@@ -109,7 +110,7 @@ def train_on_page(*args):
 
 @gpu
 def stream_run(values: dict, palette: str, saved, kept: list):
-    """Stream a run to the page: the curves' new epochs ~15 times a second; the picture, gap and summary 4 times.
+    """Stream a run to the page: the curves' new epochs and the network ~15 times a second; the picture, gap and summary 4 times.
     The runs kept in the browser (the last runs.KEPT, thinned) are sent with every update, as Gradio sends a
     generator's outputs: only what changed, here the new epochs. `kept` gets every record (the guided path
     judges them); it stays empty when a setting is refused."""
@@ -117,7 +118,7 @@ def stream_run(values: dict, palette: str, saved, kept: list):
         run = _start(values)
     except UserError as error:  # what to change, in a toast: the last run stays on the page
         gr.Warning(str(error))
-        yield (gr.skip(),) * 7
+        yield (gr.skip(),) * 8
         return
     earlier = runs.checked_runs(saved)[1 - runs.KEPT :]
     entry = runs.new_entry(earlier[-1]["number"] + 1 if earlier else 1, run.settings)
@@ -133,6 +134,7 @@ def stream_run(values: dict, palette: str, saved, kept: list):
             png_file(picture(run.model)) if fresh_picture else gr.skip(),
             *words,
             runs.runs_list(history) if drawn == 0 else gr.skip(),
+            network_value(run.model, run.data, palette, record.epoch),
             [*earlier, runs.thinned(entry, run.settings.epochs)],
         )
 
@@ -205,7 +207,7 @@ def show_schedule(lr: float, schedule: str, epochs: float) -> pd.DataFrame:
 
 @user_errors
 def clear_history():
-    return [], None, None, None, None, "", runs.runs_list([])
+    return [], None, None, None, None, "", runs.runs_list([]), None
 
 
 def warm_up() -> None:
@@ -216,8 +218,7 @@ def warm_up() -> None:
 def url_writer_js() -> str:
     # Write every setting into the address bar on each change, so the URL can be shared as is (the
     # visitor's own points stay in the browser's storage instead).
-    names = ps.setting_names()
-    return f"(...values) => {{ const names = {names!r}; const skip = {list(ps.NOT_IN_URL)!r}; const u = new URL(window.location); names.forEach((n, i) => {{ if (!skip.includes(n)) u.searchParams.set(n, String(values[i])); }}); history.replaceState(null, '', u); }}"
+    return f"(...values) => {{ const names = {ps.setting_names()!r}; const skip = {list(ps.NOT_IN_URL)!r}; const u = new URL(window.location); names.forEach((n, i) => {{ if (!skip.includes(n)) u.searchParams.set(n, String(values[i])); }}); history.replaceState(null, '', u); }}"
 
 
 # ---------- layout and wiring ----------
@@ -300,6 +301,7 @@ def build() -> gr.Blocks:
                         )
                         runs_box = gr.Markdown(elem_id="overfit-runs")
                 legend_box = gr.Markdown(legend(), elem_id="overfit-legend")
+                network = network_view("overfit-network")
         with gr.Accordion("The lesson: overfitting, underfitting, validation data and the fixes", open=True):
             gr.Markdown(lesson("overfit"))
 
@@ -307,7 +309,7 @@ def build() -> gr.Blocks:
         # server forgetting the session, a restart, and a move to another replica.
         saved_runs = gr.BrowserState([], storage_key="overfit-runs", secret=STORAGE_SECRET)
         controls = [c[name] for name in ps.setting_names()]
-        outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs_box, saved_runs]
+        outputs = [loss_plot, accuracy_plot, boundary, gap, report, runs_box, network, saved_runs]
         # Every training on the page (Train, Try this, the guided path, the API) shares one limit.
         training_limit = dict(
             concurrency_limit=2,
@@ -329,16 +331,14 @@ def build() -> gr.Blocks:
             **training_limit,  # the panel's events are private already
         )
         stop_button.click(fn=None, cancels=trainings)
-        clear_button.click(
-            clear_history, None, [saved_runs, loss_plot, accuracy_plot, boundary, gap, report, runs_box], api_visibility="private"
-        )
+        clear_button.click(clear_history, None, [saved_runs, *outputs[:-1]], api_visibility="private")
         preset.input(apply_preset, preset, controls, api_visibility="private")
         gr.on([control.change for control in controls], fn=None, inputs=controls, js=url_writer_js())
         page.load(restore_from_url, None, controls, api_visibility="private")
         page.load(open_page, saved_runs, [preset, *outputs], api_visibility="private", show_progress="hidden")
         keep_in_url(page, palette)
         keep_points_in_browser(page, c["data_csv"], STORAGE_SECRET)
-        palette.change(redraw, [palette, saved_runs], [boundary, legend_box], api_visibility="private", show_progress="hidden")
+        palette.change(redraw, [palette, saved_runs], [boundary, network, legend_box], api_visibility="private", show_progress="hidden")
         schedule_inputs = [c["lr"], c["lr_schedule"], c["epochs"]]
         gr.on(
             [x.change for x in schedule_inputs], show_schedule, schedule_inputs, lr_plot, api_visibility="private", show_progress="hidden"
