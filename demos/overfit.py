@@ -18,6 +18,7 @@ from core.palette import checked
 from demos import DELETE_CACHE, launch, lazy_module, lesson, live, user_errors
 from demos.guide import guided_path
 from demos.overfit_network import network_value, network_view
+from demos.overfit_notebook import notebook_button, wire_notebook
 from demos.overfit_path import preset_values, run_step, set_up
 from demos.palette import keep_in_url, palette_control, palette_from_url
 from demos.png import png_file  # the model's picture: a file written once, atomically, never rewritten in place
@@ -300,6 +301,7 @@ def build() -> gr.Blocks:
                             label="Train − validation gap (accuracy points; regression: MSE)", interactive=False, elem_id="overfit-gap"
                         )
                         runs_box = gr.Markdown(elem_id="overfit-runs")
+                        notebook_download = notebook_button()  # the run on the page, as a Jupyter notebook
                 legend_box = gr.Markdown(legend(), elem_id="overfit-legend")
                 network = network_view("overfit-network")
         with gr.Accordion("The lesson: overfitting, underfitting, validation data and the fixes", open=True):
@@ -331,6 +333,7 @@ def build() -> gr.Blocks:
             **training_limit,  # the panel's events are private already
         )
         stop_button.click(fn=None, cancels=trainings)
+        wire_notebook(page, notebook_download, controls, saved_runs, trainings, clear_button, ps.PRESETS[OPENING])
         clear_button.click(clear_history, None, [saved_runs, *outputs[:-1]], api_visibility="private")
         preset.input(apply_preset, preset, controls, api_visibility="private")
         gr.on([control.change for control in controls], fn=None, inputs=controls, js=url_writer_js())
