@@ -201,7 +201,8 @@ def classify_lines_on_page(text: str):
 
 @user_errors
 def show_curve():
-    return curve.curve_figure(models.learning_curve())
+    """The learning curve, and its downloads (one event: when the figure shows, so do its files)."""
+    return curve.curve_figure(models.learning_curve()), *curve_files()
 
 
 @functools.cache
@@ -210,7 +211,6 @@ def curve_bytes(kind: str) -> bytes:
     return curve.figure_bytes(curve.curve_figure(models.learning_curve()), kind)
 
 
-@user_errors
 def curve_files() -> tuple[str, str]:
     """The learning curve's downloads: the paths of sentiment-learning-curve.png and .svg."""
     return named_file(curve_bytes("png"), "sentiment-learning-curve.png"), named_file(curve_bytes("svg"), "sentiment-learning-curve.svg")

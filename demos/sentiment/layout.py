@@ -12,7 +12,6 @@ from demos.sentiment.handlers import (
     classify_lines,
     classify_lines_on_page,
     classify_sentiment,
-    curve_files,
     explain,
     explain_again,
     explain_on_load,
@@ -74,7 +73,7 @@ def build() -> gr.Blocks:
             lines_note = gr.Markdown()
             table = gr.Dataframe(label="Predictions", wrap=True, interactive=False)
         with gr.Accordion("From scratch vs transfer: accuracy against the number of labels", open=True):
-            curve_plot = gr.Plot(label="Learning curve", show_label=False)
+            curve_plot = gr.Plot(label="Learning curve", show_label=False, elem_id="sentiment-curve")
             with gr.Row():  # gr.Plot has no download of its own: matplotlib's PNG and SVG of the same figure
                 curve_png = gr.DownloadButton("Download PNG", size="sm", scale=0, min_width=120, elem_id="sentiment-curve-png")
                 curve_svg = gr.DownloadButton("Download SVG", size="sm", scale=0, min_width=120, elem_id="sentiment-curve-svg")
@@ -108,8 +107,7 @@ def build() -> gr.Blocks:
             **shared,
         )
         run_lines.click(classify_lines_on_page, lines, [table, lines_note], api_visibility="private", **shared)
-        page.load(show_curve, None, curve_plot, api_visibility="private")
-        page.load(curve_files, None, [curve_png, curve_svg], api_visibility="private")
+        page.load(show_curve, None, [curve_plot, curve_png, curve_svg], api_visibility="private")
         page.load(show_cards, None, cards, api_visibility="private")
         gr.api(classify_sentiment, api_name="classify_sentiment", concurrency_limit=4)
         gr.api(classify_lines, api_name="classify_lines", **shared)
