@@ -111,7 +111,7 @@ def train_on_page(*args):
 
 @gpu
 def stream_run(values: dict, palette: str, saved, kept: list):
-    """Stream a run to the page: the curves' new epochs and the network ~15 times a second; the picture, gap and summary 4 times.
+    """Stream a run to the page: the curves' new epochs ~15 times a second; the picture, network, gap and summary 4 times.
     The runs kept in the browser (the last runs.KEPT, thinned) are sent with every update, as Gradio sends a
     generator's outputs: only what changed, here the new epochs. `kept` gets every record (the guided path
     judges them); it stays empty when a setting is refused."""
@@ -135,7 +135,7 @@ def stream_run(values: dict, palette: str, saved, kept: list):
             png_file(picture(run.model)) if fresh_picture else gr.skip(),
             *words,
             runs.runs_list(history) if drawn == 0 else gr.skip(),
-            network_value(run.model, run.data, palette, record.epoch),
+            network_value(run.model, run.data, palette, record.epoch) if fresh_picture else gr.skip(),
             [*earlier, runs.thinned(entry, run.settings.epochs)],
         )
 

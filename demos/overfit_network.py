@@ -6,7 +6,7 @@ links between them are coloured by the weight's sign and drawn wider and darker 
 Hovering, focusing (Tab) or tapping a neuron shows its map large. The drawing is
 demos/assets/live/network.js; the numbers come from `core.playground.neurons`.
 
-A value is sent with every update of the charts while a run trains, and is small: each map is
+A value is sent with every picture of the model while a run trains (4 times a second), and is small: each map is
 GRID x GRID uint8 (base64), at most SHOWN units a layer (TensorFlow Playground's own limit), the first
 ones; a wider layer says how many it has.
 """
@@ -14,6 +14,7 @@ ones; a wider layer says how many it has.
 from __future__ import annotations
 
 import base64
+import json
 
 import gradio as gr
 import numpy as np
@@ -96,9 +97,11 @@ def network_value(model, data, palette: str = "default", seq=0) -> dict:
         "grid": list(shown[0].shape[1:]),
         "colours": {k: v for k, v in css(palette).items() if k in ("negative", "positive")},
         "layers": [{"units": int(n), "names": words} for n, words in zip(units, names)],
-        "scales": [float(f"{s:.3g}") for s in scales],
+        # The numbers that change with every update, each as one string: Gradio streams a changed string as
+        # one replacement, where a changed list of numbers costs an operation per number.
+        "scales": json.dumps([float(f"{s:.3g}") for s in scales]),
         "maps": map_bytes(np.concatenate(shown), scales),
-        "links": link_styles([w.numpy()[:SHOWN, :SHOWN] for w in maps.weights]),
+        "links": json.dumps(link_styles([w.numpy()[:SHOWN, :SHOWN] for w in maps.weights]), separators=(",", ":")),
     }
 
 

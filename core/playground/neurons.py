@@ -21,7 +21,7 @@ from torch import nn
 from core.device import model_device
 from core.playground.experiment import PlaygroundMLP, evaluating, one_thread
 
-ACTIVATIONS = (nn.ReLU, nn.Tanh, nn.Sigmoid)  # what ends a hidden layer (PlaygroundMLP: Linear, BN?, activation, dropout?)
+ACTIVATION_LAYERS = (nn.ReLU, nn.Tanh, nn.Sigmoid)  # what ends a hidden layer (PlaygroundMLP: Linear, BN?, activation, dropout?)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def layer_outputs(model: PlaygroundMLP, x: torch.Tensor) -> tuple[list[torch.Ten
         h = x.to(model_device(model))
         for layer in model.net:
             h = layer(h)
-            if isinstance(layer, ACTIVATIONS):
+            if isinstance(layer, ACTIVATION_LAYERS):
                 hidden.append(h.cpu())  # (N, width)
     return hidden, h.cpu()  # the last Linear's output: (N, out)
 
@@ -67,7 +67,7 @@ def neuron_maps(
 ) -> NeuronMaps | None:
     """Every neuron's output over the plane's grid (`plane_grid`), and every link's weight; None
     when the input has no plane. `units`: only the first this many neurons of each layer are mapped
-    (every layer is still computed whole); their weights are all kept."""
+    (every layer is still computed whole); every weight is kept."""
     in_features = model.net[0].in_features
     grid = plane_grid(extent, in_features, size)
     if grid is None:

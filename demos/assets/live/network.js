@@ -1,7 +1,7 @@
 // The playground's network, drawn as TensorFlow Playground draws it (demos/overfit_network.py).
 // props.value: {seq, grid: [rows, cols], colours: {negative, positive}, layers: [{units, names}],
-//   scales: [one per drawn neuron], maps: base64 uint8 (a neuron's map after another, 127.5 = 0),
-//   links: [{weight, width, opacity} per pair of layers, row by row (to, from)]}, or {seq, note}, or null.
+//   scales: JSON [one per drawn neuron], maps: base64 uint8 (a neuron's map after another, 127.5 = 0),
+//   links: JSON [{weight, width, opacity} per pair of layers, row by row (to, from)]}, or {seq, note}, or null.
 // The neurons are built once per shape and kept, so hovering, focus and a tap survive each update.
 const root = element.querySelector(".live-network");
 const stage = root.querySelector(".stage");
@@ -15,7 +15,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const EMPTY = note.textContent;  // the template's words for a page with no run yet
 const HINT = "Hover, focus (Tab) or tap a neuron to see its output here, large.";
 const TOP = 18, GAP = 10;  // px: room for the layers' names; between two neurons of a layer
-let shape = "", nodes = [], links = [], names = [], levels = null, value = null;
+let shape = "", nodes = [], links = [], names = [], levels = null, value = null, scales = [], styles = [];
 let hovered = null, focused = null, tapped = null, keysShown = "";
 
 function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)); }
@@ -60,10 +60,11 @@ function build() {  // the neurons and links for this shape, laid out by layout(
       stage.appendChild(node); nodes.push(node);
     });
   });
-  value.links.forEach((pair, l) => {
+  styles.forEach((pair, l) => {
     const from = value.layers[l].names.length;
     pair.weight.forEach((_, k) => {
       const path = document.createElementNS(SVG, "path");
+      path.setAttribute("fill", "none");
       path.dataset.link = `${l}:${k % from}-${Math.floor(k / from)}`;
       svg.appendChild(path); links.push({ path, l, from: k % from, to: Math.floor(k / from) });
     });
@@ -103,7 +104,7 @@ function choose() {  // the neuron shown large: the one under the pointer, else 
   }
   large.dataset.shown = node.dataset.neuron || node.dataset.node;
   paint(largeCanvas, +node.dataset.at);
-  const scale = value.scales[+node.dataset.at];
+  const scale = scales[+node.dataset.at];
   largeCaption.textContent = scale > 0 ? `${node.dataset.label}: white at 0, full colour at ±${scale.toPrecision(2)}`
     : `${node.dataset.label}: 0 everywhere on the plane (a dead unit)`;
 }
@@ -121,15 +122,15 @@ function draw() {
   }
   note.textContent = ""; large.hidden = false;
   levels = Uint8Array.from(atob(value.maps), (c) => c.charCodeAt(0));
+  scales = JSON.parse(value.scales); styles = JSON.parse(value.links);
   const now = JSON.stringify([value.grid, value.layers.map((layer) => [layer.units, layer.names])]);
   if (now !== shape) { shape = now; build(); }
   for (const node of nodes) paint(node.firstChild, +node.dataset.at);
   for (const link of links) {
-    const style = value.links[link.l], k = link.to * value.layers[link.l].names.length + link.from, w = style.weight[k];
+    const style = styles[link.l], k = link.to * value.layers[link.l].names.length + link.from, w = style.weight[k];
     link.path.setAttribute("stroke", w < 0 ? value.colours.negative : value.colours.positive);
     link.path.setAttribute("stroke-width", String(style.width[k]));
     link.path.setAttribute("stroke-opacity", String(style.opacity[k]));
-    link.path.setAttribute("fill", "none");
     link.path.dataset.weight = String(w);
   }
   const { negative, positive } = value.colours;
