@@ -125,6 +125,19 @@ def test_train_continues_the_run_and_a_changed_setting_starts_another():
 
 
 @pytest.mark.unit
+def test_slow_motion_shows_every_step_and_a_press_sends_its_run_whole_first():
+    lab = gan_toy.ToyLab(SMALL)
+    for _ in lab.train(10):
+        pass
+    shown = list(page_lab.stream(lab, 3, slow=True))
+    assert [frame.step for _, _, frame in shown] == [11, 12, 13]  # a frame after each step, the last one saying it is done
+    first, last = shown[0][0], shown[-1][0]
+    assert first["from"] == 0 and first["steps"] == [5, 10, 11] and "real" in first  # the run's history so far, and its real points
+    assert last["from"] == 4 and last["steps"] == [13] and "real" not in last  # only what came since
+    assert shown[-1][1].startswith("Done: 13 steps")
+
+
+@pytest.mark.unit
 def test_the_arrows_wire_form_keeps_each_direction_and_the_longest_length():
     at = np.array([[0.0, 0.0], [1.0, 1.0], [-1.0, 2.0]])
     arrows = np.array([[3e-4, -4e-4], [1e-5, 0.0], [0.0, 0.0]])  # gradients this small round to 0 as raw thousandths
