@@ -21,7 +21,7 @@ import numpy as np
 
 from core.palette import css
 from demos import lazy_module
-from demos.live import CSS, JS
+from demos.live import CSS, JS, export_script, export_tools
 
 neurons = lazy_module("core.playground.neurons")
 
@@ -111,10 +111,13 @@ def network_view(elem_id: str = "overfit-network") -> gr.HTML:
     template = (
         f"<style>{CSS}{STYLE}</style>"
         '<div class="live-view live-network" data-frame="">'
-        '<div class="caption">The network: each neuron\'s output over the plane (hover, focus or tap one to see it large)</div>'
+        '<div class="head"><div class="caption">The network: each neuron\'s output over the plane (hover, focus or tap one to see it large)</div>'
+        f"{export_tools(elem_id, 'the network', '.stage')}</div>"
         f'<div class="note">{EMPTY}</div>'
         '<div class="panes"><div class="stage"><svg class="links" aria-hidden="true"></svg></div>'
         '<figure class="large"><canvas width="24" height="24"></canvas><figcaption></figcaption></figure></div>'
         '<div class="legend"></div></div>'
     )
-    return gr.HTML(value=None, html_template=template, js_on_load=(JS / "network.js").read_text(encoding="utf-8"), elem_id=elem_id)
+    return gr.HTML(
+        value=None, html_template=template, js_on_load=export_script() + (JS / "network.js").read_text(encoding="utf-8"), elem_id=elem_id
+    )

@@ -3,6 +3,8 @@
 //   scales: JSON [one per drawn neuron], maps: base64 uint8 (a neuron's map after another, 127.5 = 0),
 //   links: JSON [{weight, width, opacity} per pair of layers, row by row (to, from)]}, or {seq, note}, or null.
 // The neurons are built once per shape and kept, so hovering, focus and a tap survive each update.
+// Its download (export.js, loaded first): the drawing painted again on one context, the links as paths, each
+// neuron's map as its pixels, as PNG or SVG.
 const root = element.querySelector(".live-network");
 const stage = root.querySelector(".stage");
 const svg = root.querySelector("svg.links");
@@ -11,12 +13,13 @@ const legend = root.querySelector(".legend");
 const large = root.querySelector(".large");
 const largeCanvas = large.querySelector("canvas");
 const largeCaption = large.querySelector("figcaption");
+const tools = root.querySelector(".export-tools");
 const SVG = "http://www.w3.org/2000/svg";
 const EMPTY = note.textContent;  // the template's words for a page with no run yet
 const HINT = "Hover, focus (Tab) or tap a neuron to see its output here, large.";
 const TOP = 18, GAP = 10;  // px: room for the layers' names; between two neurons of a layer
 let shape = "", nodes = [], links = [], names = [], levels = null, value = null, scales = [], styles = [];
-let hovered = null, focused = null, tapped = null, keysShown = "";
+let hovered = null, focused = null, tapped = null, keysShown = "", place = null;
 
 function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)); }
 
@@ -83,6 +86,7 @@ function layout() {  // places the neurons in columns and draws the links betwee
     const shown = value.layers[l].names.length, offset = ((tallest - shown) * (size + GAP)) / 2;
     return [column * (l + 0.5), TOP + offset + i * (size + GAP) + size / 2];
   };
+  place = { centre, size, column };
   for (const node of nodes) {
     const [x, y] = centre(+node.dataset.layer, +node.dataset.unit);
     Object.assign(node.style, { left: `${x - size / 2}px`, top: `${y - size / 2}px`, width: `${size}px`, height: `${size}px` });
@@ -91,6 +95,27 @@ function layout() {  // places the neurons in columns and draws the links betwee
   for (const link of links) {
     const [x1, y1] = centre(link.l, link.from), [x2, y2] = centre(link.l + 1, link.to), mid = (x1 + x2) / 2;
     link.path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
+  }
+  remember(".stage", Math.round(width), TOP + tallest * (size + GAP), paintNetwork);
+}
+
+function paintNetwork(ctx) {  // the stage as drawn (links, layers' names, neurons) on a 2-D context or export.js's SvgContext
+  const { centre, size, column } = place;
+  for (const link of links) {
+    const [x1, y1] = centre(link.l, link.from), [x2, y2] = centre(link.l + 1, link.to), mid = (x1 + x2) / 2;
+    ctx.strokeStyle = link.path.getAttribute("stroke"); ctx.lineWidth = +link.path.getAttribute("stroke-width");
+    ctx.globalAlpha = +link.path.getAttribute("stroke-opacity");
+    ctx.beginPath(); ctx.moveTo(x1, y1); ctx.bezierCurveTo(mid, y1, mid, y2, x2, y2); ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
+  ctx.font = "11px sans-serif"; ctx.textAlign = "center"; ctx.fillStyle = getComputedStyle(root).color || "#555";
+  names.forEach((name, l) => ctx.fillText(name.textContent, column * (l + 0.5), 11));
+  ctx.imageSmoothingEnabled = false;  // a map's cells stay square
+  ctx.strokeStyle = "#888"; ctx.lineWidth = 1;
+  for (const node of nodes) {
+    const [x, y] = centre(+node.dataset.layer, +node.dataset.unit);
+    ctx.drawImage(node.firstChild, x - size / 2, y - size / 2, size, size);
+    ctx.strokeRect(x - size / 2 + 0.5, y - size / 2 + 0.5, size - 1, size - 1);
   }
 }
 
@@ -118,9 +143,10 @@ function draw() {
     nodes = []; names = []; links = []; svg.replaceChildren(); stage.style.height = "0px";
     note.textContent = value && value.note ? value.note : EMPTY;
     legend.innerHTML = keysShown = ""; delete large.dataset.shown; large.hidden = true;
+    tools.style.visibility = "hidden";  // nothing drawn, nothing to download
     return;
   }
-  note.textContent = ""; large.hidden = false;
+  note.textContent = ""; large.hidden = false; tools.style.visibility = "";
   levels = Uint8Array.from(atob(value.maps), (c) => c.charCodeAt(0));
   scales = JSON.parse(value.scales); styles = JSON.parse(value.links);
   const now = JSON.stringify([value.grid, value.layers.map((layer) => [layer.units, layer.names])]);

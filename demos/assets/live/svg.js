@@ -22,6 +22,7 @@ class SvgContext {
   moveTo(x, y) { this.d += `M${SVG_NUMBER(x)} ${SVG_NUMBER(y)}`; }
   lineTo(x, y) { this.d += `L${SVG_NUMBER(x)} ${SVG_NUMBER(y)}`; }
   closePath() { this.d += "Z"; }
+  bezierCurveTo(x1, y1, x2, y2, x, y) { this.d += `C${[x1, y1, x2, y2, x, y].map(SVG_NUMBER).join(" ")}`; }
   rect(x, y, w, h) { this.d += `M${SVG_NUMBER(x)} ${SVG_NUMBER(y)}h${SVG_NUMBER(w)}v${SVG_NUMBER(h)}h${SVG_NUMBER(-w)}Z`; }
   arc(x, y, r, start, end) {  // clockwise, as the charts draw their dots
     const at = (a) => `${SVG_NUMBER(x + r * Math.cos(a))} ${SVG_NUMBER(y + r * Math.sin(a))}`;
@@ -42,6 +43,11 @@ class SvgContext {
     this.elements.push(`<rect x="${SVG_NUMBER(x)}" y="${SVG_NUMBER(y)}" width="${SVG_NUMBER(w)}" height="${SVG_NUMBER(h)}" fill="${SVG_TEXT(this.fillStyle)}"${this.opacity()}/>`);
   }
   strokeRect(x, y, w, h) { const d = this.d; this.d = ""; this.rect(x, y, w, h); this.stroke(); this.d = d; }
+  drawImage(image, x, y, w, h) {  // a map of pixels (a canvas) inside the vector drawing, kept as its PNG
+    const crisp = this.imageSmoothingEnabled ? "" : ` style="image-rendering: pixelated"`;
+    this.elements.push(`<image href="${image.toDataURL("image/png")}" x="${SVG_NUMBER(x)}" y="${SVG_NUMBER(y)}" width="${SVG_NUMBER(w)}"` +
+      ` height="${SVG_NUMBER(h)}" preserveAspectRatio="none"${crisp}${this.opacity()}/>`);
+  }
   fillText(text, x, y) {
     const anchor = { center: "middle", right: "end", end: "end" }[this.textAlign] || "start";
     this.elements.push(`<text x="${SVG_NUMBER(x)}" y="${SVG_NUMBER(y)}" text-anchor="${anchor}" fill="${SVG_TEXT(this.fillStyle)}"` +
