@@ -284,6 +284,7 @@ def build() -> gr.Blocks:
                     loss_plot = live.curve_chart("loss", "Loss", "overfit-loss", runs.CHART_COLOURS)
                     accuracy_plot = live.curve_chart("accuracy", "Accuracy", "overfit-accuracy", runs.CHART_COLOURS)
                 gr.Markdown(lesson("overfit_curves"))  # what the charts show, beside them
+                lr_svg = gr.Button("SVG", size="sm")  # Gradio's export saves the plot as PNG only
                 lr_plot = gr.LinePlot(
                     pd.DataFrame(ps.lr_per_epoch(d.lr, d.lr_schedule, d.epochs)),
                     x="epoch",
@@ -291,7 +292,9 @@ def build() -> gr.Blocks:
                     label="Learning rate per epoch",
                     height=150,
                     elem_id="overfit-lr",
+                    buttons=["export", lr_svg],
                 )
+                lr_svg.click(None, lr_plot, None, js=live.line_plot_svg("overfit-lr", "epoch", "lr"))  # in the browser
                 with gr.Row():
                     boundary = gr.Image(
                         label="The model and its data", interactive=False, height=384, elem_id="overfit-picture", alt_text=PICTURE_ALT
