@@ -12,6 +12,7 @@ The values are plain dicts: a digit's from `digit_value` here, the GAN's live vi
 Each chart has a small toolbar, `export_tools`: PNG and, where the chart is made of lines, bars or
 points, SVG, saved in the browser by assets/live/export.js (the SVG from the chart's own drawing
 code; a map of pixels has no vector form and offers PNG only). Files are named `<page>-<chart>`.
+A gr.Label's confidences get the same two downloads from `label_chart` (buttons in its toolbar).
 """
 
 from __future__ import annotations
@@ -156,6 +157,18 @@ def line_plot_svg(file: str, x: str, y: str, size: tuple[int, int] = (460, 150))
   saveFile(new Blob([ctx.document()], {{ type: "image/svg+xml" }}), {json.dumps(file + ".svg")});
 """
     return "(value) => {\n" + _script("svg", "chart") + draw + "}"
+
+
+def label_chart(file: str, **label) -> gr.Label:
+    """A gr.Label (`label`: its arguments) whose toolbar has PNG and SVG buttons: its confidences drawn as bars
+    by assets/live/label.js, in the browser, and saved as `file`.png or .svg. Gradio's Label has no download."""
+    title = str(label.get("label") or "")
+    buttons = {kind: gr.Button(kind.upper(), size="sm") for kind in ("png", "svg")}
+    chart = gr.Label(buttons=list(buttons.values()), **label)
+    for kind, button in buttons.items():
+        save = f"saveLabel(value, {json.dumps(title)}, {json.dumps(kind)}, {json.dumps(file)});"
+        button.click(None, chart, None, js="(value) => {\n" + _script("svg", "label") + save + "\n}")
+    return chart
 
 
 def curve_chart(metric: str, label: str, elem_id: str | None, colours: dict) -> gr.HTML:

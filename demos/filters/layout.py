@@ -8,7 +8,7 @@ import gradio as gr
 
 from core.vision import convolution as conv  # numpy only: light enough for start-up
 from core.vision.pictures import notes
-from demos import DELETE_CACHE, drawing, handoff, lesson
+from demos import DELETE_CACHE, drawing, handoff, lesson, live
 from demos.filters.choices import DIGIT_LAYERS, EXAMPLES, EXCITE_EXAMPLE, MODELS, PROMPT
 from demos.filters.handlers import (
     ASSETS,
@@ -101,7 +101,9 @@ def build() -> gr.Blocks:
                 with gr.Tab("Grad-CAM", id="cam"):
                     with gr.Row():
                         cam = gr.Image(label="Where the evidence is", interactive=False, height=260, alt_text=note["alt cam"])
-                        prediction = gr.Label(label="Prediction", num_top_classes=5, elem_id="filters-prediction")
+                        prediction = live.label_chart(
+                            "filters-prediction", label="Prediction", num_top_classes=5, elem_id="filters-prediction"
+                        )
                     cam_note = gr.Markdown(note["cam"])
         with gr.Accordion(
             "Convolution sandbox: the arithmetic, one number at a time", elem_id="filters-sandbox", open=False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from core.sentiment.words import NAMES
-from demos import DELETE_CACHE, lesson
+from demos import DELETE_CACHE, lesson, live
 from demos.guide import guided_path
 from demos.palette import keep_in_url, palette_control
 from demos.sentiment.handlers import (
@@ -46,8 +46,8 @@ def build() -> gr.Blocks:
                 with gr.Column(scale=2):
                     with gr.Column(elem_id="sentiment-result", variant="panel"):
                         answer = gr.Markdown(elem_id="sentiment-verdict")
-                        scratch_label = gr.Label(label=NAMES["scratch"], elem_id="scratch-label")
-                        transfer_label = gr.Label(label=NAMES["transfer"], elem_id="transfer-label")
+                        scratch_label = live.label_chart("sentiment-scratch", label=NAMES["scratch"], elem_id="scratch-label")
+                        transfer_label = live.label_chart("sentiment-transfer", label=NAMES["transfer"], elem_id="transfer-label")
                     gr.Markdown(READINGS_NOTE)
             with gr.Row():
                 method = gr.Dropdown(
