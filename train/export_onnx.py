@@ -1,7 +1,9 @@
 """Export the browser's digit reader to ONNX: `python -m train.export_onnx`.
 
 Writes demos/assets/reader/digit_reader.onnx from checkpoints/digit_{cnn,mlp}.safetensors and the
-preprocessing in core/digits/canvas.py, for the drawing surface's raster size. Run it after
+preprocessing in core/digits/canvas.py, for the drawing surface's raster size: both models'
+probabilities, and the MLP's input and hidden layers for the sketcher's MLP view
+(core.digits.export.LayerReader, core.digits.mlp_view.mlp_layers). Run it after
 retraining a digit model or changing the preprocessing; tests/test_onnx.py fails until then.
 
 With `--runtime`, it also copies ONNX Runtime Web's smallest build (WASM only: the bundled glue code,

@@ -5,7 +5,8 @@
 //
 //   const { openReader } = await import(base + 'reader.mjs');
 //   const reader = await openReader(base);                  // base: this folder's URL, ending in '/'
-//   const { cnn, mlp, found } = await reader.read(raster);  // raster: Uint8Array, side * side grey (0 = ink)
+//   const { cnn, mlp, found, layers } = await reader.read(raster);  // raster: Uint8Array, side * side grey (0 = ink)
+//   layers: the MLP opened, { input (784, normalised pixels), pre1 (128, before the ReLU), h1 (128), h2 (64) }
 
 const RUNTIME = 'ort.wasm.bundle.min.mjs';  // the smallest build: WASM only, no WebGPU or WebGL, glue code bundled
 const WASM = 'ort-wasm-simd-threaded.wasm.gz';  // 3.8 MB gzipped instead of 14.8 MB: the app serves files as they are
@@ -32,7 +33,8 @@ export async function openReader(base) {
     const side = Math.round(Math.sqrt(raster.length));
     // A copy: the proxy hands the tensor's buffer over to the worker, and the caller may still need its raster.
     const outputs = await session.run({ raster: new ort.Tensor('uint8', raster.slice(), [side, side]) });
-    return { cnn: Array.from(outputs.cnn.data), mlp: Array.from(outputs.mlp.data), found: Boolean(outputs.found.data[0]) };
+    const layers = { input: outputs.mlp_input.data, pre1: outputs.mlp_pre1.data, h1: outputs.mlp_h1.data, h2: outputs.mlp_h2.data };
+    return { cnn: Array.from(outputs.cnn.data), mlp: Array.from(outputs.mlp.data), found: Boolean(outputs.found.data[0]), layers };
   }
   return {
     // One run at a time (a session is not re-entrant): a reading waits for the one before it.
