@@ -13,6 +13,7 @@ attribute. A Gradio status tracker is not part of what is hashed.
 The functions take a Playwright page and a base URL and open the standalone pages
 (/demos/gan/, /demos/overfit/), so they work on today's app and on the commit before this work
 (dbaf943). `python -m bench.feel_live` serves both with `python app.py` and prints them side by side;
+`--figures playground --repeats 3` measures one figure three times, the two apps in turn, and prints medians;
 bench/feel.py (the drawing surface's benchmark) imports the same functions.
 """
 
@@ -22,6 +23,7 @@ import argparse
 import contextlib
 import io
 import os
+import statistics
 import subprocess
 import tarfile
 import tempfile
@@ -185,6 +187,8 @@ MEASURES = {
 
 def old_tree(commit: str = OLD_COMMIT) -> Path:
     """The files of `commit` (git archive, no worktree), unpacked once into the temp folder."""
+    resolve = ["git", "rev-parse", "--short", f"{commit}^{{commit}}"]  # a name such as HEAD moves: the folder is named by hash
+    commit = subprocess.run(resolve, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60).stdout.strip()
     where = Path(tempfile.gettempdir()) / f"feel_live_{commit}"
     if not (where / "app.py").exists():
         archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True, timeout=120).stdout
@@ -213,26 +217,41 @@ def measure_app(browser, url: str, names: list[str]) -> dict[str, float]:
     return figures
 
 
+def alternated(labels: list[str], repeats: int) -> list[str]:
+    """The order the apps are measured in: each round reverses the last (old, new, new, old, ...), so that a
+    load that rises or falls during the run weighs on every app alike."""
+    return [label for r in range(repeats) for label in (labels if r % 2 == 0 else labels[::-1])]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default=OLD_COMMIT, help="the commit to compare with (default %(default)s)")
+    parser.add_argument("--new", help="measure this commit's files instead of the working tree (which may hold edits in progress)")
     parser.add_argument("--only-new", action="store_true", help="measure today's tree only")
+    parser.add_argument("--figures", default="", help="only the figures whose name holds this text (e.g. playground)")
+    parser.add_argument("--repeats", type=int, default=1, help="measure each figure this many times, the apps in turn; prints the median")
     args = parser.parse_args(argv)
 
-    names = list(MEASURES)
-    trees = {"new": ROOT} if args.only_new else {f"old ({args.old})": old_tree(args.old), "new": ROOT}
-    results = {}
-    with sync_playwright() as playwright:
+    names = [name for name in MEASURES if args.figures in name]
+    new = old_tree(args.new) if args.new else ROOT
+    trees = {"new": new} if args.only_new else {f"old ({args.old})": old_tree(args.old), "new": new}
+    runs = {label: {name: [] for name in names} for label in trees}
+    with sync_playwright() as playwright, contextlib.ExitStack() as servers:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for label, tree in trees.items():
-            with serve(tree) as url:
-                results[label] = measure_app(browser, url, names)
+        urls = {label: servers.enter_context(serve(tree)) for label, tree in trees.items()}  # all served at once, measured in turn
+        for label in alternated(list(trees), args.repeats):
+            for name, figure in measure_app(browser, urls[label], names).items():
+                runs[label][name].append(figure)
         browser.close()
     width = max(map(len, names))
-    print(f"{'':{width}}  " + "  ".join(f"{label:>14}" for label in results) + "    goal")
+    print(f"{'':{width}}  " + "  ".join(f"{label:>14}" for label in runs) + "    goal")
     for name in names:
-        cells = "  ".join(f"{results[label][name]:>14.1f}" for label in results)
+        cells = "  ".join(f"{statistics.median(runs[label][name]):>14.1f}" for label in runs)
         print(f"{name:{width}}  {cells}    >= {MEASURES[name][1]:g}")
+    if args.repeats > 1:
+        print(f"each a median of {args.repeats}, measured in this order: {', '.join(alternated(list(runs), args.repeats))}")
+        for name in names:
+            print(f"{name}: " + "; ".join(f"{label} " + ", ".join(f"{v:.1f}" for v in runs[label][name]) for label in runs))
 
 
 if __name__ == "__main__":
