@@ -17,6 +17,7 @@ from core.palette import checked
 from demos import drawing, handoff, lazy_module, uploaded_path, user_errors
 from demos.palette import palette_from_url
 from demos.png import png_file
+from demos.sketcher.mlp import mlp_bars
 from demos.sketcher.texts import (
     DRAW_PROMPT,
     NO_DIGIT,
@@ -52,11 +53,11 @@ def page_values(found, seq: int | None = None, palette: str = "default") -> tupl
     """reading.read_digit's answer -> the six outputs' values: bars, bars, the 28x28 view, two maps, verdict."""
     if found is None:
         empty = drawing.picture_value(None, seq)
-        return drawing.bars_value(None, seq), drawing.bars_value(None, seq), empty, empty, empty, drawing.text_value(DRAW_PROMPT, seq)
+        return drawing.bars_value(None, seq), mlp_bars(None, None, seq), empty, empty, empty, drawing.text_value(DRAW_PROMPT, seq)
     ink = found.prepared.ink
     return (
         drawing.bars_value(found.cnn, seq),
-        drawing.bars_value(found.mlp, seq),
+        mlp_bars(found.mlp, found.prepared, seq),  # with the MLP's layers, for its view (demos/sketcher/mlp.py)
         drawing.picture_value(seen_image(found.prepared.image, zoom=1), seq, SEEN_ALT),
         drawing.picture_value(fit(attribution_overlay(ink, found.cnn_map, palette), MAP_SIDE), seq, map_alt("CNN", found.cnn, palette)),
         drawing.picture_value(fit(attribution_overlay(ink, found.mlp_map, palette), MAP_SIDE), seq, map_alt("MLP", found.mlp, palette)),
@@ -96,7 +97,7 @@ def read_while_drawing(ink: dict | None):
     cnn, mlp = reading.read_probabilities(prepared)
     return (
         drawing.bars_value(cnn, seq),
-        drawing.bars_value(mlp, seq),
+        mlp_bars(mlp, prepared, seq),
         gr.skip(),
         gr.skip(),
         gr.skip(),

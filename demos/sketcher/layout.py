@@ -28,6 +28,7 @@ from demos.sketcher.handlers import (
     try_serif,
     try_smudge,
 )
+from demos.sketcher.mlp import layer_view, wire_layer_view
 from demos.sketcher.path import run, set_up
 from demos.sketcher.texts import DRAW_PROMPT, METHOD_CHOICES, WHAT_BARS, WHAT_PICTURES, compare_legend, legend, method_note
 
@@ -98,6 +99,7 @@ def build() -> gr.Blocks:
                         cnn_label = drawing.probability_bars("cnn-label", "CNN", reads="sketcher-canvas:cnn")
                         mlp_label = drawing.probability_bars("mlp-label", "MLP", reads="sketcher-canvas:mlp")
                     gr.Markdown(WHAT_BARS)
+                    mlp_view = layer_view("sketcher-mlp", "sketcher-canvas")  # the MLP opened: its layers follow the pen
         with gr.Row():
             with gr.Column(scale=1):
                 methods, note = try_this(canvas, tabs, field)
@@ -131,6 +133,7 @@ def build() -> gr.Blocks:
             button.click(partial(put_example, ON_CANVAS[name]), None, [canvas, tabs], **QUIET)
         received.change(receive_digit, received, [canvas, tabs], **QUIET)
         look.click(look_inside, field, sent, **QUIET)
+        wire_layer_view(mlp_view, palette)
         # One load event sets the palette from the address and then the example, so its first reading is in that palette.
         page.load(open_page, None, [palette, canvas], **QUIET)
         page.load(show_accuracies, None, accuracies, api_visibility="private")

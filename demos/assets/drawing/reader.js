@@ -1,7 +1,8 @@
 // drawing_surface, with `reader` (appended after surface.js, sharing its names): reads the drawing in the
 // browser while the pen moves, with demos/assets/reader/reader.mjs (ONNX Runtime Web), so nothing is
-// sent to the server until pen-up. Each reading is a 'digit-reading' event {surface, seq, cnn, mlp} on
-// the page's container, which the probability_bars reading this surface draw. The runtime loads after
+// sent to the server until pen-up. Each reading is a 'digit-reading' event {surface, seq, cnn, mlp, layers} on
+// the page's container, which the probability_bars reading this surface draw (and the sketcher's MLP view
+// its layers: reader.mjs's `layers`, the MLP's input and hidden activations). The runtime loads after
 // the page's first result (or the first stroke); until it is ready, or if WASM cannot run, the server
 // reads as before. element.dataset.readerState (data-reader-state): loading, ready or failed; .readings counts browser readings.
 // A reading runs in the runtime's own worker (reader.mjs), at the pointer's rate: each ends with the drawing
@@ -37,7 +38,7 @@ function publish(at, result, ms) {
   readings += 1;
   element.dataset.readings = String(readings);
   const found = result.found;
-  scope.dispatchEvent(new CustomEvent('digit-reading', { detail: { surface: surfaceId, seq: at, cnn: found ? result.cnn : null, mlp: found ? result.mlp : null, ms } }));
+  scope.dispatchEvent(new CustomEvent('digit-reading', { detail: { surface: surfaceId, seq: at, cnn: found ? result.cnn : null, mlp: found ? result.mlp : null, layers: found ? result.layers : null, ms } }));
 }
 function readNow(at, raster) {  // one reading of `raster`, published with seq `at`
   const began = performance.now();
