@@ -58,7 +58,8 @@ here with a working download fails it, as does a row whose component has gone.
     gan        gan-live                                       png svg    toolbar      gan-live-losses
     gan        Fixed-noise samples during training            png        gradio       -
 
-The overfit network's SVG holds its links as paths and each neuron's map as an embedded PNG (<image>).
+The overfit network's SVG holds its links as paths and each neuron's map as an embedded PNG (<image>); the map
+shown large on hover is one of those. Gradio's Label has no download of its own, hence `label`.
 
 The browser tests click each kind of download and read the file: a PNG decodes (Pillow) to the chart's size
 and is not blank; an SVG parses and holds the chart's marks (a curve's path has a vertex per epoch drawn, a
