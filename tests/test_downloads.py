@@ -23,6 +23,8 @@ here with a working download fails it, as does a row whose component has gone.
     sketcher   Photo of a handwritten digit                   -          input        -
     sketcher   cnn-label                                      png svg    toolbar      cnn-label
     sketcher   mlp-label                                      png svg    toolbar      mlp-label
+    sketcher   sketcher-mlp                                   png        toolbar      sketcher-mlp-weights
+    sketcher   sketcher-mlp                                   png        toolbar      sketcher-mlp-product
     sketcher   sketcher-seen                                  png        toolbar      sketcher-seen
     sketcher   sketcher-cnn-map                               png        toolbar      sketcher-cnn-map
     sketcher   sketcher-mlp-map                               png        toolbar      sketcher-mlp-map
