@@ -135,11 +135,17 @@ def finish_drawing(
 ):
     """The page's pen-up (Undo, Clear, a picture put on the surface), one event: predict_drawing's eight
     outputs first, then the method comparison's five on the same digit, which reuses the integrated
-    gradients just computed. One request, instead of a second event chained after the first."""
+    gradients just computed. One request, instead of a second event chained after the first.
+
+    The second yield sends the readings again rather than gr.skip(): a skip reaches a gr.HTML as an
+    update of its `props`, and when both yields reached a page in one burst (a gallery page still
+    answering its load events, on a cold server) the readings' `watch('value')` never ran, so the
+    bars stayed empty (tests/test_sketcher.py, the gallery's handed-over digit). It costs the readings'
+    bytes once more in the event's last message."""
     left, right, palette = checked_method(left), checked_method(right), checked(palette)
     found, values = drawing_values(ink, palette)
     yield *values, *(gr.skip(),) * 5
-    yield *(gr.skip(),) * 8, *comparison_values(None if found is None else found.prepared.image, left, right, kind, palette, found)
+    yield *values, *comparison_values(None if found is None else found.prepared.image, left, right, kind, palette, found)
 
 
 @user_errors
