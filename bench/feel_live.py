@@ -37,6 +37,7 @@ from harness.serving import served_app
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD_COMMIT = "dbaf943"  # the last landed main before the live views
+WARM_UP_SECONDS = 180.0  # the longest a server's start-up warm-up is waited for before it is measured
 
 # Installs window.__feel[name]: the page times (ms) of each animation frame in which the element's
 # drawing changed. Hashes are cheap (a canvas: its pixels as 32-bit words; an image: its source).
@@ -198,11 +199,32 @@ def old_tree(commit: str = OLD_COMMIT) -> Path:
     return where
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process `pid` has used so far (Linux: /proc/PID/stat's utime and stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # after the name: field 3 onwards
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def warmed_up(pid: int, share: float = 0.2, window: float = 2.0, timeout: float = WARM_UP_SECONDS) -> bool:
+    """Wait until the server uses less than `share` of a core over `window` seconds: app.py warms its
+    models up in the background after its first HTTP 200, and an app measured meanwhile shares the
+    cores with the other's warm-up. False if it is still busy after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        used = cpu_seconds(pid)
+        time.sleep(window)  # the window the CPU share is measured over
+        if (cpu_seconds(pid) - used) / window < share:
+            return True
+    return False
+
+
 @contextlib.contextmanager
 def serve(tree: Path):
-    """`python app.py` in `tree` on a free port; yields its base URL."""
+    """`python app.py` in `tree` on a free port, once its start-up warm-up is over; yields its base URL."""
     data = os.environ.get("GALLERY_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     with served_app(cwd=tree, env={"GALLERY_DATA_DIR": data}) as app:
+        if not warmed_up(app.pid):
+            print(f"note: {tree} was still busy {WARM_UP_SECONDS:g} s after it started: measured anyway")
         yield app.url
 
 
