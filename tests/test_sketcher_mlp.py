@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import replace
 
 import gradio as gr
 import numpy as np
@@ -20,17 +19,16 @@ from playwright.sync_api import expect
 from safetensors.torch import load_file
 
 from core.checkpoints import weights_path
-from core.data import mnist_tensors
 from core.digits import mlp_view, preprocess, reading
 from core.digits.export import READER_FILE
 from core.digits.models import DigitMLP
 from core.digits.predict import load_digit_model
-from core.digits.synthetic import random_style, render, surface_raster
 from core.errors import UserError
 from core.palette import diverging
 from demos import drawing
 from demos.sketcher import handlers, mlp
 from harness.browser import open_gradio, settle
+from tests.test_onnx import canvas_rasters  # MNIST digits drawn in random styles, as the surface sends them
 from train.export_onnx import READER_DIR
 
 SIDE = drawing.SEND_SIDE
@@ -51,15 +49,6 @@ def reference_layers(checkpoint, inputs: torch.Tensor) -> dict[str, np.ndarray]:
     h2 = torch.relu(F.linear(h1, checkpoint["net.3.weight"], checkpoint["net.3.bias"]))
     logits = F.linear(h2, checkpoint["net.5.weight"], checkpoint["net.5.bias"])
     return {k: v[0].numpy() for k, v in {"input": x, "pre1": pre1, "h1": h1, "h2": h2, "mlp": torch.softmax(logits, 1)}.items()}
-
-
-def canvas_rasters(count: int, seed: int) -> list[np.ndarray]:
-    """MNIST test digits drawn on the surface's 280-pixel canvas in random styles, as it sends them."""
-    images, _ = mnist_tensors(False)
-    rng = np.random.default_rng(seed)
-    styles = [random_style(rng) for _ in range(count)]
-    styles = [replace(style, canvas=280, stroke=style.stroke * 280 // style.canvas) for style in styles]
-    return [surface_raster(render(images[i].numpy(), style), SIDE) for i, style in enumerate(styles)]
 
 
 def decoded(value: dict) -> np.ndarray:
