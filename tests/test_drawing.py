@@ -249,8 +249,9 @@ def test_filter_visualiser_reads_a_drawing_on_pen_up(request, app_url, draw, str
     assert page.get_by_role("radio", name="the drawing").is_checked()
     page.get_by_role("tab", name="Grad-CAM").click()  # the prediction is on that tab
     prediction = page.locator("#filters-prediction")
-    # gr.Label's text: its label, then the top class, then each class with its probability.
-    page.wait_for_function("el => el.innerText.split('\\n')[1] === '7'", arg=prediction.element_handle(), timeout=30_000)
+    # gr.Label's text: its downloads (PNG, SVG), its label, then the top class, then each class with its probability.
+    top_class = "el => { const lines = el.innerText.split('\\n'); return lines[lines.indexOf('Prediction') + 1]; }"
+    page.wait_for_function(f"el => ({top_class})(el) === '7'", arg=prediction.element_handle(), timeout=30_000)
 
 
 @pytest.mark.browser
