@@ -84,7 +84,7 @@ def open_page(saved, request: gr.Request):
         return preset, *shown([entry], run, palette, runs.gap_value(last), runs.summary(last, epochs), last.best_epoch, epochs), [entry]
     newest = history[-1]
     gap, words = runs.last_words(newest)
-    kept = experiment.FINISHED.get(newest["key"])
+    kept = experiment.kept(newest["key"])
     words += "" if kept else "\n\nIts model is no longer on the server: press **Train** to train it again and see its picture."
     return preset, *shown(history, kept, palette, gap, words, runs.best_epoch(newest), newest["epoch"][-1]), gr.skip()
 
@@ -95,7 +95,7 @@ def redraw(palette: str, saved):
     """The newest run's picture, network and legend in another palette; the picture and network stay as
     they are (with a note) when the server no longer has that run's model."""
     history = runs.checked_runs(saved)
-    kept = experiment.FINISHED.get(history[-1]["key"]) if history else None
+    kept = experiment.kept(history[-1]["key"]) if history else None
     if history and kept is None:
         gr.Info("The newest run's model is no longer on the server: its picture takes the new palette when you train it again.")
     return *(views(kept, palette) if kept else (gr.skip(), gr.skip())), legend(palette)

@@ -567,6 +567,11 @@ def test_the_opening_run_is_trained_once_and_never_pushed_out(monkeypatch):
 
     monkeypatch.setattr(pg, "PlaygroundRun", no_training)
     assert pg.finished(TINY) is first
+    # and the page still finds it: a palette change redraws the opening run's picture (it said "no longer
+    # on the server" once eight visitors' runs had pushed the run out of FINISHED)
+    entry = runs.from_records(1, first.settings, first.records)
+    picture, network, _ = overfit.redraw("safe", [entry])
+    assert pg.kept(entry["key"]) is first and isinstance(picture, str) and isinstance(network, dict)  # not gr.skip()
 
 
 @pytest.mark.unit

@@ -335,6 +335,12 @@ _TRAINING_ONE = threading.Lock()  # two visitors asking for the same run at once
 _KEPT_FOR_GOOD: dict[str, Finished] = {}  # runs made by `finished`: the opening run, never pushed out
 
 
+def kept(key: str) -> Finished | None:
+    """The finished run with this key (a run's `run_key`): an opening run made by `finished`, which is
+    never pushed out, or one still in FINISHED; None when the server no longer has its model."""
+    return _KEPT_FOR_GOOD.get(key) or FINISHED.get(key)
+
+
 def finished(settings: Settings, wait: float | None = None) -> Finished | None:
     """The run with these settings, trained to its end once and then kept for the life of the process
     (the page's opening run). It has the longest wall-time cap, and is kept even if a very busy machine
