@@ -187,7 +187,10 @@ def test_the_network_trains_live_and_a_hovered_or_focused_neuron_is_shown_large(
     )
     wait_until_streaming_ends(page, summary)
     page.wait_for_function(f"() => document.querySelectorAll('{NEURON}').length === 8", timeout=10_000)  # 2 layers of 4 units
-    assert page.evaluate("window.__networkFrames.size") >= 3  # the maps were redrawn while it trained
+    # The maps were redrawn while it trained: an epoch before the end, and the end. (How many frames depends
+    # on the machine's speed: the network comes with each picture, the first epoch's, then at most 4 a second.)
+    frames = {int(frame) for frame in page.evaluate("[...window.__networkFrames]") if frame}
+    assert 150 in frames and min(frames) < 150
     assert page.locator("#overfit-network .live-network").get_attribute("data-frame") == "150"
 
     # The links: coloured by the weight's sign, never thinner for a larger weight.
