@@ -100,8 +100,8 @@ def test_a_page_settles_with_an_idle_event_stream_open_but_not_before_its_events
     assert page.evaluate("window.__gradioEvents.pending()") == 0
     assert page.evaluate("window.__gradioEvents.joined()") >= 5  # the page's opening events, and these two
 
-    # Harmless to a visitor: the page's next event comes through that stream, which then closes.
-    idle, opened = streams[-1], len(streams)
+    # Harmless to a visitor: the page's next event still gets its answer. (Through that stream, which then
+    # closes, or through a new one: which, Gradio's client decides by timing; a fresh-clone run saw both.)
     settle(page, page.locator("#filters-transposed input").uncheck, timeout=30)
     assert "transposed" not in worked.inner_text().lower()
-    assert len(streams) == opened and idle in closed
+    assert page.evaluate("window.__gradioEvents.pending()") == 0
