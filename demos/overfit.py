@@ -25,6 +25,7 @@ from demos.png import png_file  # the model's picture: a file written once, atom
 from demos.points import keep_points_in_browser, points_section
 
 experiment = lazy_module("core.playground.experiment")
+store = lazy_module("core.playground.store")  # the finished runs kept to draw again (it imports experiment)
 draw = lazy_module("core.playground.draw")
 
 ON_CHARTS = len(runs.SLOTS)  # the newest runs drawn on the charts; the browser keeps runs.KEPT
@@ -77,14 +78,14 @@ def open_page(saved, request: gr.Request):
     palette, history = palette_from_url(request), runs.checked_runs(saved)
     preset = gr.skip() if request is not None and ps.settings_from_query(dict(request.query_params)) else OPENING
     if not history:
-        run = experiment.finished(ps.PRESETS[OPENING], wait=OPENING_WAIT_SECONDS)
+        run = store.finished(ps.PRESETS[OPENING], wait=OPENING_WAIT_SECONDS)
         if run is None:  # still training (a cold start on a busy machine): the page opens, and says so
             return preset, *[gr.skip()] * 4, OPENING_NOT_READY, *[gr.skip()] * 3
         entry, last, epochs = runs.from_records(1, run.settings, run.records), run.records[-1], run.settings.epochs
         return preset, *shown([entry], run, palette, runs.gap_value(last), runs.summary(last, epochs), last.best_epoch, epochs), [entry]
     newest = history[-1]
     gap, words = runs.last_words(newest)
-    kept = experiment.kept(newest["key"])
+    kept = store.kept(newest["key"])
     words += "" if kept else "\n\nIts model is no longer on the server: press **Train** to train it again and see its picture."
     return preset, *shown(history, kept, palette, gap, words, runs.best_epoch(newest), newest["epoch"][-1]), gr.skip()
 
@@ -95,7 +96,7 @@ def redraw(palette: str, saved):
     """The newest run's picture, network and legend in another palette; the picture and network stay as
     they are (with a note) when the server no longer has that run's model."""
     history = runs.checked_runs(saved)
-    kept = experiment.kept(history[-1]["key"]) if history else None
+    kept = store.kept(history[-1]["key"]) if history else None
     if history and kept is None:
         gr.Info("The newest run's model is no longer on the server: its picture takes the new palette when you train it again.")
     return *(views(kept, palette) if kept else (gr.skip(), gr.skip())), legend(palette)
@@ -126,7 +127,7 @@ def stream_run(values: dict, palette: str, saved, kept: list):
     history, picture = [*earlier, entry], draw.Painter(run.data, palette=palette)
     for record, drawn, fresh_picture in runs.paced(run.records(), entry, runs.CHART_SECONDS, runs.PICTURE_SECONDS, kept=kept):
         if record.stopped:
-            experiment.FINISHED.put(run, kept)  # its picture can be drawn again (another palette, a reload)
+            store.FINISHED.put(run, kept)  # its picture can be drawn again (another palette, a reload)
         sent = 0 if record.stopped else drawn  # the last update redraws the whole run
         curves = [draw.curve_update(history[-ON_CHARTS:], m, sent, record.best_epoch, run.settings.epochs) for m in ("loss", "accuracy")]
         words = (runs.gap_value(record), runs.summary(record, run.settings.epochs)) if fresh_picture else (gr.skip(), gr.skip())
@@ -213,7 +214,7 @@ def clear_history():
 
 def warm_up() -> None:
     """Import torch and train the opening run in the background at start-up, so the page opens on it at once."""
-    experiment.finished(ps.PRESETS[OPENING])
+    store.finished(ps.PRESETS[OPENING])
 
 
 def url_writer_js() -> str:

@@ -29,7 +29,8 @@ from core.explain import COSTS, own_copy
 from core.gan.fused import load_fused_generator
 from core.gan.sample import sample_digits
 from core.playground import draw
-from core.playground.experiment import DEFAULTS, FinishedRuns, PlaygroundRun
+from core.playground.experiment import DEFAULTS, PlaygroundRun
+from core.playground.store import FinishedRuns
 from core.sentiment.explain import read_scratch
 from core.sentiment.models import load_scratch
 from core.sentiment.predict import probabilities

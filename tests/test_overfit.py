@@ -19,6 +19,7 @@ from PIL import Image
 import core.playground.experiment as pg
 import core.playground.runs as runs
 import core.playground.settings as ps
+import core.playground.store as store
 import core.playground.story as story
 from core.errors import UserError
 from core.palette import CLASSES, DIVERGING
@@ -406,8 +407,8 @@ def test_runs_from_the_browser_are_checked_and_only_the_last_ten_kept():
 
 @pytest.mark.unit
 def test_the_pictures_take_the_palettes_class_and_model_colours():
-    run = pg.finished(replace(SHORT, points=40))
-    assert pg.finished(replace(SHORT, points=40)) is run  # trained once, then kept
+    run = store.finished(replace(SHORT, points=40))
+    assert store.finished(replace(SHORT, points=40)) is run  # trained once, then kept
     for palette in ("default", "safe"):
         colours = {tuple(p) for p in picture(run.model, run.data, palette).reshape(-1, 3).tolist()}
         assert CLASSES[palette][1] in colours  # the filled training dots of class 1
@@ -556,30 +557,30 @@ TINY = replace(pg.DEFAULTS, problem="moons", points=40, depth=1, width=4, epochs
 
 @pytest.mark.unit
 def test_the_opening_run_is_trained_once_and_never_pushed_out(monkeypatch):
-    first = pg.finished(TINY)
-    for seed in range(pg.FINISHED.size + 1):  # visitors' runs push it out of FINISHED
+    first = store.finished(TINY)
+    for seed in range(store.FINISHED.size + 1):  # visitors' runs push it out of FINISHED
         run = pg.PlaygroundRun(replace(TINY, seed=seed + 1))
-        pg.FINISHED.put(run, list(run.records()))
-    assert pg.FINISHED.get(pg.run_key(replace(TINY, max_seconds=pg.LIMITS["max_seconds"][1]))) is None
+        store.FINISHED.put(run, list(run.records()))
+    assert store.FINISHED.get(runs.run_key(replace(TINY, max_seconds=pg.LIMITS["max_seconds"][1]))) is None
 
     def no_training(*args, **kwargs):
         raise AssertionError("the opening run was trained again")
 
     monkeypatch.setattr(pg, "PlaygroundRun", no_training)
-    assert pg.finished(TINY) is first
+    assert store.finished(TINY) is first
     # and the page still finds it: a palette change redraws the opening run's picture (it said "no longer
     # on the server" once eight visitors' runs had pushed the run out of FINISHED)
     entry = runs.from_records(1, first.settings, first.records)
     picture, network, _ = overfit.redraw("safe", [entry])
-    assert pg.kept(entry["key"]) is first and isinstance(picture, str) and isinstance(network, dict)  # not gr.skip()
+    assert store.kept(entry["key"]) is first and isinstance(picture, str) and isinstance(network, dict)  # not gr.skip()
 
 
 @pytest.mark.unit
 def test_a_page_load_does_not_wait_for_ever_on_the_opening_run(monkeypatch):
     other = replace(TINY, seed=99)
-    with pg._TRAINING_ONE:  # another thread is training it
-        assert pg.finished(other, wait=0.05) is None
+    with store._TRAINING_ONE:  # another thread is training it
+        assert store.finished(other, wait=0.05) is None
     request = type("Request", (), {"query_params": {}})()
-    monkeypatch.setattr(overfit.experiment, "finished", lambda settings, wait=None: None)
+    monkeypatch.setattr(overfit.store, "finished", lambda settings, wait=None: None)
     shown = overfit.open_page([], request)
     assert shown[0] == overfit.OPENING and shown[5] == overfit.OPENING_NOT_READY
