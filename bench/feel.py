@@ -238,8 +238,9 @@ def comparison_settled(page, base_url: str, strokes: int = 6) -> list[float] | N
 
 def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]:
     """Server time (ms, median) and bytes of each sketcher picture sent the old way (gr.Image: a PNG
-    written to Gradio's cache, then fetched by the browser) and the new way (an RGB array, base64,
-    in the event's JSON). The browser's side is in the pen-up figure above."""
+    written to Gradio's cache, then fetched by the browser) and the new way (a PNG at compression level
+    1, base64, in the event's JSON; before issue 28's class figures, the raw RGB bytes, base64). The
+    browser's side is in the pen-up figure above."""
     raster = np.full((drawing.SEND_SIDE, drawing.SEND_SIDE), 255, np.uint8)
     raster[30:110, 62:76] = 0  # a 1
     found = reading.read_digit(raster)
@@ -261,7 +262,7 @@ def picture_costs(repeats: int = 50) -> list[tuple[str, float, int, float, int]]
             value = drawing.picture_value(new_picture)
             new_times.append(time.perf_counter() - start)
         rows.append(
-            (name, 1000 * statistics.median(old_times), Path(path).stat().st_size, 1000 * statistics.median(new_times), len(value["rgb"]))
+            (name, 1000 * statistics.median(old_times), Path(path).stat().st_size, 1000 * statistics.median(new_times), len(value["png"]))
         )
     return rows
 
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'':{width}}  " + "  ".join(f"{label:>16}" for label in labels) + "  goal")
     for name, cell, goal in rows:
         print(f"{name:{width}}  " + "  ".join(f"{cell(results[label]):>16}" for label in labels) + f"  {goal}")
-    print("\npictures, server side: old = gr.Image PNG file (then fetched), new = RGB array in the event's JSON")
+    print("\npictures, server side: old = gr.Image PNG file (then fetched), new = PNG, base64, in the event's JSON")
     for name, old_ms, old_bytes, new_ms, new_bytes in picture_costs():
         print(f"  {name:<36} old {old_ms:5.2f} ms, {old_bytes:>6,} B file   new {new_ms:5.2f} ms, {new_bytes:>6,} B base64")
 

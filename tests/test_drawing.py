@@ -68,9 +68,13 @@ def test_a_malformed_value_reads_as_nothing_drawn(value):
 def test_picture_and_bars_values_carry_the_array_and_the_seq():
     grey = np.arange(12, dtype=np.uint8).reshape(3, 4)
     value = drawing.picture_value(grey, seq=4)
-    assert (value["width"], value["height"], value["seq"]) == (4, 3, 4)
-    rgb = np.frombuffer(base64.b64decode(value["rgb"]), np.uint8).reshape(3, 4, 3)
+    assert (value["width"], value["height"], value["seq"], value["zoom"]) == (4, 3, 4, 1)
+    assert base64.b64decode(value["png"]).startswith(b"\x89PNG")
+    rgb = drawing.picture_pixels(value)
     assert np.array_equal(rgb[..., 1], grey) and np.array_equal(rgb[..., 0], rgb[..., 2])
+    twice = drawing.picture_pixels(drawing.picture_value(grey, zoom=2))  # each pixel a 2 x 2 square on the page
+    assert twice.shape == (6, 8, 3) and np.array_equal(twice[::2, ::2], rgb) and np.array_equal(twice[1::2, 1::2], rgb)
+    assert drawing.picture_pixels(drawing.picture_value(None)) is None
     bars = drawing.bars_value(np.eye(10)[3], seq=9)
     assert bars["seq"] == 9 and bars["probabilities"][3] == 1.0 and sum(bars["probabilities"]) == 1.0
 

@@ -82,7 +82,7 @@ def test_empty_canvas_asks_for_a_digit_instead_of_failing():
     for value in (blank, surface_value(None, seq=5, done=True)):
         cnn, mlp, seen, cnn_map, mlp_map, verdict, field, _ = sketcher.predict_drawing(value)
         assert cnn == {"seq": 5, "probabilities": None} and mlp["probabilities"] is None
-        assert seen["rgb"] == cnn_map["rgb"] == mlp_map["rgb"] == ""
+        assert seen["png"] == cnn_map["png"] == mlp_map["png"] == ""
         assert "Draw a digit" in verdict["text"] and verdict["seq"] == 5
         assert field is None  # nothing for Look inside, Smudge it or the methods
     assert sketcher.predict_drawing(None)[5]["text"] == DRAW_PROMPT
@@ -98,7 +98,7 @@ def test_while_the_pen_moves_only_the_readings_change_and_on_pen_up_everything()
     cnn, mlp, seen, cnn_map, mlp_map, verdict, field, source = sketcher.predict_drawing(surface_value(drawn_seven(), seq=8, done=True))
     assert cnn["probabilities"] == live[0]["probabilities"] and cnn["seq"] == 8
     assert (seen["width"], seen["height"]) == (28, 28)
-    assert (cnn_map["width"], cnn_map["height"]) == (drawing.SEND_SIDE,) * 2 and mlp_map["rgb"]
+    assert (cnn_map["width"], cnn_map["height"]) == (drawing.SEND_SIDE,) * 2 and mlp_map["png"]
     assert verdict["final"] is True
     assert field.shape == (28, 28) and np.array_equal(source, drawn_seven())  # kept for later clicks and the palette
     # The page's input event reads while drawing; a finished drawing is the release event's (pen-up).
@@ -114,7 +114,7 @@ def test_examples_are_read_correctly_by_both_models(name, digit):
     assert str(int(np.argmax(cnn["probabilities"]))) == digit
     assert str(int(np.argmax(mlp["probabilities"]))) == digit
     assert (seen["width"], seen["height"]) == (28, 28)
-    assert max(cnn_map["width"], cnn_map["height"]) <= sketcher.MAP_SIDE and cnn_map["rgb"]
+    assert max(cnn_map["width"], cnn_map["height"]) <= sketcher.MAP_SIDE and cnn_map["png"]
     assert f"**{digit}**" in verdict["text"]
     assert field.shape == (28, 28) and path.endswith(name)
 
@@ -201,34 +201,34 @@ def test_method_notes_say_what_each_method_computes_and_where_it_misleads():
 def test_two_methods_side_by_side_on_a_drawn_digit():
     field = sketcher.example_digit("digit_3.png")
     left, right, left_note, right_note, legend = sketcher.compare_again(field, "integrated_gradients", "gradcam", "cnn")
-    assert (left["width"], left["height"]) == (right["width"], right["height"]) == (224, 224) and left["rgb"] != right["rgb"]
+    shown = [drawing.picture_pixels(v) for v in (left, right)]
+    assert shown[0].shape == shown[1].shape == (224, 224, 3) and not np.array_equal(shown[0], shown[1])
+    # Sent 28 x 28 and enlarged by the page: the pixels of the 224 x 224 picture the API draws.
+    assert (left["width"], left["zoom"]) == (28, 8) and np.array_equal(
+        shown[0], sketcher.reading.explained_picture(field, "integrated_gradients")
+    )
     assert "Integrated gradients" in left_note and "Grad-CAM" in right_note and "Red pushed" in legend
     assert "Grad-CAM" in right["alt"]  # what a screen reader hears names the method
     left, right, _, right_note, _ = sketcher.compare_again(field, "occlusion", "gradcam", "mlp")  # no Grad-CAM without convolutions
-    assert left["width"] == 224 and right["rgb"] == "" and "MLP has none" in right_note
-    assert [v["rgb"] for v in sketcher.compare_again(None, "saliency", "smoothgrad", "cnn")[:2]] == ["", ""]  # nothing drawn yet
-
-
-def picture_pixels(value: dict) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(value["rgb"]), np.uint8).reshape(value["height"], value["width"], 3)
+    assert drawing.picture_pixels(left).shape == (224, 224, 3) and right["png"] == "" and "MLP has none" in right_note
+    assert [v["png"] for v in sketcher.compare_again(None, "saliency", "smoothgrad", "cnn")[:2]] == ["", ""]  # nothing drawn yet
 
 
 @pytest.mark.reference
 @pytest.mark.parametrize("kind", ["cnn", "mlp"])
-def test_pen_up_streams_the_readings_then_the_comparison_which_reuses_its_integrated_gradients(kind):
+def test_pen_up_answers_the_readings_and_the_comparison_which_reuses_its_integrated_gradients(kind):
     value = surface_value(drawn_seven(), seq=8, done=True)
-    first, second = sketcher.finish_drawing(value, "default", "integrated_gradients", "saliency", kind)
+    answer = sketcher.finish_drawing(value, "default", "integrated_gradients", "saliency", kind)
     alone = sketcher.predict_drawing(value)
-    assert first[:6] == alone[:6] and np.array_equal(first[6], alone[6]) and all(v == gr.skip() for v in first[8:])
-    assert second[:8] == first[:8]  # the readings again, not gr.skip(): see finish_drawing
+    assert answer[:6] == alone[:6] and np.array_equal(answer[6], alone[6]) and np.array_equal(answer[7], alone[7])
     # The comparison drawn from the pen-up's integrated gradients (the folded CNN's) is the one computed
     # afresh for the same digit, as when a method is chosen: Captum's on the shipped model.
-    afresh = sketcher.compare_again(first[6], "integrated_gradients", "saliency", kind)
-    for reused, computed in zip(second[8:10], afresh[:2]):
-        assert np.abs(picture_pixels(reused).astype(int) - picture_pixels(computed)).max() <= 1
-    assert second[10:] == afresh[2:]  # the notes and the legend
-    empty = list(sketcher.finish_drawing(surface_value(None, seq=9, done=True)))[1]
-    assert empty[8]["rgb"] == empty[9]["rgb"] == ""  # nothing drawn: nothing compared
+    afresh = sketcher.compare_again(answer[6], "integrated_gradients", "saliency", kind)
+    for reused, computed in zip(answer[8:10], afresh[:2]):
+        assert np.abs(drawing.picture_pixels(reused).astype(int) - drawing.picture_pixels(computed)).max() <= 1
+    assert answer[10:] == afresh[2:]  # the notes and the legend
+    empty = sketcher.finish_drawing(surface_value(None, seq=9, done=True))
+    assert empty[8]["png"] == empty[9]["png"] == ""  # nothing drawn: nothing compared
 
 
 @pytest.mark.reference
@@ -390,7 +390,7 @@ def test_the_palette_recolours_the_maps_and_legends_and_the_address_keeps_it(pag
 
 
 # In the gallery, on a cold server, the handed-over digit's readings arrive while the page's load events
-# still answer: this failed while finish_drawing's second yield sent gr.skip() for the readings.
+# still answer: this failed while finish_drawing streamed and its second yield sent gr.skip() for the readings.
 @pytest.mark.browser
 @pytest.mark.parametrize("where", ["gallery", "standalone"])
 def test_a_digit_arrives_on_the_canvas_and_look_inside_sends_it_on(page, app_url, where):

@@ -76,21 +76,24 @@ def prepared_field(image) -> np.ndarray | None:
 
 
 def explained_picture(
-    field: np.ndarray, method: str, kind: str = "cnn", palette: str = "default", attributions: np.ndarray | None = None
+    field: np.ndarray, method: str, kind: str = "cnn", palette: str = "default", attributions: np.ndarray | None = None, zoom: int = 8
 ) -> np.ndarray:
-    """A prepared (28, 28) digit -> the `method` picture of model `kind` for its own answer (224 x 224 RGB).
-    `attributions`: that method's (28, 28) answer, where it was computed already. An unknown method,
-    or Grad-CAM on the MLP, is a UserError."""
+    """A prepared (28, 28) digit -> the `method` picture of model `kind` for its own answer ((28 * zoom)
+    a side, RGB: 224 x 224 by default). `attributions`: that method's (28, 28) answer, where it was
+    computed already. An unknown method, or Grad-CAM on the MLP, is a UserError."""
     if attributions is None:
         model = predict.load_digit_model(kind)
         inputs = preprocess.to_model_input(field)
         target = int(predict.class_probabilities(model, inputs)[0].argmax())
         attributions = explain.attributions(model, inputs, target, method)
-    return method_picture(field, attributions, palette)
+    return method_picture(field, attributions, palette, zoom)
 
 
-def compare(field: np.ndarray | None, left: str, right: str, kind: str, palette: str = "default", found: Reading | None = None) -> list:
-    """(28, 28) digit or None -> the two methods' pictures; a picture is None where the method does not apply.
+def compare(
+    field: np.ndarray | None, left: str, right: str, kind: str, palette: str = "default", found: Reading | None = None, zoom: int = 8
+) -> list:
+    """(28, 28) digit or None -> the two methods' pictures ((28 * zoom) a side); a picture is None where
+    the method does not apply.
     `found`: the digit's Reading (read_digit's), whose integrated gradients are then not computed again:
     the same Captum call on the same input (tests/test_sketcher.py checks)."""
     known = {}
@@ -100,5 +103,5 @@ def compare(field: np.ndarray | None, left: str, right: str, kind: str, palette:
     pictures = []
     for method in (checked_method(left), checked_method(right)):
         applies = field is not None and not (METHODS[method].needs_convolution and kind != "cnn")
-        pictures.append(explained_picture(field, method, kind, palette, known.get(method)) if applies else None)
+        pictures.append(explained_picture(field, method, kind, palette, known.get(method), zoom) if applies else None)
     return pictures
