@@ -34,7 +34,6 @@ mlp_view = lazy_module("core.digits.mlp_view")  # torch: imported on the first r
 
 HIDDEN1, HIDDEN2, CLASSES = 128, 64, 10  # DigitMLP's layers (tests/test_sketcher_mlp.py checks)
 COLUMNS = 32  # the strips' width in units: 128 units in 4 rows, 64 in 2
-DECIMALS = 4  # layers sent by the server are rounded as the bars are
 PRODUCT_NOTE = (
     "× your drawing: each weight times its pixel as the network reads it (normalised as in training: blank paper "
     "is −0.42, so it counts too). Added up with the bias, they are the unit's input; the ReLU keeps it above zero."
@@ -46,11 +45,21 @@ PRODUCT_NOTE = (
 
 def layers_value(layers) -> dict | None:
     """mlp_view.MLPLayers (batch of one) or None -> what the view draws: the MLP's normalised input
-    (784), its first layer before and after the ReLU (128 each), its second layer (64)."""
+    (784), its first layer before and after the ReLU (128 each), its second layer (64), each as
+    float32 bytes, base64 (`floats` reads one back).
+
+    Not lists of numbers: the page's framework copies every output's value, leaf by leaf, each time
+    an event's status changes, and 1,104 numbers made the sketcher's pen-up the slowest part of it
+    in the browser (bench/results/feel.txt, issue 28)."""
     if layers is None:
         return None
     shown = {"input": layers.inputs, "pre1": layers.pre1, "h1": layers.h1, "h2": layers.h2}
-    return {key: [round(float(v), DECIMALS) for v in np.asarray(t).reshape(-1)] for key, t in shown.items()}
+    return {key: base64.b64encode(np.asarray(t, "<f4").reshape(-1).tobytes()).decode("ascii") for key, t in shown.items()}
+
+
+def floats(text: str) -> np.ndarray:
+    """One of `layers_value`'s strings -> its float32 values, as the page decodes them."""
+    return np.frombuffer(base64.b64decode(text), "<f4")
 
 
 def mlp_bars(probabilities: np.ndarray | None, prepared=None, seq: int | None = None) -> dict:

@@ -130,6 +130,10 @@ strip.addEventListener('keydown', e => {
 pick.addEventListener('change', () => choose(Number(pick.value)));
 strongest.addEventListener('click', () => { if (layers) choose(strongestUnit()); });
 scope.addEventListener('digit-reading', e => { if (e.detail.surface === surfaceId) setLayers(e.detail.seq, e.detail.layers, e.detail.mlp, 'browser'); });
-scope.addEventListener('model-layers', e => { if (e.detail.reads === readsId) setLayers(e.detail.seq, e.detail.layers, e.detail.probabilities, 'server'); });
+function decoded(sent) {  // the server's layers: each float32 bytes, base64 (mlp.py's layers_value)
+  if (!sent) return null;
+  return Object.fromEntries(Object.entries(sent).map(([name, text]) => [name, decode(text)]));
+}
+scope.addEventListener('model-layers', e => { if (e.detail.reads === readsId) setLayers(e.detail.seq, decoded(e.detail.layers), e.detail.probabilities, 'server'); });
 watch('value', () => received(props.value));
 drawLayers();
