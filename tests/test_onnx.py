@@ -7,7 +7,9 @@ module. Proved here on canvas-style digits, with onnxruntime on the CPU: the mod
 from __future__ import annotations
 
 import gzip
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import onnxruntime
@@ -141,3 +143,20 @@ def test_the_committed_runtime_is_the_npm_package_package_json_pins():
         committed = READER_DIR / (name + ".gz" if name.endswith(".wasm") else name)
         data = gzip.decompress(committed.read_bytes()) if committed.suffix == ".gz" else committed.read_bytes()
         assert data == (RUNTIME_DIR / name).read_bytes(), f"{committed.name}: run python -m train.export_onnx --runtime"
+
+
+@pytest.mark.unit
+def test_the_readme_states_the_bytes_a_learner_downloads():
+    """The README's download size is the reader's files as the app serves them (as they are: the
+    WebAssembly gzipped), and their sum."""
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    stated = re.search(
+        r"A learner downloads ([\d,]+) bytes once: the runtime's WebAssembly ([\d,]+) .*?its JavaScript ([\d,]+) "
+        r".*?the two models with the preprocessing ([\d,]+), and `reader.mjs` ([\d,]+)",
+        text,
+    )
+    assert stated, "README.md no longer says what a learner downloads in the sentence this test reads"
+    total, *parts = (int(group.replace(",", "")) for group in stated.groups())
+    files = ("ort-wasm-simd-threaded.wasm.gz", "ort.wasm.bundle.min.mjs", READER_FILE, "reader.mjs")
+    assert parts == [(READER_DIR / name).stat().st_size for name in files]
+    assert total == sum(parts)
