@@ -82,21 +82,30 @@ def figures(values: dict, records: list) -> dict:
 def run_step(stream: Callable, step_id: str, *args):
     """Train the page's current settings with the page's `stream` (stream(values, palette, saved, kept)
     yields the page's outputs and fills `kept` with the run's records), after the step's baseline if
-    it has one. Yields the page's outputs and None, then, last, the run's figures (None when a setting
-    was refused and nothing trained)."""
+    it has one. Yields the page's outputs and None, then, last, the run's final outputs with its
+    figures (None when a setting was refused and nothing trained).
+
+    Each of the stream's outputs is held back one step, so that the last carries the figures: the
+    page's last values arrive with them rather than being followed by gr.skip(), which a gr.HTML
+    missed when both reached the page in one burst (the sketcher's readings, issue 26)."""
     *controls, palette, saved = args
     values = dict(zip(ps.setting_names(), controls))
     baseline = baseline_values(step_id, values)
-    result = {}
+    result, held = {}, None
     for name, these in (("baseline", baseline), ("run", values)):
         if these is None:
             continue
-        kept = []
+        if held is not None:  # the baseline's last outputs, before the run begins
+            yield (*held, None)
+        kept, held = [], None
         for outputs in stream(these, palette, saved, kept):
-            yield (*outputs, None)
+            if held is not None:
+                yield (*held, None)
+            held = outputs
         if not kept:  # refused: the page says why in a toast, and the judge that nothing ran
-            yield (*[gr.skip()] * len(outputs), None)
+            if held is not None:
+                yield (*held, None)
             return
-        saved = outputs[-1]  # the learner's runs, this one added: the next run goes on the charts beside it
+        saved = held[-1]  # the learner's runs, this one added: the next run goes on the charts beside it
         result[name] = figures(these, kept)
-    yield (*[gr.skip()] * len(outputs), result["run"] | ({"baseline": result["baseline"]} if "baseline" in result else {}))
+    yield (*held, result["run"] | ({"baseline": result["baseline"]} if "baseline" in result else {}))

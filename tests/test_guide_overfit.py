@@ -143,6 +143,7 @@ def test_a_steps_run_is_the_pages_stream_and_its_result_comes_last_with_the_base
     updates = list(overfit_path.run_step(stream, "weight-decay", *args))
     assert calls == [(0.0, []), (0.03, ["run 1"])]  # the baseline first, then this run beside it
     assert all(update[-1] is None for update in updates[:-1]) and len(updates[-1]) == 8
+    assert updates[-1][:7] == ("curve", "curve", "picture", 1.0, "words", "list", ["run 1", "run 2"])  # the last values, not skips
     figures = updates[-1][-1]
     assert figures["baseline"]["gap"] == pytest.approx(0.15) and figures["gap"] == pytest.approx(0.0) and figures["weight_decay"] == 0.03
     assert judges.gap_change(figures).outcome == "shrinks"
@@ -150,7 +151,7 @@ def test_a_steps_run_is_the_pages_stream_and_its_result_comes_last_with_the_base
     def refused(values, palette, saved, kept):
         yield ("skip",) * 7
 
-    assert [u[-1] for u in overfit_path.run_step(refused, "memorise", *args)] == [None, None]  # nothing trained: nothing to judge
+    assert [u[-1] for u in overfit_path.run_step(refused, "memorise", *args)] == [None]  # nothing trained: nothing to judge
 
 
 # ---------- in the browser ----------
