@@ -93,12 +93,13 @@ def store(database, clock) -> ClassStore:
     return open_store(database, questions=QUESTIONS, clock=clock)
 
 
-def rows(store: ClassStore, table: str) -> int:
-    with store.transaction() as tx:
-        return tx.run(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # a table name from this file
-
-
 TABLES = ("classes", "students", "answers", "reveals", "drawings")
+
+
+def rows(store: ClassStore, tables: tuple[str, ...] = TABLES) -> dict[str, int]:
+    """How many rows each table holds, read in one transaction."""
+    with store.transaction() as tx:
+        return {table: tx.run(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}  # names from this file
 
 
 # ---------- a class's whole life ----------
@@ -141,7 +142,7 @@ def test_a_class_whole_life(store, clock):
     assert store.sweep() == 0  # not yet expired
     clock.now = new.expires
     assert store.sweep() == 1
-    assert {table: rows(store, table) for table in TABLES} == dict.fromkeys(TABLES, 0)
+    assert rows(store) == dict.fromkeys(TABLES, 0)
     with pytest.raises(UserError, match="no such class"):
         store.board(new.code, new.teacher_secret)
 
@@ -192,7 +193,7 @@ def test_one_answer_per_student_per_question(store):
         "sketcher-3": {"top": 0, "lower": 2},
         "sketcher-1": {"mlp": 0, "cnn": 1},
     }
-    assert rows(store, "answers") == 3
+    assert rows(store)["answers"] == 3
 
 
 def test_drawings_per_minute_are_bounded(store, clock):
@@ -261,10 +262,10 @@ BAD_INPUTS = {
 def test_each_input_is_checked(store, bad):
     new = store.create_class()
     store.join(new.code, student(1))
-    before = {table: rows(store, table) for table in (*TABLES, "failed_joins")}
+    before = rows(store, (*TABLES, "failed_joins"))
     with pytest.raises(UserError):
         BAD_INPUTS[bad](store, new)
-    assert {table: rows(store, table) for table in (*TABLES, "failed_joins")} == before  # nothing stored, no join counted as failed
+    assert rows(store, (*TABLES, "failed_joins")) == before  # nothing stored, no join counted as failed
 
 
 def test_a_student_sees_only_reveals(store):
@@ -294,7 +295,7 @@ def test_sql_injection_is_stored_as_data(store):
     assert board.nicknames == (INJECTED_NICKNAME,)
     assert board.answers == {INJECTED_QUESTION: {INJECTED_ANSWER: 1}}
     assert board.revealed == {INJECTED_QUESTION} and store.revealed(new.code, student(1)) == {INJECTED_QUESTION}
-    assert {table: rows(store, table) for table in TABLES} == {"classes": 1, "students": 1, "answers": 1, "reveals": 1, "drawings": 0}
+    assert rows(store) == {"classes": 1, "students": 1, "answers": 1, "reveals": 1, "drawings": 0}
 
 
 @pytest.mark.parametrize("ending", ["deleted", "swept", "expired, not yet swept"])
@@ -323,7 +324,7 @@ def test_an_ended_class_cannot_be_read(store, clock, ending):
     ):
         with pytest.raises(UserError, match="no such class"):
             call()
-    left = {table: rows(store, table) for table in TABLES}
+    left = rows(store)
     assert left == (dict.fromkeys(TABLES, 2) if ending.startswith("expired") else dict.fromkeys(TABLES, 1))
     assert store.board(kept.code, kept.teacher_secret).joined == 1  # the other class is untouched
 
