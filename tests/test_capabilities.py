@@ -22,9 +22,9 @@ from core.gan import sample
 from core.playground import draw, experiment, paint
 from core.playground.settings import lr_factor, read_points
 from core.vision import convolution as conv
-from demos import overfit as overfit_demo
 from demos import points as points_demo
 from demos.filters import handlers as filters_demo
+from demos.overfit import handlers as overfit_demo
 from harness.browser import open_gradio, wait_until_streaming_ends
 from tests.conftest import need
 

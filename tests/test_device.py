@@ -304,16 +304,16 @@ def test_the_finder_tells_the_handlers_that_run_a_model_from_the_rest(graph):
     """What the finder must see, so that the test above cannot pass by finding nothing."""
     runs = {
         ("demos.sketcher.handlers", "classify_digit"),  # a cached loader, through core.digits.reading
-        ("demos.overfit", "open_page"),  # trains the opening run (PlaygroundRun) and draws it
-        ("demos.overfit", "redraw"),  # draws a kept model: core.playground.draw.predict -> model_device
+        ("demos.overfit.handlers", "open_page"),  # trains the opening run (PlaygroundRun) and draws it
+        ("demos.overfit.handlers", "redraw"),  # draws a kept model: core.playground.draw.predict -> model_device
         ("demos.filters.handlers", "feature_maps"),
         ("demos.gan.handlers", "generate_digits"),
         ("demos.sentiment.handlers", "classify_sentiment"),
     }
     light = {
-        ("demos.overfit", "show_schedule"),  # a table of numbers
-        ("demos.overfit", "clear_history"),
-        ("demos.overfit", "preset_picker.pick_preset"),  # a Try-this button: settings only
+        ("demos.overfit.handlers", "show_schedule"),  # a table of numbers
+        ("demos.overfit.handlers", "clear_history"),
+        ("demos.overfit.handlers", "preset_picker.pick_preset"),  # a Try-this button: settings only
         ("demos.filters.handlers", "convolve"),  # numpy's convolution, no model
     }
     loaders = {("core.digits.predict", "load_digit_model"), ("core.gan.models", "load_digit_gan"), ("core.vision.imagenet", "_load")}

@@ -15,8 +15,8 @@ import core.playground.guide as judges
 import core.playground.settings as ps
 from core.errors import UserError
 from core.playground.experiment import EpochRecord
-from demos import overfit_path
 from demos.guide import load_path
+from demos.overfit import path as overfit_path
 from harness.guide import choose, next_step, open_step, run_step, step_shown
 from tests.guide_checks import judged_as
 
@@ -26,7 +26,7 @@ WAIT = 300  # seconds for one step's run and verdict: a run takes seconds, but t
 
 
 def result(train=1.0, val=0.85, **more) -> dict:
-    """A run's figures as demos/overfit_path.py hands them to a judge (200 epochs, no early stopping)."""
+    """A run's figures as demos/overfit/path.py hands them to a judge (200 epochs, no early stopping)."""
     epochs = list(range(1, 201))
     return {
         "points": 200,

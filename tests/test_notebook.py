@@ -1,8 +1,8 @@
 """The playground's run as a Jupyter notebook (issue 30): core.playground.notebook writes it,
-demos/overfit_notebook.py offers it as `#overfit-notebook`.
+demos/overfit/notebook.py offers it as `#overfit-notebook`.
 
 The notebook must reproduce the page's run: executed, it gives every epoch's training and validation
-loss that the page's own run gives (through demos.overfit.stream_run, as the page trains), on this
+loss that the page's own run gives (through demos.overfit.handlers.stream_run, as the page trains), on this
 machine's kernels, whichever they are (the kernel inherits the test's environment: `figures`, so .ci/run
 checks it again under other CPU kernels).
 """
@@ -25,7 +25,8 @@ import core.playground.paint as paint
 import core.playground.runs as runs
 import core.playground.settings as ps
 from core.playground.experiment import EpochRecord, one_thread
-from demos import overfit, overfit_notebook
+from demos.overfit import handlers as overfit
+from demos.overfit import notebook as overfit_notebook
 from harness.browser import open_gradio, wait_until_streaming_ends
 from tests.conftest import ROOT
 

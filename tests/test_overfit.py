@@ -24,7 +24,8 @@ import core.playground.story as story
 from core.errors import UserError
 from core.palette import CLASSES, DIVERGING
 from core.playground.draw import CLASS_COLOURS, curve_update, decision_regions, picture
-from demos import overfit
+from demos.overfit import handlers as overfit
+from demos.overfit import layout
 from demos.points import saved_text
 from harness.browser import open_gradio, wait_until_streaming_ends
 from harness.serving import free_port, stop, wait_for_http
@@ -307,7 +308,7 @@ def test_the_regression_picture_has_its_shape():
 
 @pytest.mark.unit
 def test_training_events_share_a_concurrency_limit():
-    page = overfit.build()
+    page = layout.build()
     limited = [fn for fn in page.fns.values() if fn.concurrency_id == "overfit_training"]
     path_runs = ["streaming"] * 2  # the guided path's "Set up and run" and "Run as it is now"
     training = [fn for fn in page.fns.values() if fn.name in ("train_on_page", "train_playground", *path_runs)]

@@ -16,8 +16,8 @@ from torch import nn
 import core.playground.experiment as pg
 from core.palette import css
 from core.playground.neurons import neuron_maps
-from demos import overfit
-from demos.overfit_network import GRID, NO_PLANE, SHOWN, WIDTH, decoded, link_styles, network_value
+from demos.overfit import handlers as overfit
+from demos.overfit.network import GRID, NO_PLANE, SHOWN, WIDTH, decoded, link_styles, network_value
 from harness.browser import open_gradio, wait_until_streaming_ends
 
 SMALL = replace(pg.DEFAULTS, points=60, depth=2, width=4, epochs=15)

@@ -1,7 +1,7 @@
 """The playground's guided path, judged: one pure function per step (demos/lessons/paths/overfit.yaml),
 from a run's figures to the answer that run made true.
 
-A result is the plain numbers demos/overfit_path.py takes from a finished run: the settings the steps
+A result is the plain numbers demos/overfit/path.py takes from a finished run: the settings the steps
 ask about (points, epochs, patience, weight decay), every epoch's losses and accuracies ("epoch",
 "train_loss", "val_loss", "train_accuracies", "val_accuracies"), the accuracies of the model the run
 ended with ("train_accuracy", "val_accuracy", "gap"), its last epoch and why it stopped; a step that

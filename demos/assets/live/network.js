@@ -1,4 +1,4 @@
-// The playground's network, drawn as TensorFlow Playground draws it (demos/overfit_network.py).
+// The playground's network, drawn as TensorFlow Playground draws it (demos/overfit/network.py).
 // props.value: {seq, grid: [rows, cols], colours: {negative, positive}, layers: [{units, names}],
 //   scales: JSON [one per drawn neuron], maps: base64 uint8 (a neuron's map after another, 127.5 = 0),
 //   links: JSON [{weight, width, opacity} per pair of layers, row by row (to, from)]}, or {seq, note}, or null.
