@@ -10,6 +10,21 @@ from __future__ import annotations
 
 Statement = str | tuple[str, str]  # one SQL for both, or (SQLite's, PostgreSQL's)
 
+
+def _drawings_table(image_type: str) -> str:
+    """The drawings table, its image column of this database's bytes type (BLOB or BYTEA)."""
+    return f"""CREATE TABLE drawings (
+            id TEXT PRIMARY KEY,
+            class_id TEXT NOT NULL,
+            student_id TEXT NOT NULL,
+            meant INTEGER NOT NULL CHECK (meant BETWEEN 0 AND 9),
+            read INTEGER NOT NULL CHECK (read BETWEEN 0 AND 9),
+            image {image_type} NOT NULL,
+            at DOUBLE PRECISION NOT NULL,
+            FOREIGN KEY (class_id, student_id) REFERENCES students (class_id, student_id) ON DELETE CASCADE
+        )"""
+
+
 # Times are seconds since the epoch (DOUBLE PRECISION: REAL in SQLite), so both databases compare them alike.
 MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
     (  # 1: a class, its students, their answers, the teacher's reveals, the class's drawings
@@ -44,28 +59,7 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
             at DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (class_id, question)
         )""",
-        (
-            """CREATE TABLE drawings (
-                id TEXT PRIMARY KEY,
-                class_id TEXT NOT NULL,
-                student_id TEXT NOT NULL,
-                meant INTEGER NOT NULL CHECK (meant BETWEEN 0 AND 9),
-                read INTEGER NOT NULL CHECK (read BETWEEN 0 AND 9),
-                image BLOB NOT NULL,
-                at DOUBLE PRECISION NOT NULL,
-                FOREIGN KEY (class_id, student_id) REFERENCES students (class_id, student_id) ON DELETE CASCADE
-            )""",
-            """CREATE TABLE drawings (
-                id TEXT PRIMARY KEY,
-                class_id TEXT NOT NULL,
-                student_id TEXT NOT NULL,
-                meant INTEGER NOT NULL CHECK (meant BETWEEN 0 AND 9),
-                read INTEGER NOT NULL CHECK (read BETWEEN 0 AND 9),
-                image BYTEA NOT NULL,
-                at DOUBLE PRECISION NOT NULL,
-                FOREIGN KEY (class_id, student_id) REFERENCES students (class_id, student_id) ON DELETE CASCADE
-            )""",
-        ),
+        (_drawings_table("BLOB"), _drawings_table("BYTEA")),
         "CREATE INDEX drawings_cell ON drawings (class_id, meant, read, at)",
         "CREATE INDEX drawings_student ON drawings (class_id, student_id, at)",
         # Failed joins by address, not by class: a guess names no class. Kept a minute (sweep).
