@@ -1,6 +1,6 @@
 """How the drawing pages feel, in a real browser (headless chromium), today's app beside the old one.
 
-    python -m bench.feel [--old dbaf943] [--strokes 12] [--no-live]
+    python -m bench.feel [--old dbaf943] [--strokes 12] [--no-live] [--phone]
 
 The old app is the commit before the drawing surface (dbaf943), checked out into a temporary git
 worktree; both apps run as `python app.py` on free ports and are measured by the same code, in
@@ -15,6 +15,10 @@ the same run, one after the other. On the digit sketcher (/demos/sketcher/):
   page with a MutationObserver and performance.now(); settled = nothing changed for 1.5 s
   (goal: median <= 150 ms, max <= 300 ms). The method comparison below the readings (G1's
   `compare-*` elements) is left out of this figure and timed on its own.
+
+With --phone, every page is measured as a phone: a 390 x 844 screen at 3x with touch, and the page's
+CPU slowed 4 times (Chrome's CPU throttling, as its DevTools emulate a mid-tier phone); the server is
+not slowed.
 
 Then the figures of bench/feel_live.py (GAN slider, playground chart, GAN live view), from the same
 two servers. The old app's Sketchpad needs its Brush tool clicked before it draws: for the readings
@@ -117,7 +121,9 @@ def pick_brush_if_asked(page) -> None:
 
 
 def canvas_points(page, stroke, steps: int) -> list[tuple[float, float]]:
-    box = page.locator("#sketcher-canvas canvas").last.bounding_box()
+    canvas = page.locator("#sketcher-canvas canvas").last
+    canvas.scroll_into_view_if_needed()  # on a phone the page is a column, the canvas below the fold
+    box = canvas.bounding_box()
     points = [stroke[0]]
     for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
         points += [(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps) for i in range(1, steps + 1)]
@@ -281,12 +287,21 @@ def old_worktree(commit: str):
         subprocess.run(["git", "worktree", "remove", "--force", str(where)], cwd=ROOT, check=False, timeout=120)
 
 
-def fresh_page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    return context, context.new_page()
+# A phone, as Chrome's DevTools emulates a mid-tier one: a 390 x 844 screen at 3x, touch, and the
+# page's CPU slowed 4 times. The server stays as fast as it is: it is not the phone.
+PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
+PHONE_CPU_SLOWDOWN = 4
 
 
-def measure(browser, url: str, strokes: int, live: bool) -> dict:
+def fresh_page(browser, phone: bool = False):
+    context = browser.new_context(**PHONE) if phone else browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    if phone:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": PHONE_CPU_SLOWDOWN})
+    return context, page
+
+
+def measure(browser, url: str, strokes: int, live: bool, phone: bool = False) -> dict:
     figures = {}
     for name, run in [
         ("ready", lambda page: ready_without_click(page, url)),
@@ -294,7 +309,7 @@ def measure(browser, url: str, strokes: int, live: bool) -> dict:
         ("settled", lambda page: pen_up_to_settled(page, url, strokes)),
         ("comparison", lambda page: comparison_settled(page, url)),
     ]:
-        context, page = fresh_page(browser)
+        context, page = fresh_page(browser, phone)
         try:
             figures[name] = run(page)
         finally:
@@ -325,6 +340,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strokes", type=int, default=len(STROKES), help="strokes timed from pen-up to settled outputs")
     parser.add_argument("--no-live", action="store_true", help="skip bench/feel_live.py's figures")
     parser.add_argument("--only-new", action="store_true", help="measure today's tree only")
+    parser.add_argument(
+        "--phone",
+        action="store_true",
+        help=f"as a phone: 390 x 844, touch, the page's CPU slowed {PHONE_CPU_SLOWDOWN}x (Chrome's emulation)",
+    )
     args = parser.parse_args(argv)
 
     results = {}
@@ -333,7 +353,7 @@ def main(argv: list[str] | None = None) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for label, tree in trees:
             with feel_live.serve(tree) as url:
-                results[label] = measure(browser, url, args.strokes, not args.no_live)
+                results[label + (" phone" if args.phone else "")] = measure(browser, url, args.strokes, not args.no_live, args.phone)
         browser.close()
 
     labels = list(results)
@@ -349,10 +369,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_live:
         rows += [(name, lambda r, n=name: r["live"][n], f">= {goal:g}") for name, (_, goal) in feel_live.MEASURES.items()]
     width = max(len(name) for name, _, _ in rows)
-    print(f"machine: {machine()}, headless chromium")
-    print(f"{'':{width}}  " + "  ".join(f"{label:>16}" for label in labels) + "  goal")
+    seen = f"as a phone (390 x 844, touch, CPU slowed {PHONE_CPU_SLOWDOWN}x)" if args.phone else "1280 x 1000"
+    print(f"machine: {machine()}, headless chromium, {seen}")
+    column = max(16, *(len(label) for label in labels))
+    print(f"{'':{width}}  " + "  ".join(f"{label:>{column}}" for label in labels) + "  goal")
     for name, cell, goal in rows:
-        print(f"{name:{width}}  " + "  ".join(f"{cell(results[label]):>16}" for label in labels) + f"  {goal}")
+        print(f"{name:{width}}  " + "  ".join(f"{cell(results[label]):>{column}}" for label in labels) + f"  {goal}")
     print("\npictures, server side: old = gr.Image PNG file (then fetched), new = PNG, base64, in the event's JSON")
     for name, old_ms, old_bytes, new_ms, new_bytes in picture_costs():
         print(f"  {name:<36} old {old_ms:5.2f} ms, {old_bytes:>6,} B file   new {new_ms:5.2f} ms, {new_bytes:>6,} B base64")
