@@ -117,8 +117,9 @@ def picture_value(picture: np.ndarray | None, seq: int | None = None, alt: str |
     28 x 28); `alt`, when given, is what a screen reader says of it instead of the picture's label.
 
     A PNG, not the raw bytes: a pen-up's two 140 x 140 maps were 78,400 base64 bytes each, and a class
-    drawing at once paid for every byte in the server's event loop and in each page. Compression level
-    1 costs about 0.3 ms a map and makes it about 4.5 KB (`python -m bench.class_draw`)."""
+    drawing at once paid for every byte in the server's event loop and in each page. At compression
+    level 1 a map costs about 0.4 ms and takes 3.5 to 12 KB of the answer (`python -m bench.feel`
+    prints the cost; bench/results/class_draw.txt, the bytes of a whole pen-up)."""
     if picture is None:
         return {"seq": seq, "width": 0, "height": 0, "png": "", "zoom": zoom, "alt": alt}
     rgb = np.ascontiguousarray(np.broadcast_to(picture[..., None], (*picture.shape, 3)) if picture.ndim == 2 else picture[..., :3])

@@ -116,8 +116,8 @@ def drawing_values(ink: dict | None, palette: str = "default") -> tuple:
 
 def comparison_values(field, left: str, right: str, kind: str, palette: str = "default", found=None) -> tuple:
     """The method comparison's five outputs: both pictures, both notes, the legend (reading.compare).
-    Each picture is sent 28 x 28 and the page enlarges it 8 times (COMPARE_ZOOM), as the 224 x 224
-    picture the API's /explain_digit draws: the same pixels for a 75th of the bytes."""
+    Each picture is sent 28 x 28 and the page enlarges it 8 times (COMPARE_ZOOM): the pixels of the
+    224 x 224 picture the API's /explain_digit draws, in 0.8 to 2 KB instead of 200 KB."""
     pictures = reading.compare(field, left, right, kind, palette, found, zoom=1)
     values = [
         drawing.picture_value(picture, None, method_alt(method, kind, palette), zoom=COMPARE_ZOOM)

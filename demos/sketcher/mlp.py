@@ -49,8 +49,8 @@ def layers_value(layers) -> dict | None:
     float32 bytes, base64 (`floats` reads one back).
 
     Not lists of numbers: the page's framework copies every output's value, leaf by leaf, each time
-    an event's status changes, and 1,104 numbers made the sketcher's pen-up the slowest part of it
-    in the browser (bench/results/feel.txt, issue 28)."""
+    an event's status changes, and those 1,104 numbers were the largest part of that copy at pen-up
+    in a browser profile (bench/results/feel.txt, issue 28)."""
     if layers is None:
         return None
     shown = {"input": layers.inputs, "pre1": layers.pre1, "h1": layers.h1, "h2": layers.h2}

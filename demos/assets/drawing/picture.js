@@ -16,7 +16,6 @@ function draw(value) {
     context.imageSmoothingEnabled = false;
     context.drawImage(image, 0, 0, canvas.width, canvas.height);
     canvas.classList.remove('empty');
-    canvas.dataset.drawn = String(asked);
   };
   image.src = 'data:image/png;base64,' + value.png;
 }
