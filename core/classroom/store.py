@@ -18,7 +18,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,9 +121,7 @@ class ClassStore:
     def migrate(self) -> int:
         """Apply the migrations this database lacks, in order, in one transaction; the version now."""
         if not self.postgres:
-            with sqlite3.connect(self.url, timeout=BUSY_SECONDS) as connection:
-                connection.execute("PRAGMA journal_mode = WAL")  # kept in the file: readers and a writer at once
-            connection.close()
+            wal_mode(self.url)
         with self.transaction(write=True) as tx:
             if self.postgres:
                 tx.run(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")  # a constant, not a value
@@ -313,6 +311,26 @@ class ClassStore:
         joined = tx.run("SELECT COUNT(*) FROM students WHERE class_id = ?", (class_id,)).fetchone()[0]
         if there is None and joined >= self.limits.students_per_class:
             raise UserError(f"This class is full ({joined} students): ask your teacher to start another.")
+
+
+def wal_mode(path: str) -> None:
+    """Put the SQLite file at `path` in WAL mode (kept in the file: readers and a writer at once).
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once, without
+    waiting out the busy timeout, while another process opening the same new file holds it: three
+    processes opening a fresh store together failed one time in four (tests/test_class_store.py). So
+    it is retried for up to BUSY_SECONDS; once any process has switched, the file says "wal"."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            with closing(sqlite3.connect(path, timeout=BUSY_SECONDS)) as connection:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    connection.execute("PRAGMA journal_mode = WAL")
+                return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def open_store(url_or_path: str, *, questions: Questions, limits: Limits = LIMITS, clock: Callable[[], float] = time.time) -> ClassStore:
