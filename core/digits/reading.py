@@ -89,11 +89,9 @@ def explained_picture(
     return method_picture(field, attributions, palette, zoom)
 
 
-def compare(
-    field: np.ndarray | None, left: str, right: str, kind: str, palette: str = "default", found: Reading | None = None, zoom: int = 8
-) -> list:
-    """(28, 28) digit or None -> the two methods' pictures ((28 * zoom) a side); a picture is None where
-    the method does not apply.
+def compare(field: np.ndarray | None, left: str, right: str, kind: str, palette: str = "default", found: Reading | None = None) -> list:
+    """(28, 28) digit or None -> the two methods' pictures, 28 x 28 RGB (the page enlarges them); a
+    picture is None where the method does not apply.
     `found`: the digit's Reading (read_digit's), whose integrated gradients are then not computed again:
     the same Captum call on the same input (tests/test_sketcher.py checks)."""
     known = {}
@@ -103,5 +101,5 @@ def compare(
     pictures = []
     for method in (checked_method(left), checked_method(right)):
         applies = field is not None and not (METHODS[method].needs_convolution and kind != "cnn")
-        pictures.append(explained_picture(field, method, kind, palette, known.get(method), zoom) if applies else None)
+        pictures.append(explained_picture(field, method, kind, palette, known.get(method), zoom=1) if applies else None)
     return pictures

@@ -118,7 +118,7 @@ def comparison_values(field, left: str, right: str, kind: str, palette: str = "d
     """The method comparison's five outputs: both pictures, both notes, the legend (reading.compare).
     Each picture is sent 28 x 28 and the page enlarges it 8 times (COMPARE_ZOOM): the pixels of the
     224 x 224 picture the API's /explain_digit draws, in 0.8 to 2 KB instead of 200 KB."""
-    pictures = reading.compare(field, left, right, kind, palette, found, zoom=1)
+    pictures = reading.compare(field, left, right, kind, palette, found)
     values = [
         drawing.picture_value(picture, None, method_alt(method, kind, palette), zoom=COMPARE_ZOOM)
         for picture, method in zip(pictures, (left, right))
