@@ -19,7 +19,9 @@ import uvicorn
 from fastapi.responses import RedirectResponse
 
 from core.device import configure_for_serving
-from demos import CACHE_MB, DELETE_CACHE, DEMOS, SERVER_SETTINGS, for_serving, png, visitors
+from demos import CACHE_MB, DELETE_CACHE, DEMOS, SERVER_SETTINGS, classroom, for_serving, png, visitors
+from demos.classroom import api as class_api
+from demos.classroom import page as class_page
 
 TITLE = "Deep learning, live: a gallery of demos"
 
@@ -109,6 +111,9 @@ class StandalonePage:
 
 def create_app() -> fastapi.FastAPI:
     app = fastapi.FastAPI(lifespan=_warm_up_after_start)
+    # A class (demos/classroom): the teacher's page and the class API, before the gallery's "/".
+    app.include_router(class_api.router)
+    app.add_api_route("/class", class_page.teacher_page, include_in_schema=False)
     for demo in DEMOS:
         app.add_api_route(f"/demos/{demo.slug}", _redirect_to(f"/demos/{demo.slug}/"), include_in_schema=False)
         app.mount(f"/demos/{demo.slug}", StandalonePage(demo))
@@ -132,9 +137,10 @@ def _redirect_to(target: str):
 async def _warm_up_after_start(app):
     if os.environ.get("GALLERY_WARM_UP", "1") != "0":
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    sweep = asyncio.create_task(_sweep_pictures(app.state.file_cache))
+    sweeps = [asyncio.create_task(_sweep_pictures(app.state.file_cache)), asyncio.create_task(_sweep_classes())]
     yield
-    sweep.cancel()
+    for sweep in sweeps:
+        sweep.cancel()
 
 
 async def _sweep_pictures(cache: visitors.FileCache) -> None:
@@ -147,6 +153,18 @@ async def _sweep_pictures(cache: visitors.FileCache) -> None:
         await asyncio.sleep(frequency)
         await asyncio.to_thread(png.delete_older_than, age)
         await asyncio.to_thread(cache.trim)
+
+
+async def _sweep_classes() -> None:
+    """Ended classes deleted with all their data, every GALLERY_CLASS_SWEEP_S seconds (a class
+    already reads as gone once it ends; the sweep frees its rows). A database that cannot be
+    reached is tried again next time: the gallery goes on without its classes meanwhile."""
+    while True:
+        try:
+            await asyncio.to_thread(lambda: classroom.class_store().sweep())
+        except Exception as error:  # noqa: BLE001  (a sweep must never stop the server)
+            print(f"class sweep failed, retried in {classroom.SWEEP_SECONDS:.0f} s: {error!r}", flush=True)
+        await asyncio.sleep(classroom.SWEEP_SECONDS)
 
 
 def main() -> None:

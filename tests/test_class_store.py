@@ -221,6 +221,43 @@ def test_a_full_class_takes_no_one_new(database, clock):
     assert store.board(new.code, new.teacher_secret).nicknames == ("Back",)
 
 
+def test_a_class_keeps_a_bounded_number_of_drawings(database, clock):
+    store = open_store(database, questions=QUESTIONS, clock=clock, limits=Limits(drawings_per_class=3))
+    new = store.create_class()
+    for number in (1, 2):
+        store.join(new.code, student(number))
+    for number in (1, 1, 2):
+        store.drawing(new.code, student(number), 4, 4, digit_image(4))
+    with pytest.raises(UserError, match="holds 3 drawings"):
+        store.drawing(new.code, student(2), 4, 4, digit_image(4))  # under its own per-minute limit, over the class's
+    assert store.board(new.code, new.teacher_secret).confusion[4][4] == 3
+
+
+def test_one_address_starts_a_bounded_number_of_classes(database, clock):
+    store = open_store(database, questions=QUESTIONS, clock=clock, limits=Limits(classes_per_hour=2))
+    for _ in range(2):
+        store.create_class(address="203.0.113.9")
+    with pytest.raises(UserError, match="started 2 classes"):
+        store.create_class(address="203.0.113.9")
+    store.create_class(address="198.51.100.4")  # another address starts its own
+    clock.now += 3601  # an hour later the address may start again, and the sweep forgets its starts
+    store.sweep()
+    store.create_class(address="203.0.113.9")
+    assert rows(store, ("class_starts",))["class_starts"] == 1
+
+
+def test_the_store_holds_a_bounded_number_of_live_classes(database, clock):
+    store = open_store(database, questions=QUESTIONS, clock=clock, limits=Limits(live_classes=2))
+    first = store.create_class(hours=1, address="a")
+    store.create_class(hours=2, address="b")
+    with pytest.raises(UserError, match="holds 2 classes"):
+        store.create_class(address="c")
+    clock.now += 3601  # the first class has ended: its place is free, swept or not
+    store.create_class(address="c")
+    with pytest.raises(UserError):
+        store.join(first.code, student(1))
+
+
 BAD_INPUTS = {
     "code too short": lambda s, c: s.join(c.code[:7], student(9)),
     "code with an O": lambda s, c: s.join("O" + c.code[1:], student(9)),

@@ -22,6 +22,11 @@ HOURS = (1, 168)  # a class lives at least an hour, at most a week
 Questions = Mapping[str, frozenset[str]]  # a step id ("sketcher-3") -> its answers' ids
 
 
+class LimitReached(UserError):
+    """A limit of the store's (`store.Limits`) refused the call: nothing was wrong with the input,
+    there was too much of it (HTTP 429 at the class API)."""
+
+
 def student_id(value: object) -> str:
     if not isinstance(value, str) or not STUDENT_ID.fullmatch(value):
         raise UserError("This page's student id is not valid (16 to 64 letters, digits, - or _): reload the page.")

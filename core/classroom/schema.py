@@ -66,6 +66,10 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
         "CREATE TABLE failed_joins (address TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
         "CREATE INDEX failed_joins_address ON failed_joins (address, at)",
     ),
+    (  # 2: classes started, by address, so one visitor cannot start classes without end (kept an hour: sweep)
+        "CREATE TABLE class_starts (address TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
+        "CREATE INDEX class_starts_address ON class_starts (address, at)",
+    ),
 )
 
 SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)"

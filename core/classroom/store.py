@@ -19,13 +19,13 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg
 
 from core.classroom import checks
-from core.classroom.checks import Questions
+from core.classroom.checks import LimitReached, Questions
 from core.classroom.codes import checked_code, new_code, new_secret, secret_hash, secret_matches
 from core.classroom.schema import MIGRATIONS, SCHEMA_VERSION_TABLE, statement_for
 from core.errors import UserError, whole_number
@@ -42,6 +42,9 @@ class Limits:
     failed_joins_per_minute: int = 10  # per address: a class behind one address can mistype; a guesser gets 14,400 a day
     drawings_per_minute: int = 12  # per student: a digit every 5 s is brisk drawing, and bounds what one fills
     students_per_class: int = 500  # a lecture hall; bounds the rows one class can make
+    drawings_per_class: int = 5000  # 30 students drawing 160 digits each; about 4 MB of a disk at most
+    classes_per_hour: int = 10  # started by one address: a teacher restarting a class is a few a lesson
+    live_classes: int = 200  # in all: with the caps above, at most about 1 GB of drawings on the disk
 
 
 LIMITS = Limits()
@@ -63,6 +66,8 @@ class Board:
     answers: Mapping[str, Mapping[str, int]]  # question -> each of its answers -> how many students chose it last
     revealed: frozenset[str]
     confusion: tuple[tuple[int, ...], ...]  # (10, 10): [meant][read], the class's drawings
+    settings: Mapping = field(default_factory=dict)  # the teacher's, as given to create_class
+    expires: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -136,14 +141,25 @@ class ClassStore:
 
     # ---------- a class ----------
 
-    def create_class(self, hours: float = 24, settings: Mapping | None = None) -> NewClass:
-        """A new class for `hours`, with the teacher's `settings` (a step, hidden controls) for its students."""
+    def create_class(self, hours: float = 24, settings: Mapping | None = None, address: str = "unknown") -> NewClass:
+        """A new class for `hours`, with the teacher's `settings` (a step, hidden controls) for its
+        students. `address` may start `Limits.classes_per_hour` classes an hour, and the store holds
+        at most `Limits.live_classes` live ones: together they bound what strangers can make it keep."""
         lifetime, settings_json = checks.hours(hours), checks.settings(settings)
-        secret, now = new_secret(), self.clock()
+        secret, now, address = new_secret(), self.clock(), str(address)[:64]
         for _ in range(5):  # a code already in use (one chance in billions) draws another
             code = new_code()
             try:
                 with self.transaction(write=True) as tx:
+                    if tx.postgres:  # one address's starts in turn, so concurrent starts cannot all read the same count
+                        tx.run("SELECT pg_advisory_xact_lock(hashtext(?))", ("start " + address,))
+                    started = tx.run("SELECT COUNT(*) FROM class_starts WHERE address = ? AND at > ?", (address, now - 3600)).fetchone()[0]
+                    if started >= self.limits.classes_per_hour:
+                        raise LimitReached(f"This address has started {started} classes in the last hour, the most it may: reuse one of them.")
+                    live = tx.run("SELECT COUNT(*) FROM classes WHERE expires > ?", (now,)).fetchone()[0]
+                    if live >= self.limits.live_classes:
+                        raise LimitReached(f"The gallery holds {live} classes now, the most it keeps: try again when one ends.")
+                    tx.run("INSERT INTO class_starts (address, at) VALUES (?, ?)", (address, now))
                     tx.run(
                         "INSERT INTO classes (id, code, teacher_secret_hash, created, expires, settings) VALUES (?, ?, ?, ?, ?, ?)",
                         (secrets.token_hex(12), code, secret_hash(secret), now, now + lifetime * 3600, settings_json),
@@ -165,6 +181,7 @@ class ClassStore:
         with self.transaction(write=True) as tx:
             deleted = tx.run("DELETE FROM classes WHERE expires <= ?", (now,)).rowcount
             tx.run("DELETE FROM failed_joins WHERE at <= ?", (now - 60,))
+            tx.run("DELETE FROM class_starts WHERE at <= ?", (now - 3600,))
         return deleted
 
     # ---------- students ----------
@@ -195,7 +212,7 @@ class ClassStore:
                         (class_id, student, name, now),
                     )
         if outcome == "too many":
-            raise UserError("Too many tries with a wrong class code: wait a minute, then check the code with your teacher.")
+            raise LimitReached("Too many tries with a wrong class code: wait a minute, then check the code with your teacher.")
         if outcome == "unknown":
             raise UserError(NO_CLASS)
         return json.loads(outcome)
@@ -232,7 +249,10 @@ class ClassStore:
                 "SELECT COUNT(*) FROM drawings WHERE class_id = ? AND student_id = ? AND at > ?", (class_id, student, now - 60)
             ).fetchone()[0]
             if recent >= self.limits.drawings_per_minute:
-                raise UserError(f"That is {recent} drawings this minute, the most a class takes: wait a little before the next.")
+                raise LimitReached(f"That is {recent} drawings this minute, the most a class takes: wait a little before the next.")
+            kept = tx.run("SELECT COUNT(*) FROM drawings WHERE class_id = ?", (class_id,)).fetchone()[0]
+            if kept >= self.limits.drawings_per_class:
+                raise LimitReached(f"This class holds {kept} drawings, the most it keeps: your teacher can start a new class.")
             tx.run(
                 "INSERT INTO drawings (id, class_id, student_id, meant, read, image, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (secrets.token_hex(12), class_id, student, meant, read, pixels, now),
@@ -243,6 +263,7 @@ class ClassStore:
     def board(self, code: str, teacher_secret: str) -> Board:
         with self.transaction() as tx:
             class_id = self._teacher_class(tx, code, teacher_secret)
+            settings, expires = tx.run("SELECT settings, expires FROM classes WHERE id = ?", (class_id,)).fetchone()
             joined = tx.run("SELECT COUNT(*) FROM students WHERE class_id = ?", (class_id,)).fetchone()[0]
             nicknames = tx.run(
                 "SELECT nickname FROM students WHERE class_id = ? AND nickname IS NOT NULL ORDER BY joined, nickname", (class_id,)
@@ -258,7 +279,9 @@ class ClassStore:
                 "SELECT meant, read, COUNT(*) FROM drawings WHERE class_id = ? GROUP BY meant, read", (class_id,)
             ):
                 confusion[meant][read] = count
-        return Board(joined, tuple(row[0] for row in nicknames), answers, revealed, tuple(map(tuple, confusion)))
+        return Board(
+            joined, tuple(row[0] for row in nicknames), answers, revealed, tuple(map(tuple, confusion)), json.loads(settings), expires
+        )
 
     def reveal(self, code: str, teacher_secret: str, question: str) -> None:
         """Show step `question`'s outcome on every student's page (`revealed`)."""
@@ -310,7 +333,7 @@ class ClassStore:
         there = tx.run("SELECT 1 FROM students WHERE class_id = ? AND student_id = ?", (class_id, student)).fetchone()
         joined = tx.run("SELECT COUNT(*) FROM students WHERE class_id = ?", (class_id,)).fetchone()[0]
         if there is None and joined >= self.limits.students_per_class:
-            raise UserError(f"This class is full ({joined} students): ask your teacher to start another.")
+            raise LimitReached(f"This class is full ({joined} students): ask your teacher to start another.")
 
 
 def wal_mode(path: str) -> None:
