@@ -121,7 +121,8 @@ def mnist_dir() -> Path:
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """`python app.py` exactly as a user starts it, on a free port; yields its base URL."""
-    with served_app(log=tmp_path_factory.mktemp("app") / "app.log") as app:
+    folder = tmp_path_factory.mktemp("app")  # its class store too: tests never write the checkout's .gallery/
+    with served_app(log=folder / "app.log", env={"GALLERY_CLASS_DB": str(folder / "classes.db")}) as app:
         yield app.url
 
 

@@ -38,6 +38,7 @@ import gradio as gr
 
 from core.errors import UserError
 from demos import user_errors
+from demos.guide.classroom import TeacherLink, class_strip, held_verdict, show_held, teacher_link, waits_for_reveal
 from demos.guide.steps import (  # noqa: F401  (the names pages and tests import from demos.guide)
     ANSWERS,
     NO_VERDICT,
@@ -95,6 +96,9 @@ class PathPanel:
     progress: gr.JSON  # hidden: the learner's progress, kept in the browser's localStorage by `keep_js`
     result: gr.State
     address: gr.Textbox
+    member: gr.HTML  # the class strip: its value is this browser's class membership, set in the browser (demos/guide/classroom.py)
+    held: gr.State  # in a class, a verdict held back until the teacher reveals the step
+    teach: TeacherLink
 
     def wire(
         self, page: gr.Blocks, *, setup: Callable, setup_outputs: list, run: Callable, run_inputs: list, run_outputs: list, **run_events
@@ -137,10 +141,22 @@ class PathPanel:
                 running, [self.step_view, *run_inputs], [*run_outputs, self.result], api_visibility="private", **run_events
             )
             verdict = ran.success(
-                judged, [self.step_view, self.answer, self.result, self.progress], [self.reveal, self.progress, self.step_view], **quick
+                judged,
+                [self.step_view, self.answer, self.result, self.progress, self.member],
+                [self.reveal, self.progress, self.step_view, self.held],
+                **quick,
             )
             verdict.then(**keep)
             runs.append(ran)
+        # The class strip clicks itself when the teacher has revealed the step whose verdict is held.
+        shown = self.member.click(
+            functools.partial(show_held, self.path),
+            [self.held, self.member, self.progress],
+            [self.reveal, self.progress, self.step_view, self.held],
+            **quick,
+        )
+        shown.then(**keep)
+        self.teach.wire(page, self.path)
         return runs  # the page's Stop button cancels these too
 
 
@@ -149,6 +165,7 @@ def guided_path(slug: str) -> PathPanel:
     until the learner opens it or the address names a step."""
     path = load_path(slug)
     first = path.steps[0]
+    member = class_strip(slug)
     with gr.Accordion(f"🧭 Guided path: predict, then see ({len(path.steps)} steps)", open=False, elem_id=f"{slug}-path") as box:
         step_view = gr.HTML(
             step_value(path, 0),
@@ -180,7 +197,24 @@ def guided_path(slug: str) -> PathPanel:
     # starts afresh.
     progress = gr.JSON({}, visible=False)
     address = gr.Textbox(visible=False)  # the query the page was opened with, read in the browser on load
-    return PathPanel(path, box, step_view, answer, back, setup_run, run_now, forward, reveal, progress, gr.State(None), address)
+    teach = teacher_link(slug)
+    return PathPanel(
+        path,
+        box,
+        step_view,
+        answer,
+        back,
+        setup_run,
+        run_now,
+        forward,
+        reveal,
+        progress,
+        gr.State(None),
+        address,
+        member,
+        gr.State(None),
+        teach,
+    )
 
 
 def _choices(step: Step) -> list[tuple[str, str]]:
@@ -283,12 +317,18 @@ def _runner(path: GuidedPath, run: Callable) -> Callable:
 
 
 @user_errors
-def _judge(path: GuidedPath, shown, chosen, result, progress):
+def _judge(path: GuidedPath, shown, chosen, result, progress, member=None):
+    """The verdict on this run; in a class whose teacher has not revealed the step yet, held back
+    (`held_verdict`) until they do, and the learner's score left as it was meanwhile."""
     index = clamp(_index(shown), len(path.steps))
     step = path.steps[index]
     if chosen not in step.answers:
         raise UserError("Choose one of the answers first.")
     judgement = judge_of(path, step)(result)
     value = reveal_value(step, chosen, judgement.outcome, judgement.facts)
+    question = f"{path.slug}-{index + 1}"
+    if waits_for_reveal(member, question, chosen):
+        held = {"question": question, "index": index, "chosen": chosen, "value": value}
+        return held_verdict(step, chosen, question), progress, step_value(path, index, progress), held
     progress = with_answer(progress, path, step, chosen, value["correct"], index)
-    return value, progress, step_value(path, index, progress)
+    return value, progress, step_value(path, index, progress), None

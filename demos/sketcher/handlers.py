@@ -12,9 +12,12 @@ import numpy as np
 from core.attribution_methods import checked_method
 from core.device import gpu
 from core.digits.pictures import attribution_overlay, fit, seen_image, smudged
+from core.errors import UserError
 from core.images import open_image
 from core.palette import checked
 from demos import drawing, handoff, lazy_module, uploaded_path, user_errors
+from demos.classroom import class_store
+from demos.guide.classroom import membership
 from demos.palette import palette_from_url
 from demos.png import png_file
 from demos.sketcher.mlp import mlp_bars
@@ -267,6 +270,25 @@ def explain_digit_file(image: gr.FileData, method: str = "integrated_gradients",
 
 
 @user_errors
+@user_errors
+def send_to_class(ink: dict | None, meant: str | None, member) -> str:
+    """In a class: the digit on the canvas, the digit its student meant, and what the CNN read, to the
+    class's confusion matrix (the store keeps the 28 x 28 digit the CNN read, and bounds how many)."""
+    joined = membership(member)
+    if joined is None:
+        raise UserError("This page is in no class: join one first (Classroom, under the guided path).")
+    if meant not in [str(d) for d in range(10)]:
+        raise UserError("Say which digit you meant first.")
+    raster = drawing.ink_raster(ink)
+    found = None if raster is None else reading.read_digit(raster, explain=False)
+    if found is None:
+        raise UserError(NO_DIGIT)
+    read = int(found.cnn.argmax())
+    image = np.clip(np.rint(found.prepared.image * 255), 0, 255).astype(np.uint8)
+    class_store().drawing(*joined, int(meant), read, image)
+    return f"Sent to the class: you meant {meant}, and the CNN read {read}."
+
+
 def show_accuracies() -> str:
     return " · ".join(accuracy_caption(kind, digits.digit_card(kind)) for kind in ("cnn", "mlp"))
 

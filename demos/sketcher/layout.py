@@ -23,6 +23,7 @@ from demos.sketcher.handlers import (
     read_while_drawing,
     receive_digit,
     recolour,
+    send_to_class,
     show_accuracies,
     try_methods,
     try_serif,
@@ -30,7 +31,7 @@ from demos.sketcher.handlers import (
 )
 from demos.sketcher.mlp import layer_view, wire_layer_view
 from demos.sketcher.path import run, set_up
-from demos.sketcher.texts import DRAW_PROMPT, METHOD_CHOICES, WHAT_BARS, WHAT_PICTURES, compare_legend, legend, method_note
+from demos.sketcher.texts import CLASS_DRAWING, DRAW_PROMPT, METHOD_CHOICES, WHAT_BARS, WHAT_PICTURES, compare_legend, legend, method_note
 
 QUIET = dict(show_progress="hidden", concurrency_limit=4, concurrency_id="digit_models", api_visibility="private")
 
@@ -100,6 +101,12 @@ def build() -> gr.Blocks:
                         mlp_label = drawing.probability_bars("mlp-label", "MLP", reads="sketcher-canvas:mlp")
                     gr.Markdown(WHAT_BARS)
                     mlp_view = layer_view("sketcher-mlp", "sketcher-canvas")  # the MLP opened: its layers follow the pen
+                with gr.Group(elem_classes=["class-only"], elem_id="sketcher-class-drawing"):  # shown in a class only
+                    gr.Markdown(CLASS_DRAWING)
+                    with gr.Row():
+                        meant = gr.Radio([str(d) for d in range(10)], label="Which digit did you mean?", elem_id="sketcher-class-meant")
+                        send = gr.Button("Send this digit to the class", size="sm", elem_id="sketcher-class-send")
+                    sent_note = gr.Markdown(elem_id="sketcher-class-sent")
         with gr.Row():
             with gr.Column(scale=1):
                 methods, note = try_this(canvas, tabs, field)
@@ -133,6 +140,7 @@ def build() -> gr.Blocks:
             button.click(partial(put_example, ON_CANVAS[name]), None, [canvas, tabs], **QUIET)
         received.change(receive_digit, received, [canvas, tabs], **QUIET)
         look.click(look_inside, field, sent, **QUIET)
+        send.click(send_to_class, [canvas, meant, path.member], sent_note, **QUIET)
         wire_layer_view(mlp_view, palette)
         # One load event sets the palette from the address and then the example, so its first reading is in that palette.
         page.load(open_page, None, [palette, canvas], **QUIET)

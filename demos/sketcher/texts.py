@@ -83,3 +83,9 @@ def method_alt(method: str, kind: str, palette: str = "default") -> str:
 def accuracy_caption(kind: str, card: dict) -> str:
     """A model's accuracy on the MNIST test set, from its model card (core.digits.predict.digit_card)."""
     return f"{kind.upper()}: {card['test_accuracy']:.2%} on the 10,000 MNIST test digits"
+
+
+CLASS_DRAWING = (
+    "**Your class is collecting digits.** Say which digit you meant, then send the drawing: your teacher's board "
+    "shows what the CNN read for the whole class's digits."
+)

@@ -5,6 +5,7 @@ function draw(value) {
   const v = value || {};
   root.dataset.correct = v.correct === true ? 'true' : v.correct === false ? 'false' : '';
   root.dataset.outcome = v.outcome || '';
+  root.dataset.held = v.held || '';  // in a class: the step whose verdict waits for the teacher's reveal
   for (const part of ['verdict', 'happened', 'unusual', 'explain']) root.querySelector('.' + part).textContent = v[part] || '';
 }
 const panel = element.closest('[id$="-path"]');
