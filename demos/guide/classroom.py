@@ -23,10 +23,10 @@ from pathlib import Path
 
 import gradio as gr
 
+import demos.classroom as classroom  # a module reference: demos.classroom reads the paths through demos.guide
 from core.classroom.codes import checked_code
 from core.errors import UserError
 from demos import user_errors
-from demos.classroom import class_store
 from demos.guide.steps import GuidedPath, Step, clamp, step_value, with_answer
 
 STUDENT_JS = Path(__file__).resolve().parent.parent / "assets" / "classroom" / "student.js"
@@ -70,9 +70,9 @@ def waits_for_reveal(member, question: str, chosen: str) -> bool:
     if joined is None:
         return False
     try:
-        if question in class_store().revealed(*joined):
+        if question in classroom.class_store().revealed(*joined):
             return False
-        class_store().answer(*joined, question, chosen)
+        classroom.class_store().answer(*joined, question, chosen)
     except UserError:
         return False
     return True
@@ -98,7 +98,7 @@ def show_held(path: GuidedPath, held, member, progress):
     if not isinstance(held, Mapping) or joined is None:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip()
     try:
-        revealed = held["question"] in class_store().revealed(*joined)
+        revealed = held["question"] in classroom.class_store().revealed(*joined)
     except UserError:
         revealed = True  # the class has ended: nothing to wait for
     if not revealed:
