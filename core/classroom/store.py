@@ -155,7 +155,9 @@ class ClassStore:
                         tx.run("SELECT pg_advisory_xact_lock(hashtext(?))", ("start " + address,))
                     started = tx.run("SELECT COUNT(*) FROM class_starts WHERE address = ? AND at > ?", (address, now - 3600)).fetchone()[0]
                     if started >= self.limits.classes_per_hour:
-                        raise LimitReached(f"This address has started {started} classes in the last hour, the most it may: reuse one of them.")
+                        raise LimitReached(
+                            f"This address has started {started} classes in the last hour, the most it may: reuse one of them."
+                        )
                     live = tx.run("SELECT COUNT(*) FROM classes WHERE expires > ?", (now,)).fetchone()[0]
                     if live >= self.limits.live_classes:
                         raise LimitReached(f"The gallery holds {live} classes now, the most it keeps: try again when one ends.")

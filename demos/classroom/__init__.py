@@ -86,7 +86,11 @@ def class_settings(raw: object) -> dict:
     hide = raw.get("hide") or []
     if isinstance(hide, str):
         hide = [part for part in hide.split(",") if part]
-    if not isinstance(hide, list | tuple) or len(hide) > MOST_HIDDEN or not all(isinstance(h, str) and CONTROL_ID.fullmatch(h) for h in hide):
+    if (
+        not isinstance(hide, list | tuple)
+        or len(hide) > MOST_HIDDEN
+        or not all(isinstance(h, str) and CONTROL_ID.fullmatch(h) for h in hide)
+    ):
         raise UserError(f"Hidden controls are at most {MOST_HIDDEN} element ids (letters, digits, - and _).")
     return {"tab": tab, "step": step, "hide": sorted(set(hide))}
 

@@ -246,4 +246,3 @@ async def qr(text: str = ""):
     svg = io.BytesIO()
     segno.make(text, error="m").save(svg, kind="svg", scale=6, border=2, title="The class's address as a QR code")
     return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
-

@@ -45,15 +45,17 @@ async function call(route, body) {
 const opened = performance.getEntriesByType('navigation')[0];
 const query = new URL(opened ? opened.name : location.href).searchParams;
 
-// ?hide=id,id: one style for the whole document, made once.
-if (!document.getElementById('gallery-class-style')) {
-  const style = document.createElement('style');
-  style.id = 'gallery-class-style';
-  const hidden = (query.get('hide') || '').split(',').filter((id) => /^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(id)).slice(0, 40);
+// The controls hidden: those the address names (?hide=id,id) and, in a class, those its teacher chose.
+// One style for the whole document, made once and rewritten when the class is known.
+function hide(ids) {
+  let style = document.getElementById('gallery-class-style');
+  if (!style) { style = document.createElement('style'); style.id = 'gallery-class-style'; document.head.appendChild(style); }
+  const valid = [...new Set(ids)].filter((id) => typeof id === 'string' && /^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(id)).slice(0, 40);
   style.textContent = 'html:not([data-in-class]) .class-only { display: none !important; }\n'
-    + hidden.map((id) => `#${CSS.escape(id)} { display: none !important; }`).join('\n');
-  document.head.appendChild(style);
+    + valid.map((id) => `#${CSS.escape(id)} { display: none !important; }`).join('\n');
 }
+const hiddenByAddress = (query.get('hide') || '').split(',');
+if (!document.getElementById('gallery-class-style')) hide(hiddenByAddress);
 
 // One join per page load, shared by every strip.
 shared.joined = shared.joined || (async () => {
@@ -64,7 +66,7 @@ shared.joined = shared.joined || (async () => {
   try {
     const nickname = stored(NICKNAME);
     const data = await call('join', { code: asked, student: studentId(), nickname: typeof nickname === 'string' && nickname ? nickname : null });
-    const member = { code: data.code, nickname: typeof nickname === 'string' ? nickname : '' };
+    const member = { code: data.code, nickname: typeof nickname === 'string' ? nickname : '', hide: (data.settings && data.settings.hide) || [] };
     keep(CLASS, member);
     return member;
   } catch (error) {
@@ -102,7 +104,7 @@ function draw(error) {
   save.addEventListener('click', async () => {
     try {
       await call('join', { code: m.code, student: m.student, nickname: name.value.trim() || null });
-      keep(NICKNAME, name.value.trim()); keep(CLASS, { code: m.code, nickname: name.value.trim() });
+      keep(NICKNAME, name.value.trim()); keep(CLASS, { ...stored(CLASS), code: m.code, nickname: name.value.trim() });
       props.value = { ...m, nickname: name.value.trim() };
       note('Nickname saved.');
     } catch (error) { note(error.message); }
@@ -111,6 +113,7 @@ function draw(error) {
   leave.addEventListener('click', () => {
     keep(CLASS, null);
     delete document.documentElement.dataset.inClass;
+    hide(hiddenByAddress);
     const url = new URL(location.href); url.searchParams.delete('class'); history.replaceState(history.state, '', url);
     props.value = { slug };
     draw();
@@ -123,6 +126,7 @@ shared.joined.then((m) => {
   if (m && m.code) {
     props.value = { slug, code: m.code, student: studentId(), nickname: m.nickname || '' };
     document.documentElement.dataset.inClass = '1';
+    hide([...hiddenByAddress, ...(Array.isArray(m.hide) ? m.hide : [])]);
     draw();
   } else {
     draw(m && m.error ? m.error : '');
