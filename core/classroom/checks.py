@@ -24,7 +24,12 @@ Questions = Mapping[str, frozenset[str]]  # a step id ("sketcher-3") -> its answ
 
 class LimitReached(UserError):
     """A limit of the store's (`store.Limits`) refused the call: nothing was wrong with the input,
-    there was too much of it (HTTP 429 at the class API)."""
+    there was too much of it (HTTP 429 at the class API). `retry_after`: the seconds until the limit's
+    window has passed, or None when waiting does not help (a full class)."""
+
+    def __init__(self, message: str, retry_after: int | None = 60):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def student_id(value: object) -> str:

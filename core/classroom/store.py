@@ -156,11 +156,14 @@ class ClassStore:
                     started = tx.run("SELECT COUNT(*) FROM class_starts WHERE address = ? AND at > ?", (address, now - 3600)).fetchone()[0]
                     if started >= self.limits.classes_per_hour:
                         raise LimitReached(
-                            f"This address has started {started} classes in the last hour, the most it may: reuse one of them."
+                            f"This address has started {started} classes in the last hour, the most it may: reuse one of them.",
+                            retry_after=3600,
                         )
                     live = tx.run("SELECT COUNT(*) FROM classes WHERE expires > ?", (now,)).fetchone()[0]
                     if live >= self.limits.live_classes:
-                        raise LimitReached(f"The gallery holds {live} classes now, the most it keeps: try again when one ends.")
+                        raise LimitReached(
+                            f"The gallery holds {live} classes now, the most it keeps: try again when one ends.", retry_after=3600
+                        )
                     tx.run("INSERT INTO class_starts (address, at) VALUES (?, ?)", (address, now))
                     tx.run(
                         "INSERT INTO classes (id, code, teacher_secret_hash, created, expires, settings) VALUES (?, ?, ?, ?, ?, ?)",
@@ -254,7 +257,9 @@ class ClassStore:
                 raise LimitReached(f"That is {recent} drawings this minute, the most a class takes: wait a little before the next.")
             kept = tx.run("SELECT COUNT(*) FROM drawings WHERE class_id = ?", (class_id,)).fetchone()[0]
             if kept >= self.limits.drawings_per_class:
-                raise LimitReached(f"This class holds {kept} drawings, the most it keeps: your teacher can start a new class.")
+                raise LimitReached(
+                    f"This class holds {kept} drawings, the most it keeps: your teacher can start a new class.", retry_after=None
+                )
             tx.run(
                 "INSERT INTO drawings (id, class_id, student_id, meant, read, image, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (secrets.token_hex(12), class_id, student, meant, read, pixels, now),
@@ -335,7 +340,7 @@ class ClassStore:
         there = tx.run("SELECT 1 FROM students WHERE class_id = ? AND student_id = ?", (class_id, student)).fetchone()
         joined = tx.run("SELECT COUNT(*) FROM students WHERE class_id = ?", (class_id,)).fetchone()[0]
         if there is None and joined >= self.limits.students_per_class:
-            raise LimitReached(f"This class is full ({joined} students): ask your teacher to start another.")
+            raise LimitReached(f"This class is full ({joined} students): ask your teacher to start another.", retry_after=None)
 
 
 def wal_mode(path: str) -> None:

@@ -72,9 +72,12 @@ def class_store() -> ClassStore:
 def class_settings(raw: object) -> dict:
     """A teacher's settings for a class -> {"tab", "step", "hide"}, checked: a page of the gallery
     (or none), a step of its path, and the controls to hide as element ids."""
-    raw = raw if isinstance(raw, Mapping) else {}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise UserError('A class\'s settings are a mapping: {"tab": ..., "step": ..., "hide": [...]}.')
     tab = raw.get("tab") or None
-    if tab is not None and tab not in paths():
+    if tab is not None and (not isinstance(tab, str) or tab not in paths()):
         raise UserError(f"There is no page {str(tab)[:40]!r}: choose one of {', '.join(paths())}.")
     step = raw.get("step") or None
     if step is not None:

@@ -60,7 +60,7 @@ async def body_of(request: Request) -> dict:
             raise Refused(413, f"A class call's body is at most {BODY_BYTES // 1024} KB.")
     try:
         value = json.loads(received or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # not JSON, a number too long to convert, nesting too deep
         raise Refused(400, "Send a JSON object.") from None
     if not isinstance(value, dict):
         raise Refused(400, "Send a JSON object.")
@@ -72,7 +72,8 @@ async def answered(call: Callable, *args) -> JSONResponse:
     try:
         return JSONResponse(await asyncio.to_thread(call, *args))
     except LimitReached as limit:
-        return JSONResponse({"error": str(limit)}, status_code=429, headers={"Retry-After": "60"})
+        wait = {} if limit.retry_after is None else {"Retry-After": str(limit.retry_after)}
+        return JSONResponse({"error": str(limit)}, status_code=429, headers=wait)
     except UserError as error:
         return JSONResponse({"error": str(error)}, status_code=403 if str(error) == NOT_TEACHER else 400)
 
@@ -241,7 +242,7 @@ async def revealed(request: Request):
 @router.get("/qr.svg")
 async def qr(text: str = ""):
     """`text` (the class's address, made by the teacher's page from its own origin) as a QR code."""
-    if not text or len(text) > QR_TEXT or not text.startswith(("http://", "https://")):
+    if not text or len(text) > QR_TEXT or not text.lower().startswith(("http://", "https://")):
         return JSONResponse({"error": f"A QR code here holds an http(s) address of at most {QR_TEXT} characters."}, status_code=400)
     svg = io.BytesIO()
     segno.make(text, error="m").save(svg, kind="svg", scale=6, border=2, title="The class's address as a QR code")
