@@ -4,10 +4,13 @@ each on a real class store (a SQLite file in tmp_path; the store's own tests run
 
 from __future__ import annotations
 
+import asyncio
+
 import gradio as gr
 import numpy as np
 import pytest
 
+import app
 import demos.classroom
 from core.classroom.store import open_store
 from core.digits import reading
@@ -27,9 +30,10 @@ STUDENT = "student-000000000001"
 def store(tmp_path, monkeypatch):
     """The app's class store, on a fresh file: what the pages' handlers call."""
     monkeypatch.setenv("GALLERY_CLASS_DB", str(tmp_path / "classes.db"))
-    demos.classroom.class_store.cache_clear()
-    yield demos.classroom.class_store()
-    demos.classroom.class_store.cache_clear()
+    opened = demos.classroom.class_store  # a test may put another in its place
+    opened.cache_clear()
+    yield opened()
+    opened.cache_clear()
 
 
 @pytest.fixture
@@ -182,3 +186,32 @@ def test_the_store_a_page_opens_is_the_one_the_setting_names(tmp_path, monkeypat
         demos.classroom.class_store.cache_clear()
     with pytest.raises(UserError):
         demos.classroom.class_settings({"tab": "chess"})
+
+
+# ---------- the app's sweep ----------
+
+
+def test_the_app_sweeps_ended_classes_on_its_schedule_and_outlives_a_failing_database(store, monkeypatch, capsys):
+    ended, live = store.create_class(hours=1), store.create_class(hours=1)
+    with store.transaction(write=True) as tx:
+        tx.run("UPDATE classes SET expires = 0 WHERE code = ?", (ended.code,))
+    calls = []
+
+    def flaky():  # the database is away once, then back
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("the database is away")
+        return store
+
+    monkeypatch.setattr(demos.classroom, "SWEEP_SECONDS", 0.05)
+    monkeypatch.setattr(demos.classroom, "class_store", flaky)
+
+    async def run_a_while():
+        sweeping = asyncio.create_task(app._sweep_classes())
+        await asyncio.sleep(0.5)
+        sweeping.cancel()
+
+    asyncio.run(run_a_while())
+    assert len(calls) > 2 and "class sweep failed" in capsys.readouterr().out
+    with store.transaction() as tx:
+        assert [row[0] for row in tx.run("SELECT code FROM classes").fetchall()] == [live.code]
