@@ -12,6 +12,7 @@ import pytest
 
 import app
 import demos.classroom
+import demos.overfit
 from core.classroom.store import open_store
 from core.digits import reading
 from core.errors import UserError
@@ -130,7 +131,7 @@ def test_the_teachers_link_keeps_a_step_the_chosen_controls_and_a_checked_code()
 def test_the_controls_a_teacher_may_hide_are_the_pages_own():
     page = sketcher.build()
     controls = dict((elem_id, label) for label, elem_id in page_controls(page, "sketcher"))
-    assert {"sketcher-canvas", "sketcher-mlp", "sketcher-look-inside"} <= set(controls)
+    assert {"sketcher-canvas", "mlp-label", "sketcher-look-inside"} <= set(controls)
     assert not [c for c in controls if c.startswith(("sketcher-path", "sketcher-answers", "sketcher-class", "sketcher-teach"))]
     assert 0 < len(controls) <= demos.classroom.MOST_HIDDEN
 
@@ -215,3 +216,12 @@ def test_the_app_sweeps_ended_classes_on_its_schedule_and_outlives_a_failing_dat
     assert len(calls) > 2 and "class sweep failed" in capsys.readouterr().out
     with store.transaction() as tx:
         assert [row[0] for row in tx.run("SELECT code FROM classes").fetchall()] == [live.code]
+
+
+def test_each_control_a_teacher_may_hide_has_an_id_of_its_own_in_the_gallery():
+    """`?hide=` hides by id in the whole document: an id two elements share would hide both."""
+    gallery = app._build_gallery()
+    ids = [block.elem_id for block in gallery.blocks.values() if getattr(block, "elem_id", None)]
+    assert len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)
+    overfit = [i for _, i in page_controls(demos.overfit.build(), "overfit")]
+    assert {"overfit-dropout", "overfit-depth", "overfit-noise"} <= set(overfit)  # the playground's knobs, as TF Playground hides them

@@ -201,7 +201,8 @@ def teacher_link(slug: str) -> TeacherLink:
 
 
 def page_controls(page: gr.Blocks, slug: str) -> list[tuple[str, str]]:
-    """The page's visible components and sections with an elem_id, as (label, elem_id), in the page's order."""
+    """The page's visible, named components and sections with an elem_id (its buttons, inputs, outputs
+    with a label), as (label, elem_id), in the page's order."""
     found = []
     for block in page.blocks.values():
         elem_id = getattr(block, "elem_id", None)
@@ -209,8 +210,10 @@ def page_controls(page: gr.Blocks, slug: str) -> list[tuple[str, str]]:
             continue
         if not isinstance(block, gr.components.Component | gr.Accordion | gr.Tab):
             continue
-        label = getattr(block, "label", None) or (block.value if isinstance(block, gr.Button) else None) or elem_id
-        found.append((f"{label} ({elem_id})" if label != elem_id else elem_id, elem_id))
+        label = block.value if isinstance(block, gr.Button) else getattr(block, "label", None)
+        if not isinstance(label, str) or not label:
+            continue  # no name a teacher would know it by: a note, a legend, a hidden relay
+        found.append((f"{label} ({elem_id})", elem_id))
     return found[:MOST_CONTROLS]
 
 

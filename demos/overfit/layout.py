@@ -82,6 +82,8 @@ def build() -> gr.Blocks:
                     c["batch_size"] = gr.Slider(1, 256, value=d.batch_size, step=1, label="Batch size")
                     c["epochs"] = gr.Slider(*limits["epochs"], value=d.epochs, step=10, label="Epochs")
                     c["patience"] = gr.Slider(0, 100, value=d.patience, step=1, label="Early stopping patience (0 = off)")
+                for name, control in c.items():  # an id each: a teacher's link may hide any of them (?hide=overfit-dropout)
+                    control.elem_id = control.elem_id or f"overfit-{ {'lr': 'learning-rate'}.get(name, name).replace('_', '-') }"
             with gr.Column(scale=2):
                 # Train sits right above the charts it draws: on a phone the columns stack, and the settings
                 # above it no longer push the curves a screen or two away from the button.
