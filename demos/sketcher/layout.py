@@ -101,7 +101,7 @@ def build() -> gr.Blocks:
                         mlp_label = drawing.probability_bars("mlp-label", "MLP", reads="sketcher-canvas:mlp")
                     gr.Markdown(WHAT_BARS)
                     mlp_view = layer_view("sketcher-mlp", "sketcher-canvas")  # the MLP opened: its layers follow the pen
-                with gr.Group(elem_classes=["class-only"], elem_id="sketcher-class-drawing"):  # shown in a class only
+                with gr.Column(variant="panel", elem_classes=["class-only"], elem_id="sketcher-class-drawing"):  # shown in a class only
                     gr.Markdown(CLASS_DRAWING)
                     with gr.Row():
                         meant = gr.Radio([str(d) for d in range(10)], label="Which digit did you mean?", elem_id="sketcher-class-meant")
