@@ -7,6 +7,9 @@ Playwright (never `playwright install`), and writes
 - docs/gan/screenshot.png: the GAN page as it opens, on its first 20 digits (seed 0);
 - docs/guide_question.png and docs/guide_reveal.png: a guided path at laptop size (1280 x 720), one
   step asking its question, another after its run, the reveal judged from that run;
+- docs/class_board.png: the teacher's board (/class) during a lesson: twelve students' answers to a
+  step (sent through the class API, as their pages send them) and four digits one student's sketcher
+  page sent, each read by the CNN, one cell's drawings open;
 - docs/screenshots/<slug>.png and <slug>-phone.png: each demo's own page as it opens, at 1280 x 1000
   and at a phone's 390 x 844 (with touch).
 Each shot waits until every picture on its page is shown (no <img> loading, broken or empty, no
@@ -20,9 +23,11 @@ pictures, and commit them.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +154,45 @@ def guide_reveal(page, url: str, path: Path) -> None:
     shoot(page, path)
 
 
+NICKNAMES = ["Ada", "Alan", "Grace", "Edsger", "", "Barbara", "", "Donald", "Frances", "", "Ken", "Radia"]
+ANSWERS = ["mlp", "mlp", "cnn", "mlp", "both", "mlp", "neither", "mlp", "cnn", "mlp", "mlp", "cnn"]  # a class's spread, for the picture
+
+
+def post(url: str, body: dict, secret: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json", **({"X-Teacher-Secret": secret} if secret else {})}
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def class_board(page, url: str, path: Path) -> None:
+    """The teacher's board during a lesson (the students' answers through the class API, the digits
+    through a real student page, each read by the CNN), one confusion-matrix cell opened."""
+    new = post(f"{url}/class/api/classes", {"settings": {"tab": "sketcher", "step": 2}})
+    for number, (nickname, answer) in enumerate(zip(NICKNAMES, ANSWERS)):
+        student = f"screenshot-student-{number:04d}"
+        post(f"{url}/class/api/join", {"code": new["code"], "student": student, "nickname": nickname or None})
+        post(f"{url}/class/api/answer", {"code": new["code"], "student": student, "question": "sketcher-2", "answer": answer})
+    student = page.context.browser.new_context(viewport=VIEWPORT).new_page()
+    open_gradio(student, f"{url}/demos/sketcher/?class={new['code']}")
+    student.locator("#sketcher-class-meant").wait_for(state="visible", timeout=30_000)
+    for name in ("3", "4", "7", "9"):
+        student.get_by_role("button", name=f"Load a {name}").click()
+        student.locator("#sketcher-class-meant label").filter(has_text=name).click()
+        student.locator("#sketcher-class-sent").evaluate("(node) => { node.dataset.before = node.innerText; }")
+        student.locator("#sketcher-class-send").click()
+        student.wait_for_function(
+            "() => { const n = document.querySelector('#sketcher-class-sent'); return /CNN read/.test(n.innerText) && n.innerText !== n.dataset.before; }",
+            timeout=30_000,
+        )
+    student.context.close()
+    page.goto(f"{url}/class#code={new['code']}&key={new['secret']}")
+    page.locator('[data-question="sketcher-2"] [data-answer="mlp"][data-count="7"]').wait_for(timeout=30_000)
+    page.locator('#class-confusion button[data-meant="9"]:not([data-count="0"])').first.click()
+    page.locator("#class-drawings img").first.wait_for(timeout=30_000)
+    shoot(page, path, full_page=True)
+
+
 def every_page(browser, url: str, out: Path) -> None:
     """Each demo's own page as it opens (its load events done, pictures shown), at desktop and phone size."""
     for demo in DEMOS:
@@ -168,6 +212,8 @@ def main() -> None:
     out = parser.parse_args().out
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_ANALYTICS_ENABLED="False")
+    env["GALLERY_CLASS_DB"] = str(out / ".screenshot-classes.db")  # a store of its own, removed after
+
     app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -176,6 +222,7 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             shots = [(sketcher, out / "screenshot.png"), (sketcher_live, out / "sketcher_live.png"), (gan, out / "gan" / "screenshot.png")]
             shots += [(guide_question, out / "guide_question.png"), (guide_reveal, out / "guide_reveal.png")]
+            shots += [(class_board, out / "class_board.png")]
             for take, path in shots:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 page = new_page(browser, viewport=LAPTOP if take in (guide_question, guide_reveal) else VIEWPORT)
@@ -186,6 +233,8 @@ def main() -> None:
             browser.close()
     finally:
         stop(app)
+        for made in out.glob(".screenshot-classes.db*"):
+            made.unlink()
 
 
 if __name__ == "__main__":
