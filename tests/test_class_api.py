@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import time
 import urllib.parse
 import uuid
@@ -598,3 +599,25 @@ def test_the_app_serves_the_class_before_the_gallery(app_url):
     page = httpx.get(f"{app_url}/class", timeout=30)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert re.search(r"""id=["']?class-board""", page.text)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "failure", [sqlite3.OperationalError("database is locked"), psycopg.OperationalError("connection refused")], ids=["locked", "away"]
+)
+def test_a_busy_or_absent_database_is_503_with_a_retry_not_500(monkeypatch, failure):
+    class Away:
+        def __getattr__(self, name):
+            def failing(*args, **kwargs):
+                raise failure
+
+            return failing
+
+    monkeypatch.setattr(api, "class_store", Away)
+    client = client_at()
+    for reply in (
+        client.post(JOIN, json={"code": "ABCDEFGH", "student": "s" * 20}),
+        client.post(CLASSES, json={}),
+        client.get("/class/api/board", params={"code": "ABCDEFGH"}, headers=as_teacher("x")),
+    ):
+        assert reply.status_code == 503 and reply.headers["Retry-After"] == "2" and "try again" in reply.json()["error"]

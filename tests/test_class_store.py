@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import pytest
 import yaml
 
 from core.classroom import codes
+from core.classroom import store as store_module
 from core.classroom.schema import MIGRATIONS
 from core.classroom.store import ClassStore, Limits, open_store
 from core.errors import UserError
@@ -411,6 +414,32 @@ def test_processes_answering_at_once_lose_nothing(database):
     run_processes(answer_for_students, [(database, new.code, 1, 30), (database, new.code, 101, 30), (database, new.code, 201, 30)])
     board = store.board(new.code, new.teacher_secret)
     assert board.joined == 90 and board.answers == {"sketcher-1": {"mlp": 0, "cnn": 90}}
+
+
+def test_threads_of_one_process_take_turns_and_never_find_the_file_locked(tmp_path, monkeypatch):
+    """One process's writers queue in the store, not at SQLite's busy timeout: a writer held up
+    mid-transaction (here 50 ms, as a thread starved of the GIL in an overloaded server is) makes the
+    others wait, never fail. The timeout is cut to 10 ms so that without the queue they would."""
+    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.01)
+    store = open_store(str(tmp_path / "class.db"), questions=QUESTIONS)
+    new = store.create_class()
+    failures = []
+
+    def slow_join(number: int) -> None:
+        try:
+            with store.transaction(write=True) as tx:
+                class_id = tx.run("SELECT id FROM classes WHERE code = ?", (new.code,)).fetchone()[0]
+                time.sleep(0.05)
+                tx.run("INSERT INTO students (class_id, student_id, nickname, joined) VALUES (?, ?, NULL, 0)", (class_id, student(number)))
+        except Exception as error:  # noqa: BLE001  (what a thread met is the result)
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=slow_join, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and store.board(new.code, new.teacher_secret).joined == 8
 
 
 def test_processes_opening_at_once_migrate_once(database):

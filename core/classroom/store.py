@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +103,10 @@ class ClassStore:
         self.postgres = self.url.startswith(("postgresql://", "postgres://"))
         self.questions = {step: frozenset(answers) for step, answers in questions.items()}
         self.limits, self.clock = limits, clock
+        # SQLite: this process's writers take turns here before they ask the file for its write lock, so
+        # SQLite's busy timeout is only ever spent waiting for another process. Without it, 200 students
+        # joining one overloaded `python app.py` at once got "database is locked" (bench/class.py).
+        self._writing = threading.Lock()
 
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Transaction]:
@@ -110,18 +115,19 @@ class ClassStore:
             with psycopg.connect(self.url, connect_timeout=10) as connection:  # commits or rolls back, then closes
                 yield Transaction(connection, postgres=True)
             return
-        connection = sqlite3.connect(self.url, timeout=BUSY_SECONDS, isolation_level=None)
-        try:
-            connection.execute("PRAGMA foreign_keys = ON")  # per connection: the cascades need it
-            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # a writer locks first, so it never has to retry
+        with self._writing if write else nullcontext():
+            connection = sqlite3.connect(self.url, timeout=BUSY_SECONDS, isolation_level=None)
             try:
-                yield Transaction(connection, postgres=False)
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
+                connection.execute("PRAGMA foreign_keys = ON")  # per connection: the cascades need it
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # a writer locks first, so it never has to retry
+                try:
+                    yield Transaction(connection, postgres=False)
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            finally:
+                connection.close()
 
     def migrate(self) -> int:
         """Apply the migrations this database lacks, in order, in one transaction; the version now."""

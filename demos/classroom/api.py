@@ -4,7 +4,8 @@ class strip (demos/assets/classroom/) call it, and so can anyone (the README's "
 Students send their class code and their browser's anonymous id; the teacher sends the class code
 and, in the `X-Teacher-Secret` header (never in an address, which servers log), the teacher's
 secret. A refused call answers `{"error": "..."}`: 400 for a wrong input, 429 for a limit reached,
-403 for a teacher's call without the class's secret. Bodies are capped at 16 KB.
+403 for a teacher's call without the class's secret, 503 (Retry-After: 2) when the database is
+locked past its timeout or cannot be reached. Bodies are capped at 16 KB.
 
     POST /class/api/classes   {hours?, settings?: {tab?, step?, hide?}} -> {code, secret, expires, student_path}
     POST /class/api/join      {code, student, nickname?}              -> {code, settings, student_path}
@@ -23,9 +24,12 @@ import asyncio
 import base64
 import io
 import json
+import sqlite3
+import sys
 import time
 from collections.abc import Callable
 
+import psycopg
 import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -40,6 +44,7 @@ from demos.visitors.who import client_address, shares_from_environment
 
 BODY_BYTES = 16 * 1024  # the largest call (a nickname, a code, ids) is under 300 bytes
 QR_TEXT = 512  # characters: a student's address is about 80
+BUSY = "The class store is busy or away for a moment: try again in a few seconds."
 TRUSTED = shares_from_environment().trusted_proxies
 
 router = APIRouter(prefix="/class/api")
@@ -76,6 +81,9 @@ async def answered(call: Callable, *args) -> JSONResponse:
         return JSONResponse({"error": str(limit)}, status_code=429, headers=wait)
     except UserError as error:
         return JSONResponse({"error": str(error)}, status_code=403 if str(error) == NOT_TEACHER else 400)
+    except (sqlite3.OperationalError, psycopg.OperationalError) as busy:  # a locked file, a database away: not the caller's fault
+        print(f"class store: {busy!r}", file=sys.stderr, flush=True)
+        return JSONResponse({"error": BUSY}, status_code=503, headers={"Retry-After": "2"})
 
 
 def refusing(route):

@@ -33,10 +33,24 @@ function studentId() {
 // The class API lives at the site's root: this page's, or the embedded app's (<gradio-app src=...>).
 const app = element.closest('gradio-app');
 const base = app && app.getAttribute('src') ? new URL(app.getAttribute('src'), location.href).origin : location.origin;
-async function call(route, body) {
-  const response = await fetch(new URL('/class/api/' + route, base), {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
+// A store busy for a moment (503) or a dropped connection is tried again, three times in all, as
+// Retry-After says (2 s by default): a class of 200 arriving at once must not lose an answer.
+async function call(route, body, tries = 3) {
+  let response;
+  try {
+    response = await fetch(new URL('/class/api/' + route, base), {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+  } catch (lost) {
+    if (tries <= 1) throw new Error('The class could not be reached: check the connection.');
+  }
+  if (!response || response.status === 503) {
+    if (tries > 1) {
+      const wait = Number(response && response.headers.get('Retry-After')) || 2;
+      await new Promise((done) => setTimeout(done, wait * 1000));
+      return call(route, body, tries - 1);
+    }
+  }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || `The class did not answer (HTTP ${response.status}).`);
   return data;
