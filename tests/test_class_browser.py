@@ -1,8 +1,8 @@
 """A class in a real browser: one teacher page and three student pages, through the whole lesson.
 
-The teacher starts a class on /class (a step of the sketcher's path, one control hidden); one student
-opens the students' link as the board gives it (the gallery), two open the sketcher alone with the
-same query. Their answers reach the board's spread (`[data-question="sketcher-1"]`, a `data-count` per
+The teacher starts a class on /class (a step of the sketcher's path, one control hidden); two students
+open the students' link as the board gives it (the sketcher alone), one opens the same query on the
+gallery's sketcher tab. Their answers reach the board's spread (`[data-question="sketcher-1"]`, a `data-count` per
 answer) before anyone sees an outcome; a run's verdict waits for the reveal, then shows what that
 student's own run made true; a drawn digit reaches the class's confusion matrix and its drawing. A
 student's page only ever calls join, answer and revealed: never the board."""
@@ -46,14 +46,14 @@ def test_a_teacher_and_three_students(browser, app_url):
     query = urllib.parse.urlsplit(link).query
     code = urllib.parse.parse_qs(query)["class"][0]
     assert re.fullmatch(r"[2-9A-HJKMNP-TV-Z]{8}", code)
-    assert urllib.parse.parse_qs(query)["tab"] == ["sketcher"] and urllib.parse.parse_qs(query)["step"] == ["1"]
+    assert urllib.parse.urlsplit(link).path == "/demos/sketcher/" and urllib.parse.parse_qs(query)["step"] == ["1"]
     qr = urllib.parse.urlsplit(teacher.locator("#class-qr").get_attribute("src"))
     assert qr.path == "/class/api/qr.svg" and urllib.parse.parse_qs(qr.query)["text"] == [link]  # the code students scan
 
     sessions = [watched_page(browser, viewport={"width": 1280, "height": 1000}) for _ in range(3)]
     students = [next(session) for session in sessions]
     calls = [class_calls(student) for student in students]
-    urls = [link, f"{app_url}/demos/sketcher/?{query}", f"{app_url}/demos/sketcher/?{query}"]
+    urls = [f"{app_url}/?tab=sketcher&{query}", link, link]  # the same class in the gallery's tab too
     for student, url in zip(students, urls):
         open_gradio(student, url)
         student.locator("#sketcher-class .class-strip").wait_for(state="visible", timeout=30_000)

@@ -139,7 +139,7 @@ def test_a_class_whole_life_on_the_teachers_page(page, class_app, store):
     board_shows(page, 0)
     code, key = fragment(page)["code"], fragment(page)["key"]
     expect(page.locator("#class-code")).to_have_text(f"{code[:4]}-{code[4:]}")
-    students = f"{url}/?tab=sketcher&step=2&class={code}"
+    students = f"{url}/demos/sketcher/?step=2&class={code}"
     expect(page.locator("#class-student-link")).to_have_text(students)
     qr = page.locator("#class-qr")
     assert parse_qs(urlsplit(qr.get_attribute("src")).query)["text"] == [students]
@@ -245,7 +245,7 @@ def test_the_form_is_prefilled_from_the_address_and_starts_that_class(page, clas
     page.get_by_role("button", name="Start the class").click()
     board_shows(page, 0)
     code = fragment(page)["code"]
-    expect(page.locator("#class-student-link")).to_have_text(f"{url}/?tab=sketcher&step=3&hide=sketcher-mlp&class={code}")
+    expect(page.locator("#class-student-link")).to_have_text(f"{url}/demos/sketcher/?step=3&hide=sketcher-mlp&class={code}")
     expect(page.locator("#class-ends")).to_contain_text("(in 2 h 0 min)")
 
 

@@ -5,6 +5,7 @@ each on a real class store (a SQLite file in tmp_path; the store's own tests run
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import gradio as gr
 import numpy as np
@@ -212,7 +213,10 @@ def test_the_app_sweeps_ended_classes_on_its_schedule_and_outlives_a_failing_dat
         await asyncio.sleep(0.5)
         sweeping.cancel()
 
-    asyncio.run(run_a_while())
+    # In a thread of its own: after the browser tests, Playwright's loop runs in this one.
+    sweeper = threading.Thread(target=asyncio.run, args=(run_a_while(),))
+    sweeper.start()
+    sweeper.join()
     assert len(calls) > 2 and "class sweep failed" in capsys.readouterr().out
     with store.transaction() as tx:
         assert [row[0] for row in tx.run("SELECT code FROM classes").fetchall()] == [live.code]

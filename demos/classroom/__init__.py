@@ -99,6 +99,11 @@ def class_settings(raw: object) -> dict:
 
 
 def student_path(settings: Mapping, code: str | None = None) -> str:
-    """The address (from the site's root) that opens the class's page as its teacher set it up."""
-    query = {"tab": settings.get("tab"), "step": settings.get("step"), "hide": ",".join(settings.get("hide") or ()), "class": code}
-    return "/?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
+    """The address (from the site's root) that opens the class's page as its teacher set it up: the
+    page alone (/demos/<tab>/), or the gallery for a class of the whole gallery. The page alone is
+    what a class of 200 arriving at once can be served: 280 KB in about 22 ms against the gallery's
+    1.24 MB in about 280 ms (curl on this 2-core machine; bench/class.py --open-page)."""
+    tab = settings.get("tab")
+    query = {"step": settings.get("step"), "hide": ",".join(settings.get("hide") or ()), "class": code}
+    where = f"/demos/{tab}/" if tab else "/"
+    return where + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})

@@ -140,7 +140,7 @@
     board.hidden = false;
     if (!live.drawn) { say(''); $('class-board-title').focus(); } // the form that had focus is gone: the board's title takes it
     $('class-code').textContent = dashed(value.code);
-    const link = new URL('.' + value.student_path, document.baseURI).href; // "/?tab=...&class=..." from the gallery's root
+    const link = new URL('.' + value.student_path, document.baseURI).href; // "/demos/<page>/?step=...&class=..." from the site's root
     if ($('class-student-link').textContent !== link) {
       $('class-student-link').textContent = $('class-student-link').href = link;
       $('class-qr').src = new URL('class/api/qr.svg?text=' + encodeURIComponent(link), document.baseURI).href;
