@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from harness.browser import CDN_HOST, CHROMIUM, EVENT_COUNTER_JS, FLAGS, PHONE, serve_cdn_from_package
+from harness.databases import postgres_schema
 from harness.serving import served_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +125,23 @@ def app_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("app")  # its class store too: tests never write the checkout's .gallery/
     with served_app(log=folder / "app.log", env={"GALLERY_CLASS_DB": str(folder / "classes.db")}) as app:
         yield app.url
+
+
+# ---------- the class store's two databases ----------
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def class_database(request, tmp_path):
+    """A class store's address, once on each database: a fresh SQLite file, or a fresh schema in
+    GALLERY_TEST_POSTGRES's database (skipped where that is unset, and failing in CI: .ci/run starts
+    PostgreSQL)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "class.db")
+        return
+    dsn = os.environ.get("GALLERY_TEST_POSTGRES", "")
+    need(bool(dsn), "GALLERY_TEST_POSTGRES is unset: CI must start PostgreSQL: see .ci/run")
+    with postgres_schema(dsn, "class_test") as url:
+        yield url
 
 
 # ---------- the browser: Debian's chromium driven by Playwright ----------

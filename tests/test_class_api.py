@@ -9,12 +9,10 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
 import sqlite3
 import time
 import urllib.parse
-import uuid
 from xml.etree import ElementTree
 
 import httpx
@@ -30,7 +28,6 @@ from core.classroom import codes
 from core.classroom.store import NO_CLASS, NOT_TEACHER, ClassStore, Limits, open_store
 from demos import classroom
 from demos.classroom import api
-from tests.conftest import need
 
 CLASSES, JOIN, ANSWER, REVEALED = "/class/api/classes", "/class/api/join", "/class/api/answer", "/class/api/revealed"
 BOARD, REVEAL, DRAWINGS, END, QR = "/class/api/board", "/class/api/reveal", "/class/api/drawings", "/class/api/end", "/class/api/qr.svg"
@@ -71,22 +68,10 @@ def as_teacher(secret: str) -> dict[str, str]:
 # ---------- the two databases ----------
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request, tmp_path):
-    """A store's address: a fresh SQLite file, or a fresh schema in GALLERY_TEST_POSTGRES's database."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "class.db")
-        return
-    dsn = os.environ.get("GALLERY_TEST_POSTGRES", "")
-    need(bool(dsn), "GALLERY_TEST_POSTGRES is unset: CI must start PostgreSQL: see .ci/run")
-    schema = f"class_api_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")  # a name this test made, not a value
-    try:
-        yield f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+@pytest.fixture
+def database(class_database):
+    """A store's address: a fresh SQLite file, or a fresh schema on PostgreSQL (tests/conftest.py)."""
+    return class_database
 
 
 @pytest.fixture(autouse=True)

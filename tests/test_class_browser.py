@@ -113,6 +113,20 @@ def test_a_teacher_and_three_students(browser, app_url):
 
     for made in calls:
         assert made and set(made) <= STUDENT_ROUTES, made  # a student's page never asks for the board
+
+    # The class is kept in the browser: the page opened again without ?class= is still in it, until
+    # the class ends; then the page forgets it. (A page of the same context, not watched: the check
+    # of the ended class is answered 400, which chromium logs as a console error.)
+    again = students[1].context.new_page()
+    open_gradio(again, f"{app_url}/demos/sketcher/")
+    again.locator("#sketcher-class .class-strip").wait_for(state="visible", timeout=30_000)
+    teacher.locator("#class-end").click()
+    teacher.locator("#class-end-yes").click()
+    teacher.locator("#class-start").wait_for(state="visible", timeout=10_000)
+    again.reload()
+    again.wait_for_function("() => window.localStorage.getItem('gallery-class') === null", timeout=30_000)
+    assert again.locator("#sketcher-class .class-strip").is_hidden()
+    again.close()
     for session in [*sessions, teachers]:
         for _ in session:  # the rest of watched_page: close the context, fail on console errors
             pass

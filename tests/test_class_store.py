@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
-import psycopg
 import pytest
 import yaml
 
@@ -23,7 +20,7 @@ from core.classroom import store as store_module
 from core.classroom.schema import MIGRATIONS
 from core.classroom.store import ClassStore, Limits, open_store
 from core.errors import UserError
-from tests.conftest import ROOT, need
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -67,22 +64,10 @@ def digit_image(value: int = 0) -> np.ndarray:
 # ---------- the two databases ----------
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request, tmp_path):
-    """A store's address: a fresh SQLite file, or a fresh schema in GALLERY_TEST_POSTGRES's database."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "class.db")
-        return
-    dsn = os.environ.get("GALLERY_TEST_POSTGRES", "")
-    need(bool(dsn), "GALLERY_TEST_POSTGRES is unset: CI must start PostgreSQL: see .ci/run")
-    schema = f"class_store_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")  # a name this test made, not a value
-    try:
-        yield f"{dsn}{'&' if '?' in dsn else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+@pytest.fixture
+def database(class_database):
+    """A store's address: a fresh SQLite file, or a fresh schema on PostgreSQL (tests/conftest.py)."""
+    return class_database
 
 
 @pytest.fixture

@@ -21,8 +21,14 @@ function in core (`core/<concept>/guide.py`) from what this run produced, then e
   learner's browser (localStorage, where the browser allows it), so a path can be left and resumed; `?step=N` in the
   address opens the path at step N (in the gallery, on the tab the address names).
 
+- In a class (demos/guide/classroom.py): the class strip above the panel (`#<slug>-class`) sends each
+  answer to the class, and a run's verdict, judged as always, is held (`data-held` on the reveal)
+  until the teacher reveals the step on the board; under the panel, "Classroom" makes the teacher's
+  link (a step, hidden controls, a class) and lets a student type a class code.
+
 The steps as data and the values shown from them are demos/guide/steps.py; the browser code is
-demos/assets/guide/ (step.js: the spotlight; reveal.js: the verdict).
+demos/assets/guide/ (step.js: the spotlight; reveal.js: the verdict) and
+demos/assets/classroom/student.js (the class strip).
 """
 
 from __future__ import annotations

@@ -76,6 +76,11 @@ shared.joined = shared.joined || (async () => {
   const asked = (query.get('class') || '').trim();
   const kept = stored(CLASS);
   const normal = asked.toUpperCase().replace(/[-\s]/g, '');
+  if (!asked && kept && kept.code) {
+    // A class joined on an earlier visit: still there? One that has ended is forgotten.
+    try { await call('revealed', { code: kept.code, student: studentId() }); } catch (ended) { keep(CLASS, null); return null; }
+    return kept;
+  }
   if (!asked || (kept && kept.code === normal)) return kept;
   try {
     const nickname = stored(NICKNAME);
