@@ -114,6 +114,17 @@ def test_a_teacher_and_three_students(browser, app_url):
     for made in calls:
         assert made and set(made) <= STUDENT_ROUTES, made  # a student's page never asks for the board
 
+    # Leaving: every strip of the gallery forgets the class (another tab's too), and the class-only controls go.
+    gallery = students[0]
+    gallery.locator('button[role="tab"][data-tab-id="overfit"]').click()
+    gallery.locator("#overfit-class .class-strip:not([hidden])").wait_for(state="visible", timeout=30_000)
+    gallery.locator('button[role="tab"][data-tab-id="sketcher"]').click()
+    gallery.locator("#sketcher-class button", has_text="Leave the class").click()
+    students[0].wait_for_function("() => window.localStorage.getItem('gallery-class') === null", timeout=10_000)
+    assert students[0].locator("#sketcher-class .class-strip").is_hidden()
+    assert students[0].locator("#sketcher-class-meant").is_hidden()
+    assert gallery.evaluate("() => [...document.querySelectorAll('.class-strip')].map(strip => strip.hidden)") == [True, True]
+
     # The class is kept in the browser: the page opened again without ?class= is still in it, until
     # the class ends; then the page forgets it. (A page of the same context, not watched: the check
     # of the ended class is answered 400, which chromium logs as a console error.)

@@ -134,12 +134,13 @@ function draw(error) {
     delete document.documentElement.dataset.inClass;
     hide(hiddenByAddress);
     const url = new URL(location.href); url.searchParams.delete('class'); history.replaceState(history.state, '', url);
-    props.value = { slug };
-    draw();
+    window.dispatchEvent(new Event('gallery-class-left'));  // every strip of the page (the gallery has six)
   });
   const status = document.createElement('span'); status.className = 'class-note'; status.setAttribute('role', 'status');
   strip.append(where, label, save, leave, status);
 }
+
+window.addEventListener('gallery-class-left', () => { props.value = { slug }; draw(); });
 
 shared.joined.then((m) => {
   if (m && m.code) {
