@@ -240,6 +240,9 @@ def test_the_teachers_calls_need_the_secret_in_its_header(store, route):
 # ---------- a student sees only their own ----------
 
 
+OPEN = "sketcher-1"  # a step no test here reveals
+
+
 @pytest.mark.unit
 def test_a_student_never_sees_another_students_answers(store):
     first, second = answers_of(QUESTION)[:2]
@@ -253,7 +256,7 @@ def test_a_student_never_sees_another_students_answers(store):
     own = {"code": code, "student": student(3)}
     replies = [
         client.post(JOIN, json={**own, "nickname": "Cy"}),
-        client.post(ANSWER, json={**own, "question": QUESTION, "answer": first}),
+        client.post(ANSWER, json={**own, "question": OPEN, "answer": answers_of(OPEN)[0]}),  # a step not yet revealed
         client.post(REVEALED, json=own),
         client.post(JOIN, json=own),  # joining again
     ]

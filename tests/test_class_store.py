@@ -183,6 +183,26 @@ def test_one_answer_per_student_per_question(store):
     assert rows(store)["answers"] == 3
 
 
+def test_a_revealed_step_takes_no_more_answers(store):
+    new = store.create_class()
+    for number in (1, 2):
+        store.join(new.code, student(number))
+    store.answer(new.code, student(1), "sketcher-1", "mlp")
+    store.reveal(new.code, new.teacher_secret, "sketcher-1")
+    for number, chosen in ((1, "cnn"), (2, "cnn")):  # a change of mind, and a late first answer
+        with pytest.raises(UserError, match="revealed this step"):
+            store.answer(new.code, student(number), "sketcher-1", chosen)
+    store.answer(new.code, student(2), "sketcher-2", "mlp")  # another step is still open
+    assert store.board(new.code, new.teacher_secret).answers == {
+        "sketcher-1": {"mlp": 1, "cnn": 0},
+        "sketcher-2": {**_zeros("sketcher-2"), "mlp": 1},
+    }
+
+
+def _zeros(question: str) -> dict[str, int]:
+    return dict.fromkeys(sorted(QUESTIONS[question]), 0)
+
+
 def test_drawings_per_minute_are_bounded(store, clock):
     new = store.create_class()
     store.join(new.code, student(1))

@@ -229,12 +229,15 @@ class ClassStore:
         return json.loads(outcome)
 
     def answer(self, code: str, student_id: str, question: str, answer: str) -> None:
-        """A student's answer to a guided-path step; a later answer to the same step replaces it."""
+        """A student's answer to a guided-path step; a later answer to the same step replaces it, until
+        the teacher reveals the step: the spread the class discussed stays the one it answered."""
         student, code = checks.student_id(student_id), checked_code(code)
         step = checks.question(self.questions, question)
         chosen = checks.answer(self.questions, step, answer)
         with self.transaction(write=True) as tx:
             class_id = self._student_class(tx, code, student)
+            if tx.run("SELECT 1 FROM reveals WHERE class_id = ? AND question = ?", (class_id, step)).fetchone():
+                raise UserError("Your teacher has revealed this step: answers to it no longer count.")
             tx.run(
                 "INSERT INTO answers (class_id, student_id, question, answer, at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (class_id, student_id, question) DO UPDATE SET answer = excluded.answer, at = excluded.at",
