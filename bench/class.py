@@ -12,17 +12,22 @@ one. Once its warm-up (every demo's models) is over, the teacher starts a class 
 
 - each student is its own user with its own cookies and a random anonymous id: it joins (half of
   them with a nickname), thinks for THINK_S seconds, answers QUESTION with one of its answers at
-  random, and then does nothing more: each student answers exactly once. Behind nginx a client without a cookie is
-  routed by its address, so these students, all from 127.0.0.1, reach one replica. With
-  `--open-page` each student first opens the class's page (the students' link: the page alone, about 280 KB) as a browser
-  does: that page's cookie keeps the student on a replica chosen at random, so the class is spread
-  over the replicas, and the server renders 200 pages as well;
-- the teacher GETs the board every BOARD_EVERY_S seconds with its secret, as the teacher's page does.
+  random (each student answers exactly once), and then, as a page whose verdict is held, asks every
+  ASK_EVERY_S seconds whether the step is revealed, until it is. Behind nginx a client without a
+  cookie is routed by its address, so these students, all from 127.0.0.1, reach one replica. With
+  `--open-page` each student first opens the class's page (the students' link: the page alone,
+  about 280 KB) as a browser does: that page's cookie keeps the student on a replica chosen at
+  random, so the class is spread over the replicas, and the server renders 200 pages as well;
+- the teacher GETs the board every BOARD_EVERY_S seconds with its secret, as the teacher's page does,
+  and once every student has answered and DISCUSS_S seconds have passed, reveals the step. The
+  server's cores used while the class waits, and the time from the Reveal to each student's page
+  learning it, are printed.
 
 Checks (any failed one makes the exit status 1): the board counts exactly `--students` answers to
 QUESTION, each answer as often as the students sent it (tallied here, from the answers the server
-took), `--students` took part and joined, as many nicknames as were sent; Locust saw 0 failures; and
-after the server is stopped and started again on the same store, the board says the same. The
+took), `--students` took part and joined, as many nicknames as were sent; every student saw the
+reveal; Locust saw 0 failures; and after the server is stopped and started again on the same
+store, the board says the same. The
 exceptions in the server's log (the cause of an HTTP 500) are printed with the result.
 
 The load generator and the servers share this machine's cores, and so may other work: the 1-minute
@@ -66,11 +71,13 @@ TAB, STEP = "sketcher", 2
 QUESTION = f"{TAB}-{STEP}"  # the guided step the class answers ("Which network will the serif 1 fool?")
 THINK_S = (1.0, 4.0)  # a student reads the question, then answers: short, a class told "answer now"
 BOARD_EVERY_S = 1.5  # the teacher's page asks for the board this often (the issue: at least every 2 s)
+ASK_EVERY_S = 2.0  # a student's page with a verdict held asks whether the step is revealed this often (student.js)
+DISCUSS_S = 10.0  # once every student has answered, the class waits this long, asking, before the teacher reveals
 FINISH_S = 300.0  # after the last student starts, how long the class may take to answer before the run gives up
 QUIET_S = 2.0  # a server is warmed up once it uses under QUIET_CORE_SHARE of a core per process for this long
 QUIET_CORE_SHARE = 0.15  # app.py here: about 95% of a core while warming up, 6-11% idle after it, while others' tests ran
 WARM_UP_LIMIT_S = 240.0
-REQUESTS = ("page", "join", "answer", "board")  # the request types, in the order a class makes them
+REQUESTS = ("page", "join", "answer", "revealed", "board")  # the request types, in the order a class makes them
 EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception): .*")  # a traceback's last line in a server's log
 
 
@@ -89,6 +96,9 @@ class Lesson:
     replicas: Counter = field(default_factory=Counter)  # which replica took each answer (X-Gallery-Replica)
     numbered: int = 0  # students started, for their nicknames
     open_page: bool = False  # each student opens the class's page before joining, as a browser does
+    answered: int = 0  # students past their answer, taken or not
+    revealed_at: float | None = None  # time.time() as the teacher pressed Reveal
+    seen_after: list = field(default_factory=list)  # each student's seconds from the reveal to its page learning it
 
 
 class Student(GradioUser):
@@ -125,8 +135,20 @@ class Student(GradioUser):
             if answered.status_code == 200:
                 lesson.sent[chosen] += 1
                 lesson.replicas[answered.headers.get("x-gallery-replica", "app.py")] += 1
+            lesson.answered += 1
+            self.wait_for_reveal(student)
         finally:
             lesson.finished += 1
+
+    def wait_for_reveal(self, student: str) -> None:
+        """As a page whose verdict is held: ask every ASK_EVERY_S seconds until QUESTION is revealed."""
+        lesson, give_up = self.lesson, time.perf_counter() + FINISH_S
+        while time.perf_counter() < give_up:
+            gevent.sleep(ASK_EVERY_S)
+            asked = self.post_once_more_if_closed("/class/api/revealed", "revealed", json={"code": lesson.code, "student": student})
+            if asked.status_code == 200 and QUESTION in asked.json().get("revealed", []):
+                lesson.seen_after.append(time.time() - lesson.revealed_at)
+                return
 
 
 class Teacher(FastHttpUser):
@@ -226,18 +248,32 @@ def read_board(url: str, lesson: Lesson) -> dict:
 # ---------- one setting ----------
 
 
-def run_class(lesson: Lesson, students: int, spawn_rate: float) -> Environment:
+def run_class(lesson: Lesson, students: int, spawn_rate: float, session: int) -> tuple[Environment, float]:
     """Locust in this process: the teacher and `students` students, until every student's turn is
-    over (or FINISH_S after the last one started); the finished Environment."""
+    over (or FINISH_S after the last one started). Once all have answered, the class waits DISCUSS_S
+    seconds, every page asking whether the step is revealed, and then the teacher reveals it. The
+    finished Environment, and the server's cores used (CPU seconds a second) while the class waited."""
     environment = Environment(user_classes=students_and_teacher(lesson), host=lesson.url)
     runner = environment.create_local_runner()
     runner.start(students + 1, spawn_rate=spawn_rate)
     deadline = time.perf_counter() + students / spawn_rate + FINISH_S
+    while lesson.answered < students and time.perf_counter() < deadline:
+        gevent.sleep(0.2)
+    cpu, began = session_cpu_seconds(session), time.perf_counter()
+    gevent.sleep(DISCUSS_S)
+    waiting_cores = (session_cpu_seconds(session) - cpu) / (time.perf_counter() - began)
+    lesson.revealed_at = time.time()  # the teacher's click: a page may learn of it before the call returns
+    httpx.post(
+        f"{lesson.url}/class/api/reveal",
+        json={"code": lesson.code, "question": QUESTION},
+        headers={"X-Teacher-Secret": lesson.secret},
+        timeout=30,
+    ).raise_for_status()
     while lesson.finished < students and time.perf_counter() < deadline:
         gevent.sleep(0.2)
     gevent.sleep(BOARD_EVERY_S)  # the teacher's board once more, with every answer in
     runner.quit()
-    return environment
+    return environment, waiting_cores
 
 
 def measure(setting: str, replicas: int, store: str, students: int, spawn_rate: float, open_page: bool) -> dict:
@@ -251,7 +287,7 @@ def measure(setting: str, replicas: int, store: str, students: int, spawn_rate: 
         lesson.open_page = open_page
         GradioUser.resent = 0
         began = time.perf_counter()
-        environment = run_class(lesson, students, spawn_rate)
+        environment, waiting_cores = run_class(lesson, students, spawn_rate, session)
         seconds = time.perf_counter() - began
         board = read_board(url, lesson)
     exceptions = server_exceptions(log)
@@ -260,7 +296,7 @@ def measure(setting: str, replicas: int, store: str, students: int, spawn_rate: 
     shutil.rmtree(log.parent, ignore_errors=True)
     entries = {
         name: environment.stats.get(name, method)
-        for name, method in (("page", "GET"), ("join", "POST"), ("answer", "POST"), ("board", "GET"))
+        for name, method in (("page", "GET"), ("join", "POST"), ("answer", "POST"), ("revealed", "POST"), ("board", "GET"))
     }
     failures = sum(entry.num_failures for entry in environment.stats.entries.values())
     counted = sum(board["counts"].values())
@@ -272,6 +308,7 @@ def measure(setting: str, replicas: int, store: str, students: int, spawn_rate: 
         f"nicknames = {lesson.nicknames} sent": board["nicknames"] == lesson.nicknames,
         "0 failures": failures == 0,
         "the board after a restart = before": again == board,
+        f"every student saw the reveal ({len(lesson.seen_after)})": len(lesson.seen_after) == students,
     }
     return {
         "setting": setting,
@@ -291,6 +328,8 @@ def measure(setting: str, replicas: int, store: str, students: int, spawn_rate: 
         "warmed": warmed,
         "seconds": seconds,
         "load": (load_before, os.getloadavg()[0]),
+        "seen_after": sorted(lesson.seen_after),
+        "waiting_cores": waiting_cores,
     }
 
 
@@ -335,6 +374,14 @@ def detail_lines(results: list[dict]) -> list[str]:
             f"{r['setting']}: warm-up waited {r['warmed']:.0f} s; the class took {r['seconds']:.0f} s; board {r['spread']}, students' tally "
             f"{dict(sorted(r['tally'].items()))}; answers taken by {r['replicas']}; POSTs sent again after an idle close: {r['resent']}"
         )
+        seen = r["seen_after"]
+        if seen:
+            p50, p95 = seen[len(seen) // 2], seen[min(len(seen) - 1, int(0.95 * len(seen)))]
+            lines.append(
+                f"    waiting for the reveal ({DISCUSS_S:g} s, every page asking every {ASK_EVERY_S:g} s): the server used "
+                f"{r['waiting_cores']:.2f} cores; from the teacher's Reveal to a student's page learning it: p50 {p50:.2f} s, "
+                f"p95 {p95:.2f} s, max {seen[-1]:.2f} s ({len(seen)} students)"
+            )
         lines += [f"    error: {error}" for error in r["errors"]]
         lines += [f"    in the server's log: {exception}" for exception in r["exceptions"]]
     return lines
