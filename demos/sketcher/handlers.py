@@ -270,7 +270,7 @@ def explain_digit_file(image: gr.FileData, method: str = "integrated_gradients",
 
 
 @user_errors
-@user_errors
+@gpu
 def send_to_class(ink: dict | None, meant: str | None, member) -> str:
     """In a class: the digit on the canvas, the digit its student meant, and what the CNN read, to the
     class's confusion matrix (the store keeps the 28 x 28 digit the CNN read, and bounds how many)."""
@@ -289,6 +289,7 @@ def send_to_class(ink: dict | None, meant: str | None, member) -> str:
     return f"Sent to the class: you meant {meant}, and the CNN read {read}."
 
 
+@user_errors
 def show_accuracies() -> str:
     return " · ".join(accuracy_caption(kind, digits.digit_card(kind)) for kind in ("cnn", "mlp"))
 
