@@ -305,8 +305,8 @@ def test_playground_charts_download_as_png_and_svg(page, app_url):
     page.get_by_text("Your own points (click to paint, or upload a CSV)").click()
     page.locator("#overfit-points-canvas [data-ready=true] canvas").wait_for(timeout=10_000)
     page.locator("#overfit-points-csv textarea").fill(POINTS_CSV)
-    painted = page.locator("#overfit-points-canvas [data-points]")
-    page.wait_for_function("el => el.dataset.points === '6'", arg=painted.element_handle(), timeout=15_000)
+    # Asked of the page each time, not of one element held: an element the component drew again would be stale.
+    page.wait_for_function("() => document.querySelector('#overfit-points-canvas [data-points]')?.dataset.points === '6'", timeout=15_000)
     points = "#overfit-points-canvas"
     check_png(page, points, points[1:])
     svg = check_svg(page, points, points[1:])
