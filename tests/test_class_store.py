@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from core.classroom import codes
-from core.classroom import store as store_module
+from core.classroom import database as database_module
 from core.classroom.schema import MIGRATIONS
 from core.classroom.store import ClassStore, Limits, open_store
 from core.errors import UserError
@@ -425,7 +425,7 @@ def test_threads_of_one_process_take_turns_and_never_find_the_file_locked(tmp_pa
     """One process's writers queue in the store, not at SQLite's busy timeout: a writer held up
     mid-transaction (here 50 ms, as a thread starved of the GIL in an overloaded server is) makes the
     others wait, never fail. The timeout is cut to 10 ms so that without the queue they would."""
-    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.01)
+    monkeypatch.setattr(database_module, "BUSY_SECONDS", 0.01)
     store = open_store(str(tmp_path / "class.db"), questions=QUESTIONS)
     new = store.create_class()
     failures = []
@@ -449,7 +449,7 @@ def test_threads_of_one_process_take_turns_and_never_find_the_file_locked(tmp_pa
 
 def test_processes_opening_at_once_migrate_once(database):
     # Four processes opening a store at once, five times, each time on a new SQLite file: opening a
-    # new file together failed one time in four for three processes (WAL mode, core.classroom.store.wal_mode).
+    # new file together failed one time in four for three processes (WAL mode, core.classroom.database.wal_mode).
     rounds = [f"{database}.{n}" for n in range(5)] if database.endswith(".db") else [database]
     for url in rounds:
         run_processes(open_only, [(url,)] * 4)

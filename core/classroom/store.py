@@ -18,8 +18,8 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager, nullcontext
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,10 +28,10 @@ import psycopg
 from core.classroom import checks
 from core.classroom.checks import LimitReached, Questions
 from core.classroom.codes import checked_code, new_code, new_secret, secret_hash, secret_matches
+from core.classroom.database import Transaction, transaction, wal_mode
 from core.classroom.schema import MIGRATIONS, SCHEMA_VERSION_TABLE, statement_for
 from core.errors import UserError, whole_number
 
-BUSY_SECONDS = 10.0  # a SQLite writer waits this long for another's lock; each holds it for milliseconds
 MIGRATION_LOCK = 290029  # PostgreSQL advisory lock key: two processes opening at once migrate one after the other
 NO_CLASS = "There is no such class: check the code, or the class may have ended."
 NOT_TEACHER = "There is no such class, or this is not its teacher's link."  # one message: no oracle for codes
@@ -79,20 +79,6 @@ class Drawing:
     at: float
 
 
-class Transaction:
-    """One open transaction: SQL written with `?` placeholders, run with them as this database wants."""
-
-    def __init__(self, connection, postgres: bool):
-        self.connection, self.postgres = connection, postgres
-
-    def run(self, sql: str, parameters: tuple = ()):
-        """The cursor of `sql` run with `parameters`; the only place SQL meets a database."""
-        if self.postgres:
-            assert "%" not in sql, "psycopg reads % as a placeholder"
-            sql = sql.replace("?", "%s")
-        return self.connection.execute(sql, parameters)
-
-
 class ClassStore:
     """Classes, their students and what they sent. Student calls take the class code and the
     student's id; teacher calls take the code and the teacher's secret. A class past its expiry
@@ -108,26 +94,9 @@ class ClassStore:
         # joining one overloaded `python app.py` at once got "database is locked" (bench/class.py).
         self._writing = threading.Lock()
 
-    @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Transaction]:
+    def transaction(self, write: bool = False) -> AbstractContextManager[Transaction]:
         """A connection and a transaction for one operation: committed if it returns, rolled back if it raises."""
-        if self.postgres:
-            with psycopg.connect(self.url, connect_timeout=10) as connection:  # commits or rolls back, then closes
-                yield Transaction(connection, postgres=True)
-            return
-        with self._writing if write else nullcontext():
-            connection = sqlite3.connect(self.url, timeout=BUSY_SECONDS, isolation_level=None)
-            try:
-                connection.execute("PRAGMA foreign_keys = ON")  # per connection: the cascades need it
-                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # a writer locks first, so it never has to retry
-                try:
-                    yield Transaction(connection, postgres=False)
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-            finally:
-                connection.close()
+        return transaction(self.url, self.postgres, write, self._writing)
 
     def migrate(self) -> int:
         """Apply the migrations this database lacks, in order, in one transaction; the version now."""
@@ -350,26 +319,6 @@ class ClassStore:
         joined = tx.run("SELECT COUNT(*) FROM students WHERE class_id = ?", (class_id,)).fetchone()[0]
         if there is None and joined >= self.limits.students_per_class:
             raise LimitReached(f"This class is full ({joined} students): ask your teacher to start another.", retry_after=None)
-
-
-def wal_mode(path: str) -> None:
-    """Put the SQLite file at `path` in WAL mode (kept in the file: readers and a writer at once).
-
-    Switching needs the file to itself, and SQLite answers "database is locked" at once, without
-    waiting out the busy timeout, while another process opening the same new file holds it: three
-    processes opening a fresh store together failed one time in four (tests/test_class_store.py). So
-    it is retried for up to BUSY_SECONDS; once any process has switched, the file says "wal"."""
-    deadline = time.monotonic() + BUSY_SECONDS
-    while True:
-        try:
-            with closing(sqlite3.connect(path, timeout=BUSY_SECONDS)) as connection:
-                if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    connection.execute("PRAGMA journal_mode = WAL")
-                return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
 
 
 def open_store(url_or_path: str, *, questions: Questions, limits: Limits = LIMITS, clock: Callable[[], float] = time.time) -> ClassStore:
